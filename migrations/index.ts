@@ -1,0 +1,16 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_platform';
+import * as m0002 from './0002_catalog';
+import * as m0003 from './0003_organisation';
+
+/**
+ * Every schema migration, in order. Names sort in the order they apply; never rename
+ * or edit one that has shipped — add a new one.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_platform': m0001,
+  '0002_catalog': m0002,
+  '0003_organisation': m0003,
+};
+
+export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

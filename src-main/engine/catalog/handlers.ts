@@ -1,0 +1,232 @@
+import type { Product } from '../../../src-shared/contract/index';
+import { defineHandlers } from '../platform/context';
+import { DomainError, notFound } from '../platform/errors';
+import { assertProductRefs, assertUnique, containsTerm, getProduct, searchTextOf, selectProducts, toProduct } from './products';
+import { convertQuantity } from './uom';
+
+const SORT_COLUMNS = {
+  sku: 'p.sku',
+  name: 'p.name',
+  listPriceMinor: 'p.list_price_minor',
+  costMinor: 'p.cost_minor',
+  updatedAt: 'p.updated_at',
+  category: 'c.name',
+} as const;
+
+/** The smallest string greater than every string starting with `prefix` (for index range scans). */
+function prefixUpperBound(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+export const catalogHandlers = defineHandlers({
+  'catalog.product.create': async (ctx, input) => {
+    await assertProductRefs(ctx.db, input);
+    await assertUnique(ctx.db, input);
+    const id = ctx.newId();
+    await ctx.db
+      .insertInto('product')
+      .values({
+        id,
+        branch_id: ctx.branchId,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        version: 1,
+        sku: input.sku,
+        name: input.name,
+        category_id: input.categoryId,
+        uom_id: input.uomId,
+        barcode: input.barcode,
+        list_price_minor: input.listPriceMinor,
+        cost_minor: input.costMinor,
+        tracking: input.tracking,
+        active: 1,
+        search_text: searchTextOf(input),
+      })
+      .execute();
+    ctx.summarize(`Created product ${input.sku} "${input.name}"`);
+    return getProduct(ctx.db, id);
+  },
+
+  'catalog.product.update': async (ctx, input) => {
+    const current = await getProduct(ctx.db, input.id);
+    if (current.version !== input.version) {
+      throw new DomainError('CONFLICT', `Someone else changed ${current.sku} since you opened it; reload to see their change`, {
+        currentVersion: current.version,
+      });
+    }
+    await assertProductRefs(ctx.db, input);
+    await assertUnique(ctx.db, { sku: input.sku, barcode: input.barcode }, input.id);
+    const next = {
+      sku: input.sku ?? current.sku,
+      name: input.name ?? current.name,
+      barcode: input.barcode === undefined ? current.barcode : input.barcode,
+    };
+    await ctx.db
+      .updateTable('product')
+      .set({
+        sku: next.sku,
+        name: next.name,
+        barcode: next.barcode,
+        category_id: input.categoryId === undefined ? current.categoryId : input.categoryId,
+        uom_id: input.uomId ?? current.uomId,
+        list_price_minor: input.listPriceMinor ?? current.listPriceMinor,
+        cost_minor: input.costMinor ?? current.costMinor,
+        tracking: input.tracking ?? current.tracking,
+        search_text: searchTextOf(next),
+        updated_at: ctx.now,
+        version: current.version + 1,
+      })
+      .where('id', '=', input.id)
+      .where('version', '=', input.version)
+      .execute();
+    ctx.summarize(`Edited product ${next.sku}`);
+    return getProduct(ctx.db, input.id);
+  },
+
+  'catalog.product.archive': async (ctx, input) => {
+    const current = await getProduct(ctx.db, input.id);
+    if (!current.active) throw new DomainError('BUSINESS_RULE', `${current.sku} is already archived`);
+    await ctx.db.updateTable('product').set({ active: 0, updated_at: ctx.now, version: current.version + 1 }).where('id', '=', input.id).execute();
+    ctx.summarize(`Archived product ${current.sku}`);
+    return getProduct(ctx.db, input.id);
+  },
+
+  'catalog.product.restore': async (ctx, input) => {
+    const current = await getProduct(ctx.db, input.id);
+    if (current.active) throw new DomainError('BUSINESS_RULE', `${current.sku} is not archived`);
+    await ctx.db.updateTable('product').set({ active: 1, updated_at: ctx.now, version: current.version + 1 }).where('id', '=', input.id).execute();
+    ctx.summarize(`Restored product ${current.sku}`);
+    return getProduct(ctx.db, input.id);
+  },
+
+  'catalog.product.get': async (ctx, input) => getProduct(ctx.db, input.id),
+
+  'catalog.product.byBarcode': async (ctx, input) => {
+    const row = await selectProducts(ctx.db).where('p.barcode', '=', input.barcode).executeTakeFirst();
+    return row ? toProduct(row) : null;
+  },
+
+  'catalog.product.search': async (ctx, input) => {
+    // Ranked: an exact barcode first, then SKUs starting with the term, then any substring match.
+    const found = new Map<string, Product>();
+    const base = () => {
+      const q = selectProducts(ctx.db);
+      return input.includeArchived ? q : q.where('p.active', '=', 1);
+    };
+    const add = (rows: Parameters<typeof toProduct>[0][]) => {
+      for (const r of rows) if (found.size < input.limit && !found.has(r.id)) found.set(r.id, toProduct(r));
+    };
+    const term = input.query;
+    if (/^\d{8,14}$/.test(term)) add(await base().where('p.barcode', '=', term).execute());
+    const skuPrefix = term.toUpperCase();
+    if (found.size < input.limit) {
+      add(await base().where('p.sku', '>=', skuPrefix).where('p.sku', '<', prefixUpperBound(skuPrefix)).orderBy('p.sku').limit(input.limit).execute());
+    }
+    if (found.size < input.limit) {
+      add(await base().where(containsTerm(ctx.dialect, term)).orderBy('p.sku').limit(input.limit).execute());
+    }
+    return { rows: [...found.values()] };
+  },
+
+  'catalog.product.list': async (ctx, input) => {
+    let q = ctx.db.selectFrom('product as p');
+    if (input.status !== 'all') q = q.where('p.active', '=', input.status === 'active' ? 1 : 0);
+    if (input.categoryId) q = q.where('p.category_id', '=', input.categoryId);
+    if (input.query) q = q.where(containsTerm(ctx.dialect, input.query));
+    const column = SORT_COLUMNS[input.sort];
+    const pageQuery = selectProducts(ctx.db)
+      .$if(input.status !== 'all', (qb) => qb.where('p.active', '=', input.status === 'active' ? 1 : 0))
+      .$if(!!input.categoryId, (qb) => qb.where('p.category_id', '=', input.categoryId!))
+      .$if(!!input.query, (qb) => qb.where(containsTerm(ctx.dialect, input.query)))
+      .orderBy(column, input.dir)
+      .orderBy('p.id', input.dir)
+      .limit(input.limit)
+      .offset(input.offset);
+    const [rows, total] = await Promise.all([pageQuery.execute(), q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()]);
+    return { rows: rows.map(toProduct), total: Number(total.n), offset: input.offset };
+  },
+
+  'catalog.category.list': async (ctx) => {
+    const rows = await ctx.db
+      .selectFrom('category as c')
+      .leftJoin('product as p', (j) => j.onRef('p.category_id', '=', 'c.id').on('p.active', '=', 1))
+      .select((eb) => ['c.id', 'c.name', 'c.parent_id', 'c.version', eb.fn.count<number>('p.id').as('product_count')])
+      .groupBy(['c.id', 'c.name', 'c.parent_id', 'c.version'])
+      .orderBy('c.name')
+      .execute();
+    return { rows: rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent_id, version: r.version, productCount: Number(r.product_count) })) };
+  },
+
+  'catalog.category.create': async (ctx, input) => {
+    if (input.parentId) {
+      const parent = await ctx.db.selectFrom('category').select('id').where('id', '=', input.parentId).executeTakeFirst();
+      if (!parent) throw notFound('Parent category');
+    }
+    const dup = await ctx.db.selectFrom('category').select('id').where('name', '=', input.name).executeTakeFirst();
+    if (dup) throw new DomainError('CONFLICT', `A category named "${input.name}" already exists`, { fields: [{ path: 'name', message: 'Already exists' }] });
+    const id = ctx.newId();
+    await ctx.db
+      .insertInto('category')
+      .values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, name: input.name, parent_id: input.parentId })
+      .execute();
+    ctx.summarize(`Created category "${input.name}"`);
+    return { id, name: input.name, parentId: input.parentId, productCount: 0, version: 1 };
+  },
+
+  'catalog.category.rename': async (ctx, input) => {
+    const current = await ctx.db.selectFrom('category').selectAll().where('id', '=', input.id).executeTakeFirst();
+    if (!current) throw notFound('Category');
+    const dup = await ctx.db.selectFrom('category').select('id').where('name', '=', input.name).where('id', '!=', input.id).executeTakeFirst();
+    if (dup) throw new DomainError('CONFLICT', `A category named "${input.name}" already exists`, { fields: [{ path: 'name', message: 'Already exists' }] });
+    await ctx.db.updateTable('category').set({ name: input.name, updated_at: ctx.now, version: current.version + 1 }).where('id', '=', input.id).execute();
+    const count = await ctx.db.selectFrom('product').select((eb) => eb.fn.countAll<number>().as('n')).where('category_id', '=', input.id).where('active', '=', 1).executeTakeFirstOrThrow();
+    ctx.summarize(`Renamed category "${current.name}" to "${input.name}"`);
+    return { id: input.id, name: input.name, parentId: current.parent_id, productCount: Number(count.n), version: current.version + 1 };
+  },
+
+  'catalog.uom.list': async (ctx) => {
+    const [uoms, conversions] = await Promise.all([
+      ctx.db.selectFrom('uom').select(['id', 'code', 'name', 'kind']).orderBy('code').execute(),
+      ctx.db.selectFrom('uom_conversion').select(['id', 'product_id', 'from_uom_id', 'to_uom_id', 'numerator', 'denominator']).execute(),
+    ]);
+    return {
+      uoms,
+      conversions: conversions.map((c) => ({ id: c.id, productId: c.product_id, fromUomId: c.from_uom_id, toUomId: c.to_uom_id, numerator: c.numerator, denominator: c.denominator })),
+    };
+  },
+
+  'catalog.uom.create': async (ctx, input) => {
+    const dup = await ctx.db.selectFrom('uom').select('id').where('code', '=', input.code).executeTakeFirst();
+    if (dup) throw new DomainError('CONFLICT', `Unit ${input.code} already exists`, { fields: [{ path: 'code', message: 'Already exists' }] });
+    const id = ctx.newId();
+    await ctx.db.insertInto('uom').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, ...input }).execute();
+    ctx.summarize(`Created unit ${input.code}`);
+    return { id, ...input };
+  },
+
+  'catalog.uom.addConversion': async (ctx, input) => {
+    if (input.fromUomId === input.toUomId) throw new DomainError('BUSINESS_RULE', 'A unit converts to itself already; choose two different units');
+    const units = await ctx.db.selectFrom('uom').select('id').where('id', 'in', [input.fromUomId, input.toUomId]).execute();
+    if (units.length !== 2) throw notFound('Unit of measure');
+    if (input.productId) await getProduct(ctx.db, input.productId);
+    const id = ctx.newId();
+    await ctx.db
+      .insertInto('uom_conversion')
+      .values({
+        id,
+        branch_id: ctx.branchId,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+        version: 1,
+        product_id: input.productId,
+        from_uom_id: input.fromUomId,
+        to_uom_id: input.toUomId,
+        numerator: input.numerator,
+        denominator: input.denominator,
+      })
+      .execute();
+    return { id, ...input };
+  },
+
+  'catalog.uom.convert': async (ctx, input) => ({ quantity: await convertQuantity(ctx.db, input) }),
+});

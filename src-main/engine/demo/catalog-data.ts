@@ -1,0 +1,48 @@
+/** Word lists for a believable wholesale catalog: category → item nouns, and shared attributes. */
+export const DEMO_CATEGORIES: Record<string, string[]> = {
+  Fasteners: ['Hex Bolt', 'Wood Screw', 'Machine Screw', 'Flat Washer', 'Lock Nut', 'Anchor Plug', 'Rivet'],
+  'Hand Tools': ['Claw Hammer', 'Screwdriver Set', 'Adjustable Wrench', 'Utility Knife', 'Tape Measure', 'Pliers'],
+  'Power Tools': ['Cordless Drill', 'Angle Grinder', 'Jigsaw', 'Impact Driver', 'Orbital Sander', 'Circular Saw'],
+  'Power Tool Accessories': ['Drill Bit Set', 'Cutting Disc', 'Sanding Pad', 'Saw Blade', 'Battery Pack', 'Charger'],
+  'Electrical Wire': ['Copper Wire', 'Flex Cable', 'Coax Cable', 'Speaker Wire', 'Earth Cable'],
+  'Electrical Fittings': ['Junction Box', 'Cable Gland', 'Wall Socket', 'Light Switch', 'Circuit Breaker', 'Fuse'],
+  Lighting: ['LED Bulb', 'LED Panel', 'Floodlight', 'Batten Light', 'Emergency Light', 'Downlight'],
+  Plumbing: ['Ball Valve', 'Compression Fitting', 'PVC Elbow', 'Pipe Clamp', 'Tap Connector', 'Check Valve'],
+  Pipes: ['Copper Pipe', 'PVC Pipe', 'PEX Pipe', 'Steel Pipe', 'Drain Pipe'],
+  Sanitaryware: ['Basin Mixer', 'Toilet Seat', 'Shower Head', 'Cistern Valve', 'Waste Trap'],
+  HVAC: ['Air Filter', 'Duct Tape', 'Thermostat', 'Fan Coil Valve', 'Flexible Duct', 'Grille'],
+  Adhesives: ['Construction Adhesive', 'Epoxy Resin', 'Super Glue', 'Wood Glue', 'Contact Cement'],
+  Sealants: ['Silicone Sealant', 'Acrylic Caulk', 'Expanding Foam', 'Roof Sealant', 'Fire Sealant'],
+  Paint: ['Interior Emulsion', 'Exterior Masonry Paint', 'Gloss Enamel', 'Primer', 'Wood Stain'],
+  'Painting Supplies': ['Paint Brush', 'Paint Roller', 'Roller Tray', 'Masking Tape', 'Drop Cloth'],
+  'Safety - Head': ['Hard Hat', 'Bump Cap', 'Face Shield', 'Ear Defenders'],
+  'Safety - Hands': ['Nitrile Gloves', 'Cut-Resistant Gloves', 'Leather Gloves', 'Latex Gloves'],
+  'Safety - Eyes': ['Safety Glasses', 'Goggles', 'Welding Lens'],
+  'Safety - Footwear': ['Safety Boot', 'Rigger Boot', 'Wellington Boot', 'Overshoe'],
+  Workwear: ['Hi-Vis Vest', 'Coverall', 'Rain Jacket', 'Work Trousers', 'Fleece'],
+  Janitorial: ['Floor Cleaner', 'Mop Head', 'Bin Liner', 'Hand Soap', 'Disinfectant Spray', 'Paper Towel'],
+  'Paper Products': ['Toilet Roll', 'Centrefeed Roll', 'Hand Towel', 'Wiper Roll'],
+  Packaging: ['Cardboard Box', 'Stretch Wrap', 'Packing Tape', 'Bubble Wrap', 'Void Fill'],
+  Labels: ['Shipping Label', 'Barcode Label', 'Warning Label', 'Tag'],
+  'Office Supplies': ['Copy Paper', 'Ballpoint Pen', 'Lever Arch File', 'Stapler', 'Sticky Notes'],
+  'Storage & Shelving': ['Storage Bin', 'Shelving Unit', 'Pallet Rack Beam', 'Louvre Panel'],
+  'Material Handling': ['Pallet Truck', 'Sack Truck', 'Platform Trolley', 'Lifting Strap'],
+  Ladders: ['Step Ladder', 'Extension Ladder', 'Platform Step', 'Podium'],
+  Abrasives: ['Sandpaper Sheet', 'Flap Disc', 'Wire Brush', 'Grinding Wheel'],
+  'Welding': ['Welding Rod', 'MIG Wire', 'Welding Gloves', 'Gas Regulator'],
+  Chemicals: ['Degreaser', 'Rust Remover', 'Penetrating Oil', 'Lubricant Spray'],
+  Lubricants: ['Multipurpose Grease', 'Hydraulic Oil', 'Chain Oil', 'Gear Oil'],
+  Automotive: ['Wiper Blade', 'Jump Lead', 'Tyre Inflator', 'Battery Terminal'],
+  Garden: ['Garden Hose', 'Hose Connector', 'Pruning Shears', 'Rake', 'Spade'],
+  Security: ['Padlock', 'Hasp and Staple', 'Door Chain', 'Key Safe'],
+  Ironmongery: ['Door Hinge', 'Door Handle', 'Cabinet Knob', 'Barrel Bolt', 'Gate Latch'],
+  Timber: ['Treated Batten', 'Plywood Sheet', 'MDF Board', 'Skirting Board'],
+  'Building Materials': ['Cement Bag', 'Plaster Bag', 'Sand Bag', 'Aggregate Bag'],
+  'First Aid': ['First Aid Kit', 'Eye Wash', 'Plaster Pack', 'Burn Gel'],
+  'Fire Safety': ['Fire Extinguisher', 'Fire Blanket', 'Smoke Alarm', 'Fire Sign'],
+};
+
+export const SIZES = ['S', 'M', 'L', 'XL', '10 mm', '12 mm', '16 mm', '20 mm', '25 mm', '50 mm', '100 mm', '1 L', '5 L', '500 ml', '1 kg', '25 kg', '2.5 m', '10 m', '50 m'];
+export const GRADES = ['Standard', 'Pro', 'Heavy Duty', 'Economy', 'Premium', 'Trade', 'Industrial', 'Compact'];
+export const BRANDS = ['Apex', 'Brightline', 'Corvex', 'Duramax', 'Everfix', 'Fortis', 'Granite', 'Hallmark', 'Ironclad', 'Keystone', 'Lumen', 'Meridian', 'Northfield', 'Orbitec', 'Pinnacle', 'Quadra', 'Ridgeway', 'Summit', 'Titan', 'Vanguard'];
+export const REGIONS = ['North', 'South', 'East', 'West'] as const;

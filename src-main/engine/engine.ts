@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { MethodName, OutputOf, InputOf } from '../../src-shared/contract/index';
+import type { Envelope } from '../../src-shared/rpc';
+import { actorOf, findUser } from './auth/users';
+import { catalogHandlers } from './catalog/handlers';
+import { CommandBus } from './platform/bus';
+import { ANONYMOUS, type Actor, type Handlers, type Install, type SessionControl } from './platform/context';
+import type { AnyDatabase } from './platform/db';
+import { DomainError } from './platform/errors';
+import { newId } from './platform/ids';
+import { assertNotNewer, currentSchema } from './platform/migrate';
+import { systemHandlers } from './system/handlers';
+import { LATEST_SCHEMA } from '../../migrations/index';
+
+/** Every handler, checked by the type system to cover the whole contract. */
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers };
+
+/** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
+export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };
+
+export interface EngineOptions {
+  database: AnyDatabase;
+  appVersion?: string;
+  validateOutput?: boolean;
+  /** Reason the install is read-only (e.g. a failed upgrade), or null. */
+  readOnly?: string | null;
+  sessionTtlMs?: number;
+  log?: (message: string, error?: unknown) => void;
+}
+
+interface SessionEntry {
+  userId: string;
+  expiresAt: number;
+}
+
+/**
+ * The UI-free engine: one instance per database. Runs the same inside Electron's worker,
+ * the headless host, the CLI and tests.
+ */
+export class Engine {
+  readonly bus: CommandBus;
+  private readonly sessions = new Map<string, SessionEntry>();
+  private readonly actors = new Map<string, Actor>();
+  private install: Install;
+
+  private constructor(
+    readonly database: AnyDatabase,
+    private readonly options: EngineOptions,
+    install: Install,
+  ) {
+    this.install = install;
+    this.bus = new CommandBus({
+      database,
+      handlers: HANDLERS,
+      install: () => this.install,
+      validateOutput: options.validateOutput ?? false,
+      readOnly: () => this.options.readOnly ?? null,
+      onError: (method, error) => options.log?.(`${method} failed`, error),
+      afterCommit: (method) => this.afterCommit(method),
+    });
+  }
+
+  /** Opens an engine on a migrated database; creates this install's identity on first open. */
+  static async open(options: EngineOptions): Promise<Engine> {
+    const db = options.database.db;
+    await assertNotNewer(db);
+    const schema = await currentSchema(db);
+    if (schema !== LATEST_SCHEMA) {
+      throw new DomainError('READ_ONLY', `The database is at schema ${schema ?? 'none'}; run the migrations first (branchline migrate)`);
+    }
+    let state = await db.selectFrom('client_state').selectAll().executeTakeFirst();
+    if (!state) {
+      await db.insertInto('client_state').values({ singleton: 1, client_id: newId(), branch_id: null, last_mutation_id: 0, demo: 0 }).execute();
+      state = await db.selectFrom('client_state').selectAll().executeTakeFirstOrThrow();
+    }
+    return new Engine(options.database, options, { clientId: state.client_id, branchId: state.branch_id, appVersion: options.appVersion ?? '0.0.0' });
+  }
+
+  get clientId(): string {
+    return this.install.clientId;
+  }
+
+  /** Calls a contract method; never throws, always an envelope. */
+  async call(method: string, input: unknown, caller: Caller): Promise<Envelope<unknown>> {
+    let actor: Actor;
+    try {
+      actor = await this.resolve(caller);
+    } catch (error) {
+      return { ok: false, error: { code: 'UNAUTHENTICATED', message: error instanceof Error ? error.message : 'Please log in' } };
+    }
+    return this.bus.call(method, input, actor, this.sessionControl(caller));
+  }
+
+  /** Typed call for engine-internal use and tests; throws DomainError on refusal. */
+  async run<M extends MethodName>(method: M, input: InputOf<M>, caller: Caller): Promise<OutputOf<M>> {
+    const actor = await this.resolve(caller);
+    return (await this.bus.execute(method, input, actor, this.sessionControl(caller))) as OutputOf<M>;
+  }
+
+  endSession(sessionKey: string): void {
+    this.sessions.delete(sessionKey);
+  }
+
+  /** A fresh, unguessable session key for a transport's new connection. */
+  static newSessionKey(): string {
+    return randomUUID() + randomUUID();
+  }
+
+  async close(): Promise<void> {
+    await this.database.close();
+  }
+
+  private sessionControl(caller: Caller): SessionControl {
+    if (!('sessionKey' in caller)) return { bind() {}, end() {} };
+    const ttl = this.options.sessionTtlMs ?? 12 * 3600_000;
+    return {
+      bind: (userId) => this.sessions.set(caller.sessionKey, { userId, expiresAt: Date.now() + ttl }),
+      end: () => this.sessions.delete(caller.sessionKey),
+    };
+  }
+
+  private async resolve(caller: Caller): Promise<Actor> {
+    let userId: string | null = null;
+    if ('userId' in caller) userId = caller.userId;
+    else if ('sessionKey' in caller) {
+      const entry = this.sessions.get(caller.sessionKey);
+      if (entry && entry.expiresAt > Date.now()) userId = entry.userId;
+      else if (entry) this.sessions.delete(caller.sessionKey);
+    }
+    if (!userId) return ANONYMOUS;
+    const cached = this.actors.get(userId);
+    if (cached) return cached;
+    const user = await findUser(this.database.db, userId);
+    if (!user || !user.active) {
+      if ('sessionKey' in caller) this.sessions.delete(caller.sessionKey);
+      throw new DomainError('UNAUTHENTICATED', 'Your user is no longer active; log in again');
+    }
+    const actor = actorOf(user);
+    this.actors.set(userId, actor);
+    return actor;
+  }
+
+  private afterCommit(method: MethodName): void {
+    // Roles and active flags live in app_user; re-read them on the next call.
+    if (method.startsWith('users.') || method.startsWith('system.')) this.actors.clear();
+    if (method === 'system.setup' || method === 'system.loadDemo') void this.refreshInstall();
+  }
+
+  private async refreshInstall(): Promise<void> {
+    const state = await this.database.db.selectFrom('client_state').select(['client_id', 'branch_id']).executeTakeFirstOrThrow();
+    this.install = { ...this.install, clientId: state.client_id, branchId: state.branch_id };
+  }
+}

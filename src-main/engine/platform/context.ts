@@ -1,0 +1,64 @@
+import type { Contract, MethodName, OutputOf, ParsedInputOf } from '../../../src-shared/contract/index';
+import type { Permission, Role } from '../../../src-shared/permissions';
+import type { Db, Dialect, Tx } from './db';
+
+/** Who is calling. `system` is the engine itself (seeding, replication apply). */
+export interface Actor {
+  userId: string | null;
+  username: string | null;
+  roles: readonly Role[];
+  permissions: ReadonlySet<Permission>;
+}
+
+export const ANONYMOUS: Actor = { userId: null, username: null, roles: [], permissions: new Set() };
+
+/** What the engine knows about the install it runs in. */
+export interface Install {
+  clientId: string;
+  branchId: string | null;
+  appVersion: string;
+}
+
+/** Binds the transport's session key to a user; the engine owns sessions, transports only carry a key. */
+export interface SessionControl {
+  bind(userId: string): void;
+  end(): void;
+}
+
+interface BaseContext {
+  actor: Actor;
+  install: Install;
+  dialect: Dialect;
+  session: SessionControl;
+}
+
+export interface QueryContext extends BaseContext {
+  db: Db;
+}
+
+export interface CommandContext extends BaseContext {
+  /** The command's transaction: everything written through it commits or rolls back together. */
+  db: Tx;
+  /** One clock reading per command, recorded so a replay writes the same timestamps. */
+  now: string;
+  /** A new UUIDv7, recorded so a replay creates the same ids. */
+  newId(): string;
+  /** The branch that owns rows this command creates. */
+  branchId: string;
+  /** Human summary for the audit log ("Created product ABC-1"). */
+  summarize(summary: string): void;
+  /** Replace what the outbox and audit record of the input (e.g. a password by its hash). */
+  recordInputAs(input: unknown): void;
+}
+
+export type CommandHandler<M extends MethodName> = (ctx: CommandContext, input: ParsedInputOf<M>) => Promise<OutputOf<M>>;
+export type QueryHandler<M extends MethodName> = (ctx: QueryContext, input: ParsedInputOf<M>) => Promise<OutputOf<M>>;
+
+export type HandlerOf<M extends MethodName> = Contract[M]['kind'] extends 'command' ? CommandHandler<M> : QueryHandler<M>;
+
+export type Handlers = { [M in MethodName]: HandlerOf<M> };
+
+/** Each domain exports its share of the handlers; the engine checks that together they cover the contract. */
+export function defineHandlers<K extends MethodName>(handlers: { [M in K]: HandlerOf<M> }): { [M in K]: HandlerOf<M> } {
+  return handlers;
+}

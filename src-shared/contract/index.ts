@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import { catalogContract } from './catalog';
+import type { MethodSpec } from './method';
+import { systemContract } from './system';
+
+/**
+ * The one contract between renderer and engine: every method with its input and
+ * output schema and the access it needs. Transports accept only these names.
+ */
+export const contract = {
+  ...systemContract,
+  ...catalogContract,
+} as const satisfies Record<string, MethodSpec>;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+/** What a caller may send (defaults not yet applied). */
+export type InputOf<M extends MethodName> = z.input<Contract[M]['input']>;
+/** What a handler receives (defaults applied, transforms run). */
+export type ParsedInputOf<M extends MethodName> = z.output<Contract[M]['input']>;
+export type OutputOf<M extends MethodName> = z.output<Contract[M]['output']>;
+
+export const METHOD_NAMES = Object.keys(contract) as MethodName[];
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+export * from './common';
+export * from './catalog';
+export * from './system';
+export type { MethodSpec, Access } from './method';
