@@ -28,6 +28,8 @@ export interface EngineOptions {
   log?: (message: string, error?: unknown) => void;
 }
 
+export type EngineEvent = { type: 'committed'; method: string } | { type: 'progress'; task: string; done: number; total: number };
+
 interface SessionEntry {
   userId: string;
   expiresAt: number;
@@ -41,6 +43,7 @@ export class Engine {
   readonly bus: CommandBus;
   private readonly sessions = new Map<string, SessionEntry>();
   private readonly actors = new Map<string, Actor>();
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
   private install: Install;
 
   private constructor(
@@ -97,6 +100,16 @@ export class Engine {
     return (await this.bus.execute(method, input, actor, this.sessionControl(caller))) as OutputOf<M>;
   }
 
+  /** Subscribe to engine events (commits, progress of long work); returns the unsubscribe. */
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: EngineEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
   endSession(sessionKey: string): void {
     this.sessions.delete(sessionKey);
   }
@@ -141,6 +154,7 @@ export class Engine {
   }
 
   private afterCommit(method: MethodName): void {
+    this.emit({ type: 'committed', method });
     // Roles and active flags live in app_user; re-read them on the next call.
     if (method.startsWith('users.') || method.startsWith('system.')) this.actors.clear();
     if (method === 'system.setup' || method === 'system.loadDemo') void this.refreshInstall();

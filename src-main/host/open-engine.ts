@@ -1,0 +1,36 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Engine } from '../engine/engine';
+import { openSqlite } from '../engine/platform/db';
+import { migrateToLatest } from '../engine/platform/migrate';
+import type { EngineService, EngineServiceOptions } from './engine-service';
+
+/** Opens (creating and migrating if needed) the branch database and its engine. */
+export async function openBranchEngine(options: EngineServiceOptions): Promise<Engine> {
+  if (options.dbFile !== ':memory:' && !existsSync(dirname(options.dbFile))) mkdirSync(dirname(options.dbFile), { recursive: true });
+  const database = openSqlite(options.dbFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  try {
+    await migrateToLatest(database);
+    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log });
+    if (options.demoIfEmpty) {
+      const status = await engine.run('system.status', {}, { anonymous: true });
+      if (!status.initialized) await engine.run('system.loadDemo', { seed: 1 }, { anonymous: true });
+    }
+    return engine;
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** The engine on the calling thread: for the CLI, tests and benchmarks of the engine itself. */
+export async function inProcessEngineService(options: EngineServiceOptions): Promise<EngineService & { engine: Engine }> {
+  const engine = await openBranchEngine(options);
+  return {
+    engine,
+    call: (method, input, caller) => engine.call(method, input, caller),
+    endSession: (key) => engine.endSession(key),
+    onEvent: (listener) => engine.onEvent(listener),
+    close: () => engine.close(),
+  };
+}

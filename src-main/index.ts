@@ -1,0 +1,2 @@
+// Placeholder; the Electron main process is wired in src-main/electron/.
+export {};
