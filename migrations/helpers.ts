@@ -1,10 +1,10 @@
-import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
+import { type CreateTableBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
 
 /** Migrations run on both databases; these keep the few type differences in one place. */
 export type MigrationDb = Kysely<any>;
 
 export function isPostgres(db: MigrationDb): boolean {
-  return db.getExecutor().adapter.constructor.name.toLowerCase().includes('postgres');
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /** ISO timestamps: text in SQLite, timestamptz in PostgreSQL (read back as ISO strings). */

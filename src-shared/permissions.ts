@@ -6,6 +6,11 @@
 export const PERMISSIONS = [
   'catalog.read',
   'catalog.write',
+  'inventory.read',
+  'inventory.operate',
+  'inventory.adjust',
+  'inventory.count.approve',
+  'inventory.config',
   'partners.read',
   'partners.write',
   'users.read',
@@ -18,12 +23,16 @@ export type Permission = (typeof PERMISSIONS)[number];
 export const ROLES = ['clerk', 'warehouse', 'buyer', 'finance', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** What each role may do. A user holding several roles gets the union. */
+/**
+ * What each role may do. A user holding several roles gets the union.
+ * `inventory.count.approve` is the warehouse-manager permission (count variances above
+ * the threshold); only admins hold it until per-user grants exist.
+ */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: ['catalog.read', 'partners.read', 'partners.write'],
-  warehouse: ['catalog.read'],
-  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write'],
-  finance: ['catalog.read', 'partners.read'],
+  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read'],
+  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust'],
+  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read'],
   admin: PERMISSIONS,
 };
 

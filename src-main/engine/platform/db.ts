@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema';
 
@@ -111,6 +111,5 @@ export function openPostgres(url: string, poolSize = 5): CentralDatabase {
 }
 
 export function dialectOf(db: Db | Tx): Dialect {
-  const adapter = db.getExecutor().adapter;
-  return adapter.constructor.name.toLowerCase().includes('postgres') ? 'postgres' : 'sqlite';
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }

@@ -93,6 +93,8 @@ export interface UomConversionTable extends RowMeta {
 export interface CategoryTable extends RowMeta {
   name: string;
   parent_id: string | null;
+  removal_strategy: Generated<'fifo' | 'fefo'>;
+  costing_method: Generated<'avco' | 'fifo'>;
 }
 
 export interface ProductTable extends RowMeta {
@@ -107,6 +109,7 @@ export interface ProductTable extends RowMeta {
   active: number;
   /** lower(sku name barcode): what substring search looks in. */
   search_text: string;
+  abc_class: string | null;
 }
 
 export interface WarehouseTable extends RowMeta {
@@ -114,6 +117,171 @@ export interface WarehouseTable extends RowMeta {
   name: string;
   region: string;
   active: number;
+  reception_steps: Generated<number>;
+  delivery_steps: Generated<number>;
+  allow_negative: Generated<number>;
+}
+
+export type LocationUsage = 'view' | 'internal' | 'vendor' | 'customer' | 'inventory_loss' | 'scrap' | 'transit';
+export type LocationZone = 'stock' | 'input' | 'quality' | 'pack' | 'output' | 'returns';
+
+export interface DocumentSeriesTable extends RowMeta {
+  prefix: string;
+  next_number: number;
+}
+
+export interface LocationTable extends RowMeta {
+  warehouse_id: string | null;
+  parent_id: string | null;
+  name: string;
+  path: string;
+  usage: LocationUsage;
+  zone: LocationZone | null;
+  active: number;
+}
+
+export interface LotTable extends RowMeta {
+  product_id: string;
+  name: string;
+  expiry_date: string | null;
+}
+
+export type OperationKind = 'receipt' | 'delivery' | 'internal' | 'pick' | 'pack' | 'quality' | 'transit_out' | 'transit_in';
+
+export interface OperationTypeTable extends RowMeta {
+  warehouse_id: string;
+  kind: OperationKind;
+  code: string;
+  name: string;
+  default_from_location_id: string;
+  default_to_location_id: string;
+  reservation_method: 'at_confirm' | 'manual' | 'before_days';
+  reservation_days: number;
+  active: number;
+}
+
+export interface WaveTable extends RowMeta {
+  number: string;
+  warehouse_id: string;
+  state: 'open' | 'done' | 'cancelled';
+  carrier: string | null;
+  zone: string | null;
+  cutoff_before: string | null;
+}
+
+export type TransferState = 'draft' | 'waiting' | 'ready' | 'done' | 'cancelled';
+
+export interface TransferTable extends RowMeta {
+  number: string;
+  operation_type_id: string;
+  warehouse_id: string;
+  kind: OperationKind;
+  state: TransferState;
+  from_location_id: string;
+  to_location_id: string;
+  partner_id: string | null;
+  origin: string | null;
+  channel_code: string | null;
+  priority_rank: number;
+  promised_date: string | null;
+  order_date: string | null;
+  scheduled_date: string;
+  shipping_policy: 'asap' | 'all';
+  carrier: string | null;
+  carrier_cutoff: string | null;
+  order_value_minor: number;
+  backorder_of_id: string | null;
+  linked_transfer_id: string | null;
+  wave_id: string | null;
+  backorder_reason: string | null;
+  done_at: string | null;
+}
+
+export interface TransferLineTable extends RowMeta {
+  transfer_id: string;
+  line_no: number;
+  product_id: string;
+  uom_id: string;
+  uom_quantity: number;
+  quantity: number;
+  quantity_done: number;
+  from_location_id: string;
+  to_location_id: string;
+  state: TransferState;
+  unit_cost_minor: number | null;
+  origin_line_id: string | null;
+}
+
+export interface StockMoveTable extends RowMeta {
+  product_id: string;
+  quantity: number;
+  from_location_id: string;
+  to_location_id: string;
+  lot_id: string | null;
+  moved_at: string;
+  reference: string;
+  transfer_id: string | null;
+  transfer_line_id: string | null;
+  unit_cost_minor: number;
+  value_minor: number;
+  reversal_of_id: string | null;
+  reason: string | null;
+}
+
+export interface StockLevelTable {
+  product_id: string;
+  location_id: string;
+  lot_key: string;
+  warehouse_id: string | null;
+  on_hand: number;
+  reserved: number;
+  incoming: number;
+  outgoing: number;
+  updated_at: string;
+}
+
+export interface ReservationTable extends RowMeta {
+  transfer_line_id: string;
+  product_id: string;
+  location_id: string;
+  lot_key: string;
+  quantity: number;
+}
+
+export interface ProductValuationTable {
+  product_id: string;
+  quantity: number;
+  value_minor: number;
+  updated_at: string;
+}
+
+export interface ValuationLayerTable extends RowMeta {
+  product_id: string;
+  move_id: string;
+  remaining_quantity: number;
+  remaining_value_minor: number;
+}
+
+export interface CycleCountTable extends RowMeta {
+  number: string;
+  warehouse_id: string;
+  location_id: string;
+  state: 'open' | 'awaiting_approval' | 'posted' | 'cancelled';
+  scheduled_date: string;
+  abc_class: string | null;
+  approved_by: string | null;
+  posted_at: string | null;
+}
+
+export interface CountLineTable extends RowMeta {
+  count_id: string;
+  product_id: string;
+  location_id: string;
+  lot_key: string;
+  expected_quantity: number;
+  counted_quantity: number | null;
+  unit_cost_minor: number;
+  reason: string | null;
 }
 
 export interface ChannelTable extends RowMeta {
@@ -153,6 +321,20 @@ export interface Database {
   warehouse: WarehouseTable;
   channel: ChannelTable;
   partner: PartnerTable;
+  document_series: DocumentSeriesTable;
+  location: LocationTable;
+  lot: LotTable;
+  operation_type: OperationTypeTable;
+  wave: WaveTable;
+  transfer: TransferTable;
+  transfer_line: TransferLineTable;
+  stock_move: StockMoveTable;
+  stock_level: StockLevelTable;
+  reservation: ReservationTable;
+  product_valuation: ProductValuationTable;
+  valuation_layer: ValuationLayerTable;
+  cycle_count: CycleCountTable;
+  count_line: CountLineTable;
 }
 
 /** Helper for inserts where the database fills a column. */
