@@ -1,0 +1,214 @@
+/**
+ * The `branchline` command line: database chores and the headless host, all through the
+ * engine's contract. Runs from source (scripts/branchline.mjs registers tsx), no build needed.
+ */
+import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ROLES } from '../../src-shared/permissions';
+import { defaultDbFile } from '../host/paths';
+import { CliError, appVersion } from './common';
+
+interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
+function integer(label: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${label} must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/** Opens a URL in the desktop's browser; failure only costs a message. */
+function openInBrowser(url: string, io: CliIo): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { detached: true, stdio: 'ignore' });
+    child.on('error', () => io.err(`Could not open a browser; open ${url} yourself`));
+    child.unref();
+  } catch {
+    io.err(`Could not open a browser; open ${url} yourself`);
+  }
+}
+
+/** Resolves when SIGINT or SIGTERM arrives (a second one exits at once). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      done(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const program = new Command();
+  const globals = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions>();
+  const dbOf = (cmd: Command) => resolve(globals(cmd).db ?? defaultDbFile());
+  const json = (cmd: Command) => globals(cmd).json === true;
+  const print = (cmd: Command, human: string, machine: unknown) => io.out(json(cmd) ? JSON.stringify(machine) : human);
+
+  program
+    .name('branchline')
+    .description('Branchline ERP: database chores and the browser-mode host')
+    .version(appVersion(), '-v, --version')
+    .option('--db <file>', 'the branch database (SQLite file); default: the desktop app’s data folder or $BRANCHLINE_DB')
+    .option('--json', 'machine-readable output')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+      outputError: (s) => io.err(oneLine(s)),
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database to the latest schema (creating it), backing up an existing one first')
+    .action(async (_opts, cmd: Command) => {
+      const { migrateDatabase } = await import('./commands');
+      const dbFile = dbOf(cmd);
+      const report = await migrateDatabase(dbFile);
+      const human = report.applied.length
+        ? [`Applied ${report.applied.length} migration(s) to ${dbFile}: ${report.applied.join(', ')}`, `Schema: ${report.before ?? 'none'} → ${report.after}`, `Backup: ${report.backupFile ?? 'none (new database)'}`].join('\n')
+        : `${dbFile} is up to date (schema ${report.after})`;
+      print(cmd, human, { dbFile, ...report });
+    });
+
+  program
+    .command('seed')
+    .description('load the demo company into a new database')
+    .option('--demo', 'the demo company (the only kind of seed)')
+    .option('--seed <n>', 'random seed: the same seed gives the same business data', integer('--seed', 0, 2 ** 31), 1)
+    .addOption(new Option('--size <size>', 'how much demo data').choices(['small', 'default']).default('default'))
+    .action(async (opts: { demo?: boolean; seed: number; size: 'small' | 'default' }, cmd: Command) => {
+      if (!opts.demo) throw new CliError('Only the demo company can be seeded: branchline seed --demo [--seed N] [--size small|default]', 2);
+      const { seedDemo } = await import('./commands');
+      const dbFile = dbOf(cmd);
+      const result = await seedDemo(dbFile, { seed: opts.seed, size: opts.size });
+      print(
+        cmd,
+        `Loaded the demo company into ${dbFile}: ${result.products} products, ${result.customers} customers, ${result.vendors} vendors.\nLogins: ${result.logins.map((l) => `${l.username}/${l.password}`).join(', ')}`,
+        { dbFile, ...result },
+      );
+    });
+
+  program
+    .command('serve')
+    .description('serve the app to a browser on this machine (http://127.0.0.1 only)')
+    .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0, 65535))
+    .option('--open', 'open the app in the default browser')
+    .option('--ui <dir>', 'folder of the built renderer (default: out/renderer)')
+    .action(async (opts: { port?: number; open?: boolean; ui?: string }, cmd: Command) => {
+      const { DEFAULT_PORT, DEFAULT_UI_DIR, builtUiDir, runningLine, startServer } = await import('./serve');
+      const uiDir = builtUiDir(opts.ui ? resolve(opts.ui) : DEFAULT_UI_DIR);
+      if (!uiDir) io.err(`The UI is not built (${resolve(opts.ui ?? DEFAULT_UI_DIR, 'index.html')} is missing): run \`npx electron-vite build\`, then serve again. Serving the API only.`);
+      const running = await startServer({ dbFile: dbOf(cmd), port: opts.port ?? DEFAULT_PORT, uiDir, log: (m, e) => io.err(`${m}${e instanceof Error ? `: ${e.message}` : ''}`) });
+      io.out(runningLine(running.host.url));
+      if (opts.open) openInBrowser(running.host.url, io);
+      await untilSignal();
+      await running.close();
+    });
+
+  program
+    .command('backup')
+    .description('online backup of the database to a new SQLite file')
+    .option('--out <file>', 'where to write it (default: next to the database, time-stamped)')
+    .action(async (opts: { out?: string }, cmd: Command) => {
+      const { backupDatabase, defaultBackupFile } = await import('./commands');
+      const dbFile = dbOf(cmd);
+      const result = await backupDatabase(dbFile, resolve(opts.out ?? defaultBackupFile(dbFile)));
+      print(cmd, `Backed up ${dbFile} to ${result.file} (${Math.ceil(result.bytes / 1024)} KB)`, { dbFile, ...result });
+    });
+
+  const users = program.command('users').description('manage users');
+  users
+    .command('add <username>')
+    .description('create a user (as the first admin, through users.create)')
+    .requiredOption('--password <password>', 'at least 8 characters')
+    .requiredOption('--roles <roles>', `comma-separated: ${ROLES.join(', ')}`)
+    .option('--display-name <name>', 'name shown in the app (default: the user name)')
+    .action(async (username: string, opts: { password: string; roles: string; displayName?: string }, cmd: Command) => {
+      const { addUser, parseRoles } = await import('./commands');
+      const roles = parseRoles(opts.roles);
+      const user = (await addUser(dbOf(cmd), { username, password: opts.password, roles, displayName: opts.displayName })) as { username: string; roles: string[] };
+      print(cmd, `Created user ${user.username} (${user.roles.join(', ')})`, user);
+    });
+
+  program
+    .command('rpc <method> [input]')
+    .description("call a contract method as a user and print the envelope, e.g. rpc catalog.product.search '{\"query\":\"drill\"}'")
+    .option('--user <name>', 'call as this user (default: the first active admin)')
+    .action(async (method: string, input: string | undefined, opts: { user?: string }, cmd: Command) => {
+      const { callAs, checkMethodName, parseJsonInput } = await import('./commands');
+      checkMethodName(method);
+      const parsed = parseJsonInput(input ?? '{}');
+      const envelope = await callAs(dbOf(cmd), method, parsed, opts.user);
+      io.out(json(cmd) ? JSON.stringify(envelope) : JSON.stringify(envelope, null, 2));
+      setExitCode(envelope.ok ? 0 : 1);
+    });
+
+  program
+    .command('methods')
+    .description('list every contract method with its kind and the access it needs')
+    .action(async (_opts, cmd: Command) => {
+      const { listMethods } = await import('./commands');
+      const rows = listMethods();
+      const width = Math.max(...rows.map((r) => r.name.length));
+      const human = rows.map((r) => `${r.name.padEnd(width)}  ${r.kind.padEnd(7)}  ${r.access.padEnd(14)}  ${r.summary}`).join('\n');
+      print(cmd, human, rows);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code (it never calls process.exit itself). */
+export async function main(argv: string[] = process.argv, io: CliIo = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end here too, with code 0; the message is already printed.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof CliError) {
+      io.err(`error: ${oneLine(error.message)}`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`error: ${oneLine(message)}`);
+    if (process.env.BRANCHLINE_DEBUG && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
+  }
+}
