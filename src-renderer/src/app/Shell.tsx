@@ -1,0 +1,342 @@
+import { AppShell, Avatar, Badge, Divider, Group, Kbd, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
+import {
+  IconBox,
+  IconBuildingWarehouse,
+  IconCategory,
+  IconChartBar,
+  IconChevronDown,
+  IconClipboardList,
+  IconHeadset,
+  IconHistory,
+  IconLogout,
+  IconReceipt2,
+  IconRuler2,
+  IconSettings,
+  IconShoppingCart,
+  IconTags,
+  IconTruckDelivery,
+  IconUsers,
+} from '@tabler/icons-react';
+import type { ReactNode } from 'react';
+import type { Permission } from '../../../src-shared/permissions';
+import { AuditPage } from '../admin/AuditPage';
+import { UsersPage } from '../admin/UsersPage';
+import { CategoriesPage } from '../catalog/CategoriesPage';
+import { ProductsPage } from '../catalog/ProductsPage';
+import { UomsPage } from '../catalog/UomsPage';
+import { Brand } from './Brand';
+import { ComingSoon } from './ComingSoon';
+import { NoAccess } from './NoAccess';
+import { navigate, useRoute } from './router';
+import { useSession } from './session';
+
+interface Page {
+  route: string;
+  label: string;
+  icon: ReactNode;
+  needs?: Permission;
+  render(): ReactNode;
+}
+interface Section {
+  key: string;
+  label: string;
+  icon: ReactNode;
+  pages: Page[];
+}
+
+const soon = (title: string, icon: ReactNode, summary: string, items: string[]) => () => <ComingSoon title={title} icon={icon} summary={summary} items={items} />;
+
+const SECTIONS: Section[] = [
+  {
+    key: 'orders',
+    label: 'Orders',
+    icon: <IconShoppingCart size={16} />,
+    pages: [
+      {
+        route: 'orders',
+        label: 'Orders',
+        icon: null,
+        render: soon('Orders', <IconShoppingCart size={26} />, 'Sales orders from every channel — reps, the portal, e-commerce, marketplaces, EDI and contracts — in one queue.', [
+          'Quotations and sales orders with order lines, pricelists and payment terms',
+          'Approval requests and credit holds against each customer’s credit limit',
+          'ATP (available to promise) on every order line, reservations and backorders',
+          'Order states from draft to delivered, invoiced and done',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'warehouse',
+    label: 'Warehouse',
+    icon: <IconBuildingWarehouse size={16} />,
+    pages: [
+      {
+        route: 'warehouse',
+        label: 'Warehouse',
+        icon: null,
+        render: soon('Warehouse', <IconBuildingWarehouse size={26} />, 'Stock by warehouse and location, kept as an immutable ledger of stock moves.', [
+          'Stock levels per product, location and lot, with on hand, reserved and ATP',
+          'Transfers by operation type: receipts, deliveries, internal moves, pick, pack and quality',
+          'Waves and pick lists for picking orders together',
+          'Cycle counts with count lines, variances and adjustments',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'purchasing',
+    label: 'Purchasing',
+    icon: <IconTruckDelivery size={16} />,
+    pages: [
+      {
+        route: 'purchasing',
+        label: 'Purchasing',
+        icon: null,
+        render: soon('Purchasing', <IconTruckDelivery size={26} />, 'Buying from vendors, from replenishment proposal to paid vendor bill.', [
+          'Purchase orders and receipts, with backorders for short deliveries',
+          'Vendor bills with three-way match and landed costs',
+          'Reorder rules and replenishment proposals',
+          'Vendor on-time rate',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'finance',
+    label: 'Finance',
+    icon: <IconReceipt2 size={16} />,
+    pages: [
+      {
+        route: 'finance',
+        label: 'Finance',
+        icon: null,
+        render: soon('Finance', <IconReceipt2 size={26} />, 'The books of the company: every invoice, payment and stock valuation posted as journal entries.', [
+          'Chart of accounts, journals, journal entries and journal lines',
+          'Invoices, credit notes, payments and reconciliation',
+          'Tax rates and fiscal positions',
+          'Periods with lock dates and a close checklist',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'service',
+    label: 'Service',
+    icon: <IconHeadset size={16} />,
+    pages: [
+      {
+        route: 'service',
+        label: 'Service',
+        icon: null,
+        render: soon('Service', <IconHeadset size={26} />, 'After-sales work: tickets, returns and their dispositions.', [
+          'Tickets with SLA policies',
+          'RMAs (return authorisations) with return lines',
+          'Dispositions: restock, scrap, return-to-vendor, repair',
+          'Credit notes for accepted returns',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'reports',
+    label: 'Reports',
+    icon: <IconChartBar size={16} />,
+    pages: [
+      {
+        route: 'reports',
+        label: 'Reports',
+        icon: null,
+        render: soon('Reports', <IconChartBar size={26} />, 'The KPIs a distributor runs on, each defined once and computed by the engine.', [
+          'Fill rate (lines and units), OTIF and order cycle time',
+          'Stockout frequency, backorder rate and return rate',
+          'Channel margin by channel',
+          'Inventory accuracy, inventory turns and days of supply',
+        ]),
+      },
+    ],
+  },
+  {
+    key: 'catalog',
+    label: 'Catalog',
+    icon: <IconTags size={16} />,
+    pages: [
+      { route: 'catalog/products', label: 'Products', icon: <IconBox size={15} />, needs: 'catalog.read', render: () => <ProductsPage /> },
+      { route: 'catalog/categories', label: 'Categories', icon: <IconCategory size={15} />, needs: 'catalog.read', render: () => <CategoriesPage /> },
+      { route: 'catalog/uoms', label: 'Units of measure', icon: <IconRuler2 size={15} />, needs: 'catalog.read', render: () => <UomsPage /> },
+    ],
+  },
+  {
+    key: 'admin',
+    label: 'Admin',
+    icon: <IconSettings size={16} />,
+    pages: [
+      { route: 'admin/users', label: 'Users', icon: <IconUsers size={15} />, needs: 'users.read', render: () => <UsersPage /> },
+      { route: 'admin/audit', label: 'Audit log', icon: <IconHistory size={15} />, needs: 'system.admin', render: () => <AuditPage /> },
+    ],
+  },
+];
+
+export function Shell() {
+  const { status, session, can, logout } = useSession();
+  const route = useRoute();
+  const visible = SECTIONS.map((s) => ({ ...s, pages: s.pages.filter((p) => !p.needs || can(p.needs)) })).filter((s) => s.pages.length > 0);
+  const all = SECTIONS.flatMap((s) => s.pages);
+  const page = all.find((p) => p.route === route) ?? (route === '' ? undefined : all.find((p) => p.route === route.split('/')[0]));
+  const fallback = visible.find((s) => s.key === 'catalog')?.pages[0] ?? visible[0]?.pages[0];
+  const shown = page ?? fallback;
+  const initials = session.user.displayName
+    .split(/\s+/)
+    .map((w) => w[0] ?? '')
+    .join('')
+    .slice(0, 2)
+    .toUpperCase();
+
+  return (
+    <AppShell header={{ height: 46 }} navbar={{ width: 214, breakpoint: 0 }} padding={0}>
+      <AppShell.Header withBorder>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="md" wrap="nowrap">
+            <Brand size="sm" />
+            <Divider orientation="vertical" />
+            <Text size="sm" fw={500} truncate>
+              {status.companyName}
+            </Text>
+            <Badge variant="outline" color="gray" title={status.branchName ?? undefined}>
+              Branch {status.branchCode}
+            </Badge>
+            {status.demo && <Badge color="orange">Demo</Badge>}
+            {status.readOnly && <Badge color="red">Read-only</Badge>}
+          </Group>
+          <Menu position="bottom-end" width={260} shadow="md">
+            <Menu.Target>
+              <UnstyledButton aria-label="User menu" px={6} py={4} style={{ borderRadius: 4 }}>
+                <Group gap={8} wrap="nowrap">
+                  <Avatar size={26} color="indigo" radius="xl">
+                    {initials}
+                  </Avatar>
+                  <Stack gap={0}>
+                    <Text size="sm" fw={500} lh={1.2}>
+                      {session.user.displayName}
+                    </Text>
+                    <Text size="xs" c="dimmed" lh={1.2}>
+                      {session.user.roles.join(', ')}
+                    </Text>
+                  </Stack>
+                  <IconChevronDown size={14} />
+                </Group>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>Signed in as</Menu.Label>
+              <Stack gap={6} px="sm" pb="sm">
+                <Text size="sm" fw={600}>
+                  {session.user.displayName} <Text span c="dimmed" size="xs">@{session.user.username}</Text>
+                </Text>
+                <Group gap={4}>
+                  {session.user.roles.map((r) => (
+                    <Badge key={r} variant="light">
+                      {r}
+                    </Badge>
+                  ))}
+                </Group>
+                <Text size="xs" c="dimmed">
+                  Branch {status.branchCode} · {status.branchName}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  Branchline {status.appVersion} · schema {status.schemaVersion}
+                </Text>
+              </Stack>
+              <Menu.Divider />
+              <Menu.Item leftSection={<IconLogout size={14} />} onClick={() => void logout()}>
+                Log out
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p={6}>
+        <AppShell.Section grow component={ScrollArea}>
+          <nav aria-label="Sections">
+            {visible.map((s) =>
+              s.pages.length === 1 && s.pages[0]!.route === s.key ? (
+                <NavLink
+                  key={s.key}
+                  href={`#/${s.key}`}
+                  label={s.label}
+                  leftSection={s.icon}
+                  active={shown?.route === s.key}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(s.key);
+                  }}
+                />
+              ) : (
+                <NavLink key={s.key} label={s.label} leftSection={s.icon} defaultOpened childrenOffset={18} component="div" role="group" aria-label={s.label}>
+                  {s.pages.map((p) => (
+                    <NavLink
+                      key={p.route}
+                      href={`#/${p.route}`}
+                      label={p.label}
+                      leftSection={p.icon}
+                      active={shown?.route === p.route}
+                      aria-current={shown?.route === p.route ? 'page' : undefined}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        navigate(p.route);
+                      }}
+                    />
+                  ))}
+                </NavLink>
+              ),
+            )}
+          </nav>
+        </AppShell.Section>
+        <AppShell.Section>
+          <ClipboardHint />
+        </AppShell.Section>
+      </AppShell.Navbar>
+      <AppShell.Main h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
+        <div style={{ flex: 1, minHeight: 0 }}>
+          {shown ? shown.needs && !can(shown.needs) ? <NoAccess what={shown.label} /> : shown.render() : <NoAccess what="any section" />}
+        </div>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+const SHORTCUTS: [string[], string][] = [
+  [['/'], 'Search'],
+  [['N'], 'New product'],
+  [['↑', '↓'], 'Move in a list'],
+  [['Enter'], 'Open'],
+  [['Ctrl', 'S'], 'Save'],
+  [['Esc'], 'Close'],
+];
+
+/** A small reminder of the keyboard shortcuts, at the foot of the navigation. */
+function ClipboardHint() {
+  return (
+    <Stack gap={3} p="xs" style={{ borderTop: '1px solid var(--bl-border)' }}>
+      <Group gap={6} mb={2}>
+        <IconClipboardList size={13} color="var(--mantine-color-gray-6)" />
+        <Text size="xs" c="dimmed" fw={600}>
+          Keyboard
+        </Text>
+      </Group>
+      {SHORTCUTS.map(([keys, what]) => (
+        <Group key={what} justify="space-between" gap={4} wrap="nowrap">
+          <Text size="xs" c="dimmed">
+            {what}
+          </Text>
+          <Group gap={2} wrap="nowrap">
+            {keys.map((k) => (
+              <Kbd key={k} size="xs">
+                {k}
+              </Kbd>
+            ))}
+          </Group>
+        </Group>
+      ))}
+    </Stack>
+  );
+}
