@@ -109,6 +109,8 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('unit_cost_minor', big)
     .addColumn('origin_line_id', 'text', (c) => c.references('transfer_line.id'))
+    // The line of the next step in a multi-step flow (pick → pack → ship), which gets what this one moves.
+    .addColumn('next_line_id', 'text', (c) => c.references('transfer_line.id'))
     .execute();
   await db.schema.createIndex('transfer_line_transfer').on('transfer_line').columns(['transfer_id', 'line_no']).execute();
   await db.schema.createIndex('transfer_line_product_state').on('transfer_line').columns(['product_id', 'state']).execute();

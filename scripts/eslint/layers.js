@@ -15,7 +15,7 @@ const LAYERS = [
   { name: 'src-main/engine', may: ['src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron', 'electron-updater', 'react', 'react-dom'] },
   { name: 'src-main/host', may: ['src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron', 'electron-updater'] },
   { name: 'src-main/cli', may: ['src-main/cli', 'src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron'] },
-  { name: 'src-main', may: ['src-main', 'src-shared', 'migrations'], noPackages: [] },
+  { name: 'src-main', may: ['src-main', 'src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: [] },
   { name: 'src-renderer', may: ['src-renderer', 'src-shared'], noPackages: ['electron', 'better-sqlite3', 'pg', 'kysely', 'node:*'] },
 ];
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { catalogContract } from './catalog';
+import { inventoryContract } from './inventory';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
 
@@ -10,6 +11,7 @@ import { systemContract } from './system';
 export const contract = {
   ...systemContract,
   ...catalogContract,
+  ...inventoryContract,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -28,5 +30,6 @@ export function isMethodName(name: unknown): name is MethodName {
 
 export * from './common';
 export * from './catalog';
+export * from './inventory';
 export * from './system';
 export type { MethodSpec, Access } from './method';

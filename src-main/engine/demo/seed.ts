@@ -3,6 +3,7 @@ import { hashPassword, FAST_PARAMS } from '../auth/password';
 import { searchTextOf } from '../catalog/products';
 import type { CommandContext } from '../platform/context';
 import type { Tx } from '../platform/db';
+import { createWarehouseStructure } from '../inventory/locations';
 import { createCompanyAndBranch } from '../system/company';
 import { BRANDS, DEMO_CATEGORIES, GRADES, REGIONS, SIZES } from './catalog-data';
 
@@ -90,13 +91,26 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
     .values(general.map(([from, to, n]) => ({ ...meta(), product_id: null, from_uom_id: uomId(from), to_uom_id: uomId(to), numerator: n, denominator: 1 })))
     .execute();
 
-  await ctx.db
-    .insertInto('warehouse')
-    .values([
-      { ...meta(), code: 'WH1', name: 'Central Distribution Centre', region: 'North', active: 1 },
-      { ...meta(), code: 'WH2', name: 'South Depot', region: 'South', active: 1 },
-    ])
-    .execute();
+  // WH1 runs the full flow (receive → put away; pick → pack → ship); WH2 is a 1-step depot.
+  const warehouses = [
+    { ...meta(), code: 'WH1', name: 'Central Distribution Centre', region: 'North', active: 1, reception_steps: 2, delivery_steps: 3, allow_negative: 0 },
+    { ...meta(), code: 'WH2', name: 'South Depot', region: 'South', active: 1, reception_steps: 1, delivery_steps: 1, allow_negative: 0 },
+  ];
+  await ctx.db.insertInto('warehouse').values(warehouses).execute();
+  for (const w of warehouses) await createWarehouseStructure(ctx, w);
+  for (const w of warehouses) {
+    const stock = await ctx.db.selectFrom('location').select(['id', 'path']).where('warehouse_id', '=', w.id).where('zone', '=', 'stock').executeTakeFirstOrThrow();
+    const bins = [];
+    for (const aisle of w.code === 'WH1' ? ['A', 'B', 'C', 'D'] : ['A', 'B']) {
+      for (let rack = 1; rack <= 5; rack++) {
+        for (let level = 1; level <= 3; level++) {
+          const name = `${aisle}-${String(rack).padStart(2, '0')}-${level}`;
+          bins.push({ ...meta(), warehouse_id: w.id, parent_id: stock.id, name, path: `${stock.path}/${name}`, usage: 'internal' as const, zone: 'stock' as const, active: 1 });
+        }
+      }
+    }
+    await ctx.db.insertInto('location').values(bins).execute();
+  }
   await ctx.db
     .insertInto('channel')
     .values([

@@ -9,8 +9,10 @@ import { dialectOf } from './db';
  * db.ts. Parameters are named: the builder receives markers, and their positions in the
  * compiled SQL are found by value, so a query can use them in any order or repeat them.
  */
-export function preparedQuery<P extends Record<string, unknown>, R>(names: (keyof P & string)[], build: (db: Db | Tx, p: P) => Compilable<R>) {
-  const compiled = new Map<string, { query: CompiledQuery<R>; slots: (keyof P & string)[] }>();
+export function preparedQuery<P extends object, R>(names: (keyof P & string)[], build: (db: Db | Tx, p: P) => Compilable<R>) {
+  // A slot is a named parameter, or a constant the builder wrote into the query (e.g. version 1).
+  type Slot = { name: keyof P & string } | { constant: unknown };
+  const compiled = new Map<string, { query: CompiledQuery<R>; slots: Slot[] }>();
   const marker = (name: string) => `\u0000param:${name}`;
   const compile = (db: Db | Tx) => {
     const dialect = dialectOf(db);
@@ -18,10 +20,9 @@ export function preparedQuery<P extends Record<string, unknown>, R>(names: (keyo
     if (!entry) {
       const markers = Object.fromEntries(names.map((n) => [n, marker(n)])) as unknown as P;
       const query = build(db, markers).compile();
-      const slots = query.parameters.map((value) => {
+      const slots: Slot[] = query.parameters.map((value) => {
         const name = names.find((n) => marker(n) === value);
-        if (!name) throw new Error(`preparedQuery: a literal value was compiled as a parameter (${String(value)}); pass it as a named parameter`);
-        return name;
+        return name ? { name } : { constant: value };
       });
       entry = { query, slots };
       compiled.set(dialect, entry);
@@ -31,7 +32,7 @@ export function preparedQuery<P extends Record<string, unknown>, R>(names: (keyo
   return {
     async execute(db: Db | Tx, params: P): Promise<QueryResult<R>> {
       const { query, slots } = compile(db);
-      return db.executeQuery<R>({ ...query, parameters: slots.map((s) => params[s]) });
+      return db.executeQuery<R>({ ...query, parameters: slots.map((s) => ('name' in s ? params[s.name] : s.constant)) });
     },
     async rows(db: Db | Tx, params: P): Promise<R[]> {
       return (await this.execute(db, params)).rows;

@@ -210,6 +210,7 @@ export interface TransferLineTable extends RowMeta {
   state: TransferState;
   unit_cost_minor: number | null;
   origin_line_id: string | null;
+  next_line_id: string | null;
 }
 
 export interface StockMoveTable extends RowMeta {

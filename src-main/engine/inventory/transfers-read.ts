@@ -1,0 +1,117 @@
+import type { Transfer } from '../../../src-shared/contract/inventory';
+import type { Db, Tx } from '../platform/db';
+import { notFound } from '../platform/errors';
+
+/** Reads a transfer with its lines as the contract shows it. */
+export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
+  const t = await db
+    .selectFrom('transfer as t')
+    .innerJoin('warehouse as w', 'w.id', 't.warehouse_id')
+    .innerJoin('location as f', 'f.id', 't.from_location_id')
+    .innerJoin('location as d', 'd.id', 't.to_location_id')
+    .leftJoin('partner as p', 'p.id', 't.partner_id')
+    .select([
+      't.id',
+      't.number',
+      't.kind',
+      't.state',
+      't.warehouse_id',
+      'w.code as warehouse_code',
+      't.from_location_id',
+      'f.path as from_path',
+      't.to_location_id',
+      'd.path as to_path',
+      't.partner_id',
+      'p.name as partner_name',
+      't.origin',
+      't.channel_code',
+      't.priority_rank',
+      't.scheduled_date',
+      't.promised_date',
+      't.shipping_policy',
+      't.carrier',
+      't.carrier_cutoff',
+      't.backorder_of_id',
+      't.backorder_reason',
+      't.linked_transfer_id',
+      't.wave_id',
+      't.done_at',
+    ])
+    .where('t.id', '=', id)
+    .executeTakeFirst();
+  if (!t) throw notFound('Transfer');
+  const lines = await db
+    .selectFrom('transfer_line as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .innerJoin('uom as u', 'u.id', 'p.uom_id')
+    .innerJoin('location as f', 'f.id', 'l.from_location_id')
+    .innerJoin('location as d', 'd.id', 'l.to_location_id')
+    .select((eb) => [
+      'l.id',
+      'l.line_no',
+      'l.product_id',
+      'p.sku',
+      'p.name',
+      'p.barcode',
+      'p.tracking',
+      'u.code as uom_code',
+      'l.quantity',
+      'l.quantity_done',
+      'l.from_location_id',
+      'f.path as from_path',
+      'l.to_location_id',
+      'd.path as to_path',
+      'l.state',
+      'l.unit_cost_minor',
+      eb.fn.coalesce(eb.selectFrom('reservation as r').select((e) => e.fn.sum<number>('r.quantity').as('q')).whereRef('r.transfer_line_id', '=', 'l.id'), eb.lit(0)).as('reserved'),
+    ])
+    .where('l.transfer_id', '=', id)
+    .orderBy('l.line_no')
+    .execute();
+  return {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    state: t.state,
+    warehouseId: t.warehouse_id,
+    warehouseCode: t.warehouse_code,
+    fromLocationId: t.from_location_id,
+    fromPath: t.from_path,
+    toLocationId: t.to_location_id,
+    toPath: t.to_path,
+    partnerId: t.partner_id,
+    partnerName: t.partner_name,
+    origin: t.origin,
+    channelCode: t.channel_code,
+    priorityRank: t.priority_rank,
+    scheduledDate: t.scheduled_date,
+    promisedDate: t.promised_date,
+    shippingPolicy: t.shipping_policy,
+    carrier: t.carrier,
+    carrierCutoff: t.carrier_cutoff,
+    backorderOfId: t.backorder_of_id,
+    backorderReason: t.backorder_reason,
+    linkedTransferId: t.linked_transfer_id,
+    waveId: t.wave_id,
+    doneAt: t.done_at,
+    lines: lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      productId: l.product_id,
+      sku: l.sku,
+      productName: l.name,
+      barcode: l.barcode,
+      tracking: l.tracking,
+      uomCode: l.uom_code,
+      quantity: l.quantity,
+      quantityDone: l.quantity_done,
+      reserved: Number(l.reserved),
+      fromLocationId: l.from_location_id,
+      fromPath: l.from_path,
+      toLocationId: l.to_location_id,
+      toPath: l.to_path,
+      state: l.state,
+      unitCostMinor: l.unit_cost_minor === null ? null : Number(l.unit_cost_minor),
+    })),
+  };
+}

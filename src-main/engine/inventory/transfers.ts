@@ -1,0 +1,622 @@
+import type { z } from 'zod';
+import type { TransferCreateInput, ValidateLineInput } from '../../../src-shared/contract/inventory';
+import { convertQuantity } from '../catalog/uom';
+import type { CommandContext } from '../platform/context';
+import { DomainError, notFound } from '../platform/errors';
+import type { LocationUsage, LocationZone, OperationKind, TransferLineTable, TransferTable } from '../platform/schema';
+import { branchCode, nextDocumentNumber } from '../platform/series';
+import { adjustLevel, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
+import { getLocation, isOwned, isWithin, type LocationInfo, virtualLocation, zoneLocation } from './locations';
+import { readInventorySettings } from './settings';
+import { FAR_FUTURE } from './locations';
+import { addReservation, freeStock, refreshTransferState, releaseReservations, reservedFor, reserveLine } from './reservations';
+
+type CreateInput = z.output<typeof TransferCreateInput>;
+type ValidateLine = z.output<typeof ValidateLineInput>;
+
+interface Step {
+  code: string;
+  from: LocationZone | LocationUsage;
+  to: LocationZone | LocationUsage;
+}
+
+/** The steps a flow takes in a warehouse, per its reception/delivery step settings. */
+export function flowSteps(kind: 'receipt' | 'delivery' | 'internal', steps: number): Step[] {
+  if (kind === 'delivery') {
+    if (steps === 1) return [{ code: 'OUT', from: 'stock', to: 'customer' }];
+    if (steps === 2) return [{ code: 'PICK', from: 'stock', to: 'output' }, { code: 'OUT', from: 'output', to: 'customer' }];
+    return [{ code: 'PICK', from: 'stock', to: 'pack' }, { code: 'PACK', from: 'pack', to: 'output' }, { code: 'OUT', from: 'output', to: 'customer' }];
+  }
+  if (kind === 'receipt') {
+    if (steps === 1) return [{ code: 'IN', from: 'vendor', to: 'stock' }];
+    if (steps === 2) return [{ code: 'IN', from: 'vendor', to: 'input' }, { code: 'PUT', from: 'input', to: 'stock' }];
+    return [{ code: 'IN', from: 'vendor', to: 'input' }, { code: 'QC', from: 'input', to: 'quality' }, { code: 'PUT', from: 'quality', to: 'stock' }];
+  }
+  return [{ code: 'INT', from: 'stock', to: 'stock' }];
+}
+
+const VIRTUAL_USAGES: LocationUsage[] = ['vendor', 'customer', 'inventory_loss', 'scrap', 'transit'];
+
+async function resolveEnd(ctx: CommandContext, warehouseId: string, key: LocationZone | LocationUsage): Promise<LocationInfo> {
+  return (VIRTUAL_USAGES as string[]).includes(key) ? virtualLocation(ctx.db, key as LocationUsage) : zoneLocation(ctx.db, warehouseId, key as LocationZone);
+}
+
+export interface PlannedLine {
+  productId: string;
+  uomId: string;
+  uomQuantity: number;
+  quantity: number;
+  unitCostMinor: number | null;
+}
+
+/** Checks products and converts each line to the product's stock unit, exactly. */
+export async function planLines(ctx: CommandContext, lines: CreateInput['lines']): Promise<PlannedLine[]> {
+  const planned: PlannedLine[] = [];
+  for (const [i, line] of lines.entries()) {
+    const p = await ctx.db.selectFrom('product').select(['id', 'sku', 'uom_id', 'active']).where('id', '=', line.productId).executeTakeFirst();
+    if (!p) throw new DomainError('VALIDATION', `Line ${i + 1}: no such product`, { fields: [{ path: `lines.${i}.productId`, message: 'No such product' }] });
+    if (p.active !== 1) throw new DomainError('BUSINESS_RULE', `Line ${i + 1}: ${p.sku} is archived and cannot be moved`, { fields: [{ path: `lines.${i}.productId`, message: 'Archived product' }] });
+    const uomId = line.uomId ?? p.uom_id;
+    let quantity: number;
+    try {
+      quantity = await convertQuantity(ctx.db, { productId: p.id, fromUomId: uomId, toUomId: p.uom_id, quantity: line.quantity });
+    } catch (e) {
+      if (e instanceof DomainError) throw new DomainError(e.code, `Line ${i + 1} (${p.sku}): ${e.message}`, { fields: [{ path: `lines.${i}.uomId`, message: e.message }] });
+      throw e;
+    }
+    planned.push({ productId: p.id, uomId, uomQuantity: line.quantity, quantity, unitCostMinor: line.unitCostMinor ?? null });
+  }
+  return planned;
+}
+
+export interface NewTransfer {
+  kind: OperationKind;
+  opCode: string;
+  warehouseId: string;
+  from: LocationInfo;
+  to: LocationInfo;
+  partnerId: string | null;
+  origin: string | null;
+  channelCode: string | null;
+  priorityRank: number;
+  promisedDate: string | null;
+  orderDate: string | null;
+  scheduledDate: string;
+  shippingPolicy: 'asap' | 'all';
+  carrier: string | null;
+  carrierCutoff: string | null;
+  orderValueMinor: number;
+  backorderOfId?: string | null;
+}
+
+/** Inserts one transfer (draft) and its lines; returns the ids of its lines in order. */
+export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines: (PlannedLine & { originLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[]) {
+  const wh = await ctx.db.selectFrom('warehouse').select('code').where('id', '=', t.warehouseId).executeTakeFirstOrThrow();
+  const op = await ctx.db.selectFrom('operation_type').select('id').where('warehouse_id', '=', t.warehouseId).where('code', '=', t.opCode).executeTakeFirstOrThrow();
+  const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-${wh.code}-${t.opCode}-${ctx.now.slice(0, 4)}-`);
+  const id = ctx.newId();
+  const meta = () => ({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
+  await ctx.db
+    .insertInto('transfer')
+    .values({
+      id,
+      branch_id: ctx.branchId,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      version: 1,
+      number,
+      operation_type_id: op.id,
+      warehouse_id: t.warehouseId,
+      kind: t.kind,
+      state: 'draft',
+      from_location_id: t.from.id,
+      to_location_id: t.to.id,
+      partner_id: t.partnerId,
+      origin: t.origin,
+      channel_code: t.channelCode,
+      priority_rank: t.priorityRank,
+      promised_date: t.promisedDate,
+      order_date: t.orderDate,
+      scheduled_date: t.scheduledDate,
+      shipping_policy: t.shippingPolicy,
+      carrier: t.carrier,
+      carrier_cutoff: t.carrierCutoff,
+      order_value_minor: t.orderValueMinor,
+      backorder_of_id: t.backorderOfId ?? null,
+      linked_transfer_id: null,
+      wave_id: null,
+      backorder_reason: null,
+      done_at: null,
+    })
+    .execute();
+  const lineRows: TransferLineTable[] = lines.map((l, i) => ({
+    ...meta(),
+    transfer_id: id,
+    line_no: i + 1,
+    product_id: l.productId,
+    uom_id: l.uomId,
+    uom_quantity: l.uomQuantity,
+    quantity: l.quantity,
+    quantity_done: 0,
+    from_location_id: (l.from ?? t.from).id,
+    to_location_id: (l.to ?? t.to).id,
+    state: 'draft',
+    unit_cost_minor: l.unitCostMinor,
+    origin_line_id: l.originLineId ?? null,
+    next_line_id: null,
+  }));
+  for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('transfer_line').values(lineRows.slice(i, i + 200)).execute();
+  return { id, number, lineIds: lineRows.map((l) => l.id) };
+}
+
+/** Channel priority of an order, for allocation; a contract customer can be ranked even higher by the caller. */
+async function channelRank(ctx: CommandContext, code: string | null): Promise<number> {
+  if (!code) return 100;
+  const row = await ctx.db.selectFrom('channel').select('reservation_priority').where('code', '=', code).executeTakeFirst();
+  return row?.reservation_priority ?? 100;
+}
+
+/**
+ * Creates the transfers of a flow: one per step of the warehouse's configuration (a 3-step
+ * delivery is pick → pack → ship), chained line by line. Returns the first step's id.
+ */
+export async function createFlow(ctx: CommandContext, input: CreateInput): Promise<string> {
+  const wh = await ctx.db.selectFrom('warehouse').selectAll().where('id', '=', input.warehouseId).executeTakeFirst();
+  if (!wh) throw notFound('Warehouse');
+  if (wh.active !== 1) throw new DomainError('BUSINESS_RULE', `Warehouse ${wh.code} is not active`);
+  if (input.partnerId) {
+    const partner = await ctx.db.selectFrom('partner').select('id').where('id', '=', input.partnerId).executeTakeFirst();
+    if (!partner) throw notFound('Partner');
+  }
+  const steps = flowSteps(input.kind, input.kind === 'delivery' ? wh.delivery_steps : wh.reception_steps);
+  const planned = await planLines(ctx, input.lines);
+  const ends = await Promise.all(steps.map(async (s) => ({ from: await resolveEnd(ctx, wh.id, s.from), to: await resolveEnd(ctx, wh.id, s.to) })));
+  if (input.fromLocationId) ends[0]!.from = await ownLocation(ctx, input.fromLocationId, wh.id, ends[0]!.from, 'Source');
+  if (input.toLocationId) ends[ends.length - 1]!.to = await ownLocation(ctx, input.toLocationId, wh.id, ends[ends.length - 1]!.to, 'Destination');
+  if (input.kind === 'internal' && ends[0]!.from.id === ends[0]!.to.id) throw new DomainError('BUSINESS_RULE', 'An internal transfer needs a destination different from its source');
+  const rank = input.priorityRank ?? (await channelRank(ctx, input.channelCode));
+  const opKinds: Record<string, OperationKind> = { IN: 'receipt', QC: 'quality', PUT: 'internal', PICK: 'pick', PACK: 'pack', OUT: 'delivery', INT: 'internal' };
+
+  let previous: { id: string; lineIds: string[] } | null = null;
+  let firstId = '';
+  for (const [i, step] of steps.entries()) {
+    const created: { id: string; number: string; lineIds: string[] } = await insertTransfer(
+      ctx,
+      {
+        kind: opKinds[step.code]!,
+        opCode: step.code,
+        warehouseId: wh.id,
+        from: ends[i]!.from,
+        to: ends[i]!.to,
+        partnerId: input.partnerId,
+        origin: input.origin,
+        channelCode: input.channelCode,
+        priorityRank: rank,
+        promisedDate: input.promisedDate,
+        orderDate: input.orderDate,
+        scheduledDate: input.scheduledDate ?? ctx.now,
+        shippingPolicy: input.shippingPolicy,
+        carrier: input.carrier,
+        carrierCutoff: input.carrierCutoff,
+        orderValueMinor: input.orderValueMinor,
+      },
+      planned.map((l, j) => ({ ...l, originLineId: previous?.lineIds[j] ?? null })),
+    );
+    if (previous) await linkSteps(ctx, previous, created);
+    else firstId = created.id;
+    previous = created;
+  }
+  if (input.confirm) await confirmFlow(ctx, firstId);
+  return firstId;
+}
+
+async function ownLocation(ctx: CommandContext, id: string, warehouseId: string, zone: LocationInfo, label: string): Promise<LocationInfo> {
+  const loc = await getLocation(ctx.db, id);
+  if (loc.warehouse_id !== warehouseId || loc.usage !== 'internal') throw new DomainError('BUSINESS_RULE', `${label} ${loc.path} is not a location of this warehouse`);
+  if (zone.usage === 'internal' && !isWithin(loc, zone)) throw new DomainError('BUSINESS_RULE', `${label} must be ${zone.path} or a bin below it (got ${loc.path})`);
+  return loc;
+}
+
+export async function linkSteps(ctx: CommandContext, previous: { id: string; lineIds: string[] }, next: { id: string; lineIds: string[] }): Promise<void> {
+  await ctx.db.updateTable('transfer').set({ linked_transfer_id: next.id }).where('id', '=', previous.id).execute();
+  for (const [j, lineId] of previous.lineIds.entries()) {
+    await ctx.db.updateTable('transfer_line').set({ next_line_id: next.lineIds[j]! }).where('id', '=', lineId).execute();
+  }
+}
+
+/** All transfers of a chain starting at `firstId`, in step order. */
+async function chainOf(ctx: CommandContext, firstId: string): Promise<string[]> {
+  const ids = [firstId];
+  let current: string | null = firstId;
+  while (current) {
+    const row: { linked_transfer_id: string | null } | undefined = await ctx.db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', current).executeTakeFirst();
+    current = row?.linked_transfer_id ?? null;
+    if (current) ids.push(current);
+  }
+  return ids;
+}
+
+/** Counts a line's open quantity as incoming/outgoing where it crosses a warehouse boundary. */
+async function planCrossing(ctx: CommandContext, line: { product_id: string; from: LocationInfo; to: LocationInfo }, quantity: number): Promise<void> {
+  if (quantity === 0 || !crossesWarehouse(line.from, line.to)) return;
+  await adjustLevel(ctx, { productId: line.product_id, location: line.to, lotKey: '' }, { incoming: quantity });
+  await adjustLevel(ctx, { productId: line.product_id, location: line.from, lotKey: '' }, { outgoing: quantity });
+}
+
+async function linesOf(ctx: CommandContext, transferId: string, states: TransferTable['state'][]) {
+  const rows = await ctx.db.selectFrom('transfer_line').selectAll().where('transfer_id', '=', transferId).where('state', 'in', states).orderBy('line_no').execute();
+  const locs = new Map<string, LocationInfo>();
+  const loc = async (id: string) => {
+    let l = locs.get(id);
+    if (!l) {
+      l = await getLocation(ctx.db, id);
+      locs.set(id, l);
+    }
+    return l;
+  };
+  return Promise.all(rows.map(async (r) => ({ ...r, from: await loc(r.from_location_id), to: await loc(r.to_location_id) })));
+}
+
+/** Should this transfer reserve now, per its operation type's reservation method? */
+async function reservesNow(ctx: CommandContext, transferId: string): Promise<boolean> {
+  const row = await ctx.db
+    .selectFrom('transfer as t')
+    .innerJoin('operation_type as o', 'o.id', 't.operation_type_id')
+    .select(['o.reservation_method', 'o.reservation_days', 't.scheduled_date'])
+    .where('t.id', '=', transferId)
+    .executeTakeFirstOrThrow();
+  if (row.reservation_method === 'manual') return false;
+  if (row.reservation_method === 'before_days') {
+    const horizon = new Date(Date.parse(ctx.now) + row.reservation_days * 86_400_000).toISOString();
+    return row.scheduled_date <= horizon;
+  }
+  return true;
+}
+
+/** Confirms every draft transfer of a chain: lines become planned moves; the first step reserves. */
+export async function confirmFlow(ctx: CommandContext, firstId: string): Promise<void> {
+  const chain = await chainOf(ctx, firstId);
+  for (const id of chain) {
+    const t = await ctx.db.selectFrom('transfer').select(['state', 'number']).where('id', '=', id).executeTakeFirstOrThrow();
+    if (t.state !== 'draft') {
+      if (id === firstId) throw new DomainError('BUSINESS_RULE', `${t.number} is already confirmed`);
+      continue;
+    }
+    for (const line of await linesOf(ctx, id, ['draft'])) await planCrossing(ctx, line, line.quantity);
+    await ctx.db.updateTable('transfer_line').set({ state: 'waiting', updated_at: ctx.now }).where('transfer_id', '=', id).where('state', '=', 'draft').execute();
+    await ctx.db.updateTable('transfer').set({ state: 'waiting', updated_at: ctx.now }).where('id', '=', id).execute();
+  }
+  if (await reservesNow(ctx, firstId)) {
+    await reserveTransfer(ctx, firstId);
+    // Short: let the allocation policy decide, which may take stock from lower-priority demand.
+    const t = await ctx.db.selectFrom('transfer').select(['state', 'warehouse_id', 'shipping_policy']).where('id', '=', firstId).executeTakeFirstOrThrow();
+    const short = await ctx.db
+      .selectFrom('transfer_line as l')
+      .innerJoin('location as f', 'f.id', 'l.from_location_id')
+      .select(['l.id', 'l.product_id', 'l.quantity', 'l.quantity_done'])
+      .where('l.transfer_id', '=', firstId)
+      .where('f.usage', '=', 'internal')
+      .execute();
+    const missing = [];
+    for (const l of short) if ((await reservedFor(ctx.db, l.id)) < l.quantity - l.quantity_done) missing.push(l.product_id);
+    if (missing.length > 0) await allocate(ctx, { warehouseId: t.warehouse_id, productIds: missing });
+  } else await refreshTransferState(ctx, firstId);
+}
+
+export async function reserveTransfer(ctx: CommandContext, id: string): Promise<void> {
+  for (const line of await linesOf(ctx, id, ['waiting', 'ready'])) {
+    // Later steps of a chain are fed by the step before them, not from free stock.
+    if (line.origin_line_id === null) await reserveLine(ctx, line);
+  }
+  await refreshTransferState(ctx, id);
+}
+
+export async function unreserveTransfer(ctx: CommandContext, id: string): Promise<void> {
+  for (const line of await linesOf(ctx, id, ['waiting', 'ready'])) if (line.origin_line_id === null) await releaseReservations(ctx, line.id);
+  await refreshTransferState(ctx, id);
+}
+
+async function findOrCreateLot(ctx: CommandContext, productId: string, name: string, expiry: string | null): Promise<string> {
+  const lot = await ctx.db.selectFrom('lot').select(['id', 'expiry_date']).where('product_id', '=', productId).where('name', '=', name).executeTakeFirst();
+  if (lot) {
+    if (expiry && !lot.expiry_date) await ctx.db.updateTable('lot').set({ expiry_date: expiry, updated_at: ctx.now }).where('id', '=', lot.id).execute();
+    return lot.id;
+  }
+  const id = ctx.newId();
+  await ctx.db.insertInto('lot').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: productId, name, expiry_date: expiry }).execute();
+  return id;
+}
+
+/** Refuses a serial number that is already in the company's stock (or given twice). */
+async function assertSerialsFree(ctx: CommandContext, productId: string, sku: string, serials: string[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const s of serials) {
+    if (seen.has(s)) throw new DomainError('BUSINESS_RULE', `Serial number ${s} of ${sku} is given twice`);
+    seen.add(s);
+  }
+  const inStock = await ctx.db
+    .selectFrom('stock_level as s')
+    .innerJoin('lot', 'lot.id', 's.lot_key')
+    .innerJoin('location as l', 'l.id', 's.location_id')
+    .select('lot.name')
+    .where('s.product_id', '=', productId)
+    .where('lot.name', 'in', serials)
+    .where('l.usage', 'in', ['internal', 'transit'])
+    .where('s.on_hand', '>', 0)
+    .execute();
+  if (inStock.length > 0) throw new DomainError('BUSINESS_RULE', `Serial number ${inStock[0]!.name} of ${sku} is already in stock; a serial number can be received only once`);
+}
+
+/**
+ * Validates a transfer: posts the done quantities as moves (from the line's reservations
+ * first), feeds the next step of the chain, and turns what is left into a backorder — or
+ * cancels it when the caller says no backorder.
+ */
+export async function validateTransfer(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+  const t = await ctx.db.selectFrom('transfer').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!t) throw notFound('Transfer');
+  if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state}; nothing to validate`);
+  if (t.state === 'draft') throw new DomainError('BUSINESS_RULE', `${t.number} is a draft; confirm it first`);
+  const lines = await linesOf(ctx, id, ['waiting', 'ready']);
+  const byId = new Map(lines.map((l) => [l.id, l]));
+  for (const g of given ?? []) if (!byId.has(g.lineId)) throw new DomainError('VALIDATION', 'A line does not belong to this transfer or is closed', { fields: [{ path: 'lines', message: 'Unknown line' }] });
+  const doneOf = new Map<string, ValidateLine>();
+  for (const g of given ?? []) doneOf.set(g.lineId, g);
+
+  let anyDone = false;
+  const leftovers: { line: (typeof lines)[number]; remaining: number }[] = [];
+  const enteredProducts = new Set<string>();
+  for (const line of lines) {
+    const need = line.quantity - line.quantity_done;
+    const reserved = await reservedFor(ctx.db, line.id);
+    const g = doneOf.get(line.id);
+    const owned = isOwned(line.from.usage);
+    const q = g ? g.quantity : given ? 0 : owned ? Math.min(reserved, need) : need;
+    const product = await ctx.db.selectFrom('product').select(['sku', 'tracking']).where('id', '=', line.product_id).executeTakeFirstOrThrow();
+    const overAllowed = !owned && (t.kind === 'receipt' || t.kind === 'transit_in');
+    if (q > need && !overAllowed) throw new DomainError('BUSINESS_RULE', `${product.sku}: done quantity ${q} is more than the ${need} planned`);
+    const dest = g?.toLocationId ? await ownLocation(ctx, g.toLocationId, line.to.warehouse_id ?? '', line.to, 'Destination') : line.to;
+    if (q > 0) {
+      anyDone = true;
+      const moves: MoveRequest[] = [];
+      const base = { productId: line.product_id, reference: t.number, transferId: t.id, transferLineId: line.id, to: dest };
+      if (owned) {
+        const pieces = await releaseReservations(ctx, line.id, q);
+        let left = q - pieces.reduce((s, p) => s + p.quantity, 0);
+        if (left > 0 && line.origin_line_id === null) {
+          for (const piece of await freeStock(ctx.db, line.product_id, line.from)) {
+            if (left === 0) break;
+            const take = Math.min(left, piece.free);
+            pieces.push({ locationId: piece.locationId, warehouseId: piece.warehouseId, lotKey: piece.lotKey, quantity: take });
+            left -= take;
+          }
+        }
+        if (left > 0) {
+          if (product.tracking !== 'none') throw new DomainError('BUSINESS_RULE', `Not enough ${product.sku} at ${line.from.path}: needed ${q}, available ${q - left}`);
+          // The ledger refuses this unless the warehouse allows negative stock, with the figures.
+          pieces.push({ locationId: line.from.id, warehouseId: line.from.warehouse_id, lotKey: '', quantity: left });
+        }
+        for (const p of pieces) moves.push({ ...base, quantity: p.quantity, from: await getLocation(ctx.db, p.locationId), lotId: p.lotKey || null });
+      } else if (product.tracking === 'serial') {
+        const serials = g?.serials ?? [];
+        if (serials.length !== q) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by serial number: give ${q} serial number(s), got ${serials.length}`);
+        await assertSerialsFree(ctx, line.product_id, product.sku, serials);
+        for (const s of serials) moves.push({ ...base, quantity: 1, from: line.from, lotId: await findOrCreateLot(ctx, line.product_id, s, g?.expiryDate ?? null), unitCostMinor: line.unit_cost_minor ?? undefined });
+      } else if (product.tracking === 'lot') {
+        if (!g?.lotName) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by lot: give the lot number`);
+        moves.push({ ...base, quantity: q, from: line.from, lotId: await findOrCreateLot(ctx, line.product_id, g.lotName, g.expiryDate ?? null), unitCostMinor: line.unit_cost_minor ?? undefined });
+      } else {
+        moves.push({ ...base, quantity: q, from: line.from, lotId: null, unitCostMinor: line.unit_cost_minor ?? undefined });
+      }
+      await postMoves(ctx, moves);
+      if (isOwned(dest.usage) && !isOwned(line.from.usage)) enteredProducts.add(line.product_id);
+      if (dest.usage === 'internal' && line.from.usage === 'transit') enteredProducts.add(line.product_id);
+      // Feed the next step: what arrived here is reserved for it, lot by lot.
+      if (line.next_line_id) {
+        for (const m of moves) {
+          await addReservation(ctx, { lineId: line.next_line_id, productId: line.product_id, location: dest, lotKey: lotKeyOf(m.lotId), quantity: m.quantity });
+        }
+      }
+    }
+    await planCrossing(ctx, line, -need);
+    const remaining = Math.max(need - q, 0);
+    await ctx.db.updateTable('transfer_line').set({ quantity_done: line.quantity_done + q, quantity: q > 0 ? line.quantity_done + q : line.quantity, state: q > 0 ? 'done' : 'cancelled', updated_at: ctx.now }).where('id', '=', line.id).execute();
+    if (remaining > 0) leftovers.push({ line, remaining });
+  }
+  if (!anyDone) throw new DomainError('BUSINESS_RULE', `Nothing to validate on ${t.number}: no quantity is done${t.state === 'waiting' ? ' (stock is not reserved yet)' : ''}`);
+  await ctx.db.updateTable('transfer').set({ state: 'done', done_at: ctx.now, updated_at: ctx.now, version: t.version + 1 }).where('id', '=', id).execute();
+
+  let backorderId: string | null = null;
+  if (leftovers.length > 0 && createBackorder) {
+    const prefix = t.number.replace(/\d+$/, '');
+    const opCode = prefix.split('-').at(-3) ?? 'INT';
+    const created = await insertTransfer(
+      ctx,
+      {
+        kind: t.kind,
+        opCode,
+        warehouseId: t.warehouse_id,
+        from: await getLocation(ctx.db, t.from_location_id),
+        to: await getLocation(ctx.db, t.to_location_id),
+        partnerId: t.partner_id,
+        origin: t.origin,
+        channelCode: t.channel_code,
+        priorityRank: t.priority_rank,
+        promisedDate: t.promised_date,
+        orderDate: t.order_date,
+        scheduledDate: t.scheduled_date,
+        shippingPolicy: t.shipping_policy,
+        carrier: t.carrier,
+        carrierCutoff: t.carrier_cutoff,
+        orderValueMinor: t.order_value_minor,
+        backorderOfId: t.id,
+      },
+      leftovers.map(({ line, remaining }) => ({
+        productId: line.product_id,
+        uomId: line.uom_id,
+        uomQuantity: remaining,
+        quantity: remaining,
+        unitCostMinor: line.unit_cost_minor,
+        originLineId: line.origin_line_id,
+        from: line.from,
+        to: line.to,
+      })),
+    );
+    backorderId = created.id;
+    await ctx.db.updateTable('transfer').set({ linked_transfer_id: t.linked_transfer_id, backorder_reason: t.backorder_reason }).where('id', '=', created.id).execute();
+    for (const [j, { line }] of leftovers.entries()) {
+      const newLineId = created.lineIds[j]!;
+      await ctx.db.updateTable('transfer_line').set({ next_line_id: line.next_line_id, state: 'waiting' }).where('id', '=', newLineId).execute();
+      // Reservations not consumed stay with the stock, now for the backorder line.
+      await ctx.db.updateTable('reservation').set({ transfer_line_id: newLineId, updated_at: ctx.now }).where('transfer_line_id', '=', line.id).execute();
+      await planCrossing(ctx, line, leftovers[j]!.remaining);
+    }
+    await ctx.db.updateTable('transfer').set({ state: 'waiting' }).where('id', '=', created.id).execute();
+    if (leftovers.some(({ line }) => line.origin_line_id === null) && (await reservesNow(ctx, created.id))) await reserveTransfer(ctx, created.id);
+    else await refreshTransferState(ctx, created.id);
+  } else {
+    for (const { line, remaining } of leftovers) {
+      await releaseReservations(ctx, line.id);
+      if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, remaining);
+    }
+  }
+  for (const nextId of new Set(lines.map((l) => l.next_line_id).filter((x): x is string => !!x))) {
+    const next = await ctx.db.selectFrom('transfer_line').select('transfer_id').where('id', '=', nextId).executeTakeFirst();
+    if (next) await refreshTransferState(ctx, next.transfer_id);
+  }
+  if (enteredProducts.size > 0) await allocate(ctx, { warehouseId: t.warehouse_id, productIds: [...enteredProducts] });
+  return backorderId;
+}
+
+/** A step upstream will not deliver `by` units: the line (and the steps after it) shrink, or are cancelled. */
+async function shrinkLine(ctx: CommandContext, lineId: string, by: number): Promise<void> {
+  const line = await ctx.db.selectFrom('transfer_line').selectAll().where('id', '=', lineId).executeTakeFirst();
+  if (!line || line.state === 'done' || line.state === 'cancelled') return;
+  const from = await getLocation(ctx.db, line.from_location_id);
+  const to = await getLocation(ctx.db, line.to_location_id);
+  const cut = Math.min(by, line.quantity - line.quantity_done);
+  await planCrossing(ctx, { product_id: line.product_id, from, to }, -cut);
+  const left = line.quantity - cut;
+  if (left - line.quantity_done <= 0) {
+    await releaseReservations(ctx, line.id);
+    await ctx.db.updateTable('transfer_line').set({ state: 'cancelled', quantity: Math.max(left, line.quantity_done) || line.quantity, updated_at: ctx.now }).where('id', '=', line.id).execute();
+  } else {
+    await ctx.db.updateTable('transfer_line').set({ quantity: left, updated_at: ctx.now }).where('id', '=', line.id).execute();
+  }
+  if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, cut);
+  await closeIfEmpty(ctx, line.transfer_id);
+}
+
+async function closeIfEmpty(ctx: CommandContext, transferId: string): Promise<void> {
+  const open = await ctx.db.selectFrom('transfer_line').select('id').where('transfer_id', '=', transferId).where('state', 'in', ['draft', 'waiting', 'ready']).executeTakeFirst();
+  if (!open) {
+    const anyDone = await ctx.db.selectFrom('transfer_line').select('id').where('transfer_id', '=', transferId).where('state', '=', 'done').executeTakeFirst();
+    await ctx.db.updateTable('transfer').set({ state: anyDone ? 'done' : 'cancelled', updated_at: ctx.now }).where('id', '=', transferId).where('state', 'not in', ['done', 'cancelled']).execute();
+  } else {
+    await refreshTransferState(ctx, transferId);
+  }
+}
+
+/** Cancels what is left of a transfer: releases its reservations and shrinks the steps after it. */
+export async function cancelTransfer(ctx: CommandContext, id: string): Promise<void> {
+  const t = await ctx.db.selectFrom('transfer').select(['state', 'number', 'version']).where('id', '=', id).executeTakeFirst();
+  if (!t) throw notFound('Transfer');
+  if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state} and cannot be cancelled`);
+  for (const line of await linesOf(ctx, id, ['draft', 'waiting', 'ready'])) {
+    const open = line.quantity - line.quantity_done;
+    await releaseReservations(ctx, line.id);
+    if (line.state !== 'draft') await planCrossing(ctx, line, -open);
+    await ctx.db.updateTable('transfer_line').set({ state: 'cancelled', updated_at: ctx.now }).where('id', '=', line.id).execute();
+    if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, open);
+  }
+  await ctx.db.updateTable('transfer').set({ state: 'cancelled', updated_at: ctx.now, version: t.version + 1 }).where('id', '=', id).execute();
+}
+
+/**
+ * Allocation by policy: unreserved demand (first steps that take stock from a warehouse) is
+ * served in order of priority rank (channel, then customer), promised date, order date.
+ * With preemption on, a higher-priority line may take stock reserved for a lower-priority
+ * transfer that has not started (nothing done, not in a wave); that transfer waits with a reason.
+ */
+export async function allocate(ctx: CommandContext, scope: { warehouseId?: string; productIds?: string[] }): Promise<{ linesReserved: number; quantityReserved: number; preempted: number }> {
+  const preempt = (await readInventorySettings(ctx.db)).preemptLowerPriority;
+  let q = ctx.db
+    .selectFrom('transfer_line as l')
+    .innerJoin('transfer as t', 't.id', 'l.transfer_id')
+    .innerJoin('location as f', 'f.id', 'l.from_location_id')
+    .innerJoin('operation_type as o', 'o.id', 't.operation_type_id')
+    .select(['l.id', 'l.product_id', 'l.quantity', 'l.quantity_done', 'l.from_location_id', 't.id as transfer_id', 't.number', 't.priority_rank', 't.warehouse_id', 't.scheduled_date', 'o.reservation_method', 'o.reservation_days'])
+    .where('l.state', 'in', ['waiting', 'ready'])
+    .where('t.state', 'in', ['waiting', 'ready'])
+    .where('l.origin_line_id', 'is', null)
+    .where('f.usage', '=', 'internal')
+    .where('o.reservation_method', '!=', 'manual');
+  if (scope.warehouseId) q = q.where('t.warehouse_id', '=', scope.warehouseId);
+  if (scope.productIds?.length) q = q.where('l.product_id', 'in', scope.productIds);
+  const demand = await q
+    .orderBy('t.priority_rank')
+    .orderBy((eb) => eb.fn.coalesce('t.promised_date', eb.val(FAR_FUTURE)))
+    .orderBy((eb) => eb.fn.coalesce('t.order_date', eb.val(FAR_FUTURE)))
+    .orderBy('t.created_at')
+    .orderBy('l.line_no')
+    .execute();
+  let linesReserved = 0;
+  let quantityReserved = 0;
+  let preempted = 0;
+  const touched = new Set<string>();
+  for (const d of demand) {
+    if (d.reservation_method === 'before_days' && d.scheduled_date > new Date(Date.parse(ctx.now) + d.reservation_days * 86_400_000).toISOString()) continue;
+    const from = await getLocation(ctx.db, d.from_location_id);
+    let got = await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from });
+    const missing = d.quantity - d.quantity_done - (await reservedFor(ctx.db, d.id));
+    if (missing > 0 && preempt) {
+      const taken = await preemptFor(ctx, d, from, missing);
+      preempted += taken.count;
+      for (const tid of taken.transfers) touched.add(tid);
+      got += await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from });
+    }
+    if (got > 0) {
+      linesReserved++;
+      quantityReserved += got;
+      touched.add(d.transfer_id);
+    }
+  }
+  for (const tid of touched) await refreshTransferState(ctx, tid);
+  return { linesReserved, quantityReserved, preempted };
+}
+
+async function preemptFor(ctx: CommandContext, d: { product_id: string; priority_rank: number; number: string; warehouse_id: string }, from: LocationInfo, missing: number) {
+  const victims = await ctx.db
+    .selectFrom('reservation as r')
+    .innerJoin('transfer_line as l', 'l.id', 'r.transfer_line_id')
+    .innerJoin('transfer as t', 't.id', 'l.transfer_id')
+    .innerJoin('location as loc', 'loc.id', 'r.location_id')
+    .select(['r.transfer_line_id', 'r.quantity', 't.id as transfer_id', 't.number', 'loc.path'])
+    .where('r.product_id', '=', d.product_id)
+    .where('t.warehouse_id', '=', d.warehouse_id)
+    .where('t.priority_rank', '>', d.priority_rank)
+    .where('t.wave_id', 'is', null)
+    .where('l.origin_line_id', 'is', null)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('transfer_line as x').select('x.id').whereRef('x.transfer_id', '=', 't.id').where('x.quantity_done', '>', 0))))
+    .orderBy('t.priority_rank', 'desc')
+    .orderBy('t.created_at', 'desc')
+    .execute();
+  let left = missing;
+  const transfers = new Set<string>();
+  let count = 0;
+  for (const v of victims) {
+    if (left <= 0) break;
+    if (!isWithin({ path: v.path }, from)) continue;
+    const take = Math.min(left, v.quantity);
+    await releaseReservations(ctx, v.transfer_line_id, take);
+    await ctx.db
+      .updateTable('transfer')
+      .set({ backorder_reason: `Stock taken by higher-priority ${d.number}`, updated_at: ctx.now })
+      .where('id', '=', v.transfer_id)
+      .execute();
+    transfers.add(v.transfer_id);
+    left -= take;
+    count++;
+  }
+  return { count, transfers };
+}

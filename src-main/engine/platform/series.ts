@@ -1,0 +1,32 @@
+import type { CommandContext } from './context';
+
+/**
+ * Takes the next document number of a series (e.g. `B01-WH1-OUT-2026-000042`) inside the
+ * command's transaction, so numbers are gapless per series and assigned offline. The
+ * number is for people; the row's UUID stays its identity.
+ */
+export async function nextDocumentNumber(ctx: CommandContext, prefix: string, width = 6): Promise<string> {
+  const taken = await ctx.db
+    .updateTable('document_series')
+    .set((eb) => ({ next_number: eb('next_number', '+', 1), updated_at: ctx.now, version: eb('version', '+', 1) }))
+    .where('prefix', '=', prefix)
+    .returning('next_number')
+    .executeTakeFirst();
+  let number: number;
+  if (taken) {
+    number = Number(taken.next_number) - 1;
+  } else {
+    await ctx.db
+      .insertInto('document_series')
+      .values({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, prefix, next_number: 2 })
+      .execute();
+    number = 1;
+  }
+  return `${prefix}${String(number).padStart(width, '0')}`;
+}
+
+/** The code of this install's branch, for document prefixes. */
+export async function branchCode(ctx: CommandContext): Promise<string> {
+  const row = await ctx.db.selectFrom('branch').select('code').where('id', '=', ctx.branchId).executeTakeFirst();
+  return row?.code ?? 'B00';
+}
