@@ -16,10 +16,17 @@ interface Run {
   stderr: string;
 }
 
+/** The children never touch a real data folder: without --db they would use this temp one. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, BRANCHLINE_HOME: join(dir, 'home') };
+  delete env.BRANCHLINE_DB;
+  return env;
+}
+
 /** Runs `node scripts/branchline.mjs ...args` the way a user would. */
 function cli(args: string[], options: { timeoutMs?: number } = {}): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, BRANCHLINE_DB: '' } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -152,7 +159,7 @@ describe('branchline CLI (spawned)', () => {
 
   it('serve --port 0 prints the URL, answers POST /rpc, and stops on SIGTERM', async () => {
     const db = join(dir, 'serve.sqlite');
-    const child: ChildProcess = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0'], { cwd: ROOT });
+    const child: ChildProcess = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0'], { cwd: ROOT, env: childEnv() });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
