@@ -7,12 +7,10 @@ import { dirname } from 'node:path';
 import { contract, isMethodName, METHOD_NAMES, type MethodName } from '../../src-shared/contract/index';
 import { ROLES, type Role } from '../../src-shared/permissions';
 import type { Envelope } from '../../src-shared/rpc';
-import { userCount } from '../engine/auth/users';
-import { DEMO_SIZES, seedDemoCompany } from '../engine/demo/seed';
-import { type Caller, type Engine, HANDLERS } from '../engine/engine';
-import { CommandBus } from '../engine/platform/bus';
+import { DEMO_SIZES } from '../engine/demo/seed';
+import type { Caller, Engine } from '../engine/engine';
 import { openSqlite } from '../engine/platform/db';
-import { DomainError, uniqueViolationColumn } from '../engine/platform/errors';
+import { uniqueViolationColumn } from '../engine/platform/errors';
 import { type MigrationReport, migrateToLatest } from '../engine/platform/migrate';
 import type { EngineService } from '../host/engine-service';
 import { inProcessEngineService } from '../host/open-engine';
@@ -83,31 +81,8 @@ export async function seedDemo(dbFile: string, options: { seed: number; size: De
   });
 }
 
-/**
- * `system.loadDemo` with a size. While the contract's input has no `size`, a size other than
- * the default runs the same handler body through a bus of its own (same transaction, outbox
- * and audit); once the contract takes `size`, the plain command is used.
- */
 function loadDemo(engine: Engine, options: { seed: number; size: DemoSizeName }): Promise<Envelope<unknown>> {
-  const anonymous: Caller = { anonymous: true };
-  const withSize = { seed: options.seed, size: options.size };
-  if (contract['system.loadDemo'].input.safeParse(withSize).success) return engine.call('system.loadDemo', withSize, anonymous);
-  if (options.size === 'default') return engine.call('system.loadDemo', { seed: options.seed }, anonymous);
-  const bus = new CommandBus({
-    database: engine.database,
-    handlers: {
-      ...HANDLERS,
-      'system.loadDemo': async (ctx, input) => {
-        if ((await userCount(ctx.db)) > 0) throw new DomainError('BUSINESS_RULE', 'This install is already set up; log in instead');
-        const counts = await seedDemoCompany(ctx, { seed: input.seed, size: DEMO_SIZES[options.size] });
-        ctx.summarize(`Loaded the demo company (seed ${input.seed}, ${options.size})`);
-        return counts;
-      },
-    },
-    install: () => ({ clientId: engine.clientId, branchId: null, appVersion: appVersion() }),
-    onError: (method, error) => engineLog(`${method} failed`, error),
-  });
-  return bus.call('system.loadDemo', { seed: options.seed }, { userId: null, username: null, roles: [], permissions: new Set() });
+  return engine.call('system.loadDemo', { seed: options.seed, size: options.size }, { anonymous: true });
 }
 
 // --- users, rpc -------------------------------------------------------------------------

@@ -106,9 +106,9 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .description('load the demo company into a new database')
     .option('--demo', 'the demo company (the only kind of seed)')
     .option('--seed <n>', 'random seed: the same seed gives the same business data', integer('--seed', 0, 2 ** 31), 1)
-    .addOption(new Option('--size <size>', 'how much demo data').choices(['small', 'default']).default('default'))
-    .action(async (opts: { demo?: boolean; seed: number; size: 'small' | 'default' }, cmd: Command) => {
-      if (!opts.demo) throw new CliError('Only the demo company can be seeded: branchline seed --demo [--seed N] [--size small|default]', 2);
+    .addOption(new Option('--size <size>', 'how much demo data').choices(['small', 'default', 'large']).default('default'))
+    .action(async (opts: { demo?: boolean; seed: number; size: 'small' | 'default' | 'large' }, cmd: Command) => {
+      if (!opts.demo) throw new CliError('Only the demo company can be seeded: branchline seed --demo [--seed N] [--size small|default|large]', 2);
       const { seedDemo } = await import('./commands');
       const dbFile = dbOf(cmd);
       const result = await seedDemo(dbFile, { seed: opts.seed, size: opts.size });

@@ -80,7 +80,7 @@ export const systemContract = {
   'system.loadDemo': command({
     access: 'public',
     summary: 'First run: load the demo company (only while no user exists)',
-    input: z.object({ seed: z.number().int().min(0).max(2 ** 31).default(1) }).strict(),
+    input: z.object({ seed: z.number().int().min(0).max(2 ** 31).default(1), size: z.enum(['small', 'default', 'large']).default('default') }).strict(),
     output: z.object({ products: z.number().int(), customers: z.number().int(), vendors: z.number().int() }),
   }),
   'auth.login': query({

@@ -20,11 +20,14 @@ export interface DemoSize {
   products: number;
   customers: number;
   vendors: number;
+  historyMoves: number;
 }
 
-export const DEMO_SIZES: Record<'small' | 'default', DemoSize> = {
-  small: { products: 500, customers: 50, vendors: 10 },
-  default: { products: 5_000, customers: 500, vendors: 50 },
+/** Catalog sizes; `historyMoves` is roughly how many stock moves 12 months of history make. */
+export const DEMO_SIZES: Record<'small' | 'default' | 'large', DemoSize> = {
+  small: { products: 500, customers: 50, vendors: 10, historyMoves: 5_000 },
+  default: { products: 5_000, customers: 500, vendors: 50, historyMoves: 100_000 },
+  large: { products: 5_000, customers: 500, vendors: 50, historyMoves: 1_000_000 },
 };
 
 /** An EAN-13 in the in-store range (prefix 20), unique per index, with a correct check digit. */

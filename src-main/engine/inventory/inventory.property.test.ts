@@ -41,7 +41,7 @@ describe.each(DIALECTS)('inventory invariants on %s (fast-check)', (dialect) => 
   it('never lets the summary drift from the ledger, over-reserve, or create or lose quantity', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(Step, { minLength: 5, maxLength: dialect === 'sqlite' ? 30 : 18 }), async (steps) => {
-        const products = [];
+        const products: { id: string }[] = [];
         for (let i = 0; i < 3; i++) products.push(await fixtures[0]!.product());
         for (const s of steps) {
           const open = await t.database.db.selectFrom('transfer').select(['id', 'state']).where('state', 'in', ['waiting', 'ready']).orderBy('created_at').execute();

@@ -2,7 +2,7 @@ import { LATEST_SCHEMA } from '../../../migrations/index';
 import { permissionsOf } from '../../../src-shared/permissions';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { findUser, toUser, userCount } from '../auth/users';
-import { seedDemoCompany, DEMO_LOGINS } from '../demo/seed';
+import { DEMO_LOGINS, DEMO_SIZES, seedDemoCompany } from '../demo/seed';
 import { defineHandlers, type CommandContext } from '../platform/context';
 import { createCompanyAndBranch } from './company';
 import { DomainError, notFound } from '../platform/errors';
@@ -65,7 +65,7 @@ export const systemHandlers = defineHandlers({
 
   'system.loadDemo': async (ctx, input) => {
     await assertFirstRun(ctx);
-    const counts = await seedDemoCompany(ctx, { seed: input.seed });
+    const counts = await seedDemoCompany(ctx, { seed: input.seed, size: DEMO_SIZES[input.size] });
     ctx.summarize(`Loaded the demo company (seed ${input.seed})`);
     return counts;
   },
