@@ -1,4 +1,4 @@
-import { type APIRequestContext, request as playwrightRequest } from '@playwright/test';
+import type { APIRequestContext } from '@playwright/test';
 import { ensureDemo, expect, hostFor, login, rpc, shot, test } from './support';
 
 test.describe.configure({ mode: 'serial' });
@@ -24,8 +24,8 @@ const SKU = 'E2E-DRILL-18V';
 
 let api: APIRequestContext;
 
-test.beforeAll(async ({}, testInfo) => {
-  api = await playwrightRequest.newContext({ baseURL: hostFor(testInfo.file).url });
+test.beforeAll(async ({ playwright }, testInfo) => {
+  api = await playwright.request.newContext({ baseURL: hostFor(testInfo.file).url });
   await ensureDemo(api);
   await rpc(api, 'auth.login', { username: 'admin', password: 'demo-admin' });
 });

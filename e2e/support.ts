@@ -18,6 +18,8 @@ export function hostFor(file: string): HostInfo & { url: string } {
 
 /** Every test talks to the host of its own spec file. */
 export const test = base.extend({
+  // Playwright needs the object pattern even when a fixture uses no other fixture.
+  // eslint-disable-next-line no-empty-pattern
   baseURL: async ({}, use, testInfo) => {
     await use(hostFor(testInfo.file).url);
   },

@@ -10,14 +10,16 @@ export const theme = createTheme({
   headings: { fontWeight: '600', sizes: { h1: { fontSize: '22px' }, h2: { fontSize: '18px' }, h3: { fontSize: '15px' }, h4: { fontSize: '14px' } } },
   focusRing: 'auto',
   components: {
-    TextInput: TextInput.extend({ defaultProps: { size: 'xs' } }),
-    PasswordInput: PasswordInput.extend({ defaultProps: { size: 'xs' } }),
-    Select: Select.extend({ defaultProps: { size: 'xs', allowDeselect: false, comboboxProps: { shadow: 'md' } } }),
-    MultiSelect: MultiSelect.extend({ defaultProps: { size: 'xs' } }),
+    // withAsterisk: false keeps " *" out of the label text (so a label reads exactly "Name");
+    // styles.css draws the asterisk for inputs marked required instead.
+    TextInput: TextInput.extend({ defaultProps: { size: 'xs', withAsterisk: false } }),
+    PasswordInput: PasswordInput.extend({ defaultProps: { size: 'xs', withAsterisk: false } }),
+    Select: Select.extend({ defaultProps: { size: 'xs', allowDeselect: false, withAsterisk: false, comboboxProps: { shadow: 'md' } } }),
+    MultiSelect: MultiSelect.extend({ defaultProps: { size: 'xs', withAsterisk: false } }),
     Checkbox: Checkbox.extend({ defaultProps: { size: 'xs' } }),
     Button: Button.extend({ defaultProps: { size: 'xs' } }),
     ActionIcon: ActionIcon.extend({ defaultProps: { variant: 'subtle', color: 'gray' } }),
-    Badge: Badge.extend({ defaultProps: { size: 'sm', radius: 'sm', variant: 'light' } }),
+    Badge: Badge.extend({ defaultProps: { size: 'sm', radius: 'sm', variant: 'light', tt: 'none', fw: 600 } }),
     Table: Table.extend({ defaultProps: { fz: 'sm', verticalSpacing: 4, horizontalSpacing: 'sm' } }),
     NavLink: NavLink.extend({ defaultProps: { py: 6 } }),
     Modal: Modal.extend({ defaultProps: { centered: true, overlayProps: { backgroundOpacity: 0.35, blur: 1 }, closeButtonProps: { 'aria-label': 'Close' } } }),

@@ -36,7 +36,7 @@ export function AuditPage() {
       <div className="bl-page-header">
         <Title order={2}>Audit log</Title>
         <Text size="sm" c="dimmed">
-          {data ? `${data.total.toLocaleString('en-US')} entries` : 'Loading…'}
+          {data ? `${data.total.toLocaleString('en-US')} ${data.total === 1 ? 'entry' : 'entries'}` : 'Loading…'}
         </Text>
       </div>
       <div className="bl-toolbar">

@@ -143,7 +143,7 @@ function SetupForm({ onBack, onDone }: { onBack(): void; onDone(notice?: string)
 
   return (
     <Card withBorder padding="lg" radius="md">
-      <form onSubmit={submit} onKeyDown={getHotkeyHandler([['mod+S', () => submit()]])} noValidate>
+      <form onSubmit={submit} onKeyDown={getHotkeyHandler([['mod+S', () => submit()]])} noValidate aria-label="Set up my company">
         <Stack gap="sm">
           <Group justify="space-between">
             <Title order={3}>Set up my company</Title>

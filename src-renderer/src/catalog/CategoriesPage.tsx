@@ -49,7 +49,7 @@ export function CategoriesPage() {
                   {writable && (
                     <Table.Td>
                       <Tooltip label="Rename">
-                        <ActionIcon aria-label={`Rename ${c.name}`} onClick={() => setRenaming(c)}>
+                        <ActionIcon size="sm" aria-label={`Rename ${c.name}`} onClick={() => setRenaming(c)}>
                           <IconPencil size={14} />
                         </ActionIcon>
                       </Tooltip>

@@ -1,4 +1,4 @@
-import { Badge, Button, CloseButton, Group, Kbd, SegmentedControl, Select, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, CloseButton, Kbd, SegmentedControl, Select, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { IconBarcode, IconPlus, IconSearch } from '@tabler/icons-react';
 import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';

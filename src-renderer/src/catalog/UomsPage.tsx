@@ -29,13 +29,16 @@ export function UomsPage() {
     void reload();
   }, [reload]);
   const code = new Map(data.uoms.map((u) => [u.id, u.code]));
+  // Product-specific conversions (a box of 12 of one product) belong on that product; here the general ones.
+  const general = data.conversions.filter((c) => c.productId === null);
+  const perProduct = data.conversions.length - general.length;
 
   return (
     <div className="bl-page">
       <div className="bl-page-header">
         <Title order={2}>Units of measure</Title>
         <Text size="sm" c="dimmed">
-          {data.uoms.length} units · {data.conversions.length} conversions
+          {data.uoms.length} units · {data.conversions.length.toLocaleString('en-US')} conversions
         </Text>
       </div>
       <div className="bl-page-body">
@@ -72,29 +75,27 @@ export function UomsPage() {
             </Stack>
             <Stack gap={6}>
               <Text fw={600} size="sm">
-                Conversions
+                Conversions for all products
               </Text>
               <Table className="bl-table" aria-label="Unit of measure conversions">
                 <Table.Thead>
                   <Table.Tr>
                     <Table.Th>From</Table.Th>
                     <Table.Th>Equals</Table.Th>
-                    <Table.Th>Applies to</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
-                  {data.conversions.map((c) => (
+                  {general.map((c) => (
                     <Table.Tr key={c.id}>
                       <Table.Td className="bl-mono">1 {code.get(c.fromUomId)}</Table.Td>
                       <Table.Td className="bl-mono">
                         {c.denominator === 1 ? c.numerator : `${c.numerator}/${c.denominator}`} {code.get(c.toUomId)}
                       </Table.Td>
-                      <Table.Td>{c.productId ? <Badge>One product</Badge> : <Text size="sm" c="dimmed">All products</Text>}</Table.Td>
                     </Table.Tr>
                   ))}
-                  {data.conversions.length === 0 && (
+                  {general.length === 0 && (
                     <Table.Tr>
-                      <Table.Td colSpan={3}>
+                      <Table.Td colSpan={2}>
                         <Text c="dimmed" size="sm" ta="center" py="sm">
                           No conversions
                         </Text>
@@ -103,6 +104,11 @@ export function UomsPage() {
                   )}
                 </Table.Tbody>
               </Table>
+              {perProduct > 0 && (
+                <Text size="xs" c="dimmed">
+                  Plus {perProduct.toLocaleString('en-US')} product-specific conversions (such as a box of 12 of one product), kept with each product.
+                </Text>
+              )}
             </Stack>
           </SimpleGrid>
         </Stack>
