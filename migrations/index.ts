@@ -3,6 +3,7 @@ import * as m0001 from './0001_platform';
 import * as m0002 from './0002_catalog';
 import * as m0003 from './0003_organisation';
 import * as m0004 from './0004_inventory';
+import * as m0005 from './0005_replication';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -13,6 +14,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_catalog': m0002,
   '0003_organisation': m0003,
   '0004_inventory': m0004,
+  '0005_replication': m0005,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

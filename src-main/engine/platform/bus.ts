@@ -4,7 +4,8 @@ import { ROLE_PERMISSIONS, type Permission } from '../../../src-shared/permissio
 import type { Envelope } from '../../../src-shared/rpc';
 import { LATEST_SCHEMA } from '../../../migrations/index';
 import type { Actor, CommandContext, Handlers, Install, QueryContext, SessionControl } from './context';
-import type { AnyDatabase, Tx } from './db';
+import { type AnyDatabase, dialectOf, type Tx } from './db';
+import { preparedQuery } from './prepared';
 import { DomainError, toRpcError, validationError } from './errors';
 import { newId } from './ids';
 
@@ -128,22 +129,9 @@ export class CommandBus {
         effects: { now, ids },
         result: value,
         actor,
+        summary,
       });
       mutationId = state.mutationId;
-      await trx
-        .insertInto('audit_log')
-        .values({
-          id: newId(),
-          branch_id: state.branchId,
-          at: now,
-          user_id: actor.userId,
-          username: actor.username,
-          method,
-          mutation_id: mutationId,
-          summary: summary.slice(0, 500),
-          input: JSON.stringify(redact(recordedInput)),
-        })
-        .execute();
       return value;
     });
     this.options.afterCommit?.(method, mutationId);
@@ -158,6 +146,40 @@ interface MutationRecord {
   effects: { now: string; ids: string[] };
   result: unknown;
   actor: Actor;
+  summary: string;
+}
+
+export interface RowChange {
+  table: string;
+  id: string;
+  op: 'insert' | 'update' | 'delete';
+  /** The row as written (null for a delete). */
+  row: Record<string, unknown> | null;
+}
+
+const capturedRows = preparedQuery<{ none: 0 }, { table_name: string; row_id: string; op: RowChange['op']; row_json: string | null }>([], (db) =>
+  db.selectFrom('change_capture').select(['table_name', 'row_id', 'op', 'row_json']).orderBy('seq'),
+);
+const clearCapture = preparedQuery<{ none: 0 }, never>([], (db) => db.deleteFrom('change_capture'));
+
+/**
+ * The rows this command wrote, as captured by the replication triggers (SQLite installs
+ * bound to a centre): one image per row, the last one written. An insert later updated
+ * stays an insert; anything later deleted is a delete.
+ */
+async function takeCapturedChanges(trx: Tx): Promise<RowChange[]> {
+  if (dialectOf(trx) !== 'sqlite') return [];
+  const rows = await capturedRows.rows(trx, { none: 0 });
+  if (rows.length === 0) return [];
+  await clearCapture.execute(trx, { none: 0 });
+  const byRow = new Map<string, RowChange>();
+  for (const r of rows) {
+    const key = `${r.table_name}|${r.row_id}`;
+    const prev = byRow.get(key);
+    const op = r.op === 'update' && prev?.op === 'insert' ? 'insert' : r.op;
+    byRow.set(key, { table: r.table_name, id: r.row_id, op, row: r.row_json ? (JSON.parse(r.row_json) as Record<string, unknown>) : null });
+  }
+  return [...byRow.values()];
 }
 
 /** Takes the next mutation id of this install and appends the mutation to the outbox. */
@@ -168,6 +190,22 @@ async function appendMutation(trx: Tx, m: MutationRecord): Promise<{ mutationId:
     .where('singleton', '=', 1)
     .returning(['last_mutation_id', 'client_id', 'branch_id'])
     .executeTakeFirstOrThrow();
+  // The audit entry first, so the captured changes (replicated with the mutation) include it.
+  await trx
+    .insertInto('audit_log')
+    .values({
+      id: newId(),
+      branch_id: state.branch_id,
+      at: m.effects.now,
+      user_id: m.actor.userId,
+      username: m.actor.username,
+      method: m.method,
+      mutation_id: state.last_mutation_id,
+      summary: m.summary.slice(0, 500),
+      input: JSON.stringify(redact(m.input)),
+    })
+    .execute();
+  const changes = await takeCapturedChanges(trx);
   await trx
     .insertInto('outbox')
     .values({
@@ -180,6 +218,7 @@ async function appendMutation(trx: Tx, m: MutationRecord): Promise<{ mutationId:
       input: JSON.stringify(m.input),
       effects: JSON.stringify(m.effects),
       result: JSON.stringify(m.result ?? null),
+      changes: JSON.stringify(changes),
       user_id: m.actor.userId,
       created_at: m.effects.now,
     })

@@ -26,6 +26,86 @@ export interface ClientStateTable {
   branch_id: string | null;
   last_mutation_id: number;
   demo: number;
+  /** 1 once the install is bound to a centre: triggers then capture every replicated row written. */
+  capture: Generated<number>;
+}
+
+export interface ChangeCaptureTable {
+  seq: Generated<number>;
+  table_name: string;
+  row_id: string;
+  op: 'insert' | 'update' | 'delete';
+  row_json: string | null;
+}
+
+export interface SyncStateTable {
+  singleton: number;
+  central_label: string | null;
+  pull_cursor: string | null;
+  snapshot_table: string | null;
+  snapshot_after: string | null;
+  snapshot_done: Generated<number>;
+  last_push_at: string | null;
+  last_pull_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  blocked_reason: string | null;
+}
+
+export interface SyncExceptionTable extends RowMeta {
+  kind: string;
+  status: Generated<'open' | 'resolved'>;
+  message: string;
+  details: string;
+  origin_branch_id: string | null;
+  document_id: string | null;
+  resolved_by: string | null;
+  resolution: string | null;
+}
+
+/** Centre only. */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  txid: Generated<string>;
+  table_name: string;
+  row_id: string;
+  op: string;
+  row_json: unknown;
+  branch_id: string | null;
+  private: boolean;
+}
+
+export interface SyncClientTable {
+  client_id: string;
+  branch_id: string;
+  role_name: string;
+  secret: string;
+  last_mutation_id: number;
+  app_version: string | null;
+  registered_at: string;
+  last_seen_at: string | null;
+  retired: number;
+}
+
+export interface SyncAppliedTable {
+  client_id: string;
+  mutation_id: number;
+  payload_hash: string;
+  applied_at: string;
+}
+
+export interface SyncQuarantineTable {
+  id: Generated<number>;
+  client_id: string;
+  mutation_id: number;
+  payload: string;
+  reason: string;
+  at: string;
+}
+
+export interface SyncSettingTable {
+  key: string;
+  value: string;
 }
 
 export interface CompanyTable extends RowMeta {
@@ -60,6 +140,10 @@ export interface OutboxTable {
   /** JSON: the ids and the clock the command drew, so a replay is identical. */
   effects: string;
   result: string;
+  /** JSON array of the row images the command wrote (captured when bound to a centre). */
+  changes: Generated<string>;
+  /** HMAC of the mutation with the client's secret, set when pushed. */
+  signature: string | null;
   user_id: string | null;
   created_at: string;
 }
@@ -336,6 +420,14 @@ export interface Database {
   valuation_layer: ValuationLayerTable;
   cycle_count: CycleCountTable;
   count_line: CountLineTable;
+  change_capture: ChangeCaptureTable;
+  sync_state: SyncStateTable;
+  sync_exception: SyncExceptionTable;
+  change_log: ChangeLogTable;
+  sync_client: SyncClientTable;
+  sync_applied: SyncAppliedTable;
+  sync_quarantine: SyncQuarantineTable;
+  sync_setting: SyncSettingTable;
 }
 
 /** Helper for inserts where the database fills a column. */

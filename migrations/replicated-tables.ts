@@ -1,0 +1,45 @@
+/**
+ * The ownership class of every replicated table — the one place replication reads it.
+ *  - central: master data, written at the centre, read-only on branches, pulled by all.
+ *  - branch:  documents, written by the branch that owns them (branch_id); the centre may
+ *             change their status. `private` ones are invisible to other branches.
+ *  - ledger:  append-only facts, merged by union (never updated, never deleted).
+ * Tables not listed (stock_level, product_valuation, valuation_layer, outbox, meta, …) are
+ * local or derived: each database computes them from the replicated ones.
+ */
+export type OwnershipClass = 'central' | 'branch' | 'ledger';
+
+export interface ReplicatedTable {
+  class: OwnershipClass;
+  private?: boolean;
+}
+
+export const REPLICATED_TABLES = {
+  company: { class: 'central' },
+  branch: { class: 'central' },
+  app_user: { class: 'central' },
+  uom: { class: 'central' },
+  uom_conversion: { class: 'central' },
+  category: { class: 'central' },
+  product: { class: 'central' },
+  warehouse: { class: 'central' },
+  channel: { class: 'central' },
+  location: { class: 'central' },
+  operation_type: { class: 'central' },
+  // Customers may be created at any branch and are seen by all.
+  partner: { class: 'branch' },
+  lot: { class: 'branch' },
+  document_series: { class: 'branch', private: true },
+  transfer: { class: 'branch', private: true },
+  transfer_line: { class: 'branch', private: true },
+  reservation: { class: 'branch', private: true },
+  wave: { class: 'branch', private: true },
+  cycle_count: { class: 'branch', private: true },
+  count_line: { class: 'branch', private: true },
+  sync_exception: { class: 'central' },
+  stock_move: { class: 'ledger' },
+  audit_log: { class: 'ledger', private: true },
+} as const satisfies Record<string, ReplicatedTable>;
+
+export type ReplicatedTableName = keyof typeof REPLICATED_TABLES;
+export const REPLICATED_TABLE_NAMES = Object.keys(REPLICATED_TABLES) as ReplicatedTableName[];
