@@ -86,8 +86,12 @@ export const ProductGrid = forwardRef<ProductGridHandle, Props>(function Product
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
+  // Ask for the rows in view once the view settles for a moment, so a fast fling through
+  // 100,000 rows does not fetch every window it passes.
   useEffect(() => {
-    if (count > 0) ensureRange(first, last);
+    if (count === 0) return;
+    const timer = setTimeout(() => ensureRange(first, last), 40);
+    return () => clearTimeout(timer);
   }, [first, last, count, ensureRange]);
 
   useImperativeHandle(
