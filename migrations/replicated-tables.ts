@@ -36,7 +36,8 @@ export const REPLICATED_TABLES = {
   wave: { class: 'branch', private: true },
   cycle_count: { class: 'branch', private: true },
   count_line: { class: 'branch', private: true },
-  sync_exception: { class: 'central' },
+  // Raised by the centre for the branch concerned (branch_id), which resolves it; seen by all.
+  sync_exception: { class: 'branch' },
   stock_move: { class: 'ledger' },
   audit_log: { class: 'ledger', private: true },
 } as const satisfies Record<string, ReplicatedTable>;

@@ -1,0 +1,170 @@
+import { sql } from 'kysely';
+import type { CentralDatabase } from '../platform/db';
+import { migrateToLatest } from '../platform/migrate';
+import { recomputeFunctionBody } from './derived';
+import { REPLICATED_TABLE_NAMES, REPLICATED_TABLES } from './ownership';
+
+/** The group role every branch login belongs to; policies name it. */
+export const BRANCH_GROUP_ROLE = 'branchline_branch';
+
+const DERIVED_TABLES = ['stock_level', 'product_valuation'];
+
+/**
+ * Creates or upgrades the central database: schema (migrations), the branch group role,
+ * row-level security forced on every replicated table, and the few SECURITY DEFINER
+ * functions a branch login may call. The branch is always taken from session_user.
+ * Idempotent: safe to run again after an upgrade.
+ */
+export async function initCentral(central: CentralDatabase): Promise<{ migrated: string[] }> {
+  const report = await migrateToLatest(central);
+  const db = central.db;
+  await sql`CREATE EXTENSION IF NOT EXISTS pgcrypto`.execute(db);
+  await sql`DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${sql.lit(BRANCH_GROUP_ROLE)}) THEN
+      CREATE ROLE ${sql.raw(BRANCH_GROUP_ROLE)} NOLOGIN;
+    END IF; END $$`.execute(db);
+  await sql`GRANT USAGE ON SCHEMA public TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+
+  // Which branch is calling: from the login, never from an argument.
+  await sql`CREATE OR REPLACE FUNCTION branchline_branch() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT branch_id FROM sync_client WHERE role_name = session_user AND retired = 0 LIMIT 1 $$`.execute(db);
+  // The change log is written by triggers on behalf of any writer.
+  await sql`ALTER FUNCTION branchline_log_change() SECURITY DEFINER`.execute(db);
+  await sql`ALTER FUNCTION branchline_log_change() SET search_path = public`.execute(db);
+  // Online branches are woken by NOTIFY after a transaction writes changes.
+  await sql`CREATE OR REPLACE FUNCTION branchline_notify_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN PERFORM pg_notify('branchline_changes', ''); RETURN NULL; END $$`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS change_log_notify ON change_log`.execute(db);
+  await sql`CREATE TRIGGER change_log_notify AFTER INSERT ON change_log FOR EACH STATEMENT EXECUTE FUNCTION branchline_notify_change()`.execute(db);
+
+  for (const table of REPLICATED_TABLE_NAMES) {
+    const spec = REPLICATED_TABLES[table];
+    const priv = 'private' in spec && spec.private;
+    await sql`ALTER TABLE ${sql.table(table)} ENABLE ROW LEVEL SECURITY`.execute(db);
+    await sql`ALTER TABLE ${sql.table(table)} FORCE ROW LEVEL SECURITY`.execute(db);
+    for (const p of ['bl_read', 'bl_insert', 'bl_update', 'bl_delete']) await sql`DROP POLICY IF EXISTS ${sql.raw(p)} ON ${sql.table(table)}`.execute(db);
+    await sql`REVOKE ALL ON ${sql.table(table)} FROM ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+    const readRule = priv ? sql`branch_id = branchline_branch()` : sql`true`;
+    await sql`CREATE POLICY bl_read ON ${sql.table(table)} FOR SELECT TO ${sql.raw(BRANCH_GROUP_ROLE)} USING (${readRule})`.execute(db);
+    await sql`GRANT SELECT ON ${sql.table(table)} TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+    if (spec.class === 'central') continue; // master data: no write policy, so branch logins cannot write it
+    await sql`CREATE POLICY bl_insert ON ${sql.table(table)} FOR INSERT TO ${sql.raw(BRANCH_GROUP_ROLE)} WITH CHECK (branch_id = branchline_branch())`.execute(db);
+    await sql`GRANT INSERT ON ${sql.table(table)} TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+    if (spec.class === 'ledger') continue; // append-only: no update, no delete
+    await sql`CREATE POLICY bl_update ON ${sql.table(table)} FOR UPDATE TO ${sql.raw(BRANCH_GROUP_ROLE)} USING (branch_id = branchline_branch()) WITH CHECK (branch_id = branchline_branch())`.execute(db);
+    await sql`CREATE POLICY bl_delete ON ${sql.table(table)} FOR DELETE TO ${sql.raw(BRANCH_GROUP_ROLE)} USING (branch_id = branchline_branch())`.execute(db);
+    await sql`GRANT UPDATE, DELETE ON ${sql.table(table)} TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+  }
+  for (const table of DERIVED_TABLES) await sql`GRANT SELECT ON ${sql.table(table)} TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+  await sql`ALTER TABLE change_log ENABLE ROW LEVEL SECURITY`.execute(db);
+  await sql`ALTER TABLE change_log FORCE ROW LEVEL SECURITY`.execute(db);
+  await sql`DROP POLICY IF EXISTS bl_read ON change_log`.execute(db);
+  await sql`CREATE POLICY bl_read ON change_log FOR SELECT TO ${sql.raw(BRANCH_GROUP_ROLE)} USING (NOT private OR branch_id = branchline_branch())`.execute(db);
+  await sql`GRANT SELECT ON change_log TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+  // Kysely's migration tables: a branch reads the schema version, nothing else.
+  await sql`GRANT SELECT ON kysely_migration TO ${sql.raw(BRANCH_GROUP_ROLE)}`.execute(db);
+
+  await sql.raw(`CREATE OR REPLACE FUNCTION branchline_recompute(jsonb, timestamptz) RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public AS $fn$
+    ${recomputeFunctionBody()} $fn$`).execute(db);
+
+  // Exactly-once gate: lock the client's row, check each mutation's signature, skip what was
+  // applied (same hash), stop at a gap, quarantine a changed or unsigned payload.
+  await sql`CREATE OR REPLACE FUNCTION branchline_push_check(p_client text, p_mutations jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE c sync_client; m jsonb; v_id bigint; v_hash text; v_sig text; v_prev text; accepted jsonb := '[]'::jsonb;
+      min_version text; stop text := NULL; stop_at bigint := NULL;
+    BEGIN
+      SELECT * INTO c FROM sync_client WHERE client_id = p_client FOR UPDATE;
+      IF NOT FOUND OR c.role_name <> session_user OR c.retired = 1 THEN
+        RAISE EXCEPTION 'client % is not registered for this login', p_client USING ERRCODE = '42501';
+      END IF;
+      SELECT value INTO min_version FROM sync_setting WHERE key = 'min_client_version';
+      FOR m IN SELECT * FROM jsonb_array_elements(p_mutations) LOOP
+        v_id := (m->>'id')::bigint;
+        IF min_version IS NOT NULL AND string_to_array(regexp_replace(m->>'appVersion', '[^0-9.]', '', 'g'), '.')::int[] < string_to_array(min_version, '.')::int[] THEN
+          stop := 'version'; stop_at := v_id; EXIT;
+        END IF;
+        v_hash := encode(digest(m->>'payload', 'sha256'), 'hex');
+        v_sig := encode(hmac(m->>'payload', c.secret, 'sha256'), 'hex');
+        IF m->>'signature' IS DISTINCT FROM v_sig THEN
+          INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, v_id, m->>'payload', 'signature does not match the payload', now());
+          stop := 'tampered'; stop_at := v_id; EXIT;
+        END IF;
+        IF v_id <= c.last_mutation_id THEN
+          SELECT payload_hash INTO v_prev FROM sync_applied WHERE client_id = p_client AND mutation_id = v_id;
+          IF v_prev IS DISTINCT FROM v_hash THEN
+            INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, v_id, m->>'payload', 'a different payload for a mutation id already applied', now());
+            stop := 'tampered'; stop_at := v_id; EXIT;
+          END IF;
+          CONTINUE;
+        END IF;
+        IF v_id <> c.last_mutation_id + 1 THEN stop := 'gap'; stop_at := v_id; EXIT; END IF;
+        INSERT INTO sync_applied (client_id, mutation_id, payload_hash, applied_at) VALUES (p_client, v_id, v_hash, now());
+        c.last_mutation_id := v_id;
+        accepted := accepted || to_jsonb(v_id);
+      END LOOP;
+      UPDATE sync_client SET last_mutation_id = c.last_mutation_id, last_seen_at = now(),
+        app_version = COALESCE((p_mutations->-1)->>'appVersion', app_version) WHERE client_id = p_client;
+      RETURN jsonb_build_object('accepted', accepted, 'stop', stop, 'stopAt', stop_at, 'lastMutationId', c.last_mutation_id, 'minVersion', min_version);
+    END $$`.execute(db);
+
+  await sql`CREATE OR REPLACE FUNCTION branchline_client_status(p_client text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
+    DECLARE c sync_client; min_version text;
+    BEGIN
+      SELECT * INTO c FROM sync_client WHERE client_id = p_client;
+      IF NOT FOUND OR c.role_name <> session_user THEN RAISE EXCEPTION 'client % is not registered for this login', p_client USING ERRCODE = '42501'; END IF;
+      SELECT value INTO min_version FROM sync_setting WHERE key = 'min_client_version';
+      RETURN jsonb_build_object('lastMutationId', c.last_mutation_id, 'branchId', c.branch_id, 'retired', c.retired = 1, 'minVersion', min_version);
+    END $$`.execute(db);
+
+  // Two branches sold the same units offline: where a warehouse location now holds less than
+  // is reserved (or less than nothing), the latest reservations give way — their transfers wait
+  // again as backorders — and an exception is raised for the branch whose order gave way.
+  await sql`CREATE OR REPLACE FUNCTION branchline_stock_exceptions(p_ids jsonb, p_at timestamptz) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE s record; r record; excess bigint; raised integer := 0; take bigint;
+    BEGIN
+      FOR s IN SELECT sl.product_id, sl.location_id, sl.on_hand, sl.reserved, loc.path, p.sku
+               FROM stock_level sl JOIN location loc ON loc.id = sl.location_id JOIN product p ON p.id = sl.product_id
+               WHERE sl.product_id IN (SELECT jsonb_array_elements_text(p_ids)) AND loc.usage = 'internal'
+                 AND (sl.reserved > GREATEST(sl.on_hand, 0) OR sl.on_hand < 0) LOOP
+        excess := s.reserved - GREATEST(s.on_hand, 0);
+        FOR r IN SELECT res.id, res.quantity, res.transfer_line_id, t.id AS transfer_id, t.number, t.branch_id
+                 FROM reservation res JOIN transfer_line tl ON tl.id = res.transfer_line_id JOIN transfer t ON t.id = tl.transfer_id
+                 WHERE res.product_id = s.product_id AND res.location_id = s.location_id
+                 ORDER BY res.created_at DESC, res.id DESC LOOP
+          EXIT WHEN excess <= 0;
+          take := LEAST(excess, r.quantity);
+          IF take = r.quantity THEN DELETE FROM reservation WHERE id = r.id;
+          ELSE UPDATE reservation SET quantity = quantity - take, updated_at = p_at, version = version + 1 WHERE id = r.id; END IF;
+          UPDATE transfer_line SET state = 'waiting', updated_at = p_at, version = version + 1 WHERE id = r.transfer_line_id AND state = 'ready';
+          UPDATE transfer SET state = 'waiting', backorder_reason = 'Stock sold twice while offline: backordered at merge', updated_at = p_at, version = version + 1
+            WHERE id = r.transfer_id AND state IN ('waiting', 'ready');
+          INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+          VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'stock', 'open',
+            format('%s at %s was sold twice while offline: %s of %s units backordered on %s', s.sku, s.path, take, r.quantity, r.number),
+            jsonb_build_object('productId', s.product_id, 'locationId', s.location_id, 'quantity', take, 'transferId', r.transfer_id)::text,
+            r.branch_id, r.transfer_id);
+          raised := raised + 1;
+          excess := excess - take;
+        END LOOP;
+        IF s.on_hand < 0 THEN
+          INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+          SELECT gen_random_uuid()::text, m.branch_id, p_at, p_at, 1, 'stock', 'open',
+            format('%s at %s is below zero (%s) after merging offline shipments', s.sku, s.path, s.on_hand),
+            jsonb_build_object('productId', s.product_id, 'locationId', s.location_id, 'onHand', s.on_hand)::text, m.branch_id, m.transfer_id
+          FROM stock_move m WHERE m.product_id = s.product_id AND m.from_location_id = s.location_id ORDER BY m.created_at DESC LIMIT 1;
+          raised := raised + 1;
+        END IF;
+      END LOOP;
+      IF raised > 0 THEN PERFORM branchline_recompute(p_ids, p_at); END IF;
+      RETURN raised;
+    END $$`.execute(db);
+
+  for (const fn of ['branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)']) {
+    await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
+    await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
+  }
+  return { migrated: report.applied };
+}

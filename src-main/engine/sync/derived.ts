@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../platform/db';
+
+/**
+ * Derived tables — stock levels and the AVCO valuation — recomputed for a set of products
+ * from the replicated facts: moves (on hand, value), reservations (reserved) and open
+ * transfer lines crossing a warehouse boundary (incoming, outgoing). One SQL text serves
+ * SQLite (run directly) and PostgreSQL (wrapped in a SECURITY DEFINER function at central
+ * init, so branch roles never write derived rows themselves).
+ * Tokens: :ids is the set of product ids, :now the timestamp.
+ */
+export const RECOMPUTE_STATEMENTS = [
+  `DELETE FROM stock_level WHERE product_id IN :ids`,
+  `INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at)
+   SELECT f.product_id, f.location_id, f.lot_key, MAX(loc.warehouse_id), SUM(f.on_hand), SUM(f.reserved), SUM(f.incoming), SUM(f.outgoing), :now
+   FROM (
+     SELECT product_id, to_location_id AS location_id, COALESCE(lot_id, '') AS lot_key, quantity AS on_hand, 0 AS reserved, 0 AS incoming, 0 AS outgoing FROM stock_move WHERE product_id IN :ids
+     UNION ALL SELECT product_id, from_location_id, COALESCE(lot_id, ''), -quantity, 0, 0, 0 FROM stock_move WHERE product_id IN :ids
+     UNION ALL SELECT product_id, location_id, lot_key, 0, quantity, 0, 0 FROM reservation WHERE product_id IN :ids
+     UNION ALL SELECT l.product_id, l.to_location_id, '', 0, 0, l.quantity - l.quantity_done, 0 FROM transfer_line l
+       JOIN location a ON a.id = l.from_location_id JOIN location b ON b.id = l.to_location_id
+       WHERE l.product_id IN :ids AND l.state IN ('waiting', 'ready') AND a.warehouse_id IS DISTINCT FROM b.warehouse_id
+     UNION ALL SELECT l.product_id, l.from_location_id, '', 0, 0, 0, l.quantity - l.quantity_done FROM transfer_line l
+       JOIN location a ON a.id = l.from_location_id JOIN location b ON b.id = l.to_location_id
+       WHERE l.product_id IN :ids AND l.state IN ('waiting', 'ready') AND a.warehouse_id IS DISTINCT FROM b.warehouse_id
+   ) f JOIN location loc ON loc.id = f.location_id
+   GROUP BY f.product_id, f.location_id, f.lot_key`,
+  `DELETE FROM product_valuation WHERE product_id IN :ids`,
+  `INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at)
+   SELECT m.product_id,
+     SUM(CASE WHEN a.usage NOT IN ('internal', 'transit') AND b.usage IN ('internal', 'transit') THEN m.quantity
+              WHEN a.usage IN ('internal', 'transit') AND b.usage NOT IN ('internal', 'transit') THEN -m.quantity ELSE 0 END),
+     SUM(m.value_minor), :now
+   FROM stock_move m JOIN location a ON a.id = m.from_location_id JOIN location b ON b.id = m.to_location_id
+   WHERE m.product_id IN :ids
+   GROUP BY m.product_id`,
+];
+
+/** Runs the recompute on SQLite (branch side, after a pull). */
+export async function recomputeDerivedLocally(db: Db | Tx, productIds: string[], now: string): Promise<void> {
+  for (let i = 0; i < productIds.length; i += 500) {
+    const ids = JSON.stringify(productIds.slice(i, i + 500));
+    for (const statement of RECOMPUTE_STATEMENTS) {
+      const parts = statement.split(/(:ids|:now)/);
+      const fragments = parts.map((p) => (p === ':ids' ? sql`(SELECT value FROM json_each(${ids}))` : p === ':now' ? sql`${now}` : sql.raw(p)));
+      await sql.join(fragments, sql``).execute(db);
+    }
+  }
+}
+
+/** The same statements as the body of a PostgreSQL SQL function (ids jsonb, at timestamptz). */
+export function recomputeFunctionBody(): string {
+  return RECOMPUTE_STATEMENTS.map((s) => s.replaceAll(':ids', '(SELECT jsonb_array_elements_text($1))').replaceAll(':now', '$2')).join(';\n') + ';';
+}

@@ -1,0 +1,44 @@
+import { REPLICATED_TABLE_NAMES, REPLICATED_TABLES, type ReplicatedTableName } from '../../../migrations/replicated-tables';
+
+export { REPLICATED_TABLES, REPLICATED_TABLE_NAMES, type ReplicatedTableName };
+
+export function isReplicated(table: string): table is ReplicatedTableName {
+  return Object.prototype.hasOwnProperty.call(REPLICATED_TABLES, table);
+}
+
+export function ownershipOf(table: ReplicatedTableName) {
+  return REPLICATED_TABLES[table].class;
+}
+
+/**
+ * Order in which rows are written so foreign keys hold (parents first); deletes go in reverse.
+ * Central master data comes first for pulls; branches never push it.
+ */
+export const APPLY_ORDER: ReplicatedTableName[] = [
+  'company',
+  'branch',
+  'app_user',
+  'uom',
+  'category',
+  'product',
+  'uom_conversion',
+  'warehouse',
+  'channel',
+  'location',
+  'operation_type',
+  'partner',
+  'lot',
+  'document_series',
+  'wave',
+  'transfer',
+  'transfer_line',
+  'reservation',
+  'cycle_count',
+  'count_line',
+  'stock_move',
+  'audit_log',
+  'sync_exception',
+];
+
+/** Methods that write central master data: refused on a branch bound to a centre (edit them at the centre). */
+export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.'];
