@@ -52,7 +52,9 @@ function listQueries(shape: ListShape) {
   const column = SORT_COLUMNS[shape.sort];
   const filtered = <Q extends { where: (...args: never[]) => unknown }>(q: Q, p: ListParams): Q => {
     let out = q as any;
-    if (shape.status !== 'all') out = out.where('p.active', '=', p.active);
+    // With a category, its (category_id, sku) index must drive: SQLite has no statistics and
+    // would otherwise walk every active product checking the category (a count: 450 ms vs 1.4 ms).
+    if (shape.status !== 'all') out = shape.category ? out.where(sql<boolean>`+p.active = ${p.active}`) : out.where('p.active', '=', p.active);
     if (shape.category) out = out.where('p.category_id', '=', p.categoryId);
     if (shape.contains) out = out.where(containsExpr(shape.contains, p));
     return out as Q;
@@ -68,7 +70,8 @@ function listQueries(shape: ListShape) {
       const from = shape.sort === 'category' ? (products.leftJoin('category as c', 'c.id', 'p.category_id') as unknown as typeof products) : products;
       const ids = filtered(from.select('p.id'), p)
         .orderBy(sql.ref(column), shape.dir)
-        .orderBy('p.id', shape.dir)
+        // SKUs are unique and never null: the (active, sku) index alone gives the whole order.
+        .$if(shape.sort !== 'sku', (q) => q.orderBy('p.id', shape.dir))
         .limit(p.limit)
         .offset(p.offset);
       return selectProducts(db).where('p.id', 'in', ids).orderBy(column, shape.dir).orderBy('p.id', shape.dir);
