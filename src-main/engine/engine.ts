@@ -3,6 +3,7 @@ import type { MethodName, OutputOf, InputOf } from '../../src-shared/contract/in
 import type { Envelope } from '../../src-shared/rpc';
 import { actorOf, findUser } from './auth/users';
 import { catalogHandlers } from './catalog/handlers';
+import { documentsHandlers } from './documents/handlers';
 import { inventoryHandlers } from './inventory/handlers';
 import { CommandBus } from './platform/bus';
 import { ANONYMOUS, type Actor, type Handlers, type Install, type SessionControl } from './platform/context';
@@ -14,7 +15,7 @@ import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };

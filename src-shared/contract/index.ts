@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { catalogContract } from './catalog';
+import { documentsContract } from './documents';
 import { inventoryContract } from './inventory';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
@@ -12,6 +13,7 @@ export const contract = {
   ...systemContract,
   ...catalogContract,
   ...inventoryContract,
+  ...documentsContract,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
