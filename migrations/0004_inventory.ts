@@ -86,8 +86,10 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('carrier', 'text')
     .addColumn('carrier_cutoff', ts)
     .addColumn('order_value_minor', big, (c) => c.notNull().defaultTo(0))
-    .addColumn('backorder_of_id', 'text', (c) => c.references('transfer.id'))
-    .addColumn('linked_transfer_id', 'text', (c) => c.references('transfer.id'))
+    // Links between transfers of one flow are soft (no foreign key): replication writes a
+    // page of rows at a time, and a link may point at a row of a later page.
+    .addColumn('backorder_of_id', 'text')
+    .addColumn('linked_transfer_id', 'text')
     .addColumn('wave_id', 'text', (c) => c.references('wave.id'))
     .addColumn('backorder_reason', 'text')
     .addColumn('done_at', ts)
@@ -108,9 +110,9 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('to_location_id', 'text', (c) => c.notNull().references('location.id'))
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('unit_cost_minor', big)
-    .addColumn('origin_line_id', 'text', (c) => c.references('transfer_line.id'))
+    .addColumn('origin_line_id', 'text')
     // The line of the next step in a multi-step flow (pick → pack → ship), which gets what this one moves.
-    .addColumn('next_line_id', 'text', (c) => c.references('transfer_line.id'))
+    .addColumn('next_line_id', 'text')
     .execute();
   await db.schema.createIndex('transfer_line_transfer').on('transfer_line').columns(['transfer_id', 'line_no']).execute();
   await db.schema.createIndex('transfer_line_product_state').on('transfer_line').columns(['product_id', 'state']).execute();
@@ -124,12 +126,14 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('lot_id', 'text', (c) => c.references('lot.id'))
     .addColumn('moved_at', ts, (c) => c.notNull())
     .addColumn('reference', 'text', (c) => c.notNull())
-    .addColumn('transfer_id', 'text', (c) => c.references('transfer.id'))
+    // No foreign key to the transfer: the ledger is shared by every branch, its documents are
+    // private to the branch that made them.
+    .addColumn('transfer_id', 'text')
     .addColumn('transfer_line_id', 'text')
     .addColumn('unit_cost_minor', big, (c) => c.notNull())
     // Signed change of the company's stock value: + entering owned stock, - leaving it, 0 inside.
     .addColumn('value_minor', big, (c) => c.notNull())
-    .addColumn('reversal_of_id', 'text', (c) => c.references('stock_move.id'))
+    .addColumn('reversal_of_id', 'text')
     .addColumn('reason', 'text')
     .execute();
   await db.schema.createIndex('stock_move_product_at').on('stock_move').columns(['product_id', 'moved_at']).execute();

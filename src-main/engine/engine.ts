@@ -11,6 +11,7 @@ import type { AnyDatabase } from './platform/db';
 import { DomainError } from './platform/errors';
 import { newId } from './platform/ids';
 import { assertNotNewer, currentSchema } from './platform/migrate';
+import { CENTRAL_ONLY_METHOD_PREFIXES } from './sync/ownership';
 import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
@@ -47,6 +48,8 @@ export class Engine {
   private readonly actors = new Map<string, Actor>();
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private install: Install;
+  /** Set when the install is bound to a centre: every mutation is then signed with it. */
+  private signingKey: string | null = null;
 
   private constructor(
     readonly database: AnyDatabase,
@@ -62,6 +65,11 @@ export class Engine {
       readOnly: () => this.options.readOnly ?? null,
       onError: (method, error) => options.log?.(`${method} failed`, error),
       afterCommit: (method) => this.afterCommit(method),
+      signingKey: () => this.signingKey,
+      refuseCommand: (method) =>
+        this.signingKey && CENTRAL_ONLY_METHOD_PREFIXES.some((p) => method.startsWith(p))
+          ? 'This is master data, managed at the centre: make the change there and it reaches this branch at the next sync'
+          : null,
     });
   }
 
@@ -112,6 +120,15 @@ export class Engine {
     for (const listener of this.listeners) listener(event);
   }
 
+  /** Binds (or unbinds) this install to a centre: mutations are signed, central master data becomes read-only here. */
+  setSyncBinding(binding: { signingKey: string } | null): void {
+    this.signingKey = binding?.signingKey ?? null;
+  }
+
+  get boundToCentre(): boolean {
+    return this.signingKey !== null;
+  }
+
   endSession(sessionKey: string): void {
     this.sessions.delete(sessionKey);
   }
@@ -160,6 +177,12 @@ export class Engine {
     // Roles and active flags live in app_user; re-read them on the next call.
     if (method.startsWith('users.') || method.startsWith('system.')) this.actors.clear();
     if (method === 'system.setup' || method === 'system.loadDemo') void this.refreshInstall();
+  }
+
+  /** Re-reads this install's identity (client id, branch) after registration or a first sync. */
+  async reloadInstall(): Promise<void> {
+    await this.refreshInstall();
+    this.actors.clear();
   }
 
   private async refreshInstall(): Promise<void> {

@@ -8,6 +8,7 @@ import { type AnyDatabase, dialectOf, type Tx } from './db';
 import { preparedQuery } from './prepared';
 import { DomainError, toRpcError, validationError } from './errors';
 import { newId } from './ids';
+import { mutationPayload, signPayload } from './mutation';
 
 export interface BusOptions {
   database: AnyDatabase;
@@ -16,7 +17,11 @@ export interface BusOptions {
   /** Check handler results against the contract too (on in tests; costs a parse per call). */
   validateOutput?: boolean;
   readOnly?: () => string | null;
+  /** A reason this install may not run a given command (e.g. master data on a branch), or null. */
+  refuseCommand?: (method: MethodName) => string | null;
   onError?: (method: string, error: unknown) => void;
+  /** The key that signs each mutation, once the install is bound to a centre. */
+  signingKey?: () => string | null;
   /** Called after a command commits (e.g. to invalidate caches, wake sync). */
   afterCommit?: (method: MethodName, mutationId: number) => void;
 }
@@ -91,7 +96,7 @@ export class CommandBus {
   }
 
   private async runCommand(method: MethodName, spec: MethodSpec, handler: (ctx: never, input: unknown) => Promise<unknown>, input: unknown, actor: Actor, session: SessionControl) {
-    const readOnly = this.options.readOnly?.();
+    const readOnly = this.options.readOnly?.() ?? this.options.refuseCommand?.(method);
     if (readOnly) throw new DomainError('READ_ONLY', readOnly);
     const install = this.options.install();
     let mutationId = 0;
@@ -122,7 +127,7 @@ export class CommandBus {
       };
       const value = await handler(ctx as never, input);
       // The branch may have been assigned by this very command (first-run setup).
-      const state = await appendMutation(trx, {
+      const state = await appendMutation(trx, this.options.signingKey?.() ?? null, {
         method,
         methodVersion: spec.version ?? 1,
         input: recordedInput,
@@ -183,7 +188,7 @@ async function takeCapturedChanges(trx: Tx): Promise<RowChange[]> {
 }
 
 /** Takes the next mutation id of this install and appends the mutation to the outbox. */
-async function appendMutation(trx: Tx, m: MutationRecord): Promise<{ mutationId: number; branchId: string | null }> {
+async function appendMutation(trx: Tx, signingKey: string | null, m: MutationRecord): Promise<{ mutationId: number; branchId: string | null }> {
   const state = await trx
     .updateTable('client_state')
     .set((eb) => ({ last_mutation_id: eb('last_mutation_id', '+', 1) }))
@@ -206,22 +211,23 @@ async function appendMutation(trx: Tx, m: MutationRecord): Promise<{ mutationId:
     })
     .execute();
   const changes = await takeCapturedChanges(trx);
+  const row = {
+    mutation_id: state.last_mutation_id,
+    client_id: state.client_id,
+    branch_id: state.branch_id,
+    method: m.method,
+    method_version: m.methodVersion,
+    schema_version: LATEST_SCHEMA,
+    input: JSON.stringify(m.input),
+    effects: JSON.stringify(m.effects),
+    result: JSON.stringify(m.result ?? null),
+    changes: JSON.stringify(changes),
+    user_id: m.actor.userId,
+    created_at: m.effects.now,
+  };
   await trx
     .insertInto('outbox')
-    .values({
-      mutation_id: state.last_mutation_id,
-      client_id: state.client_id,
-      branch_id: state.branch_id,
-      method: m.method,
-      method_version: m.methodVersion,
-      schema_version: LATEST_SCHEMA,
-      input: JSON.stringify(m.input),
-      effects: JSON.stringify(m.effects),
-      result: JSON.stringify(m.result ?? null),
-      changes: JSON.stringify(changes),
-      user_id: m.actor.userId,
-      created_at: m.effects.now,
-    })
+    .values({ ...row, signature: signingKey ? signPayload(signingKey, mutationPayload(row)) : null })
     .execute();
   return { mutationId: state.last_mutation_id, branchId: state.branch_id };
 }

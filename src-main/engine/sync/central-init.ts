@@ -72,7 +72,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   await sql`CREATE OR REPLACE FUNCTION branchline_push_check(p_client text, p_mutations jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     DECLARE c sync_client; m jsonb; v_id bigint; v_hash text; v_sig text; v_prev text; accepted jsonb := '[]'::jsonb;
-      min_version text; stop text := NULL; stop_at bigint := NULL;
+      min_version text; stop text := NULL; stop_at bigint := NULL; quarantined integer := 0;
     BEGIN
       SELECT * INTO c FROM sync_client WHERE client_id = p_client FOR UPDATE;
       IF NOT FOUND OR c.role_name <> session_user OR c.retired = 1 THEN
@@ -86,26 +86,33 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         END IF;
         v_hash := encode(digest(m->>'payload', 'sha256'), 'hex');
         v_sig := encode(hmac(m->>'payload', c.secret, 'sha256'), 'hex');
-        IF m->>'signature' IS DISTINCT FROM v_sig THEN
-          INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, v_id, m->>'payload', 'signature does not match the payload', now());
-          stop := 'tampered'; stop_at := v_id; EXIT;
-        END IF;
         IF v_id <= c.last_mutation_id THEN
+          -- Already applied: the same payload is skipped; a different one under that id is set aside.
           SELECT payload_hash INTO v_prev FROM sync_applied WHERE client_id = p_client AND mutation_id = v_id;
           IF v_prev IS DISTINCT FROM v_hash THEN
             INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, v_id, m->>'payload', 'a different payload for a mutation id already applied', now());
-            stop := 'tampered'; stop_at := v_id; EXIT;
+            quarantined := quarantined + 1;
           END IF;
           CONTINUE;
         END IF;
         IF v_id <> c.last_mutation_id + 1 THEN stop := 'gap'; stop_at := v_id; EXIT; END IF;
         INSERT INTO sync_applied (client_id, mutation_id, payload_hash, applied_at) VALUES (p_client, v_id, v_hash, now());
         c.last_mutation_id := v_id;
+        IF m->>'signature' IS DISTINCT FROM v_sig THEN
+          -- Changed after it was signed: never applied; recorded, and the branch is told.
+          INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, v_id, m->>'payload', 'signature does not match the payload', now());
+          INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+          VALUES (gen_random_uuid()::text, c.branch_id, now(), now(), 1, 'quarantine', 'open',
+            format('Change %s from this branch was altered after it was recorded and was rejected', v_id),
+            jsonb_build_object('clientId', p_client, 'mutationId', v_id)::text, c.branch_id, NULL);
+          quarantined := quarantined + 1;
+          CONTINUE;
+        END IF;
         accepted := accepted || to_jsonb(v_id);
       END LOOP;
       UPDATE sync_client SET last_mutation_id = c.last_mutation_id, last_seen_at = now(),
         app_version = COALESCE((p_mutations->-1)->>'appVersion', app_version) WHERE client_id = p_client;
-      RETURN jsonb_build_object('accepted', accepted, 'stop', stop, 'stopAt', stop_at, 'lastMutationId', c.last_mutation_id, 'minVersion', min_version);
+      RETURN jsonb_build_object('accepted', accepted, 'stop', stop, 'stopAt', stop_at, 'lastMutationId', c.last_mutation_id, 'minVersion', min_version, 'quarantined', quarantined);
     END $$`.execute(db);
 
   await sql`CREATE OR REPLACE FUNCTION branchline_client_status(p_client text) RETURNS jsonb
@@ -162,7 +169,25 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
       RETURN raised;
     END $$`.execute(db);
 
-  for (const fn of ['branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)']) {
+  // A mutation that passed the gate but cannot be applied (it writes rows the branch does not
+  // own, or breaks a constraint) is set aside, not applied, and the stream moves past it.
+  await sql`CREATE OR REPLACE FUNCTION branchline_quarantine(p_client text, p_mutation bigint, p_payload text, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE c sync_client;
+    BEGIN
+      SELECT * INTO c FROM sync_client WHERE client_id = p_client FOR UPDATE;
+      IF NOT FOUND OR c.role_name <> session_user THEN RAISE EXCEPTION 'client % is not registered for this login', p_client USING ERRCODE = '42501'; END IF;
+      IF p_mutation <> c.last_mutation_id + 1 THEN RAISE EXCEPTION 'only the next mutation can be quarantined'; END IF;
+      INSERT INTO sync_quarantine (client_id, mutation_id, payload, reason, at) VALUES (p_client, p_mutation, p_payload, p_reason, now());
+      INSERT INTO sync_applied (client_id, mutation_id, payload_hash, applied_at) VALUES (p_client, p_mutation, encode(digest(p_payload, 'sha256'), 'hex'), now());
+      UPDATE sync_client SET last_mutation_id = p_mutation, last_seen_at = now() WHERE client_id = p_client;
+      INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+      VALUES (gen_random_uuid()::text, c.branch_id, now(), now(), 1, 'quarantine', 'open',
+        format('A change from this branch could not be applied and was set aside (mutation %s): %s', p_mutation, p_reason),
+        jsonb_build_object('clientId', p_client, 'mutationId', p_mutation)::text, c.branch_id, NULL);
+    END $$`.execute(db);
+
+  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)']) {
     await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }

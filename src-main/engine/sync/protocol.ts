@@ -1,0 +1,340 @@
+import { sql } from 'kysely';
+import type { BranchDatabase, CentralDatabase, Db, Tx } from '../platform/db';
+import { mutationPayload } from '../platform/mutation';
+import type { RowChange } from '../platform/bus';
+import type { SyncCredentials } from './credentials';
+import { recomputeDerivedLocally } from './derived';
+import { APPLY_ORDER, isReplicated, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
+import { deleteRows, upsertRows } from './rows';
+
+/**
+ * The replication protocol, in one module so it could later sit behind an HTTPS service
+ * unchanged. Push: outbox mutations, signed at commit, go through the centre's exactly-once
+ * gate and their row images are applied under the branch's own login (row-level security
+ * decides what it may write). Pull: central changes since a transaction-id cursor that
+ * cannot skip a late-committing transaction, never over rows this branch has not pushed yet.
+ */
+
+export interface SyncHooks {
+  onProgress?: (phase: 'push' | 'pull' | 'snapshot', done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface PushResult {
+  pushed: number;
+  quarantined: number;
+  stop: 'gap' | 'version' | null;
+  remaining: number;
+}
+
+export class SyncBlocked extends Error {
+  constructor(
+    readonly reason: 'copy' | 'version' | 'retired',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Test hook for crash tests: a child process run with BRANCHLINE_SYNC_CRASH_AT=<step> dies there, as a power cut would. */
+export function crashPoint(step: string): void {
+  if (process.env.BRANCHLINE_SYNC_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+function aborted(hooks: SyncHooks): void {
+  if (hooks.signal?.aborted) throw new Error('Sync cancelled');
+}
+
+interface ClientStatus {
+  lastMutationId: number;
+  branchId: string;
+  retired: boolean;
+  minVersion: string | null;
+}
+
+export async function clientStatus(central: Db | Tx, clientId: string): Promise<ClientStatus> {
+  const r = await sql<{ s: ClientStatus }>`SELECT branchline_client_status(${clientId}) AS s`.execute(central);
+  return r.rows[0]!.s;
+}
+
+export function versionBelow(version: string, minimum: string | null): boolean {
+  if (!minimum) return false;
+  const a = version.replace(/[^0-9.]/g, '').split('.').map(Number);
+  const b = minimum.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  }
+  return false;
+}
+
+/** Last image per row across a batch of changes, in the order rows must be written. */
+function collapse(changes: RowChange[]): { upserts: Map<ReplicatedTableName, Record<string, unknown>[]>; deletes: Map<ReplicatedTableName, string[]>; products: Set<string> } {
+  const last = new Map<string, RowChange>();
+  for (const c of changes) last.set(`${c.table}|${c.id}`, c);
+  const upserts = new Map<ReplicatedTableName, Record<string, unknown>[]>();
+  const deletes = new Map<ReplicatedTableName, string[]>();
+  const products = new Set<string>();
+  for (const c of last.values()) {
+    if (!isReplicated(c.table)) continue;
+    const productId = (c.row?.product_id as string | undefined) ?? null;
+    if (productId && (c.table === 'stock_move' || c.table === 'reservation' || c.table === 'transfer_line')) products.add(productId);
+    if (c.op === 'delete') deletes.set(c.table, [...(deletes.get(c.table) ?? []), c.id]);
+    else upserts.set(c.table, [...(upserts.get(c.table) ?? []), c.row!]);
+  }
+  return { upserts, deletes, products };
+}
+
+async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[]): Promise<Set<string>> {
+  const { upserts, deletes, products } = collapse(changes);
+  for (const table of [...APPLY_ORDER].reverse()) {
+    const ids = deletes.get(table);
+    if (ids?.length) await deleteRows(db, table, ids);
+  }
+  for (const table of APPLY_ORDER) {
+    const rows = upserts.get(table);
+    if (rows?.length) await upsertRows(db, dialect, table, rows, REPLICATED_TABLES[table].class === 'ledger' ? 'insert-only' : 'upsert');
+  }
+  return products;
+}
+
+interface PendingMutation {
+  mutation_id: number;
+  client_id: string;
+  method: string;
+  method_version: number;
+  schema_version: string;
+  created_at: string;
+  user_id: string | null;
+  input: string;
+  effects: string;
+  changes: string;
+  signature: string | null;
+}
+
+/**
+ * Pushes the outbox in batches until it is empty or the centre stops it. Each batch is one
+ * central transaction: the gate locks the client's row and advances it only for what this
+ * transaction applies, so a push cut anywhere resumes without loss or duplication.
+ */
+export async function push(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, hooks: SyncHooks = {}, batchSize = 500): Promise<PushResult> {
+  const status = await clientStatus(central.db, creds.clientId);
+  if (status.retired) throw new SyncBlocked('retired', 'This install was retired at the centre; register it again');
+  const local = await branch.db.selectFrom('client_state').select(['last_mutation_id', 'client_id']).executeTakeFirstOrThrow();
+  if (local.client_id !== creds.clientId || Number(local.last_mutation_id) < status.lastMutationId) {
+    throw new SyncBlocked('copy', 'This database is a copy or an older restore of a registered install (the centre has newer changes from it); register it again before syncing');
+  }
+  if (versionBelow(appVersion, status.minVersion)) {
+    throw new SyncBlocked('version', `Branchline ${appVersion} is older than the minimum ${status.minVersion} the centre accepts: update the app. You can keep working; changes wait in the outbox.`);
+  }
+  const total = Number((await branch.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('mutation_id', '>', status.lastMutationId).executeTakeFirstOrThrow()).n);
+  let pushed = 0;
+  let quarantined = 0;
+  let after = status.lastMutationId;
+  for (;;) {
+    aborted(hooks);
+    const batch: PendingMutation[] = await branch.db
+      .selectFrom('outbox')
+      .select(['mutation_id', 'client_id', 'method', 'method_version', 'schema_version', 'created_at', 'user_id', 'input', 'effects', 'changes', 'signature'])
+      .where('mutation_id', '>', after)
+      .orderBy('mutation_id')
+      .limit(batchSize)
+      .execute();
+    if (batch.length === 0) return { pushed, quarantined, stop: null, remaining: 0 };
+    const wire = batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion }));
+    const outcome = await central.db.transaction().execute(async (trx) => {
+      const gate = (await sql<{ r: { accepted: number[]; stop: 'gap' | 'version' | null; stopAt: number | null; lastMutationId: number; quarantined: number } }>`SELECT branchline_push_check(${creds.clientId}, ${JSON.stringify(wire)}::jsonb) AS r`.execute(trx)).rows[0]!.r;
+      const accepted = new Set(gate.accepted.map(Number));
+      const changes: RowChange[] = [];
+      for (const m of batch) if (accepted.has(Number(m.mutation_id))) changes.push(...(JSON.parse(m.changes) as RowChange[]));
+      const products = await applyChanges(trx, 'postgres', changes);
+      if (products.size > 0) {
+        const ids = JSON.stringify([...products]);
+        const now = new Date().toISOString();
+        await sql`SELECT branchline_recompute(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
+        await sql`SELECT branchline_stock_exceptions(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
+      }
+      crashPoint('push:before-commit');
+      return gate;
+    });
+    crashPoint('push:after-commit');
+    pushed += outcome.accepted.length;
+    quarantined += outcome.quarantined;
+    hooks.onProgress?.('push', pushed + quarantined, total);
+    if (outcome.stop) return { pushed, quarantined, stop: outcome.stop, remaining: total - pushed - quarantined };
+    after = outcome.lastMutationId;
+  }
+}
+
+/**
+ * A batch whose rows cannot be written (e.g. a row the branch does not own) fails as a whole;
+ * it is retried one mutation at a time and the one that fails is quarantined at the centre.
+ */
+export async function pushIsolating(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, hooks: SyncHooks = {}): Promise<PushResult> {
+  try {
+    return await push(branch, central, creds, appVersion, hooks);
+  } catch (error) {
+    if (error instanceof SyncBlocked || !isRowRefusal(error)) throw error;
+    for (;;) {
+      try {
+        return await push(branch, central, creds, appVersion, hooks, 1);
+      } catch (single) {
+        if (single instanceof SyncBlocked || !isRowRefusal(single)) throw single;
+        const status = await clientStatus(central.db, creds.clientId);
+        const next = await branch.db.selectFrom('outbox').selectAll().where('mutation_id', '=', status.lastMutationId + 1).executeTakeFirst();
+        if (!next) throw single;
+        await sql`SELECT branchline_quarantine(${creds.clientId}, ${Number(next.mutation_id)}, ${mutationPayload({ ...next, mutation_id: Number(next.mutation_id) })}, ${(single as Error).message.slice(0, 500)})`.execute(central.db);
+      }
+    }
+  }
+}
+
+/** Row-level security refusals and constraint violations: the data is wrong, retrying will not help. */
+function isRowRefusal(error: unknown): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return code === '42501' || code.startsWith('23');
+}
+
+interface ChangeRow {
+  seq: number;
+  txid: string;
+  table_name: string;
+  row_id: string;
+  op: string;
+  row_json: Record<string, unknown> | null;
+}
+
+/** Ids of rows this branch changed and has not pushed yet: a pull must not overwrite them. */
+async function pendingRowKeys(branch: BranchDatabase): Promise<Set<string>> {
+  const rows = await branch.db.selectFrom('outbox').select('changes').execute();
+  const keys = new Set<string>();
+  for (const r of rows) for (const c of JSON.parse(r.changes) as RowChange[]) keys.add(`${c.table}|${c.id}`);
+  return keys;
+}
+
+/** Applies pulled rows locally without capturing them as local changes, then recomputes derived stock. */
+async function applyPulled(branch: BranchDatabase, changes: RowChange[], pending: Set<string>, state: Partial<{ pull_cursor: string; snapshot_table: string | null; snapshot_after: string | null; snapshot_done: number; last_pull_at: string }>): Promise<number> {
+  const wanted = changes.filter((c) => !pending.has(`${c.table}|${c.id}`));
+  await branch.db.transaction().execute(async (trx) => {
+    await trx.updateTable('client_state').set({ capture: 0 }).execute();
+    const products = await applyChanges(trx, 'sqlite', wanted);
+    if (products.size > 0) await recomputeDerivedLocally(trx, [...products], new Date().toISOString());
+    crashPoint('pull:during-apply');
+    await trx.updateTable('client_state').set({ capture: 1 }).execute();
+    if (Object.keys(state).length > 0) await trx.updateTable('sync_state').set(state).execute();
+  });
+  return wanted.length;
+}
+
+function toChange(r: ChangeRow): RowChange {
+  return { table: r.table_name, id: r.row_id, op: r.op === 'delete' ? 'delete' : 'update', row: r.row_json };
+}
+
+/**
+ * First sync of a branch: every row it may see, table by table, with progress; resumable
+ * (the position is saved after each page). The pull cursor is the horizon taken before the
+ * first page, so whatever changes meanwhile is pulled again afterwards.
+ */
+export async function snapshot(branch: BranchDatabase, central: CentralDatabase, hooks: SyncHooks = {}, pageSize = 2000): Promise<number> {
+  let state = await branch.db.selectFrom('sync_state').selectAll().executeTakeFirstOrThrow();
+  if (state.snapshot_done === 1) return 0;
+  if (!state.pull_cursor) {
+    const horizon = (await sql<{ h: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`.execute(central.db)).rows[0]!.h;
+    await branch.db.updateTable('sync_state').set({ pull_cursor: horizon, snapshot_table: APPLY_ORDER[0]!, snapshot_after: '' }).execute();
+    state = await branch.db.selectFrom('sync_state').selectAll().executeTakeFirstOrThrow();
+  }
+  const tables = APPLY_ORDER.filter((t): t is Exclude<ReplicatedTableName, 'audit_log'> => t !== 'audit_log');
+  const counts = await Promise.all(tables.map(async (t) => Number((await central.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)));
+  const total = counts.reduce((a, b) => a + b, 0);
+  let done = tables.slice(0, Math.max(tables.indexOf(state.snapshot_table as never), 0)).reduce((s, t) => s + counts[tables.indexOf(t)]!, 0);
+  let applied = 0;
+  for (let i = Math.max(tables.indexOf(state.snapshot_table as never), 0); i < tables.length; i++) {
+    const table = tables[i]!;
+    let after = table === state.snapshot_table ? (state.snapshot_after ?? '') : '';
+    for (;;) {
+      aborted(hooks);
+      const rows = (await central.db
+        .selectFrom(table)
+        .selectAll()
+        .where('id', '>', after)
+        .orderBy('id')
+        .limit(pageSize)
+        .execute()) as Record<string, unknown>[];
+      if (rows.length === 0) break;
+      after = rows.at(-1)!.id as string;
+      applied += await applyPulled(
+        branch,
+        rows.map((row) => ({ table, id: row.id as string, op: 'update', row })),
+        new Set(),
+        { snapshot_table: table, snapshot_after: after },
+      );
+      done += rows.length;
+      hooks.onProgress?.('snapshot', done, total);
+      crashPoint('snapshot:page');
+    }
+    const next = tables[i + 1];
+    await branch.db.updateTable('sync_state').set({ snapshot_table: next ?? null, snapshot_after: '' }).execute();
+  }
+  await branch.db.updateTable('sync_state').set({ snapshot_done: 1, snapshot_table: null, snapshot_after: null }).execute();
+  return applied;
+}
+
+/**
+ * Pulls central changes since the cursor. Inside one repeatable-read transaction the horizon
+ * is the oldest transaction still running: every change below it is committed and visible,
+ * so advancing the cursor to it never skips a transaction that commits late.
+ */
+export async function pull(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, hooks: SyncHooks = {}, pageSize = 5000): Promise<{ applied: number; acknowledged: number }> {
+  const state = await branch.db.selectFrom('sync_state').selectAll().executeTakeFirstOrThrow();
+  const fromSnapshot = state.snapshot_done !== 1 ? await snapshot(branch, central, hooks) : 0;
+  const cursor = (await branch.db.selectFrom('sync_state').select('pull_cursor').executeTakeFirstOrThrow()).pull_cursor ?? '0';
+  return central.db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const horizon = (await sql<{ h: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`.execute(trx)).rows[0]!.h;
+      const status = await clientStatus(trx, creds.clientId);
+      // What the centre has applied may leave the outbox now (and is no longer "pending").
+      const acked = await branch.db.deleteFrom('outbox').where('mutation_id', '<=', status.lastMutationId).executeTakeFirst();
+      const pending = await pendingRowKeys(branch);
+      let applied = 0;
+      let last: { txid: string; seq: number } = { txid: cursor, seq: 0 };
+      const total = Number(
+        (await sql<{ n: number }>`SELECT count(*)::int AS n FROM change_log WHERE txid >= ${cursor}::xid8 AND txid < ${horizon}::xid8`.execute(trx)).rows[0]!.n,
+      );
+      let seen = 0;
+      for (;;) {
+        aborted(hooks);
+        const page = await sql<ChangeRow>`
+          SELECT seq, txid::text AS txid, table_name, row_id, op, row_json FROM change_log
+          WHERE txid >= ${cursor}::xid8 AND txid < ${horizon}::xid8 AND (txid, seq) > (${last.txid}::xid8, ${last.seq}::bigint)
+          ORDER BY txid, seq LIMIT ${pageSize}`.execute(trx);
+        if (page.rows.length === 0) break;
+        const tail = page.rows.at(-1)!;
+        last = { txid: tail.txid, seq: Number(tail.seq) };
+        applied += await applyPulled(branch, page.rows.map(toChange), pending, {});
+        seen += page.rows.length;
+        hooks.onProgress?.('pull', seen, total);
+      }
+      const now = new Date().toISOString();
+      await branch.db.updateTable('sync_state').set({ pull_cursor: horizon, last_pull_at: now }).execute();
+      return { applied: applied + fromSnapshot, acknowledged: Number(acked.numDeletedRows ?? 0) };
+    });
+}
+
+export interface SyncOutcome {
+  pushed: number;
+  quarantined: number;
+  pulled: number;
+  pending: number;
+  stop: PushResult['stop'];
+}
+
+/** Push, then pull: one round. `pending` is what is still waiting in the outbox afterwards. */
+export async function syncOnce(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, hooks: SyncHooks = {}): Promise<SyncOutcome> {
+  const pushed = await pushIsolating(branch, central, creds, appVersion, hooks);
+  const pulled = await pull(branch, central, creds, hooks);
+  const pending = Number((await branch.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const now = new Date().toISOString();
+  await branch.db.updateTable('sync_state').set({ last_push_at: now, last_success_at: now, last_error: null, blocked_reason: null }).execute();
+  return { pushed: pushed.pushed, quarantined: pushed.quarantined, pulled: pulled.applied, pending, stop: pushed.stop };
+}

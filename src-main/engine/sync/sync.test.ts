@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncWorld, type SyncWorld, type TestBranch } from './testing';
+
+describe('replication between branches and the centre', () => {
+  let world: SyncWorld;
+  let b1: TestBranch;
+  let b2: TestBranch;
+
+  beforeAll(async () => {
+    world = await createSyncWorld();
+    b1 = await world.addBranch('B01');
+    b2 = await world.addBranch('B02');
+  }, 120_000);
+  afterAll(async () => world?.dispose());
+
+  it('a new branch receives the company in its first sync, and can log in with central users', async () => {
+    const r = await b1.sync();
+    expect(r.pulled).toBeGreaterThan(500);
+    const products = await b1.engine.run('catalog.product.list', { limit: 1 }, { userId: await b1.adminId() });
+    expect(products.total).toBe(500);
+    await b2.sync();
+    const login = await b2.engine.run('auth.login', { username: 'clerk', password: 'demo-clerk' }, { sessionKey: 'k' });
+    expect(login.user.username).toBe('clerk');
+  });
+
+  it('master data is read-only on a branch', async () => {
+    const uoms = await b1.engine.run('catalog.uom.list', {}, { userId: await b1.adminId() });
+    const res = await b1.engine.call('catalog.product.create', { sku: 'BR-1', name: 'Nope', uomId: uoms.uoms[0]!.id, listPriceMinor: 1, costMinor: 1 }, { userId: await b1.adminId() });
+    expect(res.ok ? 'ok' : res.error.code).toBe('READ_ONLY');
+  });
+
+  it('stock moved at one branch reaches the centre exactly once and the other branch sees it', async () => {
+    const as = { userId: await b1.adminId() };
+    const wh = (await b1.engine.run('inventory.warehouse.list', {}, as)).rows.find((w) => w.code === 'WH2')!;
+    const product = (await b1.engine.run('catalog.product.list', { limit: 1, offset: 7 }, as)).rows[0]!;
+    const before = await world.centralEngine.run('inventory.availability', { productId: product.id, warehouseId: wh.id }, { userId: world.adminUserId });
+    const receipt = await b1.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 12, unitCostMinor: 700 }] }, as);
+    await b1.engine.run('inventory.transfer.validate', { id: receipt.id }, as);
+    const first = await b1.sync();
+    expect(first.pushed).toBe(2);
+    expect(first.pending).toBe(0);
+    // Pushing again applies nothing twice.
+    expect((await b1.sync()).pushed).toBe(0);
+    const central = await world.centralEngine.run('inventory.availability', { productId: product.id, warehouseId: wh.id }, { userId: world.adminUserId });
+    expect(central.onHand).toBe(before.onHand + 12);
+    const moves = await world.admin.db.selectFrom('stock_move').select((eb) => eb.fn.countAll<number>().as('n')).where('transfer_id', '=', receipt.id).executeTakeFirstOrThrow();
+    expect(Number(moves.n)).toBe(1);
+    await b2.sync();
+    const seen = await b2.engine.run('inventory.availability', { productId: product.id, warehouseId: wh.id }, { userId: await b2.adminId() });
+    expect(seen.onHand).toBe(before.onHand + 12);
+    // B02 cannot see B01's private documents.
+    expect(await b2.db.db.selectFrom('transfer').select('id').where('id', '=', receipt.id).executeTakeFirst()).toBeUndefined();
+    for (const b of [b1, b2]) expect((await b.engine.run('inventory.check', {}, { userId: await b.adminId() })).differences).toEqual([]);
+    expect((await world.centralEngine.run('inventory.check', {}, { userId: world.adminUserId })).differences).toEqual([]);
+  });
+
+  it('two branches selling the last units offline: the later order is backordered with an exception both see', async () => {
+    const as1 = { userId: await b1.adminId() };
+    const as2 = { userId: await b2.adminId() };
+    const wh = (await b1.engine.run('inventory.warehouse.list', {}, as1)).rows.find((w) => w.code === 'WH2')!;
+    const product = (await b1.engine.run('catalog.product.list', { limit: 1, offset: 9 }, as1)).rows[0]!;
+    const r = await b1.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 5, unitCostMinor: 100 }] }, as1);
+    await b1.engine.run('inventory.transfer.validate', { id: r.id }, as1);
+    await b1.sync();
+    await b2.sync();
+    // Both offline: each reserves the same 5 units.
+    const d1 = await b1.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 5 }] }, as1);
+    const d2 = await b2.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 5 }] }, as2);
+    expect(d1.state).toBe('ready');
+    expect(d2.state).toBe('ready');
+    await b1.sync();
+    await b2.sync();
+    await b1.sync();
+    const exceptions = await world.admin.db.selectFrom('sync_exception').selectAll().where('kind', '=', 'stock').execute();
+    expect(exceptions).toHaveLength(1);
+    expect(exceptions[0]!.document_id).toBe(d2.id);
+    const later = await b2.engine.run('inventory.transfer.get', { id: d2.id }, as2);
+    expect(later.state).toBe('waiting');
+    expect(later.lines[0]!.reserved).toBe(0);
+    expect(later.backorderReason).toMatch(/sold twice/);
+    expect(await b1.db.db.selectFrom('sync_exception').select('id').where('id', '=', exceptions[0]!.id).executeTakeFirst()).toBeDefined();
+    for (const b of [b1, b2]) expect((await b.engine.run('inventory.check', {}, { userId: await b.adminId() })).differences).toEqual([]);
+  });
+
+  it('document numbers come from per-branch series and never collide', async () => {
+    const numbers = await world.admin.db.selectFrom('transfer').select('number').execute();
+    expect(new Set(numbers.map((n) => n.number)).size).toBe(numbers.length);
+    expect(numbers.some((n) => n.number.startsWith('B02-'))).toBe(true);
+  });
+
+  it("a branch login can neither read another branch's private documents nor write rows that are not its own", async () => {
+    const other = await world.admin.db.selectFrom('transfer').select(['id', 'branch_id']).where('branch_id', '=', b1.creds.branchId).executeTakeFirstOrThrow();
+    const seen = await b2.link.db.selectFrom('transfer').select('id').where('id', '=', other.id).execute();
+    expect(seen).toEqual([]);
+    await expect(b2.link.db.updateTable('transfer').set({ origin: 'hacked' }).where('id', '=', other.id).execute()).resolves.toEqual([expect.objectContaining({ numUpdatedRows: 0n })]);
+    await expect(sql`INSERT INTO transfer_line (id) VALUES ('x')`.execute(b2.link.db)).rejects.toThrow();
+    await expect(b2.link.db.updateTable('product').set({ name: 'hacked' }).execute()).rejects.toThrow(/permission denied/);
+    const p = await world.admin.db.selectFrom('partner').selectAll().where('branch_id', '=', b1.creds.branchId).executeTakeFirst();
+    if (p) await expect(b2.link.db.updateTable('partner').set({ name: 'hacked' }).where('id', '=', p.id).execute()).resolves.toEqual([expect.objectContaining({ numUpdatedRows: 0n })]);
+    await expect(sql`SELECT * FROM sync_client`.execute(b2.link.db)).rejects.toThrow(/permission denied/);
+    const foreignMove = { id: '01890a5d-ac96-774b-bcce-b302099a8057', branch_id: b1.creds.branchId };
+    await expect(sql`INSERT INTO stock_move (id, branch_id) VALUES (${foreignMove.id}, ${foreignMove.branch_id})`.execute(b2.link.db)).rejects.toThrow();
+  });
+});
