@@ -44,6 +44,7 @@ function start(): MainProcess | undefined {
       startWorkerEngineService(new URL('./engine-worker.js', import.meta.url), {
         dbFile: join(app.getPath('userData'), 'branch.sqlite'),
         appVersion: app.getVersion(),
+        backgroundSync: true,
         ...(binding.path ? { nativeBinding: binding.path } : {}),
       }),
     updater: createUpdater({ isPackaged: app.isPackaged, currentVersion: app.getVersion(), log }),

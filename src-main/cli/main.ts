@@ -174,6 +174,61 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       setExitCode(envelope.ok ? 0 : 1);
     });
 
+  const central = program.command('central').description('the central PostgreSQL database');
+  central
+    .command('init')
+    .description('create or upgrade the central schema, the branch role and its row-level security policies')
+    .requiredOption('--url <url>', 'postgres://… of an administrator')
+    .option('--demo', 'load the demo company into the centre if it is empty')
+    .option('--seed <n>', 'demo seed', integer('--seed', 0, 2 ** 31), 1)
+    .addOption(new Option('--size <size>', 'demo size').choices(['small', 'default', 'large']).default('default'))
+    .action(async (opts: { url: string; demo?: boolean; seed: number; size: 'small' | 'default' | 'large' }, cmd: Command) => {
+      const { centralInit } = await import('./sync-commands');
+      const r = await centralInit(opts.url, { demo: opts.demo === true, seed: opts.seed, size: opts.size });
+      print(cmd, `Central database ready at ${r.central}${r.migrated.length ? ` (applied ${r.migrated.join(', ')})` : ''}${r.demo ? '; demo company loaded' : ''}`, r);
+    });
+
+  const branch = program.command('branch').description('this install as a branch of a centre');
+  branch
+    .command('register')
+    .description('register this database with the centre as one branch (gets its own login and signing key)')
+    .requiredOption('--central <url>', 'postgres://… of a central administrator')
+    .requiredOption('--code <code>', 'branch code, e.g. B01')
+    .requiredOption('--name <name>', 'branch name')
+    .option('--again', 'register a copied or restored branch database under a new identity')
+    .action(async (opts: { central: string; code: string; name: string; again?: boolean }, cmd: Command) => {
+      const { branchRegister } = await import('./sync-commands');
+      const r = await branchRegister(dbOf(cmd), opts.central, opts.code.toUpperCase(), opts.name, opts.again === true);
+      print(cmd, `Registered ${r.dbFile} as branch ${r.branch} (client ${r.clientId}); credentials in ${r.credentials} (readable by you only). Run \`branchline sync\` for the first sync.`, r);
+    });
+
+  program
+    .command('sync')
+    .description('push the outbox, then pull from the centre; exits 0 when everything is pushed')
+    .option('--watch', 'keep syncing (every 15 s, and when the centre announces changes) until Ctrl+C')
+    .action(async (opts: { watch?: boolean }, cmd: Command) => {
+      const { syncBranch } = await import('./sync-commands');
+      const dbFile = dbOf(cmd);
+      const round = async () => {
+        const r = await syncBranch(dbFile, (line) => io.err(line));
+        print(cmd, `Pushed ${r.pushed}, pulled ${r.pulled}${r.quarantined ? `, ${r.quarantined} set aside at the centre` : ''}; ${r.pending === 0 ? 'everything is pushed' : `${r.pending} still waiting`}`, r);
+        return r;
+      };
+      if (!opts.watch) {
+        const r = await round();
+        setExitCode(r.pending === 0 ? 0 : 1);
+        return;
+      }
+      let stop = false;
+      void untilSignal().then(() => {
+        stop = true;
+      });
+      while (!stop) {
+        await round().catch((e: Error) => io.err(e.message));
+        for (let i = 0; i < 150 && !stop; i++) await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+
   program
     .command('methods')
     .description('list every contract method with its kind and the access it needs')

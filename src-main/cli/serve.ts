@@ -43,7 +43,7 @@ export function builtUiDir(dir = DEFAULT_UI_DIR): string | null {
  * A new database is created and migrated but not seeded: the UI offers the demo.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const engineOptions = { dbFile: options.dbFile, appVersion: appVersion(), demoIfEmpty: false };
+  const engineOptions = { dbFile: options.dbFile, appVersion: appVersion(), demoIfEmpty: false, backgroundSync: true };
   let service: EngineService;
   try {
     if (options.inProcess) {

@@ -12,11 +12,14 @@ import { DomainError } from './platform/errors';
 import { newId } from './platform/ids';
 import { assertNotNewer, currentSchema } from './platform/migrate';
 import { CENTRAL_ONLY_METHOD_PREFIXES } from './sync/ownership';
+import { syncHandlers } from './sync/handlers';
+import type { CredentialStore } from './sync/credentials';
+import { SyncService } from './sync/service';
 import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };
@@ -28,6 +31,8 @@ export interface EngineOptions {
   /** Reason the install is read-only (e.g. a failed upgrade), or null. */
   readOnly?: string | null;
   sessionTtlMs?: number;
+  /** Where this branch keeps its centre credentials; with them the engine signs mutations and can sync. */
+  credentials?: CredentialStore;
   log?: (message: string, error?: unknown) => void;
 }
 
@@ -48,6 +53,8 @@ export class Engine {
   private readonly actors = new Map<string, Actor>();
   private readonly listeners = new Set<(event: EngineEvent) => void>();
   private install: Install;
+  /** Replication, when the install has centre credentials and runs on SQLite. */
+  sync: SyncService | null = null;
   /** Set when the install is bound to a centre: every mutation is then signed with it. */
   private signingKey: string | null = null;
 
@@ -66,6 +73,7 @@ export class Engine {
       onError: (method, error) => options.log?.(`${method} failed`, error),
       afterCommit: (method) => this.afterCommit(method),
       signingKey: () => this.signingKey,
+      services: () => ({ sync: this.sync }),
       refuseCommand: (method) =>
         this.signingKey && CENTRAL_ONLY_METHOD_PREFIXES.some((p) => method.startsWith(p))
           ? 'This is master data, managed at the centre: make the change there and it reaches this branch at the next sync'
@@ -86,7 +94,9 @@ export class Engine {
       await db.insertInto('client_state').values({ singleton: 1, client_id: newId(), branch_id: null, last_mutation_id: 0, demo: 0 }).execute();
       state = await db.selectFrom('client_state').selectAll().executeTakeFirstOrThrow();
     }
-    return new Engine(options.database, options, { clientId: state.client_id, branchId: state.branch_id, appVersion: options.appVersion ?? '0.0.0' });
+    const engine = new Engine(options.database, options, { clientId: state.client_id, branchId: state.branch_id, appVersion: options.appVersion ?? '0.0.0' });
+    if (options.credentials) engine.attachCredentials(options.credentials);
+    return engine;
   }
 
   get clientId(): string {
@@ -125,6 +135,21 @@ export class Engine {
     this.signingKey = binding?.signingKey ?? null;
   }
 
+  /** Uses a credential store: signs with its secret and runs replication through it (branch databases). */
+  attachCredentials(store: CredentialStore): void {
+    const creds = store.read();
+    if (creds) this.setSyncBinding({ signingKey: creds.secret });
+    if (this.database.dialect === 'sqlite') {
+      this.sync = new SyncService({
+        branch: this.database,
+        store,
+        appVersion: this.install.appVersion,
+        onProgress: (task, done, total) => this.emit({ type: 'progress', task: `sync:${task}`, done, total }),
+        log: this.options.log,
+      });
+    }
+  }
+
   get boundToCentre(): boolean {
     return this.signingKey !== null;
   }
@@ -139,6 +164,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.sync?.stop();
     await this.database.close();
   }
 
@@ -174,6 +200,7 @@ export class Engine {
 
   private afterCommit(method: MethodName): void {
     this.emit({ type: 'committed', method });
+    this.sync?.poke();
     // Roles and active flags live in app_user; re-read them on the next call.
     if (method.startsWith('users.') || method.startsWith('system.')) this.actors.clear();
     if (method === 'system.setup' || method === 'system.loadDemo') void this.refreshInstall();

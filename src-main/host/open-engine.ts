@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Engine } from '../engine/engine';
 import { openSqlite } from '../engine/platform/db';
 import { migrateToLatest } from '../engine/platform/migrate';
+import { credentialsFileFor, fileCredentialStore } from '../engine/sync/credentials';
 import type { EngineService, EngineServiceOptions } from './engine-service';
 
 /** Opens (creating and migrating if needed) the branch database and its engine. */
@@ -11,7 +12,9 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
   const database = openSqlite(options.dbFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
     await migrateToLatest(database);
-    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log });
+    const credentials = options.dbFile === ':memory:' ? undefined : fileCredentialStore(credentialsFileFor(options.dbFile));
+    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials });
+    if (options.backgroundSync && engine.sync?.credentials()) engine.sync.start();
     if (options.demoIfEmpty) {
       const status = await engine.run('system.status', {}, { anonymous: true });
       if (!status.initialized) await engine.run('system.loadDemo', { seed: 1 }, { anonymous: true });

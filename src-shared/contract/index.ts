@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { catalogContract } from './catalog';
 import { documentsContract } from './documents';
 import { inventoryContract } from './inventory';
+import { syncContract } from './sync';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
 
@@ -13,6 +14,7 @@ export const contract = {
   ...systemContract,
   ...catalogContract,
   ...inventoryContract,
+  ...syncContract,
   ...documentsContract,
 } as const satisfies Record<string, MethodSpec>;
 
@@ -33,5 +35,6 @@ export function isMethodName(name: unknown): name is MethodName {
 export * from './common';
 export * from './catalog';
 export * from './inventory';
+export * from './sync';
 export * from './system';
 export type { MethodSpec, Access } from './method';

@@ -6,6 +6,7 @@ import type { Tx } from '../platform/db';
 import { createWarehouseStructure } from '../inventory/locations';
 import { createCompanyAndBranch } from '../system/company';
 import { BRANDS, DEMO_CATEGORIES, GRADES, REGIONS, SIZES } from './catalog-data';
+import { seedStockHistory } from './history';
 
 /** Demo logins are printed on the login screen of a demo install; never use them for real data. */
 export const DEMO_LOGINS = [
@@ -48,8 +49,10 @@ async function insertInBatches<T extends Record<string, unknown>>(trx: Tx, table
  * Builds a believable distributor: company, branch B01, demo users, 2 warehouses,
  * 4 channels, ~40 categories, products, customers and vendors. The business content
  * (names, SKUs, prices, classes) is the same for the same seed; ids are fresh UUIDv7s.
+ * Ends with 12 months of stock history and today's open work (history.ts); `onProgress`
+ * reports the history's moves written so far.
  */
-export async function seedDemoCompany(ctx: CommandContext, options: { seed: number; size?: DemoSize }) {
+export async function seedDemoCompany(ctx: CommandContext, options: { seed: number; size?: DemoSize; onProgress?: (done: number, total: number) => void }) {
   const size = options.size ?? DEMO_SIZES.default;
   const f = new Faker({ locale: [en], seed: options.seed });
   await createCompanyAndBranch(ctx, { companyName: 'Northwind Wholesale Supply', branchCode: 'B01', branchName: 'Head Office', demo: true });
@@ -188,5 +191,6 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
     });
   }
   await insertInBatches(ctx.db, 'partner', partners);
+  await seedStockHistory(ctx, { seed: options.seed, size, onProgress: options.onProgress });
   return { products: size.products, customers: size.customers, vendors: size.vendors };
 }

@@ -3,7 +3,7 @@ import { contract, isMethodName, type MethodName, type MethodSpec } from '../../
 import { ROLE_PERMISSIONS, type Permission } from '../../../src-shared/permissions';
 import type { Envelope } from '../../../src-shared/rpc';
 import { LATEST_SCHEMA } from '../../../migrations/index';
-import type { Actor, CommandContext, Handlers, Install, QueryContext, SessionControl } from './context';
+import type { Actor, CommandContext, EngineServices, Handlers, Install, QueryContext, SessionControl } from './context';
 import { type AnyDatabase, dialectOf, type Tx } from './db';
 import { preparedQuery } from './prepared';
 import { DomainError, toRpcError, validationError } from './errors';
@@ -20,6 +20,7 @@ export interface BusOptions {
   /** A reason this install may not run a given command (e.g. master data on a branch), or null. */
   refuseCommand?: (method: MethodName) => string | null;
   onError?: (method: string, error: unknown) => void;
+  services?: () => EngineServices;
   /** The key that signs each mutation, once the install is bound to a centre. */
   signingKey?: () => string | null;
   /** Called after a command commits (e.g. to invalidate caches, wake sync). */
@@ -74,6 +75,10 @@ export class CommandBus {
     return result;
   }
 
+  private services(): EngineServices {
+    return this.options.services?.() ?? { sync: null };
+  }
+
   private authorize(spec: MethodSpec, actor: Actor): void {
     if (spec.access === 'public') return;
     if (actor.userId === null) throw new DomainError('UNAUTHENTICATED', 'Please log in first');
@@ -91,7 +96,7 @@ export class CommandBus {
   }
 
   private runQuery(handler: (ctx: never, input: unknown) => Promise<unknown>, input: unknown, actor: Actor, session: SessionControl) {
-    const ctx: QueryContext = { db: this.options.database.db, dialect: this.options.database.dialect, actor, install: this.options.install(), session };
+    const ctx: QueryContext = { db: this.options.database.db, dialect: this.options.database.dialect, actor, install: this.options.install(), session, services: this.services() };
     return handler(ctx as never, input);
   }
 
@@ -106,6 +111,7 @@ export class CommandBus {
       let summary: string = method;
       let recordedInput: unknown = input;
       const ctx: CommandContext = {
+        services: this.services(),
         db: trx,
         dialect: this.options.database.dialect,
         actor,

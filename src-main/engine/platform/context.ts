@@ -25,7 +25,13 @@ export interface SessionControl {
   end(): void;
 }
 
+/** Long-lived services a handler may use (absent where the host does not run them). */
+export interface EngineServices {
+  sync: import('../sync/service').SyncService | null;
+}
+
 interface BaseContext {
+  services: EngineServices;
   actor: Actor;
   install: Install;
   dialect: Dialect;

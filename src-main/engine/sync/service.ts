@@ -1,0 +1,143 @@
+import pg from 'pg';
+import { type BranchDatabase, type CentralDatabase, openPostgres } from '../platform/db';
+import type { CredentialStore, SyncCredentials } from './credentials';
+import { redactUrl } from './credentials';
+import { type SyncHooks, SyncBlocked, type SyncOutcome, syncOnce } from './protocol';
+
+export interface SyncServiceOptions {
+  branch: BranchDatabase;
+  store: CredentialStore;
+  appVersion: string;
+  onProgress?: (phase: string, done: number, total: number) => void;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/**
+ * Keeps a branch in sync in the background: a timer that retries with exponential backoff
+ * whether or not new work arrives, a push soon after each local commit, and a pull when the
+ * centre NOTIFYs a change. One sync runs at a time.
+ */
+export class SyncService {
+  private central: CentralDatabase | null = null;
+  private listener: pg.Client | null = null;
+  private running: Promise<SyncOutcome> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = true;
+  online = false;
+
+  constructor(private readonly options: SyncServiceOptions) {}
+
+  credentials(): SyncCredentials | null {
+    return this.options.store.read();
+  }
+
+  centralLabel(): string | null {
+    const c = this.credentials();
+    return c ? redactUrl(c.url) : null;
+  }
+
+  isRunning(): boolean {
+    return this.running !== null;
+  }
+
+  private link(creds: SyncCredentials): CentralDatabase {
+    if (!this.central || this.central.url !== creds.url) {
+      void this.central?.close();
+      this.central = openPostgres(creds.url, 2);
+    }
+    return this.central;
+  }
+
+  /** One push-then-pull round; concurrent callers share it. */
+  runOnce(hooks: SyncHooks = {}): Promise<SyncOutcome> {
+    if (this.running) return this.running;
+    const creds = this.credentials();
+    if (!creds) return Promise.reject(new Error('This install is not registered with a centre'));
+    const run = (async () => {
+      try {
+        const outcome = await syncOnce(this.options.branch, this.link(creds), creds, this.options.appVersion, {
+          ...hooks,
+          onProgress: (phase, done, total) => {
+            this.options.onProgress?.(phase, done, total);
+            hooks.onProgress?.(phase, done, total);
+          },
+        });
+        this.online = true;
+        this.failures = 0;
+        return outcome;
+      } catch (error) {
+        this.online = !(error instanceof Error && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|terminat/i.test(error.message));
+        this.failures++;
+        const message = error instanceof Error ? error.message : String(error);
+        await this.options.branch.db
+          .updateTable('sync_state')
+          .set(error instanceof SyncBlocked ? { blocked_reason: message, last_error: message } : { last_error: message })
+          .execute()
+          .catch(() => undefined);
+        throw error;
+      } finally {
+        this.running = null;
+      }
+    })();
+    this.running = run;
+    return run;
+  }
+
+  private intervalMs = 15_000;
+  private maxBackoffMs = 5 * 60_000;
+
+  /** Starts background syncing: every `intervalMs` when healthy, backing off to `maxBackoffMs` on errors. */
+  start(intervalMs = 15_000, maxBackoffMs = 5 * 60_000): void {
+    this.intervalMs = intervalMs;
+    this.maxBackoffMs = maxBackoffMs;
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+    void this.listen();
+  }
+
+  /** A local commit or a central change: sync soon rather than at the next tick. */
+  poke(): void {
+    if (!this.stopped && !this.running) this.schedule(250);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.runOnce()
+      .catch((e) => this.options.log?.('sync failed', e))
+      .finally(() => this.schedule(this.failures === 0 ? this.intervalMs : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(this.failures, 8))));
+  }
+
+  private async listen(): Promise<void> {
+    const creds = this.credentials();
+    if (!creds || this.listener) return;
+    try {
+      const client = new pg.Client({ connectionString: creds.url });
+      await client.connect();
+      client.on('notification', () => this.poke());
+      client.on('error', () => {
+        this.listener = null;
+      });
+      await client.query('LISTEN branchline_changes');
+      this.listener = client;
+    } catch (e) {
+      this.options.log?.('could not listen for central changes; polling only', e);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.listener?.end().catch(() => undefined);
+    this.listener = null;
+    await this.central?.close();
+    this.central = null;
+  }
+}
