@@ -4,6 +4,7 @@ import * as m0002 from './0002_catalog';
 import * as m0003 from './0003_organisation';
 import * as m0004 from './0004_inventory';
 import * as m0005 from './0005_replication';
+import * as m0006 from './0006_list_indexes';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_organisation': m0003,
   '0004_inventory': m0004,
   '0005_replication': m0005,
+  '0006_list_indexes': m0006,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -165,6 +165,8 @@ export class Engine {
 
   async close(): Promise<void> {
     await this.sync?.stop();
+    // Lets SQLite keep the statistics its planner needs (cheap; only analyses what changed).
+    if (this.database.dialect === 'sqlite') this.database.sqlite.pragma('optimize');
     await this.database.close();
   }
 

@@ -73,7 +73,7 @@ export const PRODUCT_SORT = ['sku', 'name', 'listPriceMinor', 'costMinor', 'upda
 
 export const ProductListInput = z
   .object({
-    query: z.string().trim().max(100).default(''),
+    query: text('Search', 100).default(''),
     categoryId: Id.optional(),
     status: z.enum(['active', 'archived', 'all']).default('active'),
     sort: z.enum(PRODUCT_SORT).default('sku'),
@@ -84,7 +84,7 @@ export const ProductListInput = z
 
 export const ProductSearchInput = z
   .object({
-    query: z.string().trim().min(1, { message: 'Type something to search' }).max(100),
+    query: text('Search', 100, 1),
     limit: z.number().int().min(1).max(100).default(20),
     includeArchived: z.boolean().default(false),
   })

@@ -41,6 +41,9 @@ describe.each(DIALECTS)('catalog on %s', (dialect) => {
     expect((await t.engine.run('catalog.product.search', { query: 'drl' }, as)).rows.map((r) => r.sku)).toContain('DRL-100');
     expect((await t.engine.run('catalog.product.search', { query: 'less dri' }, as)).rows.map((r) => r.sku)).toEqual(['DRL-100']);
     expect((await t.engine.run('catalog.product.search', { query: '100%' }, as)).rows).toEqual([]);
+    expect((await t.engine.run('catalog.product.search', { query: 'drl_1' }, as)).rows).toEqual([]);
+    const nul = await t.engine.call('catalog.product.search', { query: 'dr\u0000l' }, as);
+    expect(nul.ok ? 'ok' : nul.error.code).toBe('VALIDATION');
   });
 
   it('refuses bad input with a field message and changes nothing', async () => {
