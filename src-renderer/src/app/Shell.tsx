@@ -1,19 +1,26 @@
 import { AppShell, Avatar, Badge, Divider, Group, Kbd, Menu, NavLink, ScrollArea, Stack, Text, UnstyledButton } from '@mantine/core';
 import {
+  IconAdjustments,
+  IconArrowsExchange,
   IconBox,
   IconBuildingWarehouse,
   IconCategory,
   IconChartBar,
   IconChevronDown,
+  IconClipboardCheck,
   IconClipboardList,
   IconHeadset,
   IconHistory,
+  IconListCheck,
   IconLogout,
+  IconPackageImport,
   IconReceipt2,
   IconRuler2,
   IconSettings,
   IconShoppingCart,
+  IconStack2,
   IconTags,
+  IconTruck,
   IconTruckDelivery,
   IconUsers,
 } from '@tabler/icons-react';
@@ -24,6 +31,13 @@ import { UsersPage } from '../admin/UsersPage';
 import { CategoriesPage } from '../catalog/CategoriesPage';
 import { ProductsPage } from '../catalog/ProductsPage';
 import { UomsPage } from '../catalog/UomsPage';
+import { CountsPage } from '../warehouse/CountsPage';
+import { InterWarehousePage } from '../warehouse/InterWarehousePage';
+import { LedgerPage } from '../warehouse/LedgerPage';
+import { StockPage } from '../warehouse/StockPage';
+import { TransfersRoute } from '../warehouse/TransfersPage';
+import { WarehouseSettingsPage } from '../warehouse/WarehouseSettingsPage';
+import { WavesPage } from '../warehouse/WavesPage';
 import { Brand } from './Brand';
 import { ComingSoon } from './ComingSoon';
 import { NoAccess } from './NoAccess';
@@ -35,7 +49,8 @@ interface Page {
   label: string;
   icon: ReactNode;
   needs?: Permission;
-  render(): ReactNode;
+  /** Gets the whole route, so a page can show a record below its own route ("warehouse/transfers/<id>"). */
+  render(route: string): ReactNode;
 }
 interface Section {
   key: string;
@@ -70,17 +85,14 @@ const SECTIONS: Section[] = [
     label: 'Warehouse',
     icon: <IconBuildingWarehouse size={16} />,
     pages: [
-      {
-        route: 'warehouse',
-        label: 'Warehouse',
-        icon: null,
-        render: soon('Warehouse', <IconBuildingWarehouse size={26} />, 'Stock by warehouse and location, kept as an immutable ledger of stock moves.', [
-          'Stock levels per product, location and lot, with on hand, reserved and ATP',
-          'Transfers by operation type: receipts, deliveries, internal moves, pick, pack and quality',
-          'Waves and pick lists for picking orders together',
-          'Cycle counts with count lines, variances and adjustments',
-        ]),
-      },
+      { route: 'warehouse/stock', label: 'Stock', icon: <IconStack2 size={15} />, needs: 'inventory.read', render: () => <StockPage /> },
+      { route: 'warehouse/transfers', label: 'Transfers', icon: <IconArrowsExchange size={15} />, needs: 'inventory.read', render: (r) => <TransfersRoute route={r} base="warehouse/transfers" /> },
+      { route: 'warehouse/receipts', label: 'Receipts', icon: <IconPackageImport size={15} />, needs: 'inventory.read', render: (r) => <TransfersRoute route={r} base="warehouse/receipts" preset="receipt" /> },
+      { route: 'warehouse/waves', label: 'Waves & picking', icon: <IconListCheck size={15} />, needs: 'inventory.read', render: (r) => <WavesPage route={r} /> },
+      { route: 'warehouse/inter', label: 'Inter-warehouse', icon: <IconTruck size={15} />, needs: 'inventory.read', render: () => <InterWarehousePage /> },
+      { route: 'warehouse/counts', label: 'Cycle counts', icon: <IconClipboardCheck size={15} />, needs: 'inventory.read', render: (r) => <CountsPage route={r} /> },
+      { route: 'warehouse/ledger', label: 'Stock ledger', icon: <IconHistory size={15} />, needs: 'inventory.read', render: (r) => <LedgerPage route={r} /> },
+      { route: 'warehouse/settings', label: 'Warehouse settings', icon: <IconAdjustments size={15} />, needs: 'inventory.read', render: () => <WarehouseSettingsPage /> },
     ],
   },
   {
@@ -181,7 +193,10 @@ export function Shell() {
   const route = useRoute();
   const visible = SECTIONS.map((s) => ({ ...s, pages: s.pages.filter((p) => !p.needs || can(p.needs)) })).filter((s) => s.pages.length > 0);
   const all = SECTIONS.flatMap((s) => s.pages);
-  const page = all.find((p) => p.route === route) ?? (route === '' ? undefined : all.find((p) => p.route === route.split('/')[0]));
+  // The page whose route is the longest prefix of the current one; a bare section key opens its first page.
+  const page =
+    all.filter((p) => route === p.route || route.startsWith(`${p.route}/`)).sort((a, b) => b.route.length - a.route.length)[0] ??
+    (route === '' ? undefined : SECTIONS.find((s) => s.key === route.split('/')[0])?.pages[0]);
   const fallback = visible.find((s) => s.key === 'catalog')?.pages[0] ?? visible[0]?.pages[0];
   const shown = page ?? fallback;
   const initials = session.user.displayName
@@ -297,7 +312,7 @@ export function Shell() {
       </AppShell.Navbar>
       <AppShell.Main h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
         <div style={{ flex: 1, minHeight: 0 }}>
-          {shown ? shown.needs && !can(shown.needs) ? <NoAccess what={shown.label} /> : shown.render() : <NoAccess what="any section" />}
+          {shown ? shown.needs && !can(shown.needs) ? <NoAccess what={shown.label} /> : shown.render(route) : <NoAccess what="any section" />}
         </div>
       </AppShell.Main>
     </AppShell>

@@ -1,0 +1,325 @@
+import { ActionIcon, Alert, Badge, Button, Group, NumberInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { IconArrowRight, IconPlus, IconTrash, IconTruck } from '@tabler/icons-react';
+import { useCallback, useEffect, useState } from 'react';
+import { contract, type OutputOf } from '../../../src-shared/contract/index';
+import { navigate } from '../app/router';
+import { useSession } from '../app/session';
+import { applyServerError, schemaErrors } from '../lib/forms';
+import { client, messageOf } from '../rpc';
+import { KIND_LABELS, STATE_COLORS, STATE_LABELS, dateTime, qty } from './format';
+import { type PickedProduct, ProductPicker } from './ProductPicker';
+import type { Transfer } from './scan';
+import { useWarehouseRefs } from './useWarehouseRefs';
+import './warehouse.css';
+
+type Summary = OutputOf<'inventory.transfer.list'>['rows'][number];
+type Availability = OutputOf<'inventory.availability'>;
+
+interface Values {
+  fromWarehouseId: string | null;
+  toWarehouseId: string | null;
+  origin: string;
+  lines: { key: string; product: PickedProduct | null; quantity: number | '' }[];
+}
+let k = 0;
+const newLine = () => ({ key: `iw${++k}`, product: null, quantity: 1 as number | '' });
+
+/** Stock moved between warehouses through Transit: the form, the pair it creates, and what is on the road. */
+export function InterWarehousePage() {
+  const { can } = useSession();
+  const operate = can('inventory.operate');
+  const { warehouses } = useWarehouseRefs();
+  const [pair, setPair] = useState<{ outbound: Transfer; inbound: Transfer } | null>(null);
+  const [watch, setWatch] = useState<{ product: PickedProduct; availability: Availability; transit: number }[]>([]);
+  const [open, setOpen] = useState<Summary[]>([]);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  const form = useForm<Values>({
+    initialValues: { fromWarehouseId: null, toWarehouseId: null, origin: '', lines: [newLine()] },
+    validate: (v) => {
+      const input = { fromWarehouseId: v.fromWarehouseId ?? '', toWarehouseId: v.toWarehouseId ?? '', origin: v.origin.trim() || null, lines: v.lines.map((l) => ({ productId: l.product?.id ?? '', quantity: l.quantity === '' ? 0 : l.quantity })) };
+      const errors = schemaErrors(contract['inventory.interWarehouse.create'].input, input);
+      for (const key of Object.keys(errors)) {
+        const m = /^lines\.(\d+)\.productId$/.exec(key);
+        if (m) {
+          errors[`lines.${m[1]}.product`] = 'Choose a product';
+          delete errors[key];
+        }
+      }
+      if (!v.fromWarehouseId) errors.fromWarehouseId = 'Choose the warehouse that ships';
+      if (!v.toWarehouseId) errors.toWarehouseId = 'Choose the warehouse that receives';
+      if (v.fromWarehouseId && v.fromWarehouseId === v.toWarehouseId) errors.toWarehouseId = 'Choose a different warehouse';
+      return errors;
+    },
+  });
+  useEffect(() => {
+    if (!form.values.fromWarehouseId && warehouses.length >= 2) {
+      form.setValues({ fromWarehouseId: warehouses[0]!.id, toWarehouseId: warehouses[1]!.id });
+    }
+  }, [warehouses, form]);
+
+  const loadOpen = useCallback(async () => {
+    const [outs, ins] = await Promise.all([
+      client.call('inventory.transfer.list', { kind: 'transit_out', sort: 'scheduledDate', dir: 'desc', limit: 50 }),
+      client.call('inventory.transfer.list', { kind: 'transit_in', sort: 'scheduledDate', dir: 'desc', limit: 50 }),
+    ]);
+    setOpen([...outs.rows, ...ins.rows].filter((t) => t.state !== 'cancelled').sort((a, b) => (a.scheduledDate < b.scheduledDate ? 1 : -1)));
+  }, []);
+
+  const refreshWatch = useCallback(async (products: PickedProduct[]) => {
+    const rows = await Promise.all(
+      products.map(async (product) => {
+        const [availability, levels] = await Promise.all([client.call('inventory.availability', { productId: product.id }), client.call('inventory.stock.byProduct', { productId: product.id })]);
+        return { product, availability, transit: levels.rows.filter((l) => l.path.startsWith('Virtual/Transit')).reduce((s, l) => s + l.onHand, 0) };
+      }),
+    );
+    setWatch(rows);
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      await loadOpen();
+      if (pair) {
+        const [outbound, inbound] = await Promise.all([client.call('inventory.transfer.get', { id: pair.outbound.id }), client.call('inventory.transfer.get', { id: pair.inbound.id })]);
+        setPair({ outbound, inbound });
+      }
+      await refreshWatch(watch.map((w) => w.product));
+    } catch (e) {
+      setFormError(messageOf(e));
+    }
+  }, [loadOpen, pair, refreshWatch, watch]);
+
+  useEffect(() => {
+    void loadOpen();
+  }, [loadOpen]);
+
+  const create = form.onSubmit(async (v) => {
+    setSaving(true);
+    setFormError(null);
+    try {
+      const res = await client.call('inventory.interWarehouse.create', {
+        fromWarehouseId: v.fromWarehouseId!,
+        toWarehouseId: v.toWarehouseId!,
+        origin: v.origin.trim() || null,
+        lines: v.lines.map((l) => ({ productId: l.product!.id, quantity: Number(l.quantity) })),
+      });
+      setPair(res);
+      notifications.show({ color: 'teal', title: 'Inter-warehouse transfer created', message: `${res.outbound.number} → ${res.inbound.number}` });
+      await refreshWatch(v.lines.map((l) => l.product!));
+      await loadOpen();
+      form.setFieldValue('lines', [newLine()]);
+    } catch (e) {
+      setFormError(applyServerError(form, e, ['fromWarehouseId', 'toWarehouseId', 'origin']));
+    } finally {
+      setSaving(false);
+    }
+  });
+
+  async function validate(t: Transfer) {
+    try {
+      await client.call('inventory.transfer.validate', { id: t.id });
+      notifications.show({ color: 'teal', title: `${t.number} validated`, message: t.kind === 'transit_out' ? 'Shipped: the goods are in transit' : 'Received into stock' });
+      await refresh();
+    } catch (e) {
+      setFormError(messageOf(e));
+    }
+  }
+
+  const code = (id: string | null) => warehouses.find((w) => w.id === id)?.code ?? '?';
+  const fromCode = pair ? pair.outbound.warehouseCode : code(form.values.fromWarehouseId);
+  const toCode = pair ? pair.inbound.warehouseCode : code(form.values.toWarehouseId);
+
+  return (
+    <div className="bl-page">
+      <div className="bl-page-header">
+        <Title order={2}>Inter-warehouse transfers</Title>
+        <Text size="sm" c="dimmed">
+          Ship from one warehouse, receive at another; in between the goods are in Transit (owned, not available to either side).
+        </Text>
+      </div>
+      <div className="bl-page-body">
+        <Stack gap="sm">
+          {formError && (
+            <Alert color="red" withCloseButton onClose={() => setFormError(null)}>
+              {formError}
+            </Alert>
+          )}
+          {operate && (
+            <form onSubmit={create} noValidate aria-label="New inter-warehouse transfer" className="wh-panel">
+              <div className="wh-panel-head">New inter-warehouse transfer</div>
+              <div className="wh-panel-body">
+                <Group gap="sm" align="flex-end" mb="xs">
+                  <Select label="From warehouse" required w={220} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} {...form.getInputProps('fromWarehouseId')} />
+                  <IconArrowRight size={16} style={{ marginBottom: 8 }} />
+                  <Select label="To warehouse" required w={220} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} {...form.getInputProps('toWarehouseId')} />
+                  <TextInput label="Origin" placeholder="Reason or reference" w={220} {...form.getInputProps('origin')} />
+                </Group>
+                <table className="wh-table" aria-label="Inter-warehouse lines">
+                  <thead>
+                    <tr>
+                      <th style={{ width: 28 }}>#</th>
+                      <th>Product</th>
+                      <th className="bl-num" style={{ width: 110 }}>
+                        Quantity
+                      </th>
+                      <th style={{ width: 36 }} />
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {form.values.lines.map((l, i) => (
+                      <tr key={l.key}>
+                        <td className="bl-num">{i + 1}</td>
+                        <td style={{ paddingTop: 4, paddingBottom: 4 }}>
+                          <ProductPicker aria-label={`Product, line ${i + 1}`} value={l.product} onChange={(p) => form.setFieldValue(`lines.${i}.product`, p)} error={form.errors[`lines.${i}.product`]} />
+                        </td>
+                        <td>
+                          <NumberInput aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
+                        </td>
+                        <td>
+                          <ActionIcon aria-label={`Remove line ${i + 1}`} disabled={form.values.lines.length === 1} onClick={() => form.removeListItem('lines', i)}>
+                            <IconTrash size={14} />
+                          </ActionIcon>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <Group justify="space-between" mt="xs">
+                  <Button variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', newLine())}>
+                    Add line
+                  </Button>
+                  <Button type="submit" loading={saving} leftSection={<IconTruck size={14} />}>
+                    Create transfer
+                  </Button>
+                </Group>
+              </div>
+            </form>
+          )}
+
+          {pair && (
+            <div className="wh-panel" data-testid="inter-pair">
+              <div className="wh-panel-head">
+                {fromCode} → Transit → {toCode}
+              </div>
+              <div className="wh-panel-body" style={{ display: 'flex', gap: 16, alignItems: 'stretch', flexWrap: 'wrap' }}>
+                {[pair.outbound, pair.inbound].map((t) => (
+                  <div key={t.id} style={{ flex: 1, minWidth: 280 }} data-testid={t.kind === 'transit_out' ? 'outbound' : 'inbound'}>
+                    <Group gap="xs" mb={4}>
+                      <Text size="xs" c="dimmed">
+                        {t.kind === 'transit_out' ? `Ships from ${t.warehouseCode}` : `Received at ${t.warehouseCode}`}
+                      </Text>
+                      <Badge color={STATE_COLORS[t.state]}>{STATE_LABELS[t.state]}</Badge>
+                    </Group>
+                    <Group gap="xs">
+                      <a className="bl-mono" href={`#/warehouse/transfers/${t.id}`}>
+                        {t.number}
+                      </a>
+                      {operate && t.state === 'ready' && (
+                        <Button size="compact-xs" onClick={() => void validate(t)}>
+                          {t.kind === 'transit_out' ? 'Ship (validate)' : 'Receive (validate)'}
+                        </Button>
+                      )}
+                    </Group>
+                  </div>
+                ))}
+              </div>
+              <table className="wh-table" aria-label="Stock on both sides">
+                <thead>
+                  <tr>
+                    <th>Product</th>
+                    <th className="bl-num">{fromCode} on hand</th>
+                    <th className="bl-num">{fromCode} outgoing</th>
+                    <th className="bl-num">In transit</th>
+                    <th className="bl-num">{toCode} incoming</th>
+                    <th className="bl-num">{toCode} on hand</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {watch.map((w) => {
+                    const at = (c: string) => w.availability.byWarehouse.find((x) => x.code === c);
+                    return (
+                      <tr key={w.product.id} data-testid={`watch-${w.product.sku}`}>
+                        <td>
+                          <span className="bl-mono">{w.product.sku}</span> {w.product.name}
+                        </td>
+                        <td className="bl-num" data-testid="from-onhand">
+                          {qty(at(fromCode)?.onHand ?? 0)}
+                        </td>
+                        <td className="bl-num" data-testid="from-outgoing">
+                          {qty(at(fromCode)?.outgoing ?? 0)}
+                        </td>
+                        <td className="bl-num" data-testid="in-transit">
+                          <b>{qty(w.transit)}</b>
+                        </td>
+                        <td className="bl-num" data-testid="to-incoming">
+                          {qty(at(toCode)?.incoming ?? 0)}
+                        </td>
+                        <td className="bl-num" data-testid="to-onhand">
+                          {qty(at(toCode)?.onHand ?? 0)}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          )}
+
+          <div className="wh-panel">
+            <div className="wh-panel-head">
+              Shipments between warehouses
+              <div style={{ flex: 1 }} />
+              <Button size="compact-xs" variant="subtle" onClick={() => void refresh()}>
+                Refresh
+              </Button>
+            </div>
+            <table className="wh-table" aria-label="Shipments between warehouses">
+              <thead>
+                <tr>
+                  <th>Transfer</th>
+                  <th>Side</th>
+                  <th>From</th>
+                  <th>To</th>
+                  <th>Scheduled</th>
+                  <th className="bl-num">Units</th>
+                  <th>State</th>
+                </tr>
+              </thead>
+              <tbody>
+                {open.map((t) => (
+                  <tr key={t.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`warehouse/transfers/${t.id}`)}>
+                    <td className="bl-mono">{t.number}</td>
+                    <td>
+                      {t.warehouseCode} · {KIND_LABELS[t.kind]}
+                    </td>
+                    <td className="bl-mono">{t.fromPath}</td>
+                    <td className="bl-mono">{t.toPath}</td>
+                    <td>{dateTime(t.scheduledDate)}</td>
+                    <td className="bl-num">{qty(t.totalQuantity)}</td>
+                    <td>
+                      <Badge color={STATE_COLORS[t.state]} variant="dot">
+                        {t.kind === 'transit_in' && t.state === 'ready' ? 'In transit' : STATE_LABELS[t.state]}
+                      </Badge>
+                    </td>
+                  </tr>
+                ))}
+                {open.length === 0 && (
+                  <tr>
+                    <td colSpan={7}>
+                      <Text size="sm" c="dimmed" ta="center" py="sm">
+                        Nothing between warehouses
+                      </Text>
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+        </Stack>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,181 @@
+import { Badge, Button, CloseButton, Kbd, Select, Text, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
+import { IconPlus, IconSearch } from '@tabler/icons-react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-shared/contract/index';
+import { navigate } from '../app/router';
+import { useSession } from '../app/session';
+import { client } from '../rpc';
+import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateTime, qty } from './format';
+import { usePagedWindow } from './pagedWindow';
+import { TransferDetail } from './TransferDetail';
+import { TransferFormModal } from './TransferFormModal';
+import { useWarehouseRefs } from './useWarehouseRefs';
+import { type Column, VirtualTable, type VirtualTableHandle } from './VirtualTable';
+import './warehouse.css';
+
+type Row = OutputOf<'inventory.transfer.list'>['rows'][number];
+type Sort = 'scheduledDate' | 'number' | 'state' | 'priority' | 'carrierCutoff';
+
+const COLUMNS: Column<Row, Sort>[] = [
+  { id: 'number', label: 'Number', width: '190px', sort: 'number', mono: true, render: (r) => r.number },
+  { id: 'kind', label: 'Type', width: '120px', render: (r) => KIND_LABELS[r.kind] },
+  {
+    id: 'state',
+    label: 'State',
+    width: '96px',
+    sort: 'state',
+    render: (r) => (
+      <Badge color={STATE_COLORS[r.state]} variant="dot" fw={500}>
+        {STATE_LABELS[r.state]}
+      </Badge>
+    ),
+  },
+  { id: 'wh', label: 'WH', width: '52px', render: (r) => r.warehouseCode },
+  { id: 'from', label: 'From', width: 'minmax(120px, 1fr)', mono: true, render: (r) => r.fromPath },
+  { id: 'to', label: 'To', width: 'minmax(120px, 1fr)', mono: true, render: (r) => r.toPath },
+  { id: 'origin', label: 'Partner / origin', width: 'minmax(120px, 1.2fr)', render: (r) => r.partnerName ?? r.origin ?? '' },
+  { id: 'carrier', label: 'Carrier', width: '80px', render: (r) => r.carrier ?? '' },
+  { id: 'cutoff', label: 'Cut-off', width: '120px', sort: 'carrierCutoff', render: (r) => (r.carrierCutoff ? dateTime(r.carrierCutoff) : '') },
+  { id: 'prio', label: 'Prio', width: '56px', sort: 'priority', num: true, render: (r) => r.priorityRank },
+  { id: 'scheduled', label: 'Scheduled', width: '124px', sort: 'scheduledDate', render: (r) => dateTime(r.scheduledDate) },
+  { id: 'lines', label: 'Lines', width: '56px', num: true, render: (r) => r.lineCount },
+  { id: 'units', label: 'Units', width: '70px', num: true, render: (r) => qty(r.totalQuantity) },
+];
+
+const SORT_LABELS: Record<Sort, string> = { scheduledDate: 'scheduled date', number: 'number', state: 'state', priority: 'priority', carrierCutoff: 'carrier cut-off' };
+
+/** Routes: `<base>` is the list, `<base>/<id>` one transfer. */
+export function TransfersRoute({ route, base, preset }: { route: string; base: string; preset?: OperationKind }) {
+  const id = route.slice(base.length + 1);
+  return id ? <TransferDetail id={id} backTo={base} /> : <TransfersPage preset={preset} base={base} />;
+}
+
+export function TransfersPage({ preset, base }: { preset?: OperationKind; base: string }) {
+  const { can } = useSession();
+  const operate = can('inventory.operate');
+  const { warehouses, locations } = useWarehouseRefs();
+  const [text, setText] = useState('');
+  const [query] = useDebouncedValue(text.trim(), 200);
+  const [warehouseId, setWarehouseId] = useState<string | null>(null);
+  const [kind, setKind] = useState<OperationKind | null>(preset ?? null);
+  const [state, setState] = useState<TransferState | null>(null);
+  const [sort, setSort] = useState<Sort>('scheduledDate');
+  const [dir, setDir] = useState<'asc' | 'desc'>('desc');
+  const [selected, setSelected] = useState(-1);
+  const [creating, setCreating] = useState(false);
+  const gridRef = useRef<VirtualTableHandle>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+
+  const key = JSON.stringify({ query, warehouseId, kind, state, sort, dir });
+  const fetchPage = useCallback(
+    (offset: number, limit: number) =>
+      client.call('inventory.transfer.list', { query, sort, dir, offset, limit, ...(warehouseId ? { warehouseId } : {}), ...(kind ? { kind } : {}), ...(state ? { state } : {}) }),
+    [query, sort, dir, warehouseId, kind, state],
+  );
+  const list = usePagedWindow<Row>(key, fetchPage, 100);
+  useEffect(() => setSelected(-1), [key]);
+  const { reload } = list;
+  useEffect(
+    () =>
+      client.onEvent((event) => {
+        if (event.type === 'committed' && typeof event.method === 'string' && event.method.startsWith('inventory.')) void reload();
+      }),
+    [reload],
+  );
+
+  const open = useCallback((r: Row) => navigate(`${base}/${r.id}`), [base]);
+  useHotkeys(creating ? [] : [['/', () => searchRef.current?.focus()], ['n', () => operate && setCreating(true)]]);
+
+  function onSort(c: Sort) {
+    if (c === sort) setDir((d) => (d === 'asc' ? 'desc' : 'asc'));
+    else {
+      setSort(c);
+      setDir('asc');
+    }
+  }
+
+  const title = preset === 'receipt' ? 'Receipts' : 'Transfers';
+  const newKind = preset === 'receipt' ? 'receipt' : 'delivery';
+  return (
+    <div className="bl-page">
+      <div className="bl-page-header">
+        <Title order={2}>{title}</Title>
+        <Text size="sm" c="dimmed" aria-live="polite" data-testid="transfer-count">
+          {list.total === null ? 'Loading…' : `${list.total.toLocaleString('en-US')} ${list.total === 1 ? 'transfer' : 'transfers'}`}
+        </Text>
+        <div style={{ flex: 1 }} />
+        {operate && (
+          <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)} rightSection={<Kbd size="xs">N</Kbd>}>
+            {preset === 'receipt' ? 'New receipt' : 'New transfer'}
+          </Button>
+        )}
+      </div>
+      <div className="bl-toolbar">
+        <TextInput
+          ref={searchRef}
+          label="Search transfers"
+          placeholder="Number or origin"
+          leftSection={<IconSearch size={14} />}
+          rightSection={text ? <CloseButton size="xs" aria-label="Clear search" onClick={() => setText('')} /> : <Kbd size="xs">/</Kbd>}
+          w={260}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') {
+              e.preventDefault();
+              gridRef.current?.focus();
+              setSelected(0);
+            }
+          }}
+          type="search"
+          autoComplete="off"
+        />
+        <Select label="Warehouse" placeholder="All warehouses" clearable allowDeselect w={200} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={setWarehouseId} />
+        {!preset && <Select label="Type" placeholder="All types" clearable allowDeselect w={190} data={OPERATION_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))} value={kind} onChange={(v) => setKind(v as OperationKind | null)} />}
+        <Select label="State" placeholder="All states" clearable allowDeselect w={140} data={TRANSFER_STATES.map((s) => ({ value: s, label: STATE_LABELS[s] }))} value={state} onChange={(v) => setState(v as TransferState | null)} />
+      </div>
+      <VirtualTable<Row, Sort>
+        ref={gridRef}
+        label={title}
+        columns={COLUMNS}
+        total={list.total}
+        loading={list.loading}
+        error={list.error}
+        rowAt={list.rowAt}
+        ensureRange={list.ensureRange}
+        sort={sort}
+        dir={dir}
+        onSort={onSort}
+        selected={selected}
+        onSelect={setSelected}
+        onOpen={open}
+        rowClass={(r) => (r.state === 'done' || r.state === 'cancelled' ? 'wh-row-muted' : undefined)}
+        emptyText={query ? `No transfer matches “${query}”` : 'No transfers here'}
+      />
+      <div className="bl-grid-foot" aria-live="polite">
+        <span>{selected >= 0 && list.total ? `Row ${(selected + 1).toLocaleString('en-US')} of ${list.total.toLocaleString('en-US')}` : 'No row selected'}</span>
+        <span>
+          Sorted by {SORT_LABELS[sort]} ({dir === 'asc' ? 'ascending' : 'descending'})
+        </span>
+        <div style={{ flex: 1 }} />
+        <span>
+          <Kbd size="xs">↑</Kbd> <Kbd size="xs">↓</Kbd> move · <Kbd size="xs">Enter</Kbd> open · <Kbd size="xs">/</Kbd> search{operate ? <> · <Kbd size="xs">N</Kbd> new</> : null}
+        </span>
+      </div>
+      {creating && (
+        <TransferFormModal
+          kind={newKind}
+          warehouses={warehouses}
+          locations={locations}
+          defaultWarehouseId={warehouseId}
+          onClose={() => setCreating(false)}
+          onCreated={(t) => {
+            setCreating(false);
+            navigate(`${base}/${t.id}`);
+          }}
+        />
+      )}
+    </div>
+  );
+}
