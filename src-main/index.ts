@@ -6,9 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { BrowserWindow, app, dialog, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { startWorkerEngineService } from './host/worker-engine-service';
 import { type MainProcess, prepareMainProcess, wireMainProcess } from './electron/main-process';
+import { loadCredentialKey } from './electron/credential-key';
 import { chooseNativeBinding } from './electron/native-binding';
 import { createUpdater } from './electron/updater';
 
@@ -45,6 +46,7 @@ function start(): MainProcess | undefined {
         dbFile: join(app.getPath('userData'), 'branch.sqlite'),
         appVersion: app.getVersion(),
         backgroundSync: true,
+        credentialKey: loadCredentialKey(safeStorage, join(app.getPath('userData'), 'credential-key.bin'), log),
         ...(binding.path ? { nativeBinding: binding.path } : {}),
       }),
     updater: createUpdater({ isPackaged: app.isPackaged, currentVersion: app.getVersion(), log }),

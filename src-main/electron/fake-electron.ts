@@ -208,7 +208,13 @@ export function createFakeElectron() {
     },
   });
 
-  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, protocol, session: { defaultSession }, shell, dialog, contextBridge, ipcRenderer };
+  // Reversible "encryption" so tests can check the credential key never sits on disk in clear.
+  const safeStorage = {
+    isEncryptionAvailable: () => true,
+    encryptString: (plain: string) => Buffer.from(`enc:${Buffer.from(plain).toString('hex')}`),
+    decryptString: (b: Buffer) => Buffer.from(b.toString().slice(4), 'hex').toString(),
+  };
+  const module = { app, BrowserWindow: FakeBrowserWindow, ipcMain, protocol, session: { defaultSession }, shell, dialog, contextBridge, ipcRenderer, safeStorage };
   return { log, module, app, BrowserWindow: FakeBrowserWindow, WebContents: FakeWebContents, ipcMain, protocol, defaultSession, shell, dialog, contextBridge, ipcRenderer };
 }
 

@@ -22,6 +22,8 @@ export interface EngineServiceOptions {
   appVersion: string;
   /** better_sqlite3.node built for the current runtime (Electron's ABI inside Electron). */
   nativeBinding?: string;
+  /** Base64 AES key for the centre credentials file (desktop: kept by safeStorage); without it, a 0600 file. */
+  credentialKey?: string;
   /** Keep syncing with the centre in the background (the app and the headless host; not one-shot CLI commands). */
   backgroundSync?: boolean;
   /** Load the demo company if the database is new. */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { Engine } from '../engine/engine';
 import { openSqlite } from '../engine/platform/db';
 import { migrateToLatest } from '../engine/platform/migrate';
-import { credentialsFileFor, fileCredentialStore } from '../engine/sync/credentials';
+import { credentialsFileFor, encryptedCredentialsFileFor, encryptedFileCredentialStore, fileCredentialStore } from '../engine/sync/credentials';
 import type { EngineService, EngineServiceOptions } from './engine-service';
 
 /** Opens (creating and migrating if needed) the branch database and its engine. */
@@ -12,7 +12,12 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
   const database = openSqlite(options.dbFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
     await migrateToLatest(database);
-    const credentials = options.dbFile === ':memory:' ? undefined : fileCredentialStore(credentialsFileFor(options.dbFile));
+    const credentials =
+      options.dbFile === ':memory:'
+        ? undefined
+        : options.credentialKey
+          ? encryptedFileCredentialStore(encryptedCredentialsFileFor(options.dbFile), Buffer.from(options.credentialKey, 'base64'))
+          : fileCredentialStore(credentialsFileFor(options.dbFile));
     const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials });
     if (options.backgroundSync && engine.sync?.credentials()) engine.sync.start();
     if (options.demoIfEmpty) {
