@@ -146,6 +146,10 @@ export class Engine {
         appVersion: this.install.appVersion,
         onProgress: (task, done, total) => this.emit({ type: 'progress', task: `sync:${task}`, done, total }),
         log: this.options.log,
+        onBound: (creds) => {
+          this.setSyncBinding({ signingKey: creds.secret });
+          void this.reloadInstall();
+        },
       });
     }
   }

@@ -44,6 +44,19 @@ export const syncContract = {
     input: z.object({}).strict(),
     output: z.object({ pushed: z.number().int(), quarantined: z.number().int(), pulled: z.number().int(), pending: z.number().int(), message: z.string() }),
   }),
+  'sync.register': query({
+    access: 'public',
+    summary: 'Register this install with the centre as a branch: from the first-run screen of a new install, or by an admin (again: a copied or restored database)',
+    input: z
+      .object({
+        centralUrl: z.string().trim().regex(/^postgres(ql)?:\/\//, { message: 'Use a postgres:// address' }).max(500),
+        code: z.string().trim().regex(/^[A-Z][A-Z0-9]{1,5}$/, { message: 'Branch code is 2–6 capital letters or digits, starting with a letter (e.g. B01)' }),
+        name: text('Branch name', 120, 1),
+        again: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ clientId: z.string(), branchCode: z.string() }),
+  }),
   'sync.exceptions.list': query({
     access: 'authenticated',
     summary: 'Business conflicts found when branches merged: never dropped, shown until resolved',

@@ -2,6 +2,7 @@ import { defineHandlers } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import type { SyncExceptionTable } from '../platform/schema';
+import { userCount } from '../auth/users';
 
 function toException(r: Pick<SyncExceptionTable, 'id' | 'kind' | 'message' | 'branch_id' | 'document_id' | 'created_at' | 'resolution'> & { status: string }) {
   return { id: r.id, kind: r.kind, status: r.status as 'open' | 'resolved', message: r.message, branchId: r.branch_id, documentId: r.document_id, createdAt: r.created_at, resolution: r.resolution };
@@ -47,6 +48,23 @@ export const syncHandlers = defineHandlers({
       return { pushed: r.pushed, quarantined: r.quarantined, pulled: r.pulled, pending: r.pending, message: r.pending === 0 ? 'Everything is pushed' : `${r.pending} change(s) still waiting` };
     } catch (error) {
       throw new DomainError('BUSINESS_RULE', `Sync failed: ${error instanceof Error ? error.message : String(error)}. Your work is safe in the outbox and will be sent later.`);
+    }
+  },
+
+  'sync.register': async (ctx, input) => {
+    const sync = ctx.services.sync;
+    if (!sync) throw new DomainError('BUSINESS_RULE', 'Only a branch database (SQLite) registers with a centre');
+    // A new install (no users yet) may register from its first-run screen; afterwards only an admin.
+    if ((await userCount(ctx.db)) > 0 && !ctx.actor.permissions.has('system.admin')) {
+      throw new DomainError(ctx.actor.userId ? 'FORBIDDEN' : 'UNAUTHENTICATED', 'Only an admin can register this install again');
+    }
+    try {
+      const creds = await sync.register(input.centralUrl, input.code, input.name, input.again);
+      sync.start();
+      return { clientId: creds.clientId, branchCode: creds.branchCode };
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError('BUSINESS_RULE', `Registration failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   },
 

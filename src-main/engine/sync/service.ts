@@ -3,11 +3,14 @@ import { type BranchDatabase, type CentralDatabase, openPostgres } from '../plat
 import type { CredentialStore, SyncCredentials } from './credentials';
 import { redactUrl } from './credentials';
 import { type SyncHooks, SyncBlocked, type SyncOutcome, syncOnce } from './protocol';
+import { registerBranch } from './register';
 
 export interface SyncServiceOptions {
   branch: BranchDatabase;
   store: CredentialStore;
   appVersion: string;
+  /** Told when registration binds the install, so the engine signs from then on. */
+  onBound?: (credentials: SyncCredentials) => void;
   onProgress?: (phase: string, done: number, total: number) => void;
   log?: (message: string, error?: unknown) => void;
 }
@@ -35,6 +38,19 @@ export class SyncService {
   centralLabel(): string | null {
     const c = this.credentials();
     return c ? redactUrl(c.url) : null;
+  }
+
+  /** Registers this install with the centre, stores the credentials, starts syncing. */
+  async register(adminUrl: string, code: string, name: string, again: boolean): Promise<SyncCredentials> {
+    const admin = openPostgres(adminUrl, 1);
+    try {
+      const creds = await registerBranch({ admin, branch: this.options.branch, code, name, again });
+      this.options.store.write(creds);
+      this.options.onBound?.(creds);
+      return creds;
+    } finally {
+      await admin.close();
+    }
   }
 
   isRunning(): boolean {

@@ -83,6 +83,35 @@ describe('replication between branches and the centre', () => {
     for (const b of [b1, b2]) expect((await b.engine.run('inventory.check', {}, { userId: await b.adminId() })).differences).toEqual([]);
   });
 
+  it('a new install registers itself from the first-run screen (sync.register), then only an admin may', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openSqlite } = await import('../platform/db');
+    const { migrateToLatest } = await import('../platform/migrate');
+    const { Engine } = await import('../engine');
+    const { fileCredentialStore } = await import('./credentials');
+    const dir = mkdtempSync(join(tmpdir(), 'bl-reg-'));
+    const db = openSqlite(join(dir, 'b03.sqlite'));
+    await migrateToLatest(db);
+    const store = fileCredentialStore(join(dir, 'b03.sqlite.sync.json'));
+    const engine = await Engine.open({ database: db, appVersion: '1.0.0', credentials: store });
+    try {
+      const bad = await engine.call('sync.register', { centralUrl: 'http://example', code: 'B03', name: 'North' }, { anonymous: true });
+      expect(bad.ok ? 'ok' : bad.error.code).toBe('VALIDATION');
+      const r = await engine.run('sync.register', { centralUrl: world.centralUrl, code: 'B03', name: 'North' }, { anonymous: true });
+      expect(r.branchCode).toBe('B03');
+      expect(store.read()?.clientId).toBe(r.clientId);
+      await engine.sync!.runOnce();
+      const again = await engine.call('sync.register', { centralUrl: world.centralUrl, code: 'B03', name: 'North', again: true }, { anonymous: true });
+      expect(again.ok ? 'ok' : again.error.code).toBe('UNAUTHENTICATED');
+      const status = await engine.run('sync.status', {}, { userId: (await db.db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id });
+      expect(status).toMatchObject({ bound: true, branchCode: 'B03', snapshotDone: true, pending: 0 });
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('document numbers come from per-branch series and never collide', async () => {
     const numbers = await world.admin.db.selectFrom('transfer').select('number').execute();
     expect(new Set(numbers.map((n) => n.number)).size).toBe(numbers.length);
