@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { BranchDatabase, CentralDatabase, Db, Tx } from '../platform/db';
-import { mutationPayload } from '../platform/mutation';
+import { mutationPayload, type SignedFields } from '../platform/mutation';
 import type { RowChange } from '../platform/bus';
 import type { SyncCredentials } from './credentials';
 import { recomputeDerivedLocally } from './derived';
@@ -97,19 +97,7 @@ async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes
   return products;
 }
 
-interface PendingMutation {
-  mutation_id: number;
-  client_id: string;
-  method: string;
-  method_version: number;
-  schema_version: string;
-  created_at: string;
-  user_id: string | null;
-  input: string;
-  effects: string;
-  changes: string;
-  signature: string | null;
-}
+type PendingMutation = SignedFields & { signature: string | null };
 
 /**
  * Pushes the outbox in batches until it is empty or the centre stops it. Each batch is one
