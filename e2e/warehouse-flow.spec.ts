@@ -90,7 +90,7 @@ test('receive → put away → deliver: wave pick by scanning (one wrong product
   await expect(state(page)).toHaveText('Done');
 
   // 2. Put away into a bin.
-  await page.getByRole('button', { name: /Open next step: Internal/ }).click();
+  await page.getByRole('button', { name: /Open next step: Put-away/ }).click();
   await expect(page.getByRole('heading', { name: /B01-WH1-PUT-/ })).toBeVisible();
   await expect(state(page)).toHaveText('Ready');
   await page.getByRole('combobox', { name: `Destination for ${SKU}` }).click();

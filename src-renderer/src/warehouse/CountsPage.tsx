@@ -378,7 +378,10 @@ function CountDetail({ id }: { id: string }) {
                       <td className="bl-num">{l.varianceValueMinor === null ? '—' : formatMoney(l.varianceValueMinor)}</td>
                       <td>
                         {editable ? (
-                          <TextInput aria-label={`Reason ${l.sku}`} size="xs" placeholder="e.g. damaged, found" value={entries[l.id]?.reason ?? ''} onChange={(e) => setEntries((x) => ({ ...x, [l.id]: { ...(x[l.id] ?? { counted: '' }), reason: e.currentTarget.value } }))} />
+                          <TextInput aria-label={`Reason ${l.sku}`} size="xs" placeholder="e.g. damaged, found" value={entries[l.id]?.reason ?? ''} onChange={(e) => {
+                              const reason = e.currentTarget.value;
+                              setEntries((x) => ({ ...x, [l.id]: { ...(x[l.id] ?? { counted: '' }), reason } }));
+                            }} />
                         ) : (
                           l.reason ?? ''
                         )}

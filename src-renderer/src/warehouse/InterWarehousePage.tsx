@@ -17,6 +17,8 @@ import './warehouse.css';
 type Summary = OutputOf<'inventory.transfer.list'>['rows'][number];
 type Availability = OutputOf<'inventory.availability'>;
 
+const summaryOf = ({ lines, ...t }: Transfer): Summary => ({ ...t, lineCount: lines.length, totalQuantity: lines.reduce((s, l) => s + l.quantity, 0) });
+
 interface Values {
   fromWarehouseId: string | null;
   toWarehouseId: string | null;
@@ -61,12 +63,11 @@ export function InterWarehousePage() {
     }
   }, [warehouses, form]);
 
+  /** Open shipments, earliest first: to ship (outbound ready), on the road (inbound ready), planned (inbound waiting). */
   const loadOpen = useCallback(async () => {
-    const [outs, ins] = await Promise.all([
-      client.call('inventory.transfer.list', { kind: 'transit_out', sort: 'scheduledDate', dir: 'desc', limit: 50 }),
-      client.call('inventory.transfer.list', { kind: 'transit_in', sort: 'scheduledDate', dir: 'desc', limit: 50 }),
-    ]);
-    setOpen([...outs.rows, ...ins.rows].filter((t) => t.state !== 'cancelled').sort((a, b) => (a.scheduledDate < b.scheduledDate ? 1 : -1)));
+    const q = (kind: 'transit_out' | 'transit_in', state: 'ready' | 'waiting') => client.call('inventory.transfer.list', { kind, state, sort: 'scheduledDate', dir: 'asc', limit: 50 });
+    const parts = await Promise.all([q('transit_out', 'ready'), q('transit_in', 'ready'), q('transit_in', 'waiting')]);
+    setOpen(parts.flatMap((p) => p.rows));
   }, []);
 
   const refreshWatch = useCallback(async (products: PickedProduct[]) => {
@@ -270,7 +271,7 @@ export function InterWarehousePage() {
 
           <div className="wh-panel">
             <div className="wh-panel-head">
-              Shipments between warehouses
+              Open shipments between warehouses
               <div style={{ flex: 1 }} />
               <Button size="compact-xs" variant="subtle" onClick={() => void refresh()}>
                 Refresh
@@ -289,7 +290,7 @@ export function InterWarehousePage() {
                 </tr>
               </thead>
               <tbody>
-                {open.map((t) => (
+                {[...(pair ? [pair.outbound, pair.inbound].map(summaryOf) : []), ...open.filter((t) => t.id !== pair?.outbound.id && t.id !== pair?.inbound.id)].map((t) => (
                   <tr key={t.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`warehouse/transfers/${t.id}`)}>
                     <td className="bl-mono">{t.number}</td>
                     <td>

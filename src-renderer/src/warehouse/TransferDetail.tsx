@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client, messageOf } from '../rpc';
-import { KIND_LABELS, STATE_COLORS, STATE_LABELS, dateTime, namesLots, qty } from './format';
+import { STATE_COLORS, STATE_LABELS, dateTime, namesLots, qty, stepLabel } from './format';
 import { ScanBar, type ScanBarHandle } from './ScanBar';
 import { type Edits, type ScanOutcome, type Transfer, emptyEdit, filledEdits, initialEdits, isOpen, needOf, planValidation } from './scan';
 import { locationsWithin, useWarehouseRefs } from './useWarehouseRefs';
@@ -164,13 +164,13 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
             <IconArrowLeft size={16} />
           </ActionIcon>
         </Tooltip>
-        <Title order={2} className="bl-mono" style={{ fontSize: 17 }}>
+        <Title order={2} className="bl-mono" style={{ fontSize: 17, whiteSpace: 'nowrap' }}>
           {t.number}
         </Title>
-        <Badge color="gray" variant="outline">
-          {KIND_LABELS[t.kind]}
+        <Badge color="gray" variant="outline" style={{ flexShrink: 0 }}>
+          {stepLabel(t)}
         </Badge>
-        <Badge color={STATE_COLORS[t.state]} data-testid="transfer-state">
+        <Badge color={STATE_COLORS[t.state]} data-testid="transfer-state" style={{ flexShrink: 0 }}>
           {STATE_LABELS[t.state]}
         </Badge>
         {t.waveId && (
@@ -179,6 +179,11 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
           </Anchor>
         )}
         <div style={{ flex: 1 }} />
+        <Text size="xs" c="dimmed">
+          <Kbd size="xs">F2</Kbd> scan · <Kbd size="xs">Ctrl</Kbd>+<Kbd size="xs">Enter</Kbd> validate
+        </Text>
+      </div>
+      <div className="bl-toolbar" role="toolbar" aria-label="Transfer actions">
         {operate && t.state === 'draft' && (
           <Button leftSection={<IconPlayerPlay size={14} />} loading={busy === 'confirm'} onClick={() => void run('confirm', () => client.call('inventory.transfer.confirm', { id: t.id }), 'Transfer confirmed')}>
             Confirm
@@ -197,11 +202,13 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
             <Button variant="default" leftSection={<IconChecklist size={14} />} onClick={() => setEdits(filledEdits(t, edits))}>
               Fill quantities
             </Button>
-            <Button leftSection={<IconCheck size={14} />} loading={busy === 'validate'} onClick={() => void validate()} rightSection={<Kbd size="xs">Ctrl ↵</Kbd>}>
+            <Button leftSection={<IconCheck size={14} />} loading={busy === 'validate'} onClick={() => void validate()}>
               Validate
             </Button>
           </>
         )}
+        <div style={{ flex: 1 }} />
+        {!open && <Text size="sm" c="dimmed">{t.state === 'done' ? `Done ${dateTime(t.doneAt)}` : 'Cancelled'}</Text>}
         {operate && open && (
           <Button variant="subtle" color="red" leftSection={<IconX size={14} />} loading={busy === 'cancel'} onClick={() => void run('cancel', () => client.call('inventory.transfer.cancel', { id: t.id }), 'Transfer cancelled')}>
             Cancel transfer
@@ -257,8 +264,8 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
                   {chain.map((s, i) => (
                     <Group key={s.id} gap={4} wrap="nowrap">
                       {i > 0 && <IconArrowRight size={12} color="var(--mantine-color-gray-5)" />}
-                      <button type="button" className="wh-chain-step" data-current={s.id === t.id} onClick={() => navigate(`warehouse/transfers/${s.id}`)} aria-label={`${KIND_LABELS[s.kind]} ${s.number} (${STATE_LABELS[s.state]})`}>
-                        {KIND_LABELS[s.kind]}
+                      <button type="button" className="wh-chain-step" data-current={s.id === t.id} onClick={() => navigate(`warehouse/transfers/${s.id}`)} aria-label={`${stepLabel(s)} ${s.number} (${STATE_LABELS[s.state]})`}>
+                        {stepLabel(s)}
                         <Badge size="xs" color={STATE_COLORS[s.state]}>
                           {STATE_LABELS[s.state]}
                         </Badge>
@@ -400,7 +407,7 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
           {!open && nextStep && (
             <Group>
               <Button variant="light" rightSection={<IconArrowRight size={14} />} onClick={() => navigate(`warehouse/transfers/${nextStep.id}`)}>
-                Open next step: {KIND_LABELS[nextStep.kind]} {nextStep.number}
+                Open next step: {stepLabel(nextStep)} {nextStep.number}
               </Button>
             </Group>
           )}

@@ -6,7 +6,7 @@ import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-sh
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client } from '../rpc';
-import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateTime, qty } from './format';
+import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateTime, qty, stepLabel } from './format';
 import { usePagedWindow } from './pagedWindow';
 import { TransferDetail } from './TransferDetail';
 import { TransferFormModal } from './TransferFormModal';
@@ -19,7 +19,7 @@ type Sort = 'scheduledDate' | 'number' | 'state' | 'priority' | 'carrierCutoff';
 
 const COLUMNS: Column<Row, Sort>[] = [
   { id: 'number', label: 'Number', width: '190px', sort: 'number', mono: true, render: (r) => r.number },
-  { id: 'kind', label: 'Type', width: '120px', render: (r) => KIND_LABELS[r.kind] },
+  { id: 'kind', label: 'Type', width: '120px', render: (r) => stepLabel(r) },
   {
     id: 'state',
     label: 'State',

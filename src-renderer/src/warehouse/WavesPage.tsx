@@ -216,7 +216,7 @@ function WaveDetail({ id }: { id: string }) {
         </Button>
       </div>
       <div className="bl-page-body">
-        <div className="wh-split" style={{ gridTemplateColumns: 'minmax(0, 1fr) 430px' }}>
+        <div className="wh-split" style={{ gridTemplateColumns: 'minmax(0, 1fr) 520px' }}>
           <div className="wh-panel">
             <div className="wh-panel-head">Pick list — walk the locations in this order</div>
             <table className="wh-table" aria-label="Pick list">

@@ -56,3 +56,11 @@ export function dayToIso(value: string, end = false): string | undefined {
 export function namesLots(kind: OperationKind): boolean {
   return kind === 'receipt';
 }
+
+const STEP_LABELS: Record<string, string> = { IN: 'Receipt', QC: 'Quality', PUT: 'Put-away', PICK: 'Pick', PACK: 'Pack', OUT: 'Delivery', INT: 'Internal', TOUT: 'Ship to warehouse', TIN: 'Receive from warehouse' };
+
+/** The step a transfer is, from its operation type code in the number (B01-WH1-PUT-2026-00012 → Put-away); falls back to its kind. */
+export function stepLabel(t: { number: string; kind: OperationKind }): string {
+  const code = /-([A-Z]+)-\d{4}-\d+$/.exec(t.number)?.[1];
+  return (code && STEP_LABELS[code]) || KIND_LABELS[t.kind];
+}
