@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { parseScan, ScanError } from '../../../src-shared/barcode';
-import { containsTerm } from '../catalog/products';
+import { containsTerm, likeEscape } from '../catalog/products';
 import { defineHandlers } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
@@ -10,7 +10,7 @@ import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } 
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
 import { allocate, cancelTransfer, confirmFlow, createFlow, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransfer } from './transfers';
-import { loadTransfer } from './transfers-read';
+import { loadTransfer, selectTransferHeaders, toTransferHeader } from './transfers-read';
 import { buildWave, loadWave } from './waves';
 
 async function loadWarehouse(db: Db | Tx, id: string) {
@@ -242,22 +242,32 @@ export const inventoryHandlers = defineHandlers({
   'inventory.transfer.get': async (ctx, input) => loadTransfer(ctx.db, input.id),
 
   'inventory.transfer.list': async (ctx, input) => {
-    const base = ctx.db
+    const pattern = sql<string>`${`%${likeEscape(input.query)}%`} ESCAPE '\\'`;
+    const matching = ctx.db
       .selectFrom('transfer as t')
+      .select('t.id')
       .$if(!!input.warehouseId, (q) => q.where('t.warehouse_id', '=', input.warehouseId!))
       .$if(!!input.kind, (q) => q.where('t.kind', '=', input.kind!))
       .$if(!!input.state, (q) => q.where('t.state', '=', input.state!))
-      .$if(!!input.query, (q) => q.where((eb) => eb.or([eb('t.number', 'like', `%${input.query}%`), eb('t.origin', 'like', `%${input.query}%`)])));
-    const [ids, total] = await Promise.all([
-      base.select('t.id').orderBy(sql.ref(TRANSFER_SORT[input.sort]), input.dir).orderBy('t.id', input.dir).limit(input.limit).offset(input.offset).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      .$if(!!input.query, (q) => q.where((eb) => eb.or([eb('t.number', 'like', pattern), eb('t.origin', 'like', pattern)])));
+    const page = matching.orderBy(sql.ref(TRANSFER_SORT[input.sort]), input.dir).orderBy('t.id', input.dir).limit(input.limit).offset(input.offset);
+    const [rows, total] = await Promise.all([
+      selectTransferHeaders(ctx.db)
+        .select((eb) => [
+          eb.selectFrom('transfer_line as l').select((e) => e.fn.countAll<number>().as('n')).whereRef('l.transfer_id', '=', 't.id').as('line_count'),
+          eb.selectFrom('transfer_line as l').select((e) => e.fn.sum<number>('l.quantity').as('q')).whereRef('l.transfer_id', '=', 't.id').as('total_quantity'),
+        ])
+        .where('t.id', 'in', page)
+        .orderBy(sql.ref(TRANSFER_SORT[input.sort]), input.dir)
+        .orderBy('t.id', input.dir)
+        .execute(),
+      ctx.db.selectFrom(matching.as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
-    const rows = [];
-    for (const { id } of ids) {
-      const { lines, ...t } = await loadTransfer(ctx.db, id);
-      rows.push({ ...t, lineCount: lines.length, totalQuantity: lines.reduce((s, l) => s + l.quantity, 0) });
-    }
-    return { rows, total: Number(total.n), offset: input.offset };
+    return {
+      rows: rows.map((r) => ({ ...toTransferHeader(r), lineCount: Number(r.line_count ?? 0), totalQuantity: Number(r.total_quantity ?? 0) })),
+      total: Number(total.n),
+      offset: input.offset,
+    };
   },
 
   'inventory.interWarehouse.create': async (ctx, input) => {

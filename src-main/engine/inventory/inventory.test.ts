@@ -128,6 +128,18 @@ describe.each(DIALECTS)('inventory on %s', (dialect) => {
     await check();
   });
 
+  it('lists transfers filtered and sorted in SQL, with line counts, and treats % in a search literally', async () => {
+    const p = await f.product();
+    const r = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f.wh.id, origin: 'PO 100% match', lines: [{ productId: p.id, quantity: 3 }, { productId: p.id, quantity: 4 }] }, as);
+    const page = await t.engine.run('inventory.transfer.list', { kind: 'receipt', state: 'ready', sort: 'number', dir: 'desc', limit: 500 }, as);
+    const mine = page.rows.find((x) => x.id === r.id)!;
+    expect(mine).toMatchObject({ lineCount: 2, totalQuantity: 7, number: r.number });
+    expect(page.total).toBe(page.rows.length);
+    expect([...page.rows.map((x) => x.number)].sort().reverse()).toEqual(page.rows.map((x) => x.number));
+    expect((await t.engine.run('inventory.transfer.list', { query: '100%' }, as)).rows.map((x) => x.id)).toEqual([r.id]);
+    expect((await t.engine.run('inventory.transfer.list', { query: '10_%' }, as)).total).toBe(0);
+  });
+
   it('cancels a transfer and releases its reservations', async () => {
     const p = await f.product();
     await f.receive(p.id, 5);

@@ -2,9 +2,9 @@ import type { Transfer } from '../../../src-shared/contract/inventory';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 
-/** Reads a transfer with its lines as the contract shows it. */
-export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
-  const t = await db
+/** The header columns of transfers, joined once; shared by the detail and the list. */
+export function selectTransferHeaders(db: Db | Tx) {
+  return db
     .selectFrom('transfer as t')
     .innerJoin('warehouse as w', 'w.id', 't.warehouse_id')
     .innerJoin('location as f', 'f.id', 't.from_location_id')
@@ -36,9 +36,44 @@ export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
       't.linked_transfer_id',
       't.wave_id',
       't.done_at',
-    ])
-    .where('t.id', '=', id)
-    .executeTakeFirst();
+    ]);
+}
+
+type HeaderRow = Awaited<ReturnType<ReturnType<typeof selectTransferHeaders>['executeTakeFirstOrThrow']>>;
+
+export function toTransferHeader(t: HeaderRow): Omit<Transfer, 'lines'> {
+  return {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    state: t.state,
+    warehouseId: t.warehouse_id,
+    warehouseCode: t.warehouse_code,
+    fromLocationId: t.from_location_id,
+    fromPath: t.from_path,
+    toLocationId: t.to_location_id,
+    toPath: t.to_path,
+    partnerId: t.partner_id,
+    partnerName: t.partner_name,
+    origin: t.origin,
+    channelCode: t.channel_code,
+    priorityRank: t.priority_rank,
+    scheduledDate: t.scheduled_date,
+    promisedDate: t.promised_date,
+    shippingPolicy: t.shipping_policy,
+    carrier: t.carrier,
+    carrierCutoff: t.carrier_cutoff,
+    backorderOfId: t.backorder_of_id,
+    backorderReason: t.backorder_reason,
+    linkedTransferId: t.linked_transfer_id,
+    waveId: t.wave_id,
+    doneAt: t.done_at,
+  };
+}
+
+/** Reads a transfer with its lines as the contract shows it. */
+export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
+  const t = await selectTransferHeaders(db).where('t.id', '=', id).executeTakeFirst();
   if (!t) throw notFound('Transfer');
   const lines = await db
     .selectFrom('transfer_line as l')
@@ -69,31 +104,7 @@ export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
     .orderBy('l.line_no')
     .execute();
   return {
-    id: t.id,
-    number: t.number,
-    kind: t.kind,
-    state: t.state,
-    warehouseId: t.warehouse_id,
-    warehouseCode: t.warehouse_code,
-    fromLocationId: t.from_location_id,
-    fromPath: t.from_path,
-    toLocationId: t.to_location_id,
-    toPath: t.to_path,
-    partnerId: t.partner_id,
-    partnerName: t.partner_name,
-    origin: t.origin,
-    channelCode: t.channel_code,
-    priorityRank: t.priority_rank,
-    scheduledDate: t.scheduled_date,
-    promisedDate: t.promised_date,
-    shippingPolicy: t.shipping_policy,
-    carrier: t.carrier,
-    carrierCutoff: t.carrier_cutoff,
-    backorderOfId: t.backorder_of_id,
-    backorderReason: t.backorder_reason,
-    linkedTransferId: t.linked_transfer_id,
-    waveId: t.wave_id,
-    doneAt: t.done_at,
+    ...toTransferHeader(t),
     lines: lines.map((l) => ({
       id: l.id,
       lineNo: l.line_no,
