@@ -3,6 +3,8 @@ import { expect, shot, test } from './support';
 test.describe.configure({ mode: 'serial' });
 
 test('first run: load the demo company, then log in as admin', async ({ page }) => {
+  // Loading the demo builds 12 months of stock history (~100,000 moves): allow for a busy machine.
+  test.setTimeout(240_000);
   await page.goto('/');
   await expect(page.getByRole('heading', { name: /let's get this install ready/i })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Set up my company' })).toBeVisible();
@@ -10,12 +12,12 @@ test('first run: load the demo company, then log in as admin', async ({ page }) 
 
   const load = page.getByRole('button', { name: 'Load the demo company' });
   await load.click();
-  // Busy while the engine seeds 5,000 products.
+  // Busy while the engine seeds 5,000 products and their stock history.
   await expect(load).toBeDisabled();
   await shot(page, '02-first-run-loading');
 
   // Done: the login screen lists the demo logins.
-  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible({ timeout: 180_000 });
   await expect(page.getByText('Demo company loaded')).toBeVisible();
   const demo = page.getByRole('table');
   await expect(demo.getByRole('row', { name: /admin demo-admin admin/ })).toBeVisible();
