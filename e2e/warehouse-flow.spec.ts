@@ -211,3 +211,36 @@ test('the stock ledger of the product lists its moves, filtered by the engine', 
   await expect(page.getByTestId('ledger-count')).toHaveText('2 moves');
   await shot(page, '49-ledger');
 });
+
+test('transfers are filtered by type, state and warehouse and sorted by the engine; settings are read-only without inventory.config', async ({ page }) => {
+  await login(page, 'warehouse', 'demo-warehouse');
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await nav.getByRole('link', { name: 'Transfers', exact: true }).click();
+  const count = page.getByTestId('transfer-count');
+  await expect(count).not.toHaveText('Loading…');
+  const all = Number((await count.textContent())!.replace(/\D/g, ''));
+  await page.getByRole('combobox', { name: 'Type' }).click();
+  await page.getByRole('option', { name: 'Pick', exact: true }).click();
+  await page.getByRole('combobox', { name: 'State' }).click();
+  await page.getByRole('option', { name: 'Done', exact: true }).click();
+  await page.getByRole('combobox', { name: 'Warehouse' }).click();
+  await page.getByRole('option', { name: /^WH1/ }).click();
+  await expect(count).not.toHaveText(`${all.toLocaleString('en-US')} transfers`);
+  await page.getByLabel('Search transfers').fill('PICK');
+  const grid = page.getByRole('grid', { name: 'Transfers' });
+  await expect(grid.getByRole('row').nth(1)).toContainText('Done');
+  await grid.getByRole('columnheader', { name: /Number/ }).getByRole('button').click();
+  await expect(grid.getByRole('columnheader', { name: /Number/ })).toHaveAttribute('aria-sort', 'ascending');
+  const first = await grid.getByRole('row').nth(1).getByRole('gridcell').first().textContent();
+  await grid.getByRole('columnheader', { name: /Number/ }).getByRole('button').click();
+  await expect(grid.getByRole('columnheader', { name: /Number/ })).toHaveAttribute('aria-sort', 'descending');
+  await expect(grid.getByRole('row').nth(1).getByRole('gridcell').first()).not.toHaveText(first!);
+  await shot(page, '70-transfers-filtered');
+
+  await nav.getByRole('link', { name: 'Warehouse settings', exact: true }).click();
+  await expect(page.getByText('Read-only: changing these needs inventory.config')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Warehouses' }).getByRole('row').filter({ hasText: 'WH1' })).toContainText('Central Distribution Centre');
+  await expect(page.getByRole('combobox', { name: 'Delivery steps of WH1' })).toHaveValue('3 steps — pick, pack, ship');
+  await expect(page.getByRole('button', { name: 'Save policies' })).toHaveCount(0);
+  await shot(page, '71-settings-read-only');
+});
