@@ -177,7 +177,7 @@ export function InterWarehousePage() {
                           <ProductPicker aria-label={`Product, line ${i + 1}`} value={l.product} onChange={(p) => form.setFieldValue(`lines.${i}.product`, p)} error={form.errors[`lines.${i}.product`]} />
                         </td>
                         <td>
-                          <NumberInput aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
+                          <NumberInput size="xs" aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
                         </td>
                         <td>
                           <ActionIcon aria-label={`Remove line ${i + 1}`} disabled={form.values.lines.length === 1} onClick={() => form.removeListItem('lines', i)}>

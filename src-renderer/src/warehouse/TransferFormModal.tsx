@@ -173,7 +173,7 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
                     />
                   </td>
                   <td>
-                    <NumberInput aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
+                    <NumberInput size="xs" aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
                   </td>
                   {v.kind === 'receipt' && (
                     <td>

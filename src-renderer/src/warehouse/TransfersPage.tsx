@@ -6,7 +6,7 @@ import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-sh
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client } from '../rpc';
-import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateTime, qty, stepLabel } from './format';
+import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateOnly, dateTime, qty, stepLabel } from './format';
 import { usePagedWindow } from './pagedWindow';
 import { TransferDetail } from './TransferDetail';
 import { TransferFormModal } from './TransferFormModal';
@@ -18,12 +18,12 @@ type Row = OutputOf<'inventory.transfer.list'>['rows'][number];
 type Sort = 'scheduledDate' | 'number' | 'state' | 'priority' | 'carrierCutoff';
 
 const COLUMNS: Column<Row, Sort>[] = [
-  { id: 'number', label: 'Number', width: '190px', sort: 'number', mono: true, render: (r) => r.number },
-  { id: 'kind', label: 'Type', width: '120px', render: (r) => stepLabel(r) },
+  { id: 'number', label: 'Number', width: '206px', sort: 'number', mono: true, render: (r) => r.number },
+  { id: 'kind', label: 'Type', width: '84px', render: (r) => stepLabel(r) },
   {
     id: 'state',
     label: 'State',
-    width: '96px',
+    width: '92px',
     sort: 'state',
     render: (r) => (
       <Badge color={STATE_COLORS[r.state]} variant="dot" fw={500}>
@@ -31,16 +31,16 @@ const COLUMNS: Column<Row, Sort>[] = [
       </Badge>
     ),
   },
-  { id: 'wh', label: 'WH', width: '52px', render: (r) => r.warehouseCode },
-  { id: 'from', label: 'From', width: 'minmax(120px, 1fr)', mono: true, render: (r) => r.fromPath },
-  { id: 'to', label: 'To', width: 'minmax(120px, 1fr)', mono: true, render: (r) => r.toPath },
-  { id: 'origin', label: 'Partner / origin', width: 'minmax(120px, 1.2fr)', render: (r) => r.partnerName ?? r.origin ?? '' },
-  { id: 'carrier', label: 'Carrier', width: '80px', render: (r) => r.carrier ?? '' },
-  { id: 'cutoff', label: 'Cut-off', width: '120px', sort: 'carrierCutoff', render: (r) => (r.carrierCutoff ? dateTime(r.carrierCutoff) : '') },
-  { id: 'prio', label: 'Prio', width: '56px', sort: 'priority', num: true, render: (r) => r.priorityRank },
-  { id: 'scheduled', label: 'Scheduled', width: '124px', sort: 'scheduledDate', render: (r) => dateTime(r.scheduledDate) },
-  { id: 'lines', label: 'Lines', width: '56px', num: true, render: (r) => r.lineCount },
-  { id: 'units', label: 'Units', width: '70px', num: true, render: (r) => qty(r.totalQuantity) },
+  { id: 'wh', label: 'WH', width: '44px', render: (r) => r.warehouseCode },
+  { id: 'from', label: 'From', width: 'minmax(90px, 1fr)', mono: true, render: (r) => r.fromPath },
+  { id: 'to', label: 'To', width: 'minmax(90px, 1fr)', mono: true, render: (r) => r.toPath },
+  { id: 'origin', label: 'Partner / origin', width: 'minmax(100px, 1.3fr)', render: (r) => r.partnerName ?? r.origin ?? '' },
+  { id: 'carrier', label: 'Carrier', width: '72px', render: (r) => r.carrier ?? '' },
+  { id: 'cutoff', label: 'Cut-off', width: '132px', sort: 'carrierCutoff', render: (r) => (r.carrierCutoff ? dateTime(r.carrierCutoff) : '') },
+  { id: 'prio', label: 'Prio', width: '52px', sort: 'priority', num: true, render: (r) => r.priorityRank },
+  { id: 'scheduled', label: 'Scheduled', width: '104px', sort: 'scheduledDate', render: (r) => dateOnly(r.scheduledDate) },
+  { id: 'lines', label: 'Lines', width: '52px', num: true, render: (r) => r.lineCount },
+  { id: 'units', label: 'Units', width: '64px', num: true, render: (r) => qty(r.totalQuantity) },
 ];
 
 const SORT_LABELS: Record<Sort, string> = { scheduledDate: 'scheduled date', number: 'number', state: 'state', priority: 'priority', carrierCutoff: 'carrier cut-off' };

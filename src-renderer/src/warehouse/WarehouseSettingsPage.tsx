@@ -113,8 +113,8 @@ export function WarehouseSettingsPage() {
                     size="xs"
                   />
                   <Group gap="sm" align="flex-end">
-                    <TextInput label="Count approval above a variance value of" inputMode="decimal" w={240} value={value} onChange={(e) => setValue(e.currentTarget.value)} readOnly={!config} styles={{ input: { textAlign: 'right' } }} />
-                    <NumberInput label="…or a variance percentage above" suffix=" %" min={0} max={100} allowDecimal={false} w={200} value={percent} onChange={(v) => setPercent(v === '' ? '' : Number(v))} readOnly={!config} />
+                    <TextInput label="Approval above a variance value of" inputMode="decimal" w={240} value={value} onChange={(e) => setValue(e.currentTarget.value)} readOnly={!config} styles={{ input: { textAlign: 'right' } }} />
+                    <NumberInput size="xs" label="…or a variance above" suffix=" %" min={0} max={100} allowDecimal={false} w={200} value={percent} onChange={(v) => setPercent(v === '' ? '' : Number(v))} readOnly={!config} />
                     {config && (
                       <Button leftSection={<IconDeviceFloppy size={14} />} loading={saving} onClick={() => void saveSettings()}>
                         Save policies

@@ -102,7 +102,7 @@ function WaveList() {
           <TextInput label="Carrier" placeholder="Any carrier" w={140} {...form.getInputProps('carrier')} />
           <TextInput label="Cut-off before" type="datetime-local" w={190} {...form.getInputProps('cutoffBefore')} />
           <Select label="Zone" placeholder="Whole stock" clearable allowDeselect searchable w={190} data={zones.map((l) => ({ value: l.path, label: l.path }))} {...form.getInputProps('zone')} />
-          <NumberInput label="Max transfers" min={1} max={2000} allowDecimal={false} w={110} {...form.getInputProps('maxTransfers')} />
+          <NumberInput size="xs" label="Max transfers" min={1} max={2000} allowDecimal={false} w={110} {...form.getInputProps('maxTransfers')} />
           <Button type="submit" loading={building} leftSection={<IconListCheck size={14} />}>
             Build wave
           </Button>
