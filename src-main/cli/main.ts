@@ -240,6 +240,140 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       print(cmd, human, rows);
     });
 
+  // --- packaging and updates (release-commands.ts) -------------------------------------
+  const percent = integer('--rollout', 0, 100);
+  const release = program.command('release').description('publish installers to an update folder and control their rollout');
+  release
+    .command('publish')
+    .description('copy the installers of a build to the update folder, then write the channel metadata (latest*.yml / beta*.yml)')
+    .option('--dir <dist>', 'electron-builder output folder (npm run dist)', 'dist')
+    .requiredOption('--to <folder>', 'the update folder (served as is by any HTTPS static host)')
+    .requiredOption('--channel <channel>', 'stable or beta')
+    .option('--rollout <percent>', 'staged rollout: share of installs offered the release (0–100)', percent, 100)
+    .option('--required', 'installs even with unsent changes (still never during a period close or an import)')
+    .option('--version <x.y.z>', 'the version, if the installer names do not say it')
+    .option('--allow-older', 'publish although the channel offers a newer version')
+    .action(async (opts: { dir: string; to: string; channel: string; rollout: number; required?: boolean; version?: string; allowOlder?: boolean }, cmd: Command) => {
+      const { parseChannel, releasePublish } = await import('./release-commands');
+      const r = await releasePublish({ dist: resolve(opts.dir), to: resolve(opts.to), channel: parseChannel(opts.channel), rollout: opts.rollout, required: opts.required, version: opts.version, allowOlder: opts.allowOlder });
+      const copied = r.artifacts.filter((a) => a.state === 'copied').length;
+      print(cmd, `Published ${r.version} to ${r.channel} in ${resolve(opts.to)}: ${r.artifacts.length} file(s) (${copied} copied), then ${r.metadata.join(', ')}; rollout ${r.rollout}%`, r);
+    });
+  release
+    .command('rollout')
+    .description("change the staged rollout of a channel's current release: raise it, or halt it with 0")
+    .requiredOption('--to <folder>', 'the update folder')
+    .requiredOption('--channel <channel>', 'stable or beta')
+    .option('--percent <n>', 'share of installs offered the release (0 halts it)', percent)
+    .option('--halt', 'same as --percent 0: no further install is offered the release')
+    .option('--required', 'mark the release as required')
+    .option('--not-required', 'remove the required mark')
+    .action(async (opts: { to: string; channel: string; percent?: number; halt?: boolean; required?: boolean; notRequired?: boolean }, cmd: Command) => {
+      const { parseChannel, releaseRollout } = await import('./release-commands');
+      const value = opts.halt ? 0 : opts.percent;
+      if (value === undefined) throw new CliError('Give --percent N (0–100) or --halt', 2);
+      const required = opts.required ? true : opts.notRequired ? false : undefined;
+      const r = releaseRollout({ to: resolve(opts.to), channel: parseChannel(opts.channel), percent: value, required });
+      print(cmd, value === 0 ? `Halted ${r.version} on ${opts.channel}: no further install is offered it (${r.files.join(', ')})` : `${r.version} on ${opts.channel} now reaches ${value}% of installs (${r.files.join(', ')})`, { ...r, percent: value });
+    });
+  release
+    .command('channel')
+    .description('put a branch or a device group on a channel (channels.json in the update folder)')
+    .requiredOption('--to <folder>', 'the update folder')
+    .option('--branch <code>', 'branch code, e.g. B01')
+    .option('--group <name>', 'device group (set in each machine policy or settings)')
+    .option('--channel <channel>', 'stable or beta')
+    .option('--clear', "remove the assignment (installs follow their own setting)")
+    .action(async (opts: { to: string; branch?: string; group?: string; channel?: string; clear?: boolean }, cmd: Command) => {
+      const { parseChannel, releaseChannel } = await import('./release-commands');
+      if (!opts.clear && !opts.channel) throw new CliError('Give --channel stable|beta, or --clear', 2);
+      const r = releaseChannel({ to: resolve(opts.to), branch: opts.branch, group: opts.group, channel: opts.clear ? null : parseChannel(opts.channel!) });
+      print(cmd, `${opts.branch ? `Branch ${opts.branch.toUpperCase()}` : `Device group ${opts.group}`} ${opts.clear ? 'follows its own channel again' : `is on ${opts.channel}`}`, r);
+    });
+  release
+    .command('status')
+    .description('what each channel offers, its rollout, and the channel assignments')
+    .requiredOption('--to <folder>', 'the update folder')
+    .action(async (opts: { to: string }, cmd: Command) => {
+      const { releaseStatus } = await import('./release-commands');
+      const r = releaseStatus(resolve(opts.to));
+      const lines = r.channels.map((c) => `${c.channel.padEnd(6)}  ${c.file.padEnd(22)}  ${c.version.padEnd(14)}  ${String(c.rollout).padStart(3)}%${c.required ? '  required' : ''}`);
+      const assigned = [...Object.entries(r.assignments.branches).map(([k, v]) => `branch ${k} → ${v}`), ...Object.entries(r.assignments.groups).map(([k, v]) => `group ${k} → ${v}`)];
+      print(cmd, [...(lines.length ? lines : ['No releases published']), ...(assigned.length ? ['', ...assigned] : [])].join('\n'), r);
+    });
+
+  program
+    .command('update-server')
+    .description('serve an update folder on 127.0.0.1 (trials and tests; production uses any HTTPS static host)')
+    .requiredOption('--dir <folder>', 'the update folder')
+    .option('--port <n>', 'port to listen on (0: any free port)', integer('--port', 0, 65535), 8790)
+    .option('--quiet', 'do not log requests')
+    .action(async (opts: { dir: string; port: number; quiet?: boolean }) => {
+      const { startUpdateServer } = await import('./release-commands');
+      const server = await startUpdateServer(resolve(opts.dir), opts.port, opts.quiet ? undefined : (line) => io.err(line));
+      io.out(`Serving ${resolve(opts.dir)} at ${server.url}/ (Ctrl+C to stop)`);
+      await untilSignal();
+      await server.close();
+    });
+
+  central
+    .command('min-version')
+    .description('show or set the minimum app version the centre accepts changes from (older installs keep working but cannot push)')
+    .requiredOption('--url <url>', 'postgres://… of an administrator')
+    .option('--set <x.y.z>', 'the new minimum')
+    .option('--clear', 'accept every version again')
+    .action(async (opts: { url: string; set?: string; clear?: boolean }, cmd: Command) => {
+      const { centralMinVersion } = await import('./release-commands');
+      const r = await centralMinVersion(opts.url, opts.clear ? null : opts.set);
+      const behind = r.below.length ? `; ${r.below.length} device(s) below it: ${r.below.map((d) => `${d.branchCode ?? d.clientId} (${d.appVersion ?? 'unknown'})`).join(', ')}` : '';
+      print(cmd, `${r.changed ? 'Minimum version now' : 'Minimum version'}: ${r.minVersion ?? 'none'}${r.changed && r.previous !== r.minVersion ? ` (was ${r.previous ?? 'none'})` : ''}${behind}`, r);
+    });
+  central
+    .command('devices')
+    .description('which device runs which version, and when each was last seen')
+    .requiredOption('--url <url>', 'postgres://… of an administrator')
+    .action(async (opts: { url: string }, cmd: Command) => {
+      const { centralDevices } = await import('./release-commands');
+      const r = await centralDevices(opts.url);
+      const rows = r.devices.map((d) => `${(d.branchCode ?? '-').padEnd(8)} ${d.clientId.padEnd(36)} ${(d.appVersion ?? 'unknown').padEnd(14)} ${(d.lastSeenAt ?? 'never').padEnd(24)}${d.retired ? ' retired' : d.belowMinimum ? ' below minimum' : ''}`);
+      const summary = r.versions.map((v) => `${v.version}: ${v.devices}`).join(', ');
+      print(cmd, [`Minimum version: ${r.minVersion ?? 'none'}; devices by version: ${summary || 'none'}`, ...rows].join('\n'), r);
+    });
+
+  program
+    .command('restore <file>')
+    .description('replace the database with a backup (refuses a damaged file, a newer schema, or a database in use); keeps a copy of the current one')
+    .action(async (file: string, _opts, cmd: Command) => {
+      const { restoreBackup } = await import('./release-commands');
+      const dbFile = dbOf(cmd);
+      const r = restoreBackup(dbFile, resolve(file));
+      print(
+        cmd,
+        [
+          `Restored ${dbFile} from ${r.from} (schema ${r.schema ?? 'none'})`,
+          r.previousCopy ? `The database it replaced is kept at ${r.previousCopy}` : null,
+          r.pending.length ? `It is migrated (${r.pending.join(', ')}) at the next start, after a backup` : null,
+          'If this install syncs with a centre, the centre may hold newer changes from it: sync then says so, and `branchline branch register --again` re-registers it',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        r,
+      );
+    });
+
+  const diagnostics = program.command('diagnostics').description('support information');
+  diagnostics
+    .command('export')
+    .description('zip the logs, versions, settings (secrets removed) and sync status for support')
+    .option('--out <file>', 'where to write the zip (default: next to the database, time-stamped)')
+    .action(async (opts: { out?: string }, cmd: Command) => {
+      const { exportDiagnosticsFor } = await import('./release-commands');
+      const dbFile = dbOf(cmd);
+      const out = resolve(opts.out ?? `${dbFile}.diagnostics-${new Date().toISOString().replace(/[:.]/g, '-')}.zip`);
+      const r = await exportDiagnosticsFor(dbFile, out);
+      print(cmd, `Wrote ${r.file} (${Math.ceil(r.bytes / 1024)} KB): ${r.entries.join(', ')}`, r);
+    });
+
   return program;
 }
 
