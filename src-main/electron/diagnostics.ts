@@ -13,7 +13,6 @@ import { sqliteActivityProbe } from '../update/activity';
 import { type DiagnosticsReport, RotatingLog, exportDiagnostics, logFiles } from '../update/diagnostics';
 import { type EffectiveSettings, loadSettings } from '../update/settings';
 
-
 export interface SaveDialog {
   showSaveDialog(options: { title: string; defaultPath: string; filters: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePath?: string }>;
 }
