@@ -264,7 +264,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .description("change the staged rollout of a channel's current release: raise it, or halt it with 0")
     .requiredOption('--to <folder>', 'the update folder')
     .requiredOption('--channel <channel>', 'stable or beta')
-    .option('--percent <n>', 'share of installs offered the release (0 halts it)', percent)
+    .option('--percent <n>', 'share of installs offered the release (0 halts it)', integer('--percent', 0, 100))
     .option('--halt', 'same as --percent 0: no further install is offered the release')
     .option('--required', 'mark the release as required')
     .option('--not-required', 'remove the required mark')
