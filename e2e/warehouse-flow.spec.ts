@@ -244,3 +244,22 @@ test('transfers are filtered by type, state and warehouse and sorted by the engi
   await expect(page.getByRole('button', { name: 'Save policies' })).toHaveCount(0);
   await shot(page, '71-settings-read-only');
 });
+
+test('a short receipt asks whether to keep a backorder for the rest', async ({ page }) => {
+  const warehouses = await rpc<{ rows: { id: string; code: string }[] }>(api, 'inventory.warehouse.list', {});
+  const receipt = await rpc<{ id: string; number: string }>(api, 'inventory.transfer.create', { kind: 'receipt', warehouseId: warehouses.rows.find((w) => w.code === 'WH2')!.id, origin: 'PO-E2E-SHORT', lines: [{ productId: product.id, quantity: 5 }] });
+  await login(page, 'warehouse', 'demo-warehouse');
+  await page.goto(`/#/warehouse/receipts/${receipt.id}`);
+  await expect(page.getByRole('heading', { name: receipt.number })).toBeVisible();
+  await page.getByLabel(`Done ${SKU}`).fill('3');
+  await page.getByLabel(`Done ${SKU}`).press('Control+Enter');
+  const ask = page.getByRole('dialog', { name: 'Not everything is done' });
+  await expect(ask.getByRole('table', { name: 'Short lines' })).toContainText(SKU);
+  await expect(ask.getByRole('row').nth(1).getByRole('cell').nth(3)).toHaveText('2');
+  await shot(page, '72-backorder-prompt');
+  await ask.getByRole('button', { name: 'Create backorder' }).click();
+  await expect(page.getByTestId('transfer-state')).toHaveText('Done');
+  await expect(page.getByText(/Backorder B01-WH2-IN-\d{4}-\d+ holds what is left/)).toBeVisible();
+  const backorders = await rpc<{ rows: { backorderOfId: string | null; totalQuantity: number; state: string }[] }>(api, 'inventory.transfer.list', { query: 'PO-E2E-SHORT', kind: 'receipt' });
+  expect(backorders.rows.find((r) => r.backorderOfId === receipt.id)).toMatchObject({ totalQuantity: 2, state: 'ready' });
+});

@@ -77,10 +77,16 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
   );
 
   const open = t ? t.state !== 'done' && t.state !== 'cancelled' : false;
-  useHotkeys([
-    ['F2', () => scanRef.current?.focus()],
-    ['mod+Enter', () => void validate()],
-  ]);
+  // Also from inside the line inputs: Ctrl+Enter validates what was typed.
+  useHotkeys(
+    backorderAsk
+      ? []
+      : [
+          ['F2', () => scanRef.current?.focus()],
+          ['mod+Enter', () => void validate()],
+        ],
+    [],
+  );
 
   async function run(label: string, fn: () => Promise<unknown>, success: string) {
     setBusy(label);
