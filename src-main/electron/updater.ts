@@ -8,9 +8,10 @@
  * Nothing here loads Electron or electron-updater at import time: both come in lazily, in the
  * packaged app only, or as stand-ins in tests.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultDataDir } from '../host/paths';
+import { chooseNativeBinding } from './native-binding';
 import { sqliteActivityProbe } from '../update/activity';
 import { type DownloadProgress, type RemoteRelease, type UpdateDriver, UpdateController, type UpdateSnapshot } from '../update/controller';
 import { RotatingLog } from '../update/diagnostics';
@@ -142,6 +143,8 @@ export interface ElectronUpdaterOptions {
   /** The machine policy file (tests); default: the platform's (see update/settings.ts). */
   policyFile?: string;
   activity?: () => Promise<Activity & { branchCode?: string | null }>;
+  /** better_sqlite3.node for this runtime (the main process reads the database read-only); default: chosen as index.ts chooses it. */
+  nativeBinding?: string;
   assignments?: (updateUrl: string) => Promise<ChannelAssignments | null>;
   ui?: UpdaterUi | (() => Promise<UpdaterUi>);
   now?: () => number;
@@ -159,6 +162,21 @@ function fileProbes() {
     },
     mode: (path: string) => (process.platform === 'win32' ? undefined : statSync(path).mode),
   };
+}
+
+/** The better-sqlite3 build for Electron's ABI, found the way index.ts finds it. Loaded lazily. */
+async function electronNativeBinding(): Promise<string | undefined> {
+  const { app } = await import('electron');
+  const choice = chooseNativeBinding({
+    electronVersion: process.versions.electron,
+    isPackaged: app.isPackaged,
+    appPath: app.getAppPath(),
+    resourcesPath: process.resourcesPath,
+    env: process.env,
+    exists: existsSync,
+    readText: fileProbes().readText,
+  });
+  return choice.path;
 }
 
 /** The Electron UI: progress on the taskbar icon, a native prompt to restart. Loaded lazily. */
@@ -201,7 +219,13 @@ export function electronUpdater(options: ElectronUpdaterOptions): DesktopUpdater
     }));
   const settings = () => loadSettings({ dataDir, policyFile: options.policyFile, probes: fileProbes() });
   const dbFile = join(dataDir, 'branch.sqlite');
-  const activityProbe = options.activity ?? sqliteActivityProbe(dbFile);
+  let probe: Promise<() => ReturnType<ReturnType<typeof sqliteActivityProbe>>> | null = null;
+  const activityProbe =
+    options.activity ??
+    (async () => {
+      probe ??= (options.nativeBinding ? Promise.resolve(options.nativeBinding) : electronNativeBinding()).then((binding) => sqliteActivityProbe(dbFile, binding));
+      return (await probe)();
+    });
   const activity = () => activityProbe();
   const controller = new UpdateController({
     currentVersion: options.currentVersion,
