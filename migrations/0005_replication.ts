@@ -104,8 +104,9 @@ export async function up(db: MigrationDb): Promise<void> {
 }
 
 /**
- * (Re)creates the capture triggers of every replicated table. Later migrations that add
- * columns call this again, because the SQLite triggers list the columns.
+ * (Re)creates the capture triggers of every replicated table that exists. Later migrations
+ * that add columns or replicated tables call this again, because the SQLite triggers list
+ * the columns (and a fresh database runs this migration before later tables exist).
  */
 export async function installCaptureTriggers(db: MigrationDb): Promise<void> {
   if (isPostgres(db)) {
@@ -118,6 +119,9 @@ export async function installCaptureTriggers(db: MigrationDb): Promise<void> {
         RETURN NULL;
       END $$`.execute(db);
     for (const table of REPLICATED_TABLE_NAMES) {
+      // A table a later migration creates gets its trigger when that migration calls this again.
+      const exists = await sql<{ t: string | null }>`SELECT to_regclass(${table})::text AS t`.execute(db);
+      if (!exists.rows[0]?.t) continue;
       const priv = 'private' in REPLICATED_TABLES[table] ? 'true' : 'false';
       await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${table}_log_change`)} ON ${sql.table(table)}`.execute(db);
       await sql`CREATE TRIGGER ${sql.raw(`${table}_log_change`)} AFTER INSERT OR UPDATE OR DELETE ON ${sql.table(table)}
@@ -127,6 +131,7 @@ export async function installCaptureTriggers(db: MigrationDb): Promise<void> {
   }
   for (const table of REPLICATED_TABLE_NAMES) {
     const cols = await sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`.execute(db);
+    if (cols.rows.length === 0) continue; // created by a later migration, which calls this again
     const image = (ref: string) => `json_object(${cols.rows.map((c) => `'${c.name}', ${ref}."${c.name}"`).join(', ')})`;
     for (const op of ['insert', 'update', 'delete'] as const) {
       const ref = op === 'delete' ? 'OLD' : 'NEW';

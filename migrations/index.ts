@@ -5,6 +5,8 @@ import * as m0003 from './0003_organisation';
 import * as m0004 from './0004_inventory';
 import * as m0005 from './0005_replication';
 import * as m0006 from './0006_list_indexes';
+import * as m0007 from './0007_partners_pricing';
+import * as m0008 from './0008_sales';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -17,6 +19,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_inventory': m0004,
   '0005_replication': m0005,
   '0006_list_indexes': m0006,
+  '0007_partners_pricing': m0007,
+  '0008_sales': m0008,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

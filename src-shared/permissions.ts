@@ -13,6 +13,14 @@ export const PERMISSIONS = [
   'inventory.config',
   'partners.read',
   'partners.write',
+  'pricing.read',
+  'pricing.write',
+  'sales.read',
+  'sales.write',
+  'sales.approve',
+  'sales.credit.release',
+  'sales.invoice',
+  'sales.config',
   'users.read',
   'users.write',
   'system.admin',
@@ -26,13 +34,16 @@ export type Role = (typeof ROLES)[number];
 /**
  * What each role may do. A user holding several roles gets the union.
  * `inventory.count.approve` is the warehouse-manager permission (count variances above
- * the threshold); only admins hold it until per-user grants exist.
+ * the threshold); only admins hold it until per-user grants exist. Clerks sell
+ * (`sales.write`); finance releases credit holds, invoices, and decides the approvals routed
+ * to finance; admins decide any approval and edit pricing and channel policies. Who may
+ * decide a given approval request is its approver role (sales/approvals.ts).
  */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read'],
-  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust'],
-  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read'],
-  finance: ['catalog.read', 'partners.read', 'inventory.read'],
+  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write'],
+  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read'],
+  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice'],
   admin: PERMISSIONS,
 };
 

@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import { catalogContract } from './catalog';
 import { documentsContract } from './documents';
 import { inventoryContract } from './inventory';
+import { partnersContract } from './partners';
+import { pricingContract } from './pricing';
+import { salesContract } from './sales';
 import { syncContract } from './sync';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
@@ -16,6 +19,9 @@ export const contract = {
   ...inventoryContract,
   ...syncContract,
   ...documentsContract,
+  ...partnersContract,
+  ...pricingContract,
+  ...salesContract,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -35,6 +41,9 @@ export function isMethodName(name: unknown): name is MethodName {
 export * from './common';
 export * from './catalog';
 export * from './inventory';
+export * from './partners';
+export * from './pricing';
+export * from './sales';
 export * from './sync';
 export * from './system';
 export type { MethodSpec, Access } from './method';

@@ -26,7 +26,13 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
   'channel',
   'location',
   'operation_type',
+  'channel_policy',
+  'pricelist',
+  'approval_rule',
   'partner',
+  'partner_address',
+  'partner_contact',
+  'price_rule',
   'lot',
   'document_series',
   'wave',
@@ -35,10 +41,16 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
   'reservation',
   'cycle_count',
   'count_line',
+  'sales_order',
+  'sales_order_line',
+  'approval_request',
+  'activity',
+  'invoice',
+  'invoice_line',
   'stock_move',
   'audit_log',
   'sync_exception',
 ];
 
 /** Methods that write central master data: refused on a branch bound to a centre (edit them at the centre). */
-export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.'];
+export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.'];

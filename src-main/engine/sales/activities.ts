@@ -1,0 +1,80 @@
+import type { z } from 'zod';
+import type { Activity } from '../../../src-shared/contract/sales';
+import type { Role } from '../../../src-shared/permissions';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { notFound } from '../platform/errors';
+import type { ActivityTable } from './schema';
+
+export type ActivityKind = 'approval' | 'credit_hold' | 'stock_short' | 'pricing' | 'task';
+
+/**
+ * Opens a task in a role's inbox about a document, unless an open one of the same kind
+ * already exists for it (a blocked order shows once, not once per attempt).
+ */
+export async function openActivity(
+  ctx: CommandContext,
+  a: { role: Role; kind: ActivityKind; title: string; body?: string | null; documentKind: string; documentId: string; documentNumber: string },
+): Promise<void> {
+  const open = await ctx.db.selectFrom('activity').select('id').where('document_id', '=', a.documentId).where('kind', '=', a.kind).where('state', '=', 'open').executeTakeFirst();
+  if (open) {
+    await ctx.db.updateTable('activity').set((eb) => ({ title: a.title, body: a.body ?? null, role: a.role, updated_at: ctx.now, version: eb('version', '+', 1) })).where('id', '=', open.id).execute();
+    return;
+  }
+  await ctx.db
+    .insertInto('activity')
+    .values({
+      id: ctx.newId(),
+      branch_id: ctx.branchId,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      version: 1,
+      role: a.role,
+      kind: a.kind,
+      title: a.title,
+      body: a.body ?? null,
+      document_kind: a.documentKind,
+      document_id: a.documentId,
+      document_number: a.documentNumber,
+      state: 'open',
+      done_by: null,
+      done_at: null,
+      done_note: null,
+    })
+    .execute();
+}
+
+/** Closes the open tasks of some kinds about a document (the block they reported is gone). */
+export async function closeActivities(ctx: CommandContext, documentId: string, kinds: ActivityKind[], note: string): Promise<void> {
+  await ctx.db
+    .updateTable('activity')
+    .set((eb) => ({ state: 'done', done_by: ctx.actor.username, done_at: ctx.now, done_note: note, updated_at: ctx.now, version: eb('version', '+', 1) }))
+    .where('document_id', '=', documentId)
+    .where('kind', 'in', kinds)
+    .where('state', '=', 'open')
+    .execute();
+}
+
+export function toActivity(r: ActivityTable): z.infer<typeof Activity> {
+  return {
+    id: r.id,
+    role: r.role as Role,
+    kind: r.kind as ActivityKind,
+    title: r.title,
+    body: r.body,
+    documentKind: r.document_kind,
+    documentId: r.document_id,
+    documentNumber: r.document_number,
+    state: r.state,
+    createdAt: r.created_at,
+    doneBy: r.done_by,
+    doneAt: r.done_at,
+    doneNote: r.done_note,
+  };
+}
+
+export async function loadActivity(db: Db | Tx, id: string) {
+  const r = await db.selectFrom('activity').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!r) throw notFound('Task');
+  return toActivity(r);
+}

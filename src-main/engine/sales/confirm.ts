@@ -1,0 +1,277 @@
+import { sql } from 'kysely';
+import type { z } from 'zod';
+import type { TransferCreateInput } from '../../../src-shared/contract/inventory';
+import type { SalesOrder } from '../../../src-shared/contract/sales';
+import { createFlow } from '../inventory/transfers';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { DomainError } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
+import { formatMinor } from '../pricing/money';
+import { openActivity } from './activities';
+import { approvalNeeded, requestApproval } from './approvals';
+import { channelRules, type ChannelRules } from './channels';
+import { invoiceOrder } from './invoices';
+import { loadOrder } from './orders';
+import { updateState } from './progress';
+import { readSalesSettings } from './settings';
+
+const DAY_MS = 86_400_000;
+
+// --- credit control -------------------------------------------------------------------------
+
+const openReceivables = preparedQuery<{ partnerId: string }, { open: number | null }>(['partnerId'], (db, p) =>
+  db
+    .selectFrom('invoice')
+    .select((eb) => eb.fn.sum<number>(sql`total_minor - paid_minor`).as('open'))
+    .where('partner_id', '=', p.partnerId)
+    .where('state', '=', 'open'),
+);
+
+const openOrders = preparedQuery<{ partnerId: string; exceptId: string }, { open: number | null }>(['partnerId', 'exceptId'], (db, p) =>
+  db
+    .selectFrom('sales_order')
+    .select((eb) => eb.fn.sum<number>(sql`total_minor - cancelled_minor - invoiced_minor`).as('open'))
+    .where('partner_id', '=', p.partnerId)
+    .where('state', 'in', ['confirmed', 'partially_delivered', 'delivered'])
+    .where('id', '!=', p.exceptId),
+);
+
+const overdueInvoice = preparedQuery<{ partnerId: string; cutoff: string }, { number: string; due_date: string; open: number }>(['partnerId', 'cutoff'], (db, p) =>
+  db
+    .selectFrom('invoice')
+    .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
+    .where('partner_id', '=', p.partnerId)
+    .where('state', '=', 'open')
+    .where(sql<boolean>`total_minor > paid_minor`)
+    .where('due_date', '<', p.cutoff)
+    .orderBy('due_date')
+    .limit(1),
+);
+
+export interface CreditCustomer {
+  id: string;
+  creditLimitMinor: number | null;
+  graceDays: number;
+}
+
+/**
+ * Credit control. Exposure = open receivables (invoices not yet paid) + confirmed orders not
+ * yet invoiced (less what was cancelled) + this order. Over the credit limit, or an invoice
+ * overdue beyond the grace days, holds the order. Returns the reason, or null.
+ */
+export async function creditHoldReason(db: Db | Tx, c: CreditCustomer, order: { id: string; totalMinor: number; invoicedMinor: number; currency: string }, now: string): Promise<string | null> {
+  const cutoff = new Date(Date.parse(now.slice(0, 10)) - c.graceDays * DAY_MS).toISOString().slice(0, 10);
+  const overdue = await overdueInvoice.first(db, { partnerId: c.id, cutoff });
+  if (overdue) {
+    const days = Math.round((Date.parse(now.slice(0, 10)) - Date.parse(overdue.due_date)) / DAY_MS);
+    return `Invoice ${overdue.number} (${formatMinor(Number(overdue.open), order.currency)} open) is ${days} days overdue, beyond the ${c.graceDays} grace days`;
+  }
+  if (c.creditLimitMinor === null) return null;
+  const receivables = Number((await openReceivables.first(db, { partnerId: c.id }))?.open ?? 0);
+  const orders = Number((await openOrders.first(db, { partnerId: c.id, exceptId: order.id }))?.open ?? 0);
+  const self = order.totalMinor - order.invoicedMinor;
+  const exposure = receivables + orders + self;
+  if (exposure <= c.creditLimitMinor) return null;
+  const m = (v: number) => formatMinor(v, order.currency);
+  return `Credit limit ${m(c.creditLimitMinor)} exceeded: open invoices ${m(receivables)} + open orders ${m(orders)} + this order ${m(self)} = ${m(exposure)}`;
+}
+
+// --- routing and release --------------------------------------------------------------------
+
+const warehouseByRegion = preparedQuery<{ region: string }, { id: string }>(['region'], (db, p) =>
+  db.selectFrom('warehouse').select('id').where('region', '=', p.region).where('active', '=', 1).orderBy('code').limit(1),
+);
+const activeWarehouses = preparedQuery<{ none: 0 }, { id: string; code: string }>([], (db) => db.selectFrom('warehouse').select(['id', 'code']).where('active', '=', 1).orderBy('code'));
+const freeInWarehouse = preparedQuery<{ productId: string; warehouseId: string }, { free: number | null }>(['productId', 'warehouseId'], (db, p) =>
+  db
+    .selectFrom('stock_level as s')
+    .innerJoin('location as l', 'l.id', 's.location_id')
+    .select(sql<number>`sum(s.on_hand - s.reserved)`.as('free'))
+    .where('s.product_id', '=', p.productId)
+    .where('s.warehouse_id', '=', p.warehouseId)
+    .where('l.usage', '=', 'internal'),
+);
+
+/**
+ * Where an order ships from: the warehouse chosen on the order; else the channel's default
+ * warehouse (routing rule "default warehouse"); else the warehouse of the ship-to (or the
+ * customer's) region; else the first warehouse with the stock for the most lines.
+ */
+export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: ChannelRules, region: string | null): Promise<string> {
+  if (order.warehouseId) return order.warehouseId;
+  if (channel.routingRule === 'default_warehouse' && channel.defaultWarehouseId) return channel.defaultWarehouseId;
+  if (region) {
+    const wh = await warehouseByRegion.first(db, { region });
+    if (wh) return wh.id;
+  }
+  const all = await activeWarehouses.rows(db, { none: 0 });
+  if (all.length === 0) throw new DomainError('BUSINESS_RULE', 'There is no active warehouse to ship this order from');
+  let best = all[0]!.id;
+  let bestLines = -1;
+  for (const wh of all) {
+    let covered = 0;
+    for (const l of order.lines) if (Number((await freeInWarehouse.first(db, { productId: l.productId, warehouseId: wh.id }))?.free ?? 0) >= l.quantity) covered++;
+    if (covered > bestLines) {
+      best = wh.id;
+      bestLines = covered;
+    }
+    if (covered === order.lines.length) break;
+  }
+  return best;
+}
+
+const shipRegion = preparedQuery<{ orderId: string }, { address_region: string | null; customer_region: string | null }>(['orderId'], (db, p) =>
+  db
+    .selectFrom('sales_order as o')
+    .innerJoin('partner as p', 'p.id', 'o.partner_id')
+    .leftJoin('partner_address as a', 'a.id', 'o.ship_to_address_id')
+    .select(['a.region as address_region', 'p.region as customer_region'])
+    .where('o.id', '=', p.orderId),
+);
+
+const linkFirstStep = preparedQuery<{ transferId: string; orderId: string }, never>(['transferId', 'orderId'], (db, p) =>
+  db
+    .updateTable('transfer_line')
+    .set({ sales_line_id: sql`(SELECT sl.id FROM sales_order_line sl WHERE sl.order_id = ${p.orderId} AND sl.line_no = transfer_line.line_no)` })
+    .where('transfer_id', '=', p.transferId),
+);
+const linkNextStep = preparedQuery<{ transferId: string }, never>(['transferId'], (db, p) =>
+  db
+    .updateTable('transfer_line')
+    .set({ sales_line_id: sql`(SELECT prev.sales_line_id FROM transfer_line prev WHERE prev.next_line_id = transfer_line.id)` })
+    .where('transfer_id', '=', p.transferId),
+);
+const nextStepOf = preparedQuery<{ id: string }, { linked_transfer_id: string | null }>(['id'], (db, p) => db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', p.id));
+
+/** Links every step of a new delivery flow to the order lines (line numbers match the order's). */
+async function linkFlow(ctx: CommandContext, orderId: string, firstId: string): Promise<void> {
+  await linkFirstStep.execute(ctx.db, { transferId: firstId, orderId });
+  let next = (await nextStepOf.first(ctx.db, { id: firstId }))?.linked_transfer_id ?? null;
+  while (next) {
+    await linkNextStep.execute(ctx.db, { transferId: next });
+    next = (await nextStepOf.first(ctx.db, { id: next }))?.linked_transfer_id ?? null;
+  }
+}
+
+/**
+ * Releases an order to the warehouse: routing, the delivery flow through inventory (priority
+ * rank, promised date from the channel's service level, ship-complete or partial), line links,
+ * the prepaid invoice for customers invoiced on order, and the buyer's task if stock is short.
+ */
+async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelRules): Promise<void> {
+  const region = await shipRegion.first(ctx.db, { orderId: order.id });
+  const warehouseId = await routeWarehouse(ctx.db, order, channel, region?.address_region ?? region?.customer_region ?? null);
+  const byService = new Date(Date.parse(ctx.now) + channel.shipWithinHours * 3_600_000).toISOString();
+  const promised = order.requestedDate && order.requestedDate > byService ? order.requestedDate : byService;
+  const flow: z.output<typeof TransferCreateInput> = {
+    kind: 'delivery',
+    warehouseId,
+    partnerId: order.customerId,
+    origin: order.number,
+    channelCode: order.channelCode,
+    priorityRank: order.priorityRank,
+    promisedDate: promised,
+    orderDate: order.orderDate,
+    scheduledDate: ctx.now,
+    shippingPolicy: order.backorderPolicy === 'ship_complete' ? 'all' : 'asap',
+    carrier: null,
+    carrierCutoff: null,
+    orderValueMinor: order.totalMinor,
+    lines: order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    confirm: true,
+  };
+  const firstId = await createFlow(ctx, flow);
+  await linkFlow(ctx, order.id, firstId);
+  await ctx.db
+    .updateTable('sales_order')
+    .set({ state: 'confirmed', warehouse_id: warehouseId, promised_date: promised, delivery_transfer_id: firstId, confirmed_at: ctx.now, hold_reason: null, updated_at: ctx.now, version: order.version + 1 })
+    .where('id', '=', order.id)
+    .execute();
+  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
+  await updateState(ctx, order.id);
+}
+
+/** Refuses an order missing what its channel requires, or unpaid where the channel ships only paid orders. */
+function assertReady(order: SalesOrder, channel: ChannelRules): void {
+  if (order.lines.length === 0) throw new DomainError('BUSINESS_RULE', `${order.number} has no lines; add what the customer orders first`);
+  const missing: string[] = [];
+  for (const f of channel.requiredFields) {
+    if (f === 'customerPo' && !order.customerPo) missing.push('the customer PO number');
+    if (f === 'shipTo' && !order.shipToAddressId) missing.push('a ship-to address');
+    if (f === 'requestedDate' && !order.requestedDate) missing.push('the requested date');
+  }
+  if (missing.length) {
+    throw new DomainError('BUSINESS_RULE', `${channel.name} orders need ${missing.join(' and ')} before they are confirmed`, {
+      fields: channel.requiredFields.map((f) => ({ path: f === 'shipTo' ? 'shipToAddressId' : f, message: 'Required by the channel' })),
+    });
+  }
+  if (channel.paymentBeforeRelease && !order.paymentCaptured) {
+    throw new DomainError('BUSINESS_RULE', `${channel.name} orders are released only once paid; ${order.number} has no captured payment`, { fields: [{ path: 'paymentCaptured', message: 'Payment required' }] });
+  }
+}
+
+export type ConfirmStage = 'approval' | 'credit' | 'release';
+
+const creditCustomer = preparedQuery<{ id: string }, { id: string; credit_limit_minor: number | null; grace_days: number | null }>(['id'], (db, p) =>
+  db.selectFrom('partner').select(['id', 'credit_limit_minor', 'grace_days']).where('id', '=', p.id),
+);
+
+/**
+ * Confirms an order from a stage on: approval (discount, margin and approval rules), credit
+ * control, then release to the warehouse. Stops at the first block: awaiting approval (the
+ * approver role's task) or credit hold (finance's task).
+ */
+export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval'): Promise<void> {
+  const order = await loadOrder(ctx.db, orderId);
+  const channel = await channelRules(ctx.db, order.channelCode);
+  assertReady(order, channel);
+  const setState = async (state: 'awaiting_approval' | 'credit_hold', reason: string) => {
+    await ctx.db.updateTable('sales_order').set({ state, hold_reason: reason, updated_at: ctx.now, version: order.version + 1 }).where('id', '=', order.id).execute();
+  };
+  if (from === 'approval') {
+    const settings = await readSalesSettings(ctx.db);
+    const need = await approvalNeeded(
+      ctx.db,
+      {
+        partnerId: order.customerId,
+        customerClass: order.customerClass,
+        channelCode: order.channelCode,
+        untaxedMinor: order.untaxedMinor,
+        totalMinor: order.totalMinor,
+        costMinor: order.costMinor,
+        currency: order.currency,
+        lines: order.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, quantity: l.quantity, subtotalMinor: l.subtotalMinor, costMinor: l.costMinor, discountBp: l.discountBp })),
+      },
+      ctx.actor,
+      settings,
+    );
+    if (need && !(await requestApproval(ctx, order, need))) {
+      await setState('awaiting_approval', `Waits for approval (${need.approverRole}): ${need.reasons.join('; ')}`);
+      return;
+    }
+  }
+  if (from !== 'release' && !order.paymentCaptured) {
+    const c = await creditCustomer.first(ctx.db, { id: order.customerId });
+    const reason = await creditHoldReason(
+      ctx.db,
+      { id: order.customerId, creditLimitMinor: c?.credit_limit_minor === null || c?.credit_limit_minor === undefined ? null : Number(c.credit_limit_minor), graceDays: c?.grace_days ?? 0 },
+      { id: order.id, totalMinor: order.totalMinor, invoicedMinor: order.invoicedMinor, currency: order.currency },
+      ctx.now,
+    );
+    if (reason) {
+      await setState('credit_hold', reason);
+      await openActivity(ctx, {
+        role: 'finance',
+        kind: 'credit_hold',
+        title: `${order.number} for ${order.customerName} is on credit hold`,
+        body: reason,
+        documentKind: 'sales_order',
+        documentId: order.id,
+        documentNumber: order.number,
+      });
+      return;
+    }
+  }
+  await release(ctx, order, channel);
+}

@@ -1,0 +1,203 @@
+import type { z } from 'zod';
+import type { Invoice, InvoiceSummary } from '../../../src-shared/contract/sales';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { notFound } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
+import { branchCode, nextDocumentNumber } from '../platform/series';
+import { lineAmountsBetween } from '../pricing/money';
+import type { InvoiceLineTable } from './schema';
+
+/**
+ * Invoices. An order is invoiced on order (prepaid: everything ordered, at confirmation) or
+ * on delivery (what was delivered and not yet invoiced). A line's invoiced amounts are the
+ * differences of its amount function at cumulative quantities (pricing/money.ts), so the
+ * invoices of an order add up to exactly what the order says; an invoice's totals are the
+ * sums of its lines. Numbers come from the branch's yearly series in the same transaction
+ * (`B01-INV-2026-000001`), so they are gapless.
+ */
+
+const DAY_MS = 86_400_000;
+
+const orderForInvoice = preparedQuery<
+  { id: string },
+  { id: string; number: string; partner_id: string; currency: string; payment_terms_days: number; invoice_policy: 'on_order' | 'on_delivery'; invoiced_minor: number; version: number }
+>(['id'], (db, p) => db.selectFrom('sales_order').select(['id', 'number', 'partner_id', 'currency', 'payment_terms_days', 'invoice_policy', 'invoiced_minor', 'version']).where('id', '=', p.id));
+
+const linesForInvoice = preparedQuery<
+  { orderId: string },
+  { id: string; product_id: string; sku: string; name: string; quantity: number; qty_delivered: number; qty_cancelled: number; qty_invoiced: number; unit_price_minor: number; discount_bp: number; tax_rate_bp: number }
+>(['orderId'], (db, p) =>
+  db
+    .selectFrom('sales_order_line as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .select(['l.id', 'l.product_id', 'p.sku', 'p.name', 'l.quantity', 'l.qty_delivered', 'l.qty_cancelled', 'l.qty_invoiced', 'l.unit_price_minor', 'l.discount_bp', 'l.tax_rate_bp'])
+    .where('l.order_id', '=', p.orderId)
+    .orderBy('l.line_no'),
+);
+
+const setInvoiced = preparedQuery<{ id: string; invoiced: number; now: string }, never>(['id', 'invoiced', 'now'], (db, p) =>
+  db.updateTable('sales_order_line').set({ qty_invoiced: p.invoiced, updated_at: p.now }).where('id', '=', p.id),
+);
+
+/**
+ * Invoices what an order has to invoice now (see above); `paid` settles it at once (an order
+ * paid when placed). Returns the new invoice's id, or null when there is nothing to invoice.
+ * Call syncDeliveries first for orders invoiced on delivery.
+ */
+export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: { paid: boolean }): Promise<string | null> {
+  const o = await orderForInvoice.first(ctx.db, { id: orderId });
+  if (!o) throw notFound('Sales order');
+  const lines = await linesForInvoice.rows(ctx.db, { orderId });
+  const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
+  const updates: { id: string; invoiced: number }[] = [];
+  for (const l of lines) {
+    const already = Number(l.qty_invoiced);
+    const target = o.invoice_policy === 'on_order' ? Number(l.quantity) - Number(l.qty_cancelled) : Number(l.qty_delivered);
+    const q = target - already;
+    if (q <= 0) continue;
+    const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
+    const a = lineAmountsBetween(price, already, already + q);
+    rows.push({
+      id: ctx.newId(),
+      branch_id: ctx.branchId,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      version: 1,
+      order_line_id: l.id,
+      product_id: l.product_id,
+      description: `${l.sku} ${l.name}`,
+      quantity: q,
+      unit_price_minor: price.unitPriceMinor,
+      discount_bp: price.discountBp,
+      subtotal_minor: a.subtotalMinor,
+      tax_rate_bp: price.taxRateBp,
+      tax_minor: a.taxMinor,
+      total_minor: a.totalMinor,
+    });
+    updates.push({ id: l.id, invoiced: already + q });
+  }
+  if (rows.length === 0) return null;
+  let untaxed = 0;
+  let tax = 0;
+  for (const r of rows) {
+    untaxed += r.subtotal_minor;
+    tax += r.tax_minor;
+  }
+  const total = untaxed + tax;
+  const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-INV-${ctx.now.slice(0, 4)}-`);
+  const id = ctx.newId();
+  const invoiceDate = ctx.now.slice(0, 10);
+  await ctx.db
+    .insertInto('invoice')
+    .values({
+      id,
+      branch_id: ctx.branchId,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      version: 1,
+      number,
+      state: opts.paid ? 'paid' : 'open',
+      partner_id: o.partner_id,
+      order_id: o.id,
+      currency: o.currency,
+      invoice_date: invoiceDate,
+      due_date: new Date(Date.parse(invoiceDate) + o.payment_terms_days * DAY_MS).toISOString().slice(0, 10),
+      untaxed_minor: untaxed,
+      tax_minor: tax,
+      total_minor: total,
+      paid_minor: opts.paid ? total : 0,
+    })
+    .execute();
+  const lineRows: InvoiceLineTable[] = rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }));
+  for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('invoice_line').values(lineRows.slice(i, i + 200)).execute();
+  for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
+  await ctx.db
+    .updateTable('sales_order')
+    .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
+    .where('id', '=', o.id)
+    .execute();
+  return id;
+}
+
+function invoiceQuery(db: Db | Tx) {
+  return db
+    .selectFrom('invoice as i')
+    .innerJoin('partner as p', 'p.id', 'i.partner_id')
+    .leftJoin('sales_order as o', 'o.id', 'i.order_id')
+    .select((eb) => [
+      'i.id',
+      'i.number',
+      'i.state',
+      'i.partner_id',
+      'p.name as customer_name',
+      'i.order_id',
+      'o.number as order_number',
+      'i.currency',
+      'i.invoice_date',
+      'i.due_date',
+      'i.untaxed_minor',
+      'i.tax_minor',
+      'i.total_minor',
+      'i.paid_minor',
+      'i.created_at',
+      eb.selectFrom('invoice_line as x').select((e) => e.fn.countAll<number>().as('n')).whereRef('x.invoice_id', '=', 'i.id').as('line_count'),
+    ]);
+}
+
+type InvoiceRow = Awaited<ReturnType<ReturnType<typeof invoiceQuery>['executeTakeFirstOrThrow']>>;
+
+export function toInvoiceSummary(r: InvoiceRow): z.infer<typeof InvoiceSummary> {
+  return {
+    id: r.id,
+    number: r.number,
+    state: r.state,
+    customerId: r.partner_id,
+    customerName: r.customer_name,
+    orderId: r.order_id,
+    orderNumber: r.order_number,
+    currency: r.currency,
+    invoiceDate: r.invoice_date,
+    dueDate: r.due_date,
+    untaxedMinor: Number(r.untaxed_minor),
+    taxMinor: Number(r.tax_minor),
+    totalMinor: Number(r.total_minor),
+    paidMinor: Number(r.paid_minor),
+    openMinor: r.state === 'cancelled' ? 0 : Number(r.total_minor) - Number(r.paid_minor),
+    createdAt: r.created_at,
+    lineCount: Number(r.line_count ?? 0),
+  };
+}
+
+export async function loadInvoice(db: Db | Tx, id: string): Promise<Invoice> {
+  const r = await invoiceQuery(db).where('i.id', '=', id).executeTakeFirst();
+  if (!r) throw notFound('Invoice');
+  const lines = await db
+    .selectFrom('invoice_line as l')
+    .leftJoin('product as p', 'p.id', 'l.product_id')
+    .select(['l.id', 'l.line_no', 'l.order_line_id', 'l.product_id', 'p.sku', 'l.description', 'l.quantity', 'l.unit_price_minor', 'l.discount_bp', 'l.subtotal_minor', 'l.tax_rate_bp', 'l.tax_minor', 'l.total_minor'])
+    .where('l.invoice_id', '=', id)
+    .orderBy('l.line_no')
+    .execute();
+  const { lineCount: _n, ...summary } = toInvoiceSummary(r);
+  return {
+    ...summary,
+    lines: lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      orderLineId: l.order_line_id,
+      productId: l.product_id,
+      sku: l.sku,
+      description: l.description,
+      quantity: Number(l.quantity),
+      unitPriceMinor: Number(l.unit_price_minor),
+      discountBp: l.discount_bp,
+      subtotalMinor: Number(l.subtotal_minor),
+      taxRateBp: l.tax_rate_bp,
+      taxMinor: Number(l.tax_minor),
+      totalMinor: Number(l.total_minor),
+    })),
+  };
+}
+
+export { invoiceQuery };

@@ -1,0 +1,425 @@
+import type { z } from 'zod';
+import type { OrderLineInput, SalesOrder } from '../../../src-shared/contract/sales';
+import { convertQuantity } from '../catalog/uom';
+import { type CustomerRow, getCustomerRow } from '../partners/customers';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { DomainError, notFound } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
+import { branchCode, nextDocumentNumber } from '../platform/series';
+import { formatMinor, lineAmounts, marginBp } from '../pricing/money';
+import { priceFor, productForSale, type PricingContext, type SaleProduct } from '../pricing/price';
+import type { ChannelRules } from './channels';
+import type { SalesOrderLineTable, SalesOrderTable } from './schema';
+import type { SalesSettings } from './settings';
+
+type LineInput = z.output<typeof OrderLineInput>;
+
+const uomById = preparedQuery<{ id: string }, { id: string; code: string }>(['id'], (db, p) => db.selectFrom('uom').select(['id', 'code']).where('id', '=', p.id));
+const companyCurrency = preparedQuery<{ none: 0 }, { currency: string }>([], (db) => db.selectFrom('company').select('currency').orderBy('created_at').limit(1));
+
+export async function currencyOf(db: Db | Tx): Promise<string> {
+  return (await companyCurrency.first(db, { none: 0 }))?.currency ?? 'USD';
+}
+
+/** A customer an order may be written for: a customer, active, not merged away. */
+export async function sellableCustomer(db: Db | Tx, id: string): Promise<CustomerRow> {
+  const c = await getCustomerRow(db, id);
+  if (c.merged_into_id) throw new DomainError('BUSINESS_RULE', `Customer ${c.code} "${c.name}" was merged into another customer; use that one`, { fields: [{ path: 'customerId', message: 'Merged customer' }] });
+  if (c.active !== 1) throw new DomainError('BUSINESS_RULE', `Customer ${c.code} "${c.name}" is archived and cannot order`, { fields: [{ path: 'customerId', message: 'Archived customer' }] });
+  return c;
+}
+
+export type PricedLine = Omit<SalesOrderLineTable, 'id' | 'branch_id' | 'created_at' | 'updated_at' | 'version' | 'order_id' | 'qty_delivered' | 'qty_invoiced' | 'qty_returned' | 'qty_cancelled'> & { sku: string };
+
+/**
+ * Checks and prices the lines of an order: known, active products; known units converted
+ * exactly to the stock unit; the pricelist's price (or a manual one, with the pricelist's
+ * price named in the reason); the customer's or product's tax rate; exact amounts.
+ */
+export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null): Promise<PricedLine[]> {
+  const products = new Map<string, SaleProduct>();
+  // Lines repeating a product and quantity (EDI orders often do) are priced once.
+  const quotes = new Map<string, Awaited<ReturnType<typeof priceFor>>>();
+  const out: PricedLine[] = [];
+  for (const [i, line] of lines.entries()) {
+    const at = (field: string, message: string, code: 'VALIDATION' | 'BUSINESS_RULE' = 'VALIDATION') => new DomainError(code, `Line ${i + 1}: ${message}`, { fields: [{ path: `lines.${i}.${field}`, message }] });
+    let product = products.get(line.productId);
+    if (!product) {
+      product = await productForSale.first(db, { id: line.productId });
+      if (!product) throw at('productId', 'no such product');
+      products.set(product.id, product);
+    }
+    if (product.active !== 1) throw at('productId', `${product.sku} is archived and cannot be sold`, 'BUSINESS_RULE');
+    const uomId = line.uomId ?? product.uom_id;
+    let quantity = line.quantity;
+    if (uomId !== product.uom_id) {
+      if (!(await uomById.first(db, { id: uomId }))) throw at('uomId', 'no such unit of measure');
+      try {
+        quantity = await convertQuantity(db, { productId: product.id, fromUomId: uomId, toUomId: product.uom_id, quantity: line.quantity });
+      } catch (e) {
+        if (e instanceof DomainError) throw at('uomId', `${product.sku}: ${e.message}`, 'BUSINESS_RULE');
+        throw e;
+      }
+    }
+    let quote = quotes.get(`${product.id}|${quantity}`);
+    if (!quote) {
+      quote = await priceFor(db, pricing, product, quantity);
+      quotes.set(`${product.id}|${quantity}`, quote);
+    }
+    const overridden = line.unitPriceMinor !== undefined;
+    const unitPrice = overridden ? line.unitPriceMinor! : quote.unitPriceMinor;
+    const reason = overridden
+      ? `Manual price${actorName ? ` by ${actorName}` : ''}; the pricelist gives ${formatMinor(quote.unitPriceMinor)} (${quote.reason})`
+      : quote.reason;
+    const taxRate = customer.tax_rate_bp ?? product.tax_rate_bp ?? settings.defaultTaxRateBp;
+    const amounts = lineAmounts({ unitPriceMinor: unitPrice, discountBp: line.discountBp, taxRateBp: taxRate }, quantity);
+    out.push({
+      line_no: i + 1,
+      product_id: product.id,
+      sku: product.sku,
+      uom_id: uomId,
+      uom_quantity: line.quantity,
+      quantity,
+      list_price_minor: Number(product.list_price_minor),
+      unit_price_minor: unitPrice,
+      price_overridden: overridden ? 1 : 0,
+      price_rule_id: overridden ? null : quote.ruleId,
+      price_reason: reason,
+      discount_bp: line.discountBp,
+      cost_minor: Number(product.cost_minor),
+      tax_rate_bp: taxRate,
+      subtotal_minor: amounts.subtotalMinor,
+      tax_minor: amounts.taxMinor,
+      total_minor: amounts.totalMinor,
+    });
+  }
+  return out;
+}
+
+export function totalsOf(lines: PricedLine[]) {
+  let untaxed = 0;
+  let tax = 0;
+  let cost = 0;
+  for (const l of lines) {
+    untaxed += l.subtotal_minor;
+    tax += l.tax_minor;
+    cost += l.quantity * l.cost_minor;
+  }
+  return { untaxed_minor: untaxed, tax_minor: tax, total_minor: untaxed + tax, cost_minor: cost };
+}
+
+export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[]): Promise<void> {
+  const rows: SalesOrderLineTable[] = lines.map(({ sku: _sku, ...l }) => ({
+    ...l,
+    id: ctx.newId(),
+    branch_id: ctx.branchId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    version: 1,
+    order_id: orderId,
+    qty_delivered: 0,
+    qty_invoiced: 0,
+    qty_returned: 0,
+    qty_cancelled: 0,
+  }));
+  // 30 columns a row: 200 rows stay well under both databases' parameter limits.
+  for (let i = 0; i < rows.length; i += 200) await ctx.db.insertInto('sales_order_line').values(rows.slice(i, i + 200)).execute();
+}
+
+/** The ship-to address: the one given (it must be the customer's), else the customer's default. */
+export async function shipToOf(db: Db | Tx, customerId: string, given: string | null): Promise<{ id: string; region: string | null } | null> {
+  if (given) {
+    const a = await db.selectFrom('partner_address').select(['id', 'region', 'kind', 'active']).where('id', '=', given).where('partner_id', '=', customerId).executeTakeFirst();
+    if (!a || a.active !== 1) throw new DomainError('VALIDATION', 'Ship-to address: not an address of this customer', { fields: [{ path: 'shipToAddressId', message: 'Not an address of this customer' }] });
+    return { id: a.id, region: a.region };
+  }
+  const d = await defaultShipTo.first(db, { partnerId: customerId });
+  return d ?? null;
+}
+
+const defaultShipTo = preparedQuery<{ partnerId: string }, { id: string; region: string | null }>(['partnerId'], (db, p) =>
+  db
+    .selectFrom('partner_address')
+    .select(['id', 'region'])
+    .where('partner_id', '=', p.partnerId)
+    .where('kind', '=', 'ship_to')
+    .where('active', '=', 1)
+    .orderBy('is_default', 'desc')
+    .orderBy('created_at')
+    .limit(1),
+);
+
+/** Warnings that do not stop an order: the customer's PO number already used on another order. */
+export async function poWarnings(db: Db | Tx, o: { id: string; partnerId: string; customerPo: string | null }): Promise<string[]> {
+  if (!o.customerPo) return [];
+  const other = await poUsed.first(db, { partnerId: o.partnerId, po: o.customerPo, id: o.id });
+  return other ? [`Customer PO ${o.customerPo} is already on order ${other.number} (${other.state.replace(/_/g, ' ')}); check this is not a duplicate`] : [];
+}
+
+const poUsed = preparedQuery<{ partnerId: string; po: string; id: string }, { number: string; state: string }>(['partnerId', 'po', 'id'], (db, p) =>
+  db
+    .selectFrom('sales_order')
+    .select(['number', 'state'])
+    .where('partner_id', '=', p.partnerId)
+    .where('customer_po', '=', p.po)
+    .where('id', '!=', p.id)
+    .where('state', '!=', 'cancelled')
+    .orderBy('created_at')
+    .limit(1),
+);
+
+export interface NewOrder {
+  customer: CustomerRow;
+  channel: ChannelRules;
+  currency: string;
+  customerPo: string | null;
+  shipTo: { id: string; region: string | null } | null;
+  warehouseId: string | null;
+  orderDate: string;
+  requestedDate: string | null;
+  paymentCaptured: boolean;
+  notes: string | null;
+  lines: PricedLine[];
+  rank: number;
+}
+
+export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ id: string; number: string }> {
+  const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-SO-${ctx.now.slice(0, 4)}-`);
+  const id = ctx.newId();
+  const row: SalesOrderTable = {
+    id,
+    branch_id: ctx.branchId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    version: 1,
+    number,
+    state: 'draft',
+    partner_id: o.customer.id,
+    channel_code: o.channel.code,
+    customer_po: o.customerPo,
+    currency: o.currency,
+    ship_to_address_id: o.shipTo?.id ?? null,
+    warehouse_id: o.warehouseId,
+    order_date: o.orderDate,
+    requested_date: o.requestedDate,
+    promised_date: null,
+    payment_captured: o.paymentCaptured ? 1 : 0,
+    // Paid orders are invoiced (and settled) when confirmed.
+    invoice_policy: o.paymentCaptured ? 'on_order' : (o.customer.invoice_policy ?? 'on_delivery'),
+    payment_terms_days: o.customer.payment_terms_days,
+    backorder_policy: o.channel.backorderPolicy,
+    priority_rank: o.rank,
+    ...totalsOf(o.lines),
+    invoiced_minor: 0,
+    cancelled_minor: 0,
+    hold_reason: null,
+    approved_by: null,
+    credit_released_by: null,
+    credit_release_reason: null,
+    delivery_transfer_id: null,
+    confirmed_at: null,
+    notes: o.notes,
+    search_text: orderSearchText(number, o.customerPo),
+  };
+  await ctx.db.insertInto('sales_order').values(row).execute();
+  await insertLines(ctx, id, o.lines);
+  return { id, number };
+}
+
+export function orderSearchText(number: string, po: string | null): string {
+  return `${number} ${po ?? ''}`.toLowerCase().trim();
+}
+
+// --- reading ------------------------------------------------------------------------------
+
+export function orderHeaderQuery(db: Db | Tx) {
+  return db
+    .selectFrom('sales_order as o')
+    .innerJoin('partner as p', 'p.id', 'o.partner_id')
+    .leftJoin('warehouse as w', 'w.id', 'o.warehouse_id')
+    .select([
+      'o.id',
+      'o.number',
+      'o.state',
+      'o.partner_id',
+      'p.code as customer_code',
+      'p.name as customer_name',
+      'p.customer_class',
+      'o.channel_code',
+      'o.customer_po',
+      'o.currency',
+      'o.ship_to_address_id',
+      'o.warehouse_id',
+      'w.code as warehouse_code',
+      'o.order_date',
+      'o.requested_date',
+      'o.promised_date',
+      'o.payment_captured',
+      'o.invoice_policy',
+      'o.backorder_policy',
+      'o.priority_rank',
+      'o.untaxed_minor',
+      'o.tax_minor',
+      'o.total_minor',
+      'o.cost_minor',
+      'o.invoiced_minor',
+      'o.cancelled_minor',
+      'o.hold_reason',
+      'o.delivery_transfer_id',
+      'o.confirmed_at',
+      'o.notes',
+      'o.version',
+      'o.created_at',
+      'o.updated_at',
+    ]);
+}
+
+export type OrderHeaderRow = Awaited<ReturnType<ReturnType<typeof orderHeaderQuery>['executeTakeFirstOrThrow']>>;
+
+const orderHeader = preparedQuery<{ id: string }, OrderHeaderRow>(['id'], (db, p) => orderHeaderQuery(db).where('o.id', '=', p.id));
+
+interface LineRow {
+  id: string;
+  line_no: number;
+  product_id: string;
+  sku: string;
+  name: string;
+  uom_id: string;
+  uom_code: string;
+  uom_quantity: number;
+  quantity: number;
+  unit_price_minor: number;
+  list_price_minor: number;
+  price_overridden: number;
+  price_rule_id: string | null;
+  price_reason: string;
+  discount_bp: number;
+  cost_minor: number;
+  tax_rate_bp: number;
+  subtotal_minor: number;
+  tax_minor: number;
+  total_minor: number;
+  reserved: number | null;
+  qty_delivered: number;
+  qty_invoiced: number;
+  qty_returned: number;
+  qty_cancelled: number;
+}
+
+const orderLines = preparedQuery<{ id: string }, LineRow>(['id'], (db, p) =>
+  db
+    .selectFrom('sales_order_line as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .innerJoin('uom as u', 'u.id', 'l.uom_id')
+    .select((eb) => [
+      'l.id',
+      'l.line_no',
+      'l.product_id',
+      'p.sku',
+      'p.name',
+      'l.uom_id',
+      'u.code as uom_code',
+      'l.uom_quantity',
+      'l.quantity',
+      'l.unit_price_minor',
+      'l.list_price_minor',
+      'l.price_overridden',
+      'l.price_rule_id',
+      'l.price_reason',
+      'l.discount_bp',
+      'l.cost_minor',
+      'l.tax_rate_bp',
+      'l.subtotal_minor',
+      'l.tax_minor',
+      'l.total_minor',
+      // Stock set aside for the line anywhere in its flow (each unit is reserved at one step at a time).
+      eb
+        .selectFrom('transfer_line as tl')
+        .innerJoin('reservation as r', 'r.transfer_line_id', 'tl.id')
+        .select((e) => e.fn.sum<number>('r.quantity').as('q'))
+        .whereRef('tl.sales_line_id', '=', 'l.id')
+        .as('reserved'),
+      'l.qty_delivered',
+      'l.qty_invoiced',
+      'l.qty_returned',
+      'l.qty_cancelled',
+    ])
+    .where('l.order_id', '=', p.id)
+    .orderBy('l.line_no'),
+);
+
+export function toOrderHeader(h: OrderHeaderRow): Omit<SalesOrder, 'lines'> {
+  return {
+    id: h.id,
+    number: h.number,
+    state: h.state,
+    customerId: h.partner_id,
+    customerCode: h.customer_code,
+    customerName: h.customer_name,
+    customerClass: h.customer_class ?? 'regular',
+    channelCode: h.channel_code as SalesOrder['channelCode'],
+    customerPo: h.customer_po,
+    currency: h.currency,
+    shipToAddressId: h.ship_to_address_id,
+    warehouseId: h.warehouse_id,
+    warehouseCode: h.warehouse_code,
+    orderDate: h.order_date,
+    requestedDate: h.requested_date,
+    promisedDate: h.promised_date,
+    paymentCaptured: h.payment_captured === 1,
+    invoicePolicy: h.invoice_policy,
+    backorderPolicy: h.backorder_policy,
+    priorityRank: h.priority_rank,
+    untaxedMinor: Number(h.untaxed_minor),
+    taxMinor: Number(h.tax_minor),
+    totalMinor: Number(h.total_minor),
+    costMinor: Number(h.cost_minor),
+    marginBp: marginBp(Number(h.untaxed_minor), Number(h.cost_minor)),
+    invoicedMinor: Number(h.invoiced_minor),
+    cancelledMinor: Number(h.cancelled_minor),
+    holdReason: h.hold_reason,
+    deliveryTransferId: h.delivery_transfer_id,
+    confirmedAt: h.confirmed_at,
+    notes: h.notes,
+    version: h.version,
+    createdAt: h.created_at,
+    updatedAt: h.updated_at,
+  };
+}
+
+export async function loadOrder(db: Db | Tx, id: string): Promise<SalesOrder> {
+  const h = await orderHeader.first(db, { id });
+  if (!h) throw notFound('Sales order');
+  const lines = await orderLines.rows(db, { id });
+  return {
+    ...toOrderHeader(h),
+    lines: lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      productId: l.product_id,
+      sku: l.sku,
+      productName: l.name,
+      uomId: l.uom_id,
+      uomCode: l.uom_code,
+      uomQuantity: Number(l.uom_quantity),
+      quantity: Number(l.quantity),
+      unitPriceMinor: Number(l.unit_price_minor),
+      listPriceMinor: Number(l.list_price_minor),
+      priceOverridden: l.price_overridden === 1,
+      priceRuleId: l.price_rule_id,
+      priceReason: l.price_reason,
+      discountBp: l.discount_bp,
+      costMinor: Number(l.cost_minor),
+      taxRateBp: l.tax_rate_bp,
+      subtotalMinor: Number(l.subtotal_minor),
+      taxMinor: Number(l.tax_minor),
+      totalMinor: Number(l.total_minor),
+      reserved: Number(l.reserved ?? 0),
+      delivered: Number(l.qty_delivered),
+      invoiced: Number(l.qty_invoiced),
+      returned: Number(l.qty_returned),
+      cancelled: Number(l.qty_cancelled),
+    })),
+  };
+}
