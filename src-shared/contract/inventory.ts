@@ -364,7 +364,8 @@ export const inventoryContract = {
       .object({
         warehouseId: Id.optional(),
         kind: z.enum(OPERATION_KINDS).optional(),
-        state: z.enum(TRANSFER_STATES).optional(),
+        state: z.enum([...TRANSFER_STATES, 'open']).optional().describe('open = waiting or ready'),
+        productId: Id.optional(),
         query: z.string().trim().max(100).default(''),
         sort: z.enum(TRANSFER_SORT).default('scheduledDate'),
         dir: SortDir,

@@ -27,6 +27,7 @@ describe.each(DIALECTS)('warehouse flows on %s', (dialect) => {
     const putaway = await t.engine.run('inventory.transfer.get', { id: receipt.linkedTransferId! }, as);
     expect(putaway.state).toBe('ready');
     await t.engine.run('inventory.transfer.validate', { id: putaway.id, lines: [{ lineId: putaway.lines[0]!.id, quantity: 8, toLocationId: bin.id }] }, as);
+    expect((await t.engine.run('inventory.transfer.get', { id: putaway.id }, as)).lines[0]!.toPath).toBe('WH3/Stock/A-01-1');
     const levels = await t.engine.run('inventory.stock.byProduct', { productId: p.id }, as);
     expect(levels.rows.map((r) => [r.path, r.onHand])).toEqual([['WH3/Stock/A-01-1', 8]]);
 
@@ -130,6 +131,11 @@ describe.each(DIALECTS)('warehouse flows on %s', (dialect) => {
     ]);
     const paths = wave.pickList.map((r) => r.locationPath);
     expect([...paths].sort()).toEqual(paths);
+    // Picking every transfer of the wave closes it.
+    for (const tr of wave.transfers) await t.engine.run('inventory.transfer.validate', { id: tr.id }, as);
+    expect((await t.engine.run('inventory.wave.get', { id: wave.id }, as)).state).toBe('done');
+    const open = await t.engine.run('inventory.transfer.list', { state: 'open', productId: p1.id }, as);
+    expect(open.rows.map((r) => r.id)).not.toContain(early.id);
     const scanOk = await t.engine.run('inventory.scan', { code: p1.barcode ?? 'x', transferId: late.id }, as);
     expect(scanOk.verdict).toBe(p1.barcode ? 'match' : 'unknown');
   });

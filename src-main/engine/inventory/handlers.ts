@@ -248,7 +248,8 @@ export const inventoryHandlers = defineHandlers({
       .select('t.id')
       .$if(!!input.warehouseId, (q) => q.where('t.warehouse_id', '=', input.warehouseId!))
       .$if(!!input.kind, (q) => q.where('t.kind', '=', input.kind!))
-      .$if(!!input.state, (q) => q.where('t.state', '=', input.state!))
+      .$if(!!input.state, (q) => (input.state === 'open' ? q.where('t.state', 'in', ['waiting', 'ready']) : q.where('t.state', '=', input.state as 'draft')))
+      .$if(!!input.productId, (q) => q.where((eb) => eb.exists(eb.selectFrom('transfer_line as pl').select('pl.id').whereRef('pl.transfer_id', '=', 't.id').where('pl.product_id', '=', input.productId!))))
       .$if(!!input.query, (q) => q.where((eb) => eb.or([eb('t.number', 'like', pattern), eb('t.origin', 'like', pattern)])));
     const page = matching.orderBy(sql.ref(TRANSFER_SORT[input.sort]), input.dir).orderBy('t.id', input.dir).limit(input.limit).offset(input.offset);
     const [rows, total] = await Promise.all([

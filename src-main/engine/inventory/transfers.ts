@@ -419,12 +419,15 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
       }
     }
     await planCrossing(ctx, line, -need);
+    // The line shows where its stock actually went (a put-away into a bin).
+    if (dest.id !== line.to.id) await ctx.db.updateTable('transfer_line').set({ to_location_id: dest.id }).where('id', '=', line.id).execute();
     const remaining = Math.max(need - q, 0);
     await ctx.db.updateTable('transfer_line').set({ quantity_done: line.quantity_done + q, quantity: q > 0 ? line.quantity_done + q : line.quantity, state: q > 0 ? 'done' : 'cancelled', updated_at: ctx.now }).where('id', '=', line.id).execute();
     if (remaining > 0) leftovers.push({ line, remaining });
   }
   if (!anyDone) throw new DomainError('BUSINESS_RULE', `Nothing to validate on ${t.number}: no quantity is done${t.state === 'waiting' ? ' (stock is not reserved yet)' : ''}`);
   await ctx.db.updateTable('transfer').set({ state: 'done', done_at: ctx.now, updated_at: ctx.now, version: t.version + 1 }).where('id', '=', id).execute();
+  if (t.wave_id) await closeWaveIfFinished(ctx, t.wave_id);
 
   let backorderId: string | null = null;
   if (leftovers.length > 0 && createBackorder) {
@@ -517,6 +520,12 @@ async function closeIfEmpty(ctx: CommandContext, transferId: string): Promise<vo
   }
 }
 
+/** A wave is done when none of its transfers is open any more. */
+async function closeWaveIfFinished(ctx: CommandContext, waveId: string): Promise<void> {
+  const open = await ctx.db.selectFrom('transfer').select('id').where('wave_id', '=', waveId).where('state', 'in', ['draft', 'waiting', 'ready']).executeTakeFirst();
+  if (!open) await ctx.db.updateTable('wave').set({ state: 'done', updated_at: ctx.now }).where('id', '=', waveId).where('state', '=', 'open').execute();
+}
+
 /** Cancels what is left of a transfer: releases its reservations and shrinks the steps after it. */
 export async function cancelTransfer(ctx: CommandContext, id: string): Promise<void> {
   const t = await ctx.db.selectFrom('transfer').select(['state', 'number', 'version']).where('id', '=', id).executeTakeFirst();
@@ -530,6 +539,8 @@ export async function cancelTransfer(ctx: CommandContext, id: string): Promise<v
     if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, open);
   }
   await ctx.db.updateTable('transfer').set({ state: 'cancelled', updated_at: ctx.now, version: t.version + 1 }).where('id', '=', id).execute();
+  const wave = await ctx.db.selectFrom('transfer').select('wave_id').where('id', '=', id).executeTakeFirst();
+  if (wave?.wave_id) await closeWaveIfFinished(ctx, wave.wave_id);
 }
 
 /**
