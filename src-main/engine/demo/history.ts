@@ -26,6 +26,7 @@
  * random part is derived from one id drawn through ctx.newId() and a counter, so a replay
  * of the command (same recorded ids and clock, same seed) writes the same ids.
  */
+import { CompiledQuery } from 'kysely';
 import { TransferCreateInput } from '../../../src-shared/contract/inventory';
 import { classifyAbc } from '../inventory/counts';
 import { prorate } from '../inventory/ledger';
@@ -45,6 +46,7 @@ const MAX_LINES_PER_TRANSFER = 120;
 const CANCEL_AFTER_DAYS = 21;
 /** At most this many open customer deliveries are created through the engine for today. */
 const MAX_OPEN_DELIVERIES = 150;
+const MIN_OPEN_DELIVERIES = 12;
 const MAX_OPEN_RECEIPT_LINES = 3_000;
 const HOLIDAYS = new Set(['01-01', '07-04', '12-25', '12-26']);
 /** Categories valued FIFO and picked first-expiry-first-out (things with a shelf life). */
@@ -240,9 +242,12 @@ interface Prod {
   fefo: boolean;
   /** Typical quantity per order line (before the customer's size). */
   lineQty: number;
-  /** Expected units a day: all demand, and the part shipped from WH2. */
-  rate: number;
-  rate2: number;
+  /** Expected units a day shipped from each warehouse: the model's rate at first, then a moving average of orders. */
+  rate: number[];
+  /** Units ordered today, per warehouse. */
+  demand: number[];
+  /** Stock a warehouse keeps at least, so one large order line does not empty it. */
+  minStock: number[];
   priceFactor: number;
   vendor: Vendor;
   inWh2: boolean;
@@ -336,52 +341,91 @@ interface Transit {
 
 type Row = Record<string, unknown>;
 
-/** Buffers rows of one table; writes multi-row INSERTs that never split a group (rows referencing each other). */
+/**
+ * Buffers rows of one table and writes them with multi-row INSERTs of a few fixed sizes, as
+ * SQL built once per size (so the driver's prepared-statement cache holds a handful of
+ * statements and no query is rebuilt per batch). Rows only ever reference rows written
+ * before them: a forward reference would make SQLite scan the child tables (some columns
+ * unindexed) on every insert while the violation is pending.
+ */
 class TableWriter {
   private rows: Row[] = [];
-  private ends: number[] = [];
-  readonly capacity: number;
+  private readonly sizes: number[];
+  private readonly sql = new Map<number, string>();
+  private columns: string[] | null = null;
   written = 0;
   constructor(
     readonly table: string,
     columns: number,
+    private readonly dialect: 'sqlite' | 'postgres',
   ) {
     // SQLite allows 32,766 variables per statement; PostgreSQL 65,535.
-    this.capacity = Math.max(1, Math.min(1000, Math.floor(30_000 / columns)));
+    const capacity = Math.max(1, Math.min(1000, Math.floor(30_000 / columns)));
+    this.sizes = [capacity, 128, 16, 1].filter((x) => x <= capacity);
   }
   add(row: Row): void {
     this.rows.push(row);
-    this.ends.push(this.rows.length);
-  }
-  addGroup(rows: Row[]): void {
-    for (const r of rows) this.rows.push(r);
-    this.ends.push(this.rows.length);
   }
   get size(): number {
     return this.rows.length;
   }
+  private statement(size: number): string {
+    let text = this.sql.get(size);
+    if (!text) {
+      const cols = this.columns!;
+      const tuples: string[] = [];
+      for (let r = 0; r < size; r++) {
+        const marks = cols.map((_, c) => (this.dialect === 'postgres' ? `$${r * cols.length + c + 1}` : '?'));
+        tuples.push(`(${marks.join(', ')})`);
+      }
+      text = `insert into "${this.table}" (${cols.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`;
+      this.sql.set(size, text);
+    }
+    return text;
+  }
   async flush(db: Tx): Promise<void> {
+    if (this.rows.length === 0) return;
+    this.columns ??= Object.keys(this.rows[0]!);
+    const cols = this.columns;
     let start = 0;
-    let e = 0;
-    while (start < this.rows.length) {
-      let end = start;
-      while (e < this.ends.length && this.ends[e]! - start <= this.capacity) end = this.ends[e++]!;
-      if (end === start) end = this.ends[e++]!; // a group larger than a statement (never by design)
-      await db
-        .insertInto(this.table as never)
-        .values(this.rows.slice(start, end) as never)
-        .execute();
-      start = end;
+    for (const size of this.sizes) {
+      while (this.rows.length - start >= size) {
+        const params: unknown[] = new Array(size * cols.length);
+        let k = 0;
+        for (let r = start; r < start + size; r++) {
+          const row = this.rows[r]!;
+          for (const c of cols) params[k++] = row[c];
+        }
+        await db.executeQuery(CompiledQuery.raw(this.statement(size), params));
+        start += size;
+      }
     }
     this.written += this.rows.length;
     this.rows = [];
-    this.ends = [];
   }
 }
 
 // --- helpers ---------------------------------------------------------------------------
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const dayPrefix = new Map<number, string>();
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** ISO time of a whole millisecond, as Date#toISOString writes it (hot: several per row). */
+const iso = (ms: number): string => {
+  const day = Math.floor(ms / DAY);
+  let prefix = dayPrefix.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY).toISOString().slice(0, 11);
+    dayPrefix.set(day, prefix);
+  }
+  let r = ms - day * DAY;
+  const h = Math.floor(r / 3_600_000);
+  r -= h * 3_600_000;
+  const m = Math.floor(r / 60_000);
+  r -= m * 60_000;
+  const sec = Math.floor(r / 1000);
+  const milli = r - sec * 1000;
+  return `${prefix}${two(h)}:${two(m)}:${two(sec)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
+};
 const isoDate = (ms: number) => iso(ms).slice(0, 10);
 const yearOf = (ms: number) => iso(ms).slice(0, 4);
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
@@ -447,8 +491,6 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     if (!l) throw new Error(`No ${usage} location`);
     return l;
   };
-  const vendorLoc = virtual('vendor');
-  const customerLoc = virtual('customer');
   const lossLoc = virtual('inventory_loss');
   const transitLoc = virtual('transit');
   const OP_KINDS: Record<string, OperationKind> = { IN: 'receipt', QC: 'quality', PUT: 'internal', PICK: 'pick', PACK: 'pack', OUT: 'delivery', INT: 'internal', TOUT: 'transit_out', TIN: 'transit_in' };
@@ -534,7 +576,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
 
   // --- customers ------------------------------------------------------------------------
   const CLASS_WEIGHT = { key_account: 6, regular: 1.5, consumer: 0.3 };
-  const CLASS_QTY = { key_account: 2, regular: 1, consumer: 0.35 };
+  const CLASS_QTY = { key_account: 1.6, regular: 1, consumer: 0.4 };
   const CLASS_DISCOUNT = { key_account: 0.12, regular: 0.05, consumer: 0 };
   const CLASS_CHANNELS: Record<string, [string, number][]> = {
     key_account: [
@@ -591,6 +633,8 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   const productPicker = new Weighted(pickWeight);
   const openingMovesGuess = n * central.receipt.length + (depot ? n * 0.6 : 0);
   const linesPerDayGuess = Math.max(0.5, (target - openingMovesGuess) / MOVES_PER_LINE_GUESS / HISTORY_DAYS);
+  /** Minimum stock in order lines: a little more of cheap items, one line of expensive ones. */
+  const minCover = (cost: number) => (cost <= 5_000 ? 1.6 : cost <= 20_000 ? 1.3 : 1);
   const products: Prod[] = productRows.map((row, idx) => {
     const tracking = (row.tracking === 'lot' || row.tracking === 'serial' ? row.tracking : 'none') as Prod['tracking'];
     const lineQty = tracking === 'serial' ? 1 : Math.max(1, Math.min(300, Math.round((3 * rawQty[idx]!) / medianQty)));
@@ -617,8 +661,9 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
       fifo: row.costing_method === 'fifo',
       fefo: row.removal_strategy === 'fefo',
       lineQty,
-      rate,
-      rate2: inWh2 ? rate * southShare : 0,
+      rate: whs.map((w) => (w === depot ? (inWh2 ? rate * southShare : 0) : inWh2 ? rate * (1 - southShare) : rate)),
+      demand: whs.map(() => 0),
+      minStock: whs.map((w) => (w === depot && !inWh2 ? 0 : Math.ceil(lineQty * minCover(Number(row.cost_minor))))),
       priceFactor: 0.94 + 0.06 * random.noise(0.5),
       vendor,
       inWh2,
@@ -638,18 +683,32 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     return p;
   });
 
+  const totalRate = (p: Prod) => p.rate.reduce((a, b) => a + b, 0);
+  /** The planners' forecast: a moving average (about two months) of what was ordered. */
+  const learnDemand = () => {
+    for (const p of products) {
+      for (let i = 0; i < whs.length; i++) {
+        p.rate[i]! += (p.demand[i]! - p.rate[i]!) / 60;
+        p.demand[i] = 0;
+      }
+    }
+  };
+
   // --- writers and the ledger ----------------------------------------------------------
   const w = {
-    lot: new TableWriter('lot', 8),
-    transfer: new TableWriter('transfer', 31),
-    line: new TableWriter('transfer_line', 18),
-    move: new TableWriter('stock_move', 18),
-    count: new TableWriter('cycle_count', 13),
-    countLine: new TableWriter('count_line', 13),
+    lot: new TableWriter('lot', 8, ctx.dialect),
+    transfer: new TableWriter('transfer', 31, ctx.dialect),
+    line: new TableWriter('transfer_line', 18, ctx.dialect),
+    move: new TableWriter('stock_move', 18, ctx.dialect),
+    count: new TableWriter('cycle_count', 13, ctx.dialect),
+    countLine: new TableWriter('count_line', 13, ctx.dialect),
   };
+  const writers = [w.lot, w.transfer, w.line, w.move, w.count, w.countLine];
+  /** Writes what is buffered, parents before children; only between days, when every document of the day is complete. */
   const flushAll = async () => {
-    for (const t of [w.lot, w.transfer, w.line, w.move, w.count, w.countLine]) await t.flush(db);
+    for (const t of writers) await t.flush(db);
   };
+  const buffered = () => writers.reduce((sum, t) => sum + t.size, 0);
   const series = new Map<string, { next: number; first: number; last: number }>();
   const takeNumber = (prefix: string, ms: number) => {
     let s = series.get(prefix);
@@ -663,9 +722,10 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     return number;
   };
 
-  const levels = new Map<string, Level>();
+  const levels = new Map<number, Level>();
+  const keySpan = products.length * locs.length;
   const level = (p: Prod, loc: Loc, lot: Lot | null, delta: number, ms: number) => {
-    const key = lot ? `${p.idx}|${loc.idx}|${lot.idx}` : `${p.idx}|${loc.idx}`;
+    const key = (lot ? lot.idx + 1 : 0) * keySpan + loc.idx * products.length + p.idx;
     let l = levels.get(key);
     if (!l) {
       l = { p, loc, lot, onHand: 0, at: ms };
@@ -881,12 +941,14 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
           state: done ? 'done' : 'cancelled',
           unit_cost_minor: l.unitCost,
           origin_line_id: i > 0 ? c.lineIds[i - 1]![j]! : null,
-          next_line_id: c.lineIds[i + 1]?.[j] ?? null,
+          // Set for the whole history at the end, from origin_line_id (as linkSteps does after inserting).
+          next_line_id: null,
         });
       });
     });
-    w.transfer.addGroup(transfers);
-    w.line.addGroup(lines);
+    // Last step first: each transfer's linked_transfer_id then names a row already written.
+    for (let i = transfers.length - 1; i >= 0; i--) w.transfer.add(transfers[i]!);
+    for (const l of lines) w.line.add(l);
     transferCount += transfers.length;
   };
   /** Posts the moves of step `i` of a chain: from the pieces' bins (first step out of stock), to bins (last step into stock). */
@@ -979,9 +1041,10 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
       for (const p of v.products) {
         let position = p.onOrder + p.inTransit;
         for (const wh of whs) position += stockOf(p, wh) - p.backlog[wh.idx]!;
-        const rop = p.rate * (v.leadDays + 7 + 5);
+        const rate = totalRate(p);
+        const rop = rate * (v.leadDays + 7 + 5) + p.minStock.reduce((a, b) => a + b, 0);
         if (position > rop) continue;
-        const upTo = Math.max(rop + p.rate * 21, 2 * p.lineQty);
+        const upTo = rop + rate * 14;
         const qty = Math.ceil(upTo - position);
         if (qty > 0) lines.push({ p, qty: p.tracking === 'serial' ? Math.max(2, Math.min(qty, 40)) : qty });
       }
@@ -995,7 +1058,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   let pending: Demand[] = [];
   let demandSeq = 0;
   let orderLines = 0;
-  const createOrders = (d: number, lineBudget: number) => {
+  const createOrders = (d: number, lineBudget: number, latestMs = Infinity) => {
     const orders: { c: Customer; ms: number; channel: string; lines: { p: Prod; qty: number }[] }[] = [];
     const weekend = !isWork[d];
     let made = 0;
@@ -1010,12 +1073,12 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
         const p = products[productPicker.pick(random)]!;
         if (seen.has(p)) continue;
         seen.add(p);
-        const qty = p.tracking === 'serial' ? random.int(1, c.cls === 'key_account' ? 3 : 1) : Math.max(1, Math.round(p.lineQty * CLASS_QTY[c.cls] * random.noise(0.5)));
+        const qty = p.tracking === 'serial' ? random.int(1, c.cls === 'key_account' ? 3 : 1) : Math.max(1, Math.round(p.lineQty * CLASS_QTY[c.cls] * random.noise(0.4)));
         lines.push({ p, qty });
       }
       made += lines.length;
       const minute = weekend ? random.int(8 * 60, 22 * 60) : Math.min(19 * 60, Math.max(7 * 60, Math.round(10 * 60 + 110 * random.gauss())));
-      orders.push({ c, ms: dayStart(d) + minute * MINUTE + random.int(0, 59) * 1000, channel, lines });
+      orders.push({ c, ms: Math.max(dayStart(d), Math.min(latestMs, dayStart(d) + minute * MINUTE + random.int(0, 59) * 1000)), channel, lines });
     }
     orders.sort((a, b) => a.ms - b.ms);
     for (const o of orders) {
@@ -1047,7 +1110,10 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
           prefixes: null,
         });
         chain.lines = lines.map(({ p, qty }) => ({ p, uomId: p.uomId, uomQty: qty, qty, done: 0, unitCost: null, pieces: [] }));
-        for (const { p, qty } of lines) p.backlog[wh.idx]! += qty;
+        for (const { p, qty } of lines) {
+          p.backlog[wh.idx]! += qty;
+          p.demand[wh.idx]! += qty;
+        }
         pending.push({ ...chain, seq: demandSeq++, wh, customer: o.c, dueDay, createdDay: d, so });
         orderLines += lines.length;
       }
@@ -1127,8 +1193,9 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     for (const p of products) {
       if (!p.inWh2) continue;
       const position = stockOf(p, depot) + p.inTransit - p.backlog[depot.idx]!;
-      if (position > p.rate2 * 5 && p.backlog[depot.idx]! === 0) continue;
-      const want = Math.max(Math.ceil(p.rate2 * 11 - position), p.backlog[depot.idx]! > 0 ? p.backlog[depot.idx]! : 0, position <= 0 ? Math.min(p.lineQty, 5) : 0);
+      const r2 = p.rate[depot.idx]!;
+      if (position > r2 * 6 + p.minStock[depot.idx]! && p.backlog[depot.idx]! === 0) continue;
+      const want = Math.ceil(r2 * 14 + p.minStock[depot.idx]! - position);
       const free = stockOf(p, central) - p.backlog[central.idx]!;
       const qty = Math.min(want, free);
       if (qty > 0) lines.push({ p, qty });
@@ -1232,10 +1299,10 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   const openMs = dayStart(firstDay) + 6 * 60 * MINUTE;
   // Opening stock: the central warehouse holds a few weeks of demand, the depot ~ two weeks.
   for (const v of vendors) {
-    const lines = v.products.map((p) => ({ p, qty: p.tracking === 'serial' ? Math.max(3, Math.min(40, Math.ceil(p.rate * (v.leadDays + 20)))) : Math.ceil(p.rate * (v.leadDays + 20)) + p.lineQty }));
+    const lines = v.products.map((p) => ({ p, qty: Math.ceil(totalRate(p) * (v.leadDays + 20)) + p.minStock[central.idx]! }));
     orderFrom(v, central, lines, firstDay, openMs, firstDay, firstDay);
     if (depot) {
-      const depotLines = v.products.filter((p) => p.inWh2).map((p) => ({ p, qty: p.tracking === 'serial' ? 2 : Math.ceil(p.rate2 * 12) + 1 }));
+      const depotLines = v.products.filter((p) => p.inWh2).map((p) => ({ p, qty: Math.ceil(p.rate[depot.idx]! * 12) + p.minStock[depot.idx]! }));
       orderFrom(v, depot, depotLines, firstDay, openMs, firstDay, firstDay);
     }
   }
@@ -1261,8 +1328,9 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
       if (depot && d % 10 === 8) count(d, depot);
       cancelOld(d, CANCEL_AFTER_DAYS);
     }
-    await flushAll();
-    if (moveCount - lastReport >= target / 100 || d === HISTORY_DAYS - 1) {
+    learnDemand();
+    if (buffered() >= 20_000) await flushAll();
+    if (moveCount - lastReport >= target / 100) {
       lastReport = moveCount;
       report(moveCount);
     }
@@ -1271,6 +1339,8 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   // --- what is still open today ---------------------------------------------------------
   // Old waits are cancelled in history; the most urgent of the rest become today's open deliveries.
   cancelOld(HISTORY_DAYS, 14);
+  // A demo shows a morning's orders even when the history is small: top up with orders placed today.
+  for (let guard = 0; pending.length < MIN_OPEN_DELIVERIES && guard < 50; guard++) createOrders(HISTORY_DAYS, 3, nowMs - MINUTE);
   pending.sort(byPriority);
   const openDemands = pending.slice(0, MAX_OPEN_DELIVERIES);
   const dropped = pending.slice(MAX_OPEN_DELIVERIES);
@@ -1290,16 +1360,23 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     openReceipts.push(r);
   }
   await flushAll();
+  // Each step's line names the line of the next step, as linkSteps does once both exist.
+  await db
+    .updateTable('transfer_line as l')
+    .from('transfer_line as n')
+    .set((eb) => ({ next_line_id: eb.ref('n.id') }))
+    .whereRef('n.origin_line_id', '=', 'l.id')
+    .execute();
 
   // Stock levels, valuation and FIFO layers, exactly as the moves imply.
-  const levelWriter = new TableWriter('stock_level', 9);
+  const levelWriter = new TableWriter('stock_level', 9, ctx.dialect);
   for (const l of levels.values()) {
     levelWriter.add({ product_id: l.p.id, location_id: l.loc.id, lot_key: l.lot?.id ?? '', warehouse_id: l.loc.warehouseId, on_hand: l.onHand, reserved: 0, incoming: 0, outgoing: 0, updated_at: iso(l.at) });
     if (levelWriter.size >= 5000) await levelWriter.flush(db);
   }
   await levelWriter.flush(db);
-  const valuationWriter = new TableWriter('product_valuation', 4);
-  const layerWriter = new TableWriter('valuation_layer', 9);
+  const valuationWriter = new TableWriter('product_valuation', 4, ctx.dialect);
+  const layerWriter = new TableWriter('valuation_layer', 9, ctx.dialect);
   for (const p of products) {
     if (p.valAt > 0) valuationWriter.add({ product_id: p.id, quantity: p.valQty, value_minor: p.valValue, updated_at: iso(p.valAt) });
     for (const layer of p.layers ?? []) {
@@ -1309,7 +1386,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   }
   await valuationWriter.flush(db);
   await layerWriter.flush(db);
-  const seriesWriter = new TableWriter('document_series', 7);
+  const seriesWriter = new TableWriter('document_series', 7, ctx.dialect);
   for (const [prefix, s] of [...series.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     seriesWriter.add({ ...meta(s.first, s.last, s.next - 1), prefix, next_number: s.next });
   }
@@ -1444,7 +1521,8 @@ async function openWork(
 
   // One inter-warehouse transfer on its way: shipped from the centre today, arriving tomorrow.
   if (input.depot) {
-    const candidates = input.products.filter((p) => p.inWh2 && p.tracking === 'none').sort((a, b) => b.rate2 - a.rate2 || a.idx - b.idx);
+    const r2 = (p: Prod) => p.rate[input.depot!.idx]!;
+    const candidates = input.products.filter((p) => p.inWh2 && p.tracking === 'none').sort((a, b) => r2(b) - r2(a) || a.idx - b.idx);
     const lines: { productId: string; quantity: number }[] = [];
     for (const p of candidates) {
       if (lines.length >= 8) break;
@@ -1454,7 +1532,7 @@ async function openWork(
         .where('product_id', '=', p.id)
         .where('warehouse_id', '=', input.central.id)
         .executeTakeFirst();
-      const qty = Math.max(1, Math.ceil(p.rate2 * 7));
+      const qty = Math.max(1, Math.ceil(r2(p) * 7));
       if (Number(free?.free ?? 0) >= 2 * qty) lines.push({ productId: p.id, quantity: qty });
     }
     if (lines.length > 0) {

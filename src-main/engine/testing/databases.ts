@@ -66,12 +66,13 @@ export interface TestEngine extends TestDatabase {
  * A migrated database with an engine on it and a first admin, set up through the real
  * `system.setup` command (so the outbox and audit hold what a real install holds).
  */
-export async function createTestEngine(dialect: TestDialect, options: { demo?: boolean } = {}): Promise<TestEngine> {
+export async function createTestEngine(dialect: TestDialect, options: { demo?: boolean; demoSize?: 'small' | 'default' | 'large'; demoSeed?: number } = {}): Promise<TestEngine> {
   const test = await createTestDatabase(dialect);
   await migrateToLatest(test.database);
   const engine = await Engine.open({ database: test.database, validateOutput: true, appVersion: 'test' });
-  if (options.demo) {
-    await engine.run('system.loadDemo', { seed: 7 }, { anonymous: true });
+  if (options.demo || options.demoSize) {
+    // The default size loads a year of stock history (~100,000 moves); tests that only need a company use 'small'.
+    await engine.run('system.loadDemo', { seed: options.demoSeed ?? 7, size: options.demoSize ?? 'default' }, { anonymous: true });
   } else {
     await engine.run(
       'system.setup',
