@@ -134,7 +134,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
     BEGIN
       FOR s IN SELECT sl.product_id, sl.location_id, sl.on_hand, sl.reserved, loc.path, p.sku
                FROM stock_level sl JOIN location loc ON loc.id = sl.location_id JOIN product p ON p.id = sl.product_id
-               WHERE sl.product_id IN (SELECT jsonb_array_elements_text(p_ids)) AND loc.usage = 'internal'
+               WHERE sl.product_id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_ids))) AND loc.usage = 'internal'
                  AND (sl.reserved > GREATEST(sl.on_hand, 0) OR sl.on_hand < 0) LOOP
         excess := s.reserved - GREATEST(s.on_hand, 0);
         FOR r IN SELECT res.id, res.quantity, res.transfer_line_id, t.id AS transfer_id, t.number, t.branch_id

@@ -50,5 +50,11 @@ export async function recomputeDerivedLocally(db: Db | Tx, productIds: string[],
 
 /** The same statements as the body of a PostgreSQL SQL function (ids jsonb, at timestamptz). */
 export function recomputeFunctionBody(): string {
-  return RECOMPUTE_STATEMENTS.map((s) => s.replaceAll(':ids', '(SELECT jsonb_array_elements_text($1))').replaceAll(':now', '$2')).join(';\n') + ';';
+  // `col = ANY(ARRAY(…))`, not `col IN (SELECT jsonb_array_elements_text(…))`: the planner
+  // guesses 100 ids for the set-returning function and scans all of stock_move with a hash
+  // semi-join; with the array it reads the (product_id, …) indexes (8 ms → 2 ms on the
+  // small demo, and it no longer grows with the ledger).
+  const body = RECOMPUTE_STATEMENTS.map((s) => s.replace(/(\S+) IN :ids/g, (_m, col: string) => `${col} = ANY(ARRAY(SELECT jsonb_array_elements_text($1)))`).replaceAll(':now', '$2'));
+  if (body.some((s) => s.includes(':ids'))) throw new Error('recompute statements: every :ids must follow "column IN"');
+  return body.join(';\n') + ';';
 }

@@ -84,11 +84,24 @@ function collapse(changes: RowChange[]): { upserts: Map<ReplicatedTableName, Rec
   return { upserts, deletes, products };
 }
 
+/** Tables whose rows feed the derived stock figures (each row names its product). */
+const STOCK_FACT_TABLES = new Set<string>(['stock_move', 'reservation', 'transfer_line']);
+
 async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[]): Promise<Set<string>> {
   const { upserts, deletes, products } = collapse(changes);
   for (const table of [...APPLY_ORDER].reverse()) {
     const ids = deletes.get(table);
-    if (ids?.length) await deleteRows(db, table, ids);
+    if (!ids?.length) continue;
+    // A delete carries no row image: read the products of the rows it removes, so their stock
+    // is recomputed too (a reservation given way at the centre, or released at a branch,
+    // otherwise left `reserved` stale on the other side).
+    if (STOCK_FACT_TABLES.has(table)) {
+      for (let i = 0; i < ids.length; i += 500) {
+        const rows = await db.selectFrom(table as 'reservation').select('product_id').where('id', 'in', ids.slice(i, i + 500)).execute();
+        for (const r of rows) products.add(r.product_id);
+      }
+    }
+    await deleteRows(db, table, ids);
   }
   for (const table of APPLY_ORDER) {
     const rows = upserts.get(table);
