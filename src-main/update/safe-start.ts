@@ -16,9 +16,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Migrator } from 'kysely/migration';
 import { LATEST_SCHEMA, MIGRATIONS } from '../../migrations/index';
 import { type BranchDatabase, openSqlite } from '../engine/platform/db';
+import { migrateToLatest } from '../engine/platform/migrate';
 
 export interface StartPreparation {
   /** new: no database yet; current: nothing to migrate; migrated; rolled-back / restored: the upgrade failed; refused: newer schema. */
@@ -112,23 +112,15 @@ function pruneBackups(dir: string, prefix: string, keep: number): void {
  * fails or the result does not pass the integrity and foreign-key checks.
  */
 export async function migrateInTransaction(database: BranchDatabase, hooks: PrepareOptions['hooks'] = {}): Promise<string[]> {
-  const sqlite = database.sqlite;
-  sqlite.exec('BEGIN IMMEDIATE');
-  try {
-    const { error, results } = await new Migrator({ db: database.db, provider: { getMigrations: async () => MIGRATIONS } }).migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new Error(`migration ${failed} failed: ${errorText(error)}`);
-    }
-    const problem = integrityProblems(sqlite) ?? foreignKeyProblems(sqlite);
-    if (problem) throw new Error(`the migrated database fails its integrity check: ${problem}`);
-    await hooks.beforeCommit?.(database);
-    sqlite.exec('COMMIT');
-    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-  } catch (error) {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    throw error;
-  }
+  const report = await migrateToLatest(database, {
+    backup: false, // prepareDatabaseForStart took (and checked) its own
+    beforeCommit: async (db) => {
+      const problem = integrityProblems(db.sqlite) ?? foreignKeyProblems(db.sqlite);
+      if (problem) throw new Error(`the migrated database fails its integrity check: ${problem}`);
+      await hooks.beforeCommit?.(db);
+    },
+  });
+  return report.applied;
 }
 
 /** Backs up, migrates in one transaction, checks; on failure leaves the previous data in place. */

@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
 import { LATEST_SCHEMA, MIGRATIONS } from '../../../migrations/index';
-import type { AnyDatabase, Db } from './db';
+import type { AnyDatabase, BranchDatabase, Db } from './db';
 import { DomainError } from './errors';
 
 export interface MigrationReport {
@@ -49,14 +49,25 @@ function pruneBackups(file: string, keep: number): void {
  * Applies pending migrations in one transaction. On SQLite with existing data, first copies
  * the file (online backup) so a failed upgrade can be restored by hand or by the updater.
  */
-export async function migrateToLatest(database: AnyDatabase, options: { backupDir?: string; keepBackups?: number } = {}): Promise<MigrationReport> {
+export interface MigrateOptions {
+  backupDir?: string;
+  keepBackups?: number;
+  /** false when the caller has taken its own backup (the desktop's safe start). */
+  backup?: boolean;
+  /** Checks to run inside the transaction before it commits (SQLite); throwing rolls everything back. */
+  beforeCommit?: (database: BranchDatabase) => Promise<void> | void;
+  /** Tests only: a different migration list. */
+  migrations?: Record<string, Migration>;
+}
+
+export async function migrateToLatest(database: AnyDatabase, options: MigrateOptions = {}): Promise<MigrationReport> {
   const applied = await assertNotNewer(database.db);
-  const pending = Object.keys(MIGRATIONS).filter((name) => !applied.includes(name));
+  const pending = Object.keys(options.migrations ?? MIGRATIONS).filter((name) => !applied.includes(name));
   const before = applied.at(-1) ?? null;
   let backupFile: string | null = null;
   if (pending.length === 0) return { before, after: before ?? LATEST_SCHEMA, applied: [], backupFile };
 
-  if (database.dialect === 'sqlite' && before !== null && database.file !== ':memory:') {
+  if (database.dialect === 'sqlite' && before !== null && database.file !== ':memory:' && options.backup !== false) {
     const dir = options.backupDir ?? dirname(database.file);
     if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -65,16 +76,34 @@ export async function migrateToLatest(database: AnyDatabase, options: { backupDi
     pruneBackups(database.file, options.keepBackups ?? 5);
   }
 
-  const migrator = new Migrator({
-    db: database.db,
-    provider: { getMigrations: async () => MIGRATIONS },
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
+  const provider = { getMigrations: async () => options.migrations ?? MIGRATIONS };
+  const fail = (results: MigrationResultSet['results'], error: unknown) => {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Migration ${failed} failed and was rolled back${backupFile ? `; a backup is at ${backupFile}` : ''}: ${String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Error(`migration ${failed} failed: ${reason} — rolled back, nothing changed${backupFile ? `; a backup is at ${backupFile}` : ''}`);
+  };
+  let results: MigrationResultSet['results'];
+  if (database.dialect === 'sqlite') {
+    // Kysely's migrator does not wrap SQLite in a transaction (it reports no transactional DDL,
+    // though SQLite has it) and refuses one handed to it: open one on the connection ourselves,
+    // so a failure — or the process dying mid-way — leaves the schema untouched.
+    database.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      const outcome = await new Migrator({ db: database.db, provider }).migrateToLatest();
+      if (outcome.error) throw fail(outcome.results, outcome.error);
+      await options.beforeCommit?.(database);
+      database.sqlite.exec('COMMIT');
+      results = outcome.results;
+    } catch (error) {
+      if (database.sqlite.inTransaction) database.sqlite.exec('ROLLBACK');
+      throw error;
+    }
+  } else {
+    const outcome = await new Migrator({ db: database.db, provider }).migrateToLatest();
+    if (outcome.error) throw fail(outcome.results, outcome.error);
+    results = outcome.results;
   }
-  return { before, after: LATEST_SCHEMA, applied: (results ?? []).map((r) => r.migrationName), backupFile };
+  return { before, after: Object.keys(options.migrations ?? MIGRATIONS).sort().at(-1) ?? LATEST_SCHEMA, applied: (results ?? []).map((r) => r.migrationName), backupFile };
 }
 
 export async function currentSchema(db: Db): Promise<string | null> {
