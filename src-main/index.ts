@@ -11,6 +11,7 @@ import { startWorkerEngineService } from './host/worker-engine-service';
 import { type MainProcess, prepareMainProcess, wireMainProcess } from './electron/main-process';
 import { loadCredentialKey } from './electron/credential-key';
 import { chooseNativeBinding } from './electron/native-binding';
+import { prepareDesktopDatabase } from './electron/startup-upgrade';
 import { createUpdater } from './electron/updater';
 
 const electron = { app, BrowserWindow, dialog, ipcMain, protocol, session, shell };
@@ -41,14 +42,24 @@ function start(): MainProcess | undefined {
   return wireMainProcess(electron, {
     rendererDir: join(here, '..', 'renderer'),
     preloadPath: join(here, '..', 'preload', 'index.cjs'),
-    startService: () =>
-      startWorkerEngineService(new URL('./engine-worker.js', import.meta.url), {
-        dbFile: join(app.getPath('userData'), 'branch.sqlite'),
+    startService: async () => {
+      const dbFile = join(app.getPath('userData'), 'branch.sqlite');
+      // Before a new version first opens the database: backup, migrate in one transaction, check.
+      const upgrade = await prepareDesktopDatabase({ dbFile, appVersion: app.getVersion(), ...(binding.path ? { nativeBinding: binding.path } : {}), log });
+      if (upgrade.fatal) {
+        dialog.showErrorBox('Branchline cannot open its database', upgrade.fatal);
+        app.quit();
+        throw new Error(upgrade.fatal);
+      }
+      return startWorkerEngineService(new URL('./engine-worker.js', import.meta.url), {
+        dbFile,
+        readOnly: upgrade.readOnly,
         appVersion: app.getVersion(),
         backgroundSync: true,
         credentialKey: loadCredentialKey(safeStorage, join(app.getPath('userData'), 'credential-key.bin'), log),
         ...(binding.path ? { nativeBinding: binding.path } : {}),
-      }),
+      });
+    },
     updater: createUpdater({ isPackaged: app.isPackaged, currentVersion: app.getVersion(), log }),
     devServerUrl: app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL,
     startupHint: binding.problem,

@@ -89,7 +89,8 @@ export class Engine {
     const db = options.database.db;
     await assertNotNewer(db);
     const schema = await currentSchema(db);
-    if (schema !== LATEST_SCHEMA) {
+    // Read-only (a failed upgrade) opens the previous schema as it is, to show the data.
+    if (schema !== LATEST_SCHEMA && !options.readOnly) {
       throw new DomainError('READ_ONLY', `The database is at schema ${schema ?? 'none'}; run the migrations first (branchline migrate)`);
     }
     let state = await db.selectFrom('client_state').selectAll().executeTakeFirst();

@@ -24,6 +24,8 @@ export interface EngineServiceOptions {
   nativeBinding?: string;
   /** Base64 AES key for the centre credentials file (desktop: kept by safeStorage); without it, a 0600 file. */
   credentialKey?: string;
+  /** Start read-only with this reason (a failed upgrade): no migration, every command refused. */
+  readOnly?: string | null;
   /** Keep syncing with the centre in the background (the app and the headless host; not one-shot CLI commands). */
   backgroundSync?: boolean;
   /** Load the demo company if the database is new. */

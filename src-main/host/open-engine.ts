@@ -11,15 +11,15 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
   if (options.dbFile !== ':memory:' && !existsSync(dirname(options.dbFile))) mkdirSync(dirname(options.dbFile), { recursive: true });
   const database = openSqlite(options.dbFile, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   try {
-    await migrateToLatest(database);
+    if (!options.readOnly) await migrateToLatest(database);
     const credentials =
       options.dbFile === ':memory:'
         ? undefined
         : options.credentialKey
           ? encryptedFileCredentialStore(encryptedCredentialsFileFor(options.dbFile), Buffer.from(options.credentialKey, 'base64'))
           : fileCredentialStore(credentialsFileFor(options.dbFile));
-    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials });
-    if (options.backgroundSync && engine.sync?.credentials()) engine.sync.start();
+    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials, readOnly: options.readOnly ?? null });
+    if (options.backgroundSync && !options.readOnly && engine.sync?.credentials()) engine.sync.start();
     if (options.demoIfEmpty) {
       const status = await engine.run('system.status', {}, { anonymous: true });
       if (!status.initialized) await engine.run('system.loadDemo', { seed: 1 }, { anonymous: true });
