@@ -1,6 +1,6 @@
 // ESLint rule "branchline/layers": the import direction of the code base, enforced.
 // Like VS Code's layer check, each layer may import only layers below it:
-//   src-shared  <- migrations <- src-main/engine <- src-main/host, src-main/cli <- src-main/electron, src-main/index.ts
+//   src-shared  <- migrations <- src-main/engine <- src-main/host, src-main/update <- src-main/cli, src-main/electron, src-main/index.ts
 //   src-shared  <- src-renderer
 // and the engine, shared contract and renderer never import `electron` (the engine must
 // run in plain Node: tests, CLI, headless host).
@@ -14,8 +14,9 @@ const LAYERS = [
   { name: 'migrations', may: ['migrations', 'src-shared'], noPackages: ['electron'] },
   { name: 'src-main/engine', may: ['src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron', 'electron-updater', 'react', 'react-dom'] },
   { name: 'src-main/host', may: ['src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron', 'electron-updater'] },
-  { name: 'src-main/cli', may: ['src-main/cli', 'src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron'] },
-  { name: 'src-main', may: ['src-main', 'src-main/host', 'src-main/engine', 'src-shared', 'migrations'], noPackages: [] },
+  { name: 'src-main/update', may: ['src-main/update', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron'] },
+  { name: 'src-main/cli', may: ['src-main/cli', 'src-main/host', 'src-main/update', 'src-main/engine', 'src-shared', 'migrations'], noPackages: ['electron'] },
+  { name: 'src-main', may: ['src-main', 'src-main/host', 'src-main/update', 'src-main/engine', 'src-shared', 'migrations'], noPackages: [] },
   { name: 'src-renderer', may: ['src-renderer', 'src-shared'], noPackages: ['electron', 'better-sqlite3', 'pg', 'kysely', 'node:*'] },
 ];
 

@@ -8,9 +8,6 @@ import SQLite from 'better-sqlite3';
 import { LATEST_SCHEMA } from '../../migrations/index';
 import { openPostgres } from '../engine/platform/db';
 import { redactUrl } from '../engine/sync/credentials';
-// src-main/update is the UI-free update layer (below src-main/electron, beside src-main/host);
-// the layer rule predates it. It imports no Electron, which is what the rule protects.
-// eslint-disable-next-line branchline/layers
 import * as update from '../update/index';
 import { CliError, appVersion } from './common';
 
