@@ -45,6 +45,11 @@ describe.each(DIALECTS)('order to cash on %s', (dialect) => {
     expect(order.lines[1]).toMatchObject({ priceRuleId: brk.id, priceReason: expect.stringMatching(/List price − 15 % on P-.* from 10 units/) });
     expect(order.lines[2]).toMatchObject({ priceRuleId: contract.id, priceReason: expect.stringMatching(/^Frame contract 2026: Contract price for this customer/) });
     expect(order.totalMinor).toBe(2 * 900 + 12 * 850 + 20 * 650);
+    // A line in boxes of 12 is ordered in the stock unit, exactly; the price is per stock unit.
+    const box = await t.engine.run('catalog.uom.create', { code: `BX${dialect.slice(0, 2).toUpperCase()}`, name: 'Box' }, as);
+    await t.engine.run('catalog.uom.addConversion', { productId: p.id, fromUomId: box.id, toUomId: f.each.id, numerator: 12 }, as);
+    const boxed = await t.engine.run('sales.order.create', { customerId: key.id, lines: [{ productId: p.id, quantity: 2, uomId: box.id }] }, clerk);
+    expect(boxed.lines[0]).toMatchObject({ uomQuantity: 2, uomCode: box.code, quantity: 24, unitPriceMinor: 650, subtotalMinor: 24 * 650 });
     // A manual price names what the pricelist would have given.
     const manual = await t.engine.run('sales.order.update', { id: order.id, version: order.version, lines: [{ productId: p.id, quantity: 2, unitPriceMinor: 800 }] }, clerk);
     expect(manual.lines[0]).toMatchObject({ unitPriceMinor: 800, priceOverridden: true, priceRuleId: null, priceReason: expect.stringMatching(/Manual price by clerk; the pricelist gives 9\.00/) });
@@ -154,7 +159,12 @@ describe.each(DIALECTS)('order to cash on %s', (dialect) => {
     expect(Date.parse(kaDelivery.promisedDate!) - Date.parse(ka.confirmedAt!)).toBe(48 * 3_600_000);
     // The web store order is short: the buyer has a task.
     expect((await t.engine.run('sales.order.refresh', { id: web.id }, as)).state).toBe('confirmed');
-    expect((await t.engine.run('activity.list', { role: 'buyer', documentId: web.id, state: 'open' }, as)).rows[0]!.title).toMatch(/waits for stock \(1 of 1 lines short\)/);
+    const [task] = (await t.engine.run('activity.list', { role: 'buyer', documentId: web.id, state: 'open' }, as)).rows;
+    expect(task!.title).toMatch(/waits for stock \(1 of 1 lines short\)/);
+    expect(task!.body).toMatch(/: 4 of 10 reserved$/);
+    expect(await codeOf(t.engine.run('activity.complete', { id: task!.id }, clerk))).toBe('FORBIDDEN');
+    expect(await codeOf(t.engine.run('activity.list', { role: 'buyer' }, clerk))).toBe('FORBIDDEN');
+    expect(await t.engine.run('activity.complete', { id: task!.id, note: 'Purchase order sent' }, as)).toMatchObject({ state: 'done', doneBy: 'admin', doneNote: 'Purchase order sent' });
     // A regular customer ordering through the contract channel ranks first too.
     const regular = await f.customer({ creditLimitMinor: null });
     const viaContract = await t.engine.run('sales.order.create', { customerId: regular.id, channelCode: 'contract', lines: [{ productId: p.id, quantity: 1 }] }, clerk);
