@@ -22,6 +22,7 @@ const SUITES = {
   write: ['write.bench.ts', 'catalog.product.create through the bus vs a raw prepared transaction'],
   rpc: ['rpc.bench.ts', 'RPC round trip: in-process, worker thread, HTTP /rpc, WebSocket /ws vs raw echo'],
   host: ['host.bench.ts', 'headless host cold start vs node -e'],
+  inventory: ['inventory.bench.ts', 'inventory on 1,000,000 moves: availability, posting moves, reserving a 20-line order, a 500-order wave'],
 };
 
 function usage() {

@@ -1,0 +1,192 @@
+/**
+ * Inventory figures from the Inventory issue, on a database with 1,000,000 stock moves:
+ *  - posting moves through the engine (receipt create + validate: bus, outbox, audit, levels,
+ *    valuation) vs raw prepared INSERTs of the same stock_move rows — target ≥ 1/4 of raw's rate;
+ *  - availability of one product (inventory.availability through Engine.call) vs a prepared
+ *    SUM over its summary rows — target p50 < 100 µs;
+ *  - reserving a 20-line delivery (create + confirm, which reserves) — target p50 < 2 ms;
+ *  - building a wave of 500 ready deliveries — target < 200 ms.
+ * The database is built once (raw inserts; summary and valuation computed from the moves, so
+ * `inventory.check` holds) and cached in .bench-data/.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { LATEST_SCHEMA } from '../migrations/index';
+import { Engine } from '../src-main/engine/engine';
+import { openSqlite } from '../src-main/engine/platform/db';
+import { newId } from '../src-main/engine/platform/ids';
+import { migrateToLatest } from '../src-main/engine/platform/migrate';
+import { ADMIN, BENCH_DIR, rng } from './lib/dataset';
+import { mustOk, openBenchEngine } from './lib/engine';
+import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
+
+const SUITE = 'inventory';
+const MOVES = Number(process.env.BENCH_INVENTORY_MOVES ?? 1_000_000);
+const PRODUCTS = 2_000;
+
+async function ensureInventoryDataset(): Promise<string> {
+  const file = join(BENCH_DIR, `inventory-${MOVES}-${LATEST_SCHEMA}-g1.sqlite`);
+  if (existsSync(file)) return file;
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const tmp = `${file}.building-${process.pid}`;
+  log(`building a ${MOVES.toLocaleString('en-US')}-move inventory database (cached afterwards) ...`);
+  const t0 = performance.now();
+  const database = openSqlite(tmp);
+  await migrateToLatest(database);
+  const engine = await Engine.open({ database, appVersion: 'bench' });
+  await engine.run('system.setup', { companyName: 'Bench', branchCode: 'B01', branchName: 'Bench', adminUsername: ADMIN.username, adminDisplayName: 'Admin', adminPassword: ADMIN.password }, { anonymous: true });
+  const admin = database.sqlite.prepare('SELECT id FROM app_user').get() as { id: string };
+  const as = { userId: admin.id };
+  const each = await engine.run('catalog.uom.create', { code: 'EA', name: 'Each' }, as);
+  const wh = await engine.run('inventory.warehouse.create', { code: 'WH1', name: 'Main', region: 'North' }, as);
+  const stock = (await engine.run('inventory.location.list', { warehouseId: wh.id }, as)).rows.find((l) => l.path === 'WH1/Stock')!;
+  const bins: { id: string }[] = [];
+  for (let i = 0; i < 60; i++) bins.push(await engine.run('inventory.location.create', { parentId: stock.id, name: `${'ABCDEF'[i % 6]}-${String(i).padStart(2, '0')}` }, as));
+  const s = database.sqlite;
+  const branchId = (s.prepare('SELECT branch_id FROM client_state').get() as { branch_id: string }).branch_id;
+  const vendor = (s.prepare("SELECT id FROM location WHERE usage = 'vendor'").get() as { id: string }).id;
+  const customer = (s.prepare("SELECT id FROM location WHERE usage = 'customer'").get() as { id: string }).id;
+  const random = rng(4242);
+  const products: { id: string; cost: number; bin: string; onHand: number }[] = [];
+  const insertProduct = s.prepare(`INSERT INTO product (id, branch_id, created_at, updated_at, version, sku, name, category_id, uom_id, barcode, list_price_minor, cost_minor, tracking, active, search_text)
+    VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?, NULL, ?, ?, 'none', 1, ?)`);
+  const insertMove = s.prepare(`INSERT INTO stock_move (id, branch_id, created_at, updated_at, version, product_id, quantity, from_location_id, to_location_id, lot_id, moved_at, reference, transfer_id, transfer_line_id, unit_cost_minor, value_minor, reversal_of_id, reason)
+    VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, NULL, ?, ?, NULL, NULL, ?, ?, NULL, NULL)`);
+  s.pragma('synchronous = OFF');
+  s.transaction(() => {
+    const at = new Date().toISOString();
+    for (let i = 0; i < PRODUCTS; i++) {
+      const id = newId();
+      const cost = 100 + Math.floor(random() * 5000);
+      insertProduct.run(id, branchId, at, at, `INV-${10000 + i}`, `Bench item ${i}`, each.id, cost * 2, cost, `inv-${10000 + i} bench item ${i}`);
+      products.push({ id, cost, bin: bins[i % bins.length]!.id, onHand: 0 });
+    }
+    const start = Date.parse('2025-12-01T00:00:00Z');
+    for (let m = 0; m < MOVES; m++) {
+      const p = products[Math.floor(random() * random() * PRODUCTS)]!; // skewed: some products move much more
+      const when = new Date(start + Math.floor((m / MOVES) * 360 * 86_400_000)).toISOString();
+      if (p.onHand < 50) {
+        const q = 100;
+        insertMove.run(newId(), branchId, when, when, p.id, q, vendor, p.bin, when, 'BENCH-IN', p.cost, q * p.cost);
+        p.onHand += q;
+      } else {
+        const q = 1 + Math.floor(random() * 10);
+        insertMove.run(newId(), branchId, when, when, p.id, q, p.bin, customer, when, 'BENCH-OUT', p.cost, -q * p.cost);
+        p.onHand -= q;
+      }
+    }
+    // Summary and valuation exactly as the moves imply (the engine's invariant).
+    s.exec(`INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at)
+      SELECT f.product_id, f.location_id, '', l.warehouse_id, SUM(f.q), 0, 0, 0, '${at}' FROM (
+        SELECT product_id, to_location_id AS location_id, quantity AS q FROM stock_move
+        UNION ALL SELECT product_id, from_location_id, -quantity FROM stock_move) f
+      JOIN location l ON l.id = f.location_id GROUP BY f.product_id, f.location_id`);
+    s.exec(`INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at)
+      SELECT m.product_id, SUM(CASE WHEN m.reference = 'BENCH-IN' THEN m.quantity ELSE -m.quantity END), SUM(m.value_minor), '${at}' FROM stock_move m GROUP BY m.product_id`);
+  })();
+  s.pragma('synchronous = FULL');
+  s.pragma('wal_checkpoint(TRUNCATE)');
+  await engine.close();
+  for (const suffix of ['-wal', '-shm']) rmSync(`${tmp}${suffix}`, { force: true });
+  renameSync(tmp, file);
+  log(`built ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+const file = await ensureInventoryDataset();
+const scratch = join(BENCH_DIR, `inventory-${process.pid}.sqlite`);
+copyFileSync(file, scratch);
+try {
+  const b = await openBenchEngine(scratch);
+  const s = b.sqlite;
+  const moves = (s.prepare('SELECT count(*) AS n FROM stock_move').get() as { n: number }).n;
+  const wh = (s.prepare("SELECT id FROM warehouse WHERE code = 'WH1'").get() as { id: string }).id;
+  const products = s.prepare('SELECT p.id FROM product p JOIN stock_level l ON l.product_id = p.id GROUP BY p.id HAVING SUM(CASE WHEN l.warehouse_id IS NOT NULL THEN l.on_hand ELSE 0 END) > 40 LIMIT 600').all() as { id: string }[];
+  log(`inventory: ${moves.toLocaleString('en-US')} moves, ${products.length} products with stock`);
+
+  // Availability: engine call vs the prepared SUM over the same summary rows.
+  const rawAvailability = s.prepare('SELECT warehouse_id, SUM(on_hand) AS on_hand, SUM(reserved) AS reserved, SUM(incoming) AS incoming, SUM(outgoing) AS outgoing FROM stock_level WHERE product_id = ? AND warehouse_id IS NOT NULL GROUP BY warehouse_id');
+  const avail = await measurePair(
+    async (i) => mustOk(await b.engine.call('inventory.availability', { productId: products[i % products.length]!.id }, b.as)),
+    (i) => rawAvailability.all(products[i % products.length]!.id),
+    { iterations: iterations(5000), warmup: 200, round: 50, budgetMs: 8000, minIterations: 500 },
+  );
+  const [ae, ar] = [stats(avail.subject), stats(avail.baseline)];
+  report({ suite: SUITE, name: 'inventory.availability p50 (1M moves)', valueMs: ae.p50, baseline: { label: 'raw SQL', valueMs: ar.p50 }, target: { text: 'p50<100µs', pass: ae.p50 < 0.1 } });
+  report({ suite: SUITE, name: 'inventory.availability p99 (1M moves)', valueMs: ae.p99, baseline: { label: 'raw SQL', valueMs: ar.p99 } });
+
+  // Posting moves: a 100-line receipt created and validated through the bus, vs raw inserts of 100 move rows.
+  const each = (s.prepare("SELECT id FROM uom WHERE code = 'EA'").get() as { id: string }).id;
+  void each;
+  const vendor = (s.prepare("SELECT id FROM location WHERE usage = 'vendor'").get() as { id: string }).id;
+  const binRow = s.prepare("SELECT id FROM location WHERE path LIKE 'WH1/Stock/%' LIMIT 1").get() as { id: string };
+  const branchId = (s.prepare('SELECT branch_id FROM client_state').get() as { branch_id: string }).branch_id;
+  const insertMove = s.prepare(`INSERT INTO stock_move (id, branch_id, created_at, updated_at, version, product_id, quantity, from_location_id, to_location_id, lot_id, moved_at, reference, transfer_id, transfer_line_id, unit_cost_minor, value_minor, reversal_of_id, reason)
+    VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, NULL, ?, 'RAW', NULL, NULL, 100, 100, NULL, NULL)`);
+  const LINES = 100;
+  const rawPost = s.transaction((i: number) => {
+    const at = new Date().toISOString();
+    for (let l = 0; l < LINES; l++) insertMove.run(newId(), branchId, at, at, products[(i * LINES + l) % products.length]!.id, 1, vendor, binRow.id, at);
+  });
+  const post = await measurePair(
+    async (i) => {
+      const lines = Array.from({ length: LINES }, (_, l) => ({ productId: products[(i * LINES + l) % products.length]!.id, quantity: 1, unitCostMinor: 100 }));
+      const t = mustOk(await b.engine.call('inventory.transfer.create', { kind: 'receipt', warehouseId: wh, lines }, b.as)) as { id: string };
+      mustOk(await b.engine.call('inventory.transfer.validate', { id: t.id }, b.as));
+    },
+    (i) => rawPost(i),
+    { iterations: iterations(30), warmup: 2, round: 3, budgetMs: 20_000, minIterations: 6 },
+  );
+  const [pe, pr] = [stats(post.subject), stats(post.baseline)];
+  const engineRate = (LINES / pe.p50) * 1000;
+  const rawRate = (LINES / pr.p50) * 1000;
+  report({
+    suite: SUITE,
+    name: 'post moves via receipt (100 lines) p50',
+    valueMs: pe.p50,
+    baseline: { label: 'raw INSERTs', valueMs: pr.p50 },
+    target: { text: '≥1/4 of raw rate', pass: engineRate >= rawRate / 4 },
+    note: `${Math.round(engineRate).toLocaleString('en-US')} moves/s vs raw ${Math.round(rawRate).toLocaleString('en-US')}/s (engine also writes transfer, lines, levels, valuation, outbox, audit)`,
+  });
+
+  // Reserving a 20-line order: create + confirm (reservation at confirmation) through the bus.
+  const rawReserve = s.prepare('UPDATE stock_level SET reserved = reserved + 0 WHERE product_id = ? AND location_id = ?');
+  const levelOf = s.prepare('SELECT location_id FROM stock_level WHERE product_id = ? AND warehouse_id IS NOT NULL AND on_hand > 0 LIMIT 1');
+  const rawReserveTx = s.transaction((i: number) => {
+    for (let l = 0; l < 20; l++) {
+      const pid = products[(i * 20 + l) % products.length]!.id;
+      const loc = levelOf.get(pid) as { location_id: string };
+      rawReserve.run(pid, loc.location_id);
+    }
+  });
+  const reserve = await measurePair(
+    async (i) => {
+      const lines = Array.from({ length: 20 }, (_, l) => ({ productId: products[(i * 20 + l) % products.length]!.id, quantity: 1 }));
+      mustOk(await b.engine.call('inventory.transfer.create', { kind: 'delivery', warehouseId: wh, channelCode: 'rep', lines }, b.as));
+    },
+    (i) => rawReserveTx(i),
+    { iterations: iterations(200), warmup: 5, round: 10, budgetMs: 15_000, minIterations: 40 },
+  );
+  const [re, rr] = [stats(reserve.subject), stats(reserve.baseline)];
+  report({ suite: SUITE, name: 'reserve a 20-line delivery p50', valueMs: re.p50, baseline: { label: 'raw 20 level updates', valueMs: rr.p50 }, target: { text: 'p50<2ms', pass: re.p50 < 2 } });
+
+  // Wave of 500 ready deliveries.
+  const waveTimes: number[] = [];
+  const rawWave = s.prepare("SELECT t.id FROM transfer t JOIN location f ON f.id = t.from_location_id WHERE t.warehouse_id = ? AND t.state = 'ready' AND t.wave_id IS NULL AND f.zone = 'stock' ORDER BY COALESCE(t.carrier_cutoff, '9999'), t.priority_rank, t.order_value_minor DESC LIMIT 500");
+  const rawTimes: number[] = [];
+  for (let rep = 0; rep < (process.env.BENCH_QUICK ? 1 : 3); rep++) {
+    for (let i = 0; i < 500; i++) {
+      mustOk(await b.engine.call('inventory.transfer.create', { kind: 'delivery', warehouseId: wh, carrier: 'DHL', lines: [{ productId: products[(rep * 500 + i) % products.length]!.id, quantity: 1 }, { productId: products[(rep * 500 + i + 7) % products.length]!.id, quantity: 1 }] }, b.as));
+    }
+    rawTimes.push(...(await measure(() => rawWave.all(wh), 1)));
+    const t0 = performance.now();
+    const wave = mustOk(await b.engine.call('inventory.wave.build', { warehouseId: wh, carrier: 'DHL', maxTransfers: 500 }, b.as)) as { transfers: unknown[]; pickList: unknown[] };
+    waveTimes.push(performance.now() - t0);
+    if (wave.transfers.length !== 500) throw new Error(`wave bench: expected 500 transfers, got ${wave.transfers.length}`);
+  }
+  const [we, wr] = [stats(waveTimes), stats(rawTimes)];
+  report({ suite: SUITE, name: 'build a wave of 500 deliveries', valueMs: we.p50, baseline: { label: 'raw candidate SELECT', valueMs: wr.p50 }, target: { text: '<200ms', pass: we.p50 < 200 }, note: 'includes numbering, assigning and the pick list' });
+  await b.close();
+} finally {
+  for (const f of [scratch, `${scratch}-wal`, `${scratch}-shm`]) rmSync(f, { force: true });
+}
