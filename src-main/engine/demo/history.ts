@@ -1049,7 +1049,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
         if (qty > 0) lines.push({ p, qty: p.tracking === 'serial' ? Math.max(2, Math.min(qty, 40)) : qty });
       }
       const late = random.chance(0.12) ? random.int(1, 4) : 0;
-      const expectedDay = nextWork(d + v.leadDays);
+      const expectedDay = workDaysAfter(d, Math.max(1, Math.round((v.leadDays * 5) / 7)));
       orderFrom(v, central, lines, d, ms, nextWork(expectedDay + late), expectedDay);
     }
   };
