@@ -92,9 +92,9 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('label', 'text')
     .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
     .execute();
-  // Pricing looks rules up by product, by category and by customer (contract prices).
-  await db.schema.createIndex('price_rule_product').on('price_rule').columns(['product_id', 'active']).execute();
-  await db.schema.createIndex('price_rule_category').on('price_rule').columns(['category_id', 'active']).execute();
+  // Pricing seeks rules by product, by category (product null) and for all products (both
+  // null): one index serves the three, so contract prices on products never slow the others.
+  await db.schema.createIndex('price_rule_target').on('price_rule').columns(['product_id', 'category_id']).execute();
   await db.schema.createIndex('price_rule_partner').on('price_rule').columns(['partner_id', 'product_id']).execute();
   await db.schema.createIndex('price_rule_pricelist').on('price_rule').column('pricelist_id').execute();
 

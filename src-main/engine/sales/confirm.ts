@@ -223,7 +223,7 @@ const creditCustomer = preparedQuery<{ id: string }, { id: string; credit_limit_
  * approver role's task) or credit hold (finance's task).
  */
 export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval'): Promise<void> {
-  const order = await loadOrder(ctx.db, orderId);
+  const order = await loadOrder(ctx.db, orderId, { reserved: false });
   const channel = await channelRules(ctx.db, order.channelCode);
   assertReady(order, channel);
   const setState = async (state: 'awaiting_approval' | 'credit_hold', reason: string) => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { OrderLineInput, SalesOrder } from '../../../src-shared/contract/sales';
 import { convertQuantity } from '../catalog/uom';
@@ -307,47 +308,52 @@ interface LineRow {
   qty_cancelled: number;
 }
 
-const orderLines = preparedQuery<{ id: string }, LineRow>(['id'], (db, p) =>
-  db
-    .selectFrom('sales_order_line as l')
-    .innerJoin('product as p', 'p.id', 'l.product_id')
-    .innerJoin('uom as u', 'u.id', 'l.uom_id')
-    .select((eb) => [
-      'l.id',
-      'l.line_no',
-      'l.product_id',
-      'p.sku',
-      'p.name',
-      'l.uom_id',
-      'u.code as uom_code',
-      'l.uom_quantity',
-      'l.quantity',
-      'l.unit_price_minor',
-      'l.list_price_minor',
-      'l.price_overridden',
-      'l.price_rule_id',
-      'l.price_reason',
-      'l.discount_bp',
-      'l.cost_minor',
-      'l.tax_rate_bp',
-      'l.subtotal_minor',
-      'l.tax_minor',
-      'l.total_minor',
-      // Stock set aside for the line anywhere in its flow (each unit is reserved at one step at a time).
-      eb
-        .selectFrom('transfer_line as tl')
-        .innerJoin('reservation as r', 'r.transfer_line_id', 'tl.id')
-        .select((e) => e.fn.sum<number>('r.quantity').as('q'))
-        .whereRef('tl.sales_line_id', '=', 'l.id')
-        .as('reserved'),
-      'l.qty_delivered',
-      'l.qty_invoiced',
-      'l.qty_returned',
-      'l.qty_cancelled',
-    ])
-    .where('l.order_id', '=', p.id)
-    .orderBy('l.line_no'),
-);
+const linesQuery = (withReserved: boolean) =>
+  preparedQuery<{ id: string }, LineRow>(['id'], (db, p) =>
+    db
+      .selectFrom('sales_order_line as l')
+      .innerJoin('product as p', 'p.id', 'l.product_id')
+      .innerJoin('uom as u', 'u.id', 'l.uom_id')
+      .select((eb) => [
+        'l.id',
+        'l.line_no',
+        'l.product_id',
+        'p.sku',
+        'p.name',
+        'l.uom_id',
+        'u.code as uom_code',
+        'l.uom_quantity',
+        'l.quantity',
+        'l.unit_price_minor',
+        'l.list_price_minor',
+        'l.price_overridden',
+        'l.price_rule_id',
+        'l.price_reason',
+        'l.discount_bp',
+        'l.cost_minor',
+        'l.tax_rate_bp',
+        'l.subtotal_minor',
+        'l.tax_minor',
+        'l.total_minor',
+        // Stock set aside for the line anywhere in its flow (each unit is reserved at one step at a time).
+        withReserved
+          ? eb
+              .selectFrom('transfer_line as tl')
+              .innerJoin('reservation as r', 'r.transfer_line_id', 'tl.id')
+              .select((e) => e.fn.sum<number>('r.quantity').as('q'))
+              .whereRef('tl.sales_line_id', '=', 'l.id')
+              .as('reserved')
+          : sql<number | null>`NULL`.as('reserved'),
+        'l.qty_delivered',
+        'l.qty_invoiced',
+        'l.qty_returned',
+        'l.qty_cancelled',
+      ])
+      .where('l.order_id', '=', p.id)
+      .orderBy('l.line_no'),
+  );
+/** With the live reserved quantities (for people), or without (inside confirmation, before any exist). */
+const orderLines = { reserved: linesQuery(true), plain: linesQuery(false) };
 
 export function toOrderHeader(h: OrderHeaderRow): Omit<SalesOrder, 'lines'> {
   return {
@@ -388,10 +394,10 @@ export function toOrderHeader(h: OrderHeaderRow): Omit<SalesOrder, 'lines'> {
   };
 }
 
-export async function loadOrder(db: Db | Tx, id: string): Promise<SalesOrder> {
+export async function loadOrder(db: Db | Tx, id: string, options: { reserved: boolean } = { reserved: true }): Promise<SalesOrder> {
   const h = await orderHeader.first(db, { id });
   if (!h) throw notFound('Sales order');
-  const lines = await orderLines.rows(db, { id });
+  const lines = await (options.reserved ? orderLines.reserved : orderLines.plain).rows(db, { id });
   return {
     ...toOrderHeader(h),
     lines: lines.map((l) => ({

@@ -16,10 +16,13 @@ export const SALES_DEFAULTS: SalesSettings = {
   defaultTaxRateBp: 0,
 };
 
-const settingRows = preparedQuery<{ prefix: string }, { key: string; value: string }>(['prefix'], (db, p) => db.selectFrom('meta').select(['key', 'value']).where('key', 'like', p.prefix));
+// A key range, not LIKE: the primary key index answers it (SQLite's LIKE is case-insensitive and cannot).
+const settingRows = preparedQuery<{ from: string; to: string }, { key: string; value: string }>(['from', 'to'], (db, p) =>
+  db.selectFrom('meta').select(['key', 'value']).where('key', '>=', p.from).where('key', '<', p.to),
+);
 
 export async function readSalesSettings(db: Db | Tx): Promise<SalesSettings> {
-  const rows = await settingRows.rows(db, { prefix: 'setting:sales.%' });
+  const rows = await settingRows.rows(db, { from: 'setting:sales.', to: 'setting:sales/' });
   const get = (k: string) => rows.find((r) => r.key === `setting:sales.${k}`)?.value;
   const num = (k: string, fallback: number) => {
     const v = get(k);
