@@ -52,8 +52,6 @@ const HOLIDAYS = new Set(['01-01', '07-04', '12-25', '12-26']);
 /** Categories valued FIFO and picked first-expiry-first-out (things with a shelf life). */
 const FIFO_CATEGORIES = ['Adhesives', 'Sealants', 'Paint', 'Chemicals', 'Lubricants', 'First Aid'];
 const CARRIERS = ['UPS', 'FedEx', 'DHL', 'Own fleet'];
-/** Moves per order line before the simulation has measured its own ratio. */
-const MOVES_PER_LINE_GUESS = 3;
 
 /** Minutes after midnight (UTC) of each phase of a working day; phases run in this order. */
 const WINDOW = {
@@ -625,20 +623,21 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   });
   const n = productRows.length;
   // Consumption value is log-normal across products (σ 1.6: the top 20% carry ~80% of it, the
-  // top 50% ~95%); popular products are ordered more often, cheap ones in larger quantities.
-  const value = productRows.map(() => Math.exp(1.6 * random.gauss()));
+  // top 50% ~95%, so ABC comes out ~20/30/50); popular products are ordered more often, cheap ones in larger quantities.
+  // A small history sells each product only a few times; a wider spread keeps A the smallest class there too.
+  const sigma = options.size.historyMoves / productRows.length >= 20 ? 1.6 : 1.9;
+  const value = productRows.map(() => Math.exp(sigma * random.gauss()));
   const pickWeight = productRows.map((p, i) => Math.pow(value[i]!, 0.6) * Math.pow(2000 / Math.max(1, Number(p.cost_minor)), 0.3));
   const rawQty = productRows.map((p, i) => value[i]! / (pickWeight[i]! * Math.max(1, Number(p.cost_minor))));
   const medianQty = [...rawQty].sort((a, b) => a - b)[n >> 1]!;
   const productPicker = new Weighted(pickWeight);
-  const openingMovesGuess = n * central.receipt.length + (depot ? n * 0.6 : 0);
-  const linesPerDayGuess = Math.max(0.5, (target - openingMovesGuess) / MOVES_PER_LINE_GUESS / HISTORY_DAYS);
   /** Minimum stock in order lines: a little more of cheap items, one line of expensive ones. */
   const minCover = (cost: number) => (cost <= 5_000 ? 1.6 : cost <= 20_000 ? 1.3 : 1);
   const products: Prod[] = productRows.map((row, idx) => {
     const tracking = (row.tracking === 'lot' || row.tracking === 'serial' ? row.tracking : 'none') as Prod['tracking'];
     const lineQty = tracking === 'serial' ? 1 : Math.max(1, Math.min(300, Math.round((3 * rawQty[idx]!) / medianQty)));
-    const rate = (linesPerDayGuess * pickWeight[idx]! * lineQty * (tracking === 'serial' ? 1.2 : qtyMult)) / productPicker.total;
+    // Units a day per order line a day; scaled below once the volume is known.
+    const rate = (pickWeight[idx]! * lineQty * (tracking === 'serial' ? 1.2 : qtyMult)) / productPicker.total;
     const fast = pickWeight[idx]! / productPicker.total > 4 / n;
     const inWh2 = depot !== null && (fast || random.chance(0.55));
     const vendor = vendors[(idx * 7 + random.int(0, 2)) % vendors.length]!;
@@ -684,6 +683,38 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   });
 
   const totalRate = (p: Prod) => p.rate.reduce((a, b) => a + b, 0);
+
+  // Volume: how many order lines a day make the size's moves, from what each line and each
+  // replenishment costs in moves (deliveries per step, receipts per step and order size,
+  // serial numbers one move each, transfers to the depot); the year then corrects itself.
+  const openingMoves0 = products.reduce((m, p) => m + central.receipt.length + (p.inWh2 && depot ? depot.receipt.length : 0), 0);
+  const expectedMoves = (linesPerDay: number) => {
+    let m = openingMoves0;
+    for (const p of products) {
+      const share = pickWeight[p.idx]! / productPicker.total;
+      const south = p.inWh2 && depot ? southShare : 0;
+      const perLine = p.tracking === 'serial' ? 1.2 : 1;
+      m += HISTORY_DAYS * linesPerDay * share * perLine * ((1 - south) * central.delivery.length + south * (depot?.delivery.length ?? 0));
+      const units = linesPerDay * totalRate(p);
+      const receiptLines = p.tracking === 'serial' ? units : units / Math.max(units * 14, p.lineQty * 2);
+      m += HISTORY_DAYS * receiptLines * central.receipt.length;
+      if (south > 0) {
+        const r2 = units * south;
+        m += Math.min((HISTORY_DAYS * 2) / 7, (HISTORY_DAYS * r2) / Math.max(r2 * 8, p.minStock[depot!.idx]!)) * 2;
+      }
+    }
+    return m * 1.08; // partial shipments leave backorders; lots and bins split lines
+  };
+  let lo = 0.01;
+  let hi = 100_000;
+  for (let i = 0; i < 60; i++) {
+    const mid = Math.sqrt(lo * hi);
+    if (expectedMoves(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  const linesPerDayPlan = lo;
+  const movesPerLinePlan = (expectedMoves(lo) - openingMoves0) / (lo * HISTORY_DAYS);
+  for (const p of products) p.rate = p.rate.map((r) => r * linesPerDayPlan);
   /** The planners' forecast: a moving average (about two months) of what was ordered. */
   const learnDemand = () => {
     for (const p of products) {
@@ -1044,7 +1075,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
         const rate = totalRate(p);
         const rop = rate * (v.leadDays + 7 + 5) + p.minStock.reduce((a, b) => a + b, 0);
         if (position > rop) continue;
-        const upTo = rop + rate * 14;
+        const upTo = rop + Math.max(rate * 14, p.lineQty * 2);
         const qty = Math.ceil(upTo - position);
         if (qty > 0) lines.push({ p, qty: p.tracking === 'serial' ? Math.max(2, Math.min(qty, 40)) : qty });
       }
@@ -1058,7 +1089,8 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   let pending: Demand[] = [];
   let demandSeq = 0;
   let orderLines = 0;
-  const createOrders = (d: number, lineBudget: number, latestMs = Infinity) => {
+  /** Orders of day `d` until `lineBudget` lines are ordered; returns the lines ordered. */
+  const createOrders = (d: number, lineBudget: number, latestMs = Infinity): number => {
     const orders: { c: Customer; ms: number; channel: string; lines: { p: Prod; qty: number }[] }[] = [];
     const weekend = !isWork[d];
     let made = 0;
@@ -1118,6 +1150,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
         orderLines += lines.length;
       }
     }
+    return made;
   };
   const byPriority = (a: Demand, b: Demand) => a.rank - b.rank || (a.promisedMs ?? 0) - (b.promisedMs ?? 0) || (a.orderMs ?? 0) - (b.orderMs ?? 0) || a.createdMs - b.createdMs || a.seq - b.seq;
   const ship = (d: number) => {
@@ -1257,7 +1290,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     const lines = rows.map((l) => {
       let counted = l.onHand;
       let reason: string | null = null;
-      if (!l.lot && random.chance(0.12)) {
+      if (!l.lot && random.chance(0.015)) {
         const size = Math.max(1, Math.round(l.onHand * 0.02 * random.next()));
         if (random.chance(0.65)) {
           counted = Math.max(0, l.onHand - size);
@@ -1307,15 +1340,20 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     }
   }
 
-  let movesPerLine = MOVES_PER_LINE_GUESS;
   let openingMoves = 0;
   let lastReport = 0;
+  let lineCarry = 0;
+  const plannedLinesPerWeight = (linesPerDayPlan * HISTORY_DAYS) / remainingWeight[0]!;
   for (let d = 0; d < HISTORY_DAYS; d++) {
-    // Lines to order today: what is left of the budget, spread by the calendar's weights.
-    if (d > 30 && orderLines > 0) movesPerLine = Math.min(6, Math.max(1.5, (moveCount - openingMoves) / orderLines));
+    // Lines to order today: what is left of the move budget, spread by the calendar's weights,
+    // at the moves per line measured so far (starting from a guess); never less than half the
+    // plan, so that the whole year trades even where the guess was off.
+    const movesPerLine = Math.min(3 * movesPerLinePlan, Math.max(movesPerLinePlan / 3, (moveCount - openingMoves + movesPerLinePlan * 500) / (orderLines + 500)));
     const budget = Math.max(0, target - moveCount);
-    const lines = d === 0 && budget === 0 ? 0 : Math.round(((budget / remainingWeight[d]!) * dayWeight[d]! * random.noise(0.12)) / movesPerLine);
-    createOrders(d, Math.max(0, lines));
+    const adaptive = ((budget / remainingWeight[d]!) * dayWeight[d]!) / movesPerLine;
+    // Orders come whole: what one day orders beyond its share is taken from the next days'.
+    const lines = Math.max(adaptive, 0.5 * plannedLinesPerWeight * dayWeight[d]!) * random.noise(0.12) - lineCarry;
+    lineCarry = (lines > 0 ? createOrders(d, lines) : 0) - lines;
     if (isWork[d]) {
       for (const v of vendors) if (dow[d] === 1) v.drift = 0.9 * v.drift + 0.012 * random.gauss();
       receive(d);
@@ -1348,6 +1386,15 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
     for (const l of dem.lines) l.p.backlog[dem.wh.idx]! -= l.qty;
     writeChain(dem, Math.max(dem.createdMs + 30 * MINUTE, phaseTime(HISTORY_DAYS - 1, WINDOW.cancel, k, dropped.length)));
   });
+  // And purchase orders on their way: if none happen to be, the buyer ordered yesterday.
+  if (pendingReceipts.length === 0) {
+    const last = HISTORY_DAYS - 1;
+    for (const v of vendors.filter((x) => x.products.length > 0).slice(0, 2)) {
+      const lines = [...v.products].sort((a, b) => stockOf(a, central) - stockOf(b, central) || a.idx - b.idx).slice(0, 5).map((p) => ({ p, qty: Math.max(p.lineQty * 2, Math.ceil(totalRate(p) * 14)) }));
+      const expectedDay = workDaysAfter(HISTORY_DAYS, Math.max(1, Math.round((v.leadDays * 5) / 7)));
+      orderFrom(v, central, lines, last, dayStart(last) + WINDOW.po[0] * MINUTE, expectedDay, expectedDay);
+    }
+  }
   pendingReceipts.sort((a, b) => a.createdMs - b.createdMs);
   const openReceipts: Receipt[] = [];
   let receiptLines = 0;
