@@ -36,9 +36,21 @@ export class SyncBlocked extends Error {
   }
 }
 
-/** Test hook for crash tests: a child process run with BRANCHLINE_SYNC_CRASH_AT=<step> dies there, as a power cut would. */
+const crashCounts = new Map<string, number>();
+
+/**
+ * Test hook for crash tests: a child process run with BRANCHLINE_SYNC_CRASH_AT=<step> dies
+ * there, as a power cut would; `<step>@N` dies the Nth time it gets there (deep in a snapshot,
+ * after the second push batch).
+ */
 export function crashPoint(step: string): void {
-  if (process.env.BRANCHLINE_SYNC_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  const at = process.env.BRANCHLINE_SYNC_CRASH_AT;
+  if (!at) return;
+  const [name, nth] = at.split('@');
+  if (name !== step) return;
+  const n = (crashCounts.get(step) ?? 0) + 1;
+  crashCounts.set(step, n);
+  if (n >= Number(nth ?? 1)) process.kill(process.pid, 'SIGKILL');
 }
 
 function aborted(hooks: SyncHooks): void {

@@ -13,7 +13,20 @@ export interface SyncServiceOptions {
   onBound?: (credentials: SyncCredentials) => void;
   onProgress?: (phase: string, done: number, total: number) => void;
   log?: (message: string, error?: unknown) => void;
+  /** Limits that turn a stalled network into a failed sync (defaults: 15 s, 120 s, 60 s). */
+  timeouts?: Partial<SyncTimeouts>;
 }
+
+export interface SyncTimeouts {
+  /** Opening a connection to the centre. */
+  connectMs: number;
+  /** Waiting for the answer to one statement (client side: covers a connection that went silent). */
+  queryMs: number;
+  /** The centre ends a session left idle inside a transaction (its branch went silent mid-push): its locks go. */
+  idleInTransactionMs: number;
+}
+
+export const DEFAULT_SYNC_TIMEOUTS: SyncTimeouts = { connectMs: 15_000, queryMs: 120_000, idleInTransactionMs: 60_000 };
 
 /**
  * Keeps a branch in sync in the background: a timer that retries with exponential backoff
@@ -61,8 +74,26 @@ export class SyncService {
     if (!this.central || this.central.url !== creds.url) {
       void this.central?.close();
       this.central = openPostgres(creds.url, 2);
+      // Without limits a connection that goes silent (a stalled link, a NAT that forgot it)
+      // hangs the sync forever — and every later run shares the hung one — while the
+      // centre keeps the half-done push's transaction and its lock on this client's row.
+      const t = { ...DEFAULT_SYNC_TIMEOUTS, ...this.options.timeouts };
+      Object.assign(this.central.pool.options, { connectionTimeoutMillis: t.connectMs, query_timeout: t.queryMs, idle_in_transaction_session_timeout: t.idleInTransactionMs, keepAlive: true });
+      // A connection that breaks (network down, centre restarted) emits 'error' — through the
+      // pool when idle, on the client itself while checked out between statements; unheard,
+      // that event crashes the process. The statement in flight fails on its own.
+      const lost = (e: Error) => this.options.log?.('connection to the centre lost', e);
+      this.central.pool.on('error', lost);
+      this.central.pool.on('connect', (client) => client.on('error', lost));
     }
     return this.central;
+  }
+
+  /** After a failure the connections may be broken or stalled: the next run opens new ones. */
+  private dropLink(): void {
+    const central = this.central;
+    this.central = null;
+    void central?.close().catch(() => undefined);
   }
 
   /** One push-then-pull round; concurrent callers share it. */
@@ -83,8 +114,9 @@ export class SyncService {
         this.failures = 0;
         return outcome;
       } catch (error) {
-        this.online = !(error instanceof Error && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|terminat/i.test(error.message));
+        this.online = !(error instanceof Error && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|terminat|timeout/i.test(error.message));
         this.failures++;
+        if (!(error instanceof SyncBlocked)) this.dropLink();
         const message = error instanceof Error ? error.message : String(error);
         await this.options.branch.db
           .updateTable('sync_state')

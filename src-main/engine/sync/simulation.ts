@@ -194,6 +194,20 @@ export async function quiesce(sim: Sim, order: number[], maxRounds = 8, maxWaitM
   }
 }
 
+/**
+ * Waits until the centre's pull horizon (the oldest transaction still running anywhere on
+ * the server) has passed every change in its log, so the next pull sees all of them.
+ */
+export async function waitForHorizon(sim: Sim, maxWaitMs = 60_000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const r = (await sim.world.admin.pool.query(`SELECT (SELECT max(txid) FROM change_log) < pg_snapshot_xmin(pg_current_snapshot()) AS past`)).rows[0] as { past: boolean | null };
+    if (r.past !== false) return;
+    if (Date.now() - started > maxWaitMs) throw new Error(`The centre's horizon stayed behind its change log for ${maxWaitMs} ms`);
+    await new Promise((done) => setTimeout(done, 25));
+  }
+}
+
 /** Every branch's pull cursor is past the newest change in the centre's change log. */
 export async function cursorsCaughtUp(sim: Sim): Promise<boolean> {
   const newest = (await sim.world.admin.pool.query(`SELECT max(txid)::text AS t FROM change_log`)).rows[0].t as string | null;
@@ -331,6 +345,19 @@ export async function startCase(sim: Sim): Promise<CaseScope> {
   const products = sim.productPool.splice(0, PRODUCTS_PER_CASE);
   sim.stats.cases++;
   return { products, since };
+}
+
+/**
+ * Local work on one branch only (no syncs): `count` generated warehouse steps (of the given
+ * kinds), the same for the same seed. Returns how many commands committed.
+ */
+export async function branchWork(sim: Sim, branch: number, scope: CaseScope, count: number, seed: number, kinds?: SimStep['kind'][]): Promise<number> {
+  const local = SimStepArb.filter((s) => !['sync', 'cut', 'restock', 'race'].includes(s.kind) && (!kinds || kinds.includes(s.kind))).map((s) => ({ ...s, b: branch }) as SimStep);
+  const before = sim.branches[branch]!.t.db.sqlite.prepare('SELECT last_mutation_id AS n FROM client_state').get() as { n: number };
+  const offline = sim.branches.map(() => Number.MAX_SAFE_INTEGER);
+  for (const [i, s] of fc.sample(local, { numRuns: count, seed }).entries()) await runStep(sim, scope, s, offline, i);
+  const after = sim.branches[branch]!.t.db.sqlite.prepare('SELECT last_mutation_id AS n FROM client_state').get() as { n: number };
+  return after.n - before.n;
 }
 
 export async function runCase(sim: Sim, c: SimCase): Promise<CaseScope> {
