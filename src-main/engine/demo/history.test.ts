@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prorate } from '../inventory/ledger';
 import type { Db } from '../platform/db';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
 
@@ -73,6 +74,61 @@ describe.each(DIALECTS)('demo stock history (small) on %s', (dialect) => {
       sql`SELECT count(*) AS n FROM valuation_layer x JOIN product p ON p.id = x.product_id JOIN category c ON c.id = p.category_id WHERE c.costing_method <> 'fifo'`,
     );
     expect(stray).toBe(0);
+  });
+
+  it('values every move as the ledger would: replaying the moves in time order gives their unit costs and values', async () => {
+    const moves = await rows<{ id: string; product_id: string; quantity: number; unit_cost_minor: number; value_minor: number; fu: string; tu: string; costing: string | null; cost: number }>(
+      db,
+      sql`SELECT m.id, m.product_id, m.quantity, m.unit_cost_minor, m.value_minor, f.usage AS fu, t.usage AS tu, c.costing_method AS costing, p.cost_minor AS cost
+          FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+          JOIN product p ON p.id = m.product_id LEFT JOIN category c ON c.id = p.category_id
+          ORDER BY m.moved_at, m.id`,
+    );
+    const owned = (usage: string) => usage === 'internal' || usage === 'transit';
+    const state = new Map<string, { qty: number; value: number; layers: { qty: number; value: number }[] }>();
+    const wrong: string[] = [];
+    for (const m of moves) {
+      const s = state.get(m.product_id) ?? { qty: 0, value: 0, layers: [] };
+      state.set(m.product_id, s);
+      const q = Number(m.quantity);
+      const cost = Number(m.cost);
+      let unit: number;
+      let value: number;
+      if (!owned(m.fu) && owned(m.tu)) {
+        unit = Number(m.unit_cost_minor);
+        value = unit * q;
+        s.qty += q;
+        s.value += value;
+        if (m.costing === 'fifo') s.layers.push({ qty: q, value });
+      } else if (owned(m.fu) && !owned(m.tu)) {
+        let out = 0;
+        if (m.costing === 'fifo') {
+          let left = q;
+          for (const layer of s.layers) {
+            if (left === 0) break;
+            if (layer.qty === 0) continue;
+            const take = Math.min(left, layer.qty);
+            const v = take === layer.qty ? layer.value : prorate(layer.value, take, layer.qty);
+            layer.qty -= take;
+            layer.value -= v;
+            out += v;
+            left -= take;
+          }
+          out += left * cost;
+        } else out = s.qty <= 0 ? q * cost : q >= s.qty ? s.value + (q - s.qty) * cost : prorate(s.value, q, s.qty);
+        value = -out;
+        unit = prorate(out, 1, q);
+        s.qty -= q;
+        s.value -= out;
+      } else {
+        unit = s.qty > 0 ? prorate(s.value, 1, s.qty) : cost;
+        value = 0;
+      }
+      if (unit !== Number(m.unit_cost_minor) || value !== Number(m.value_minor)) wrong.push(`${m.id}: ${m.unit_cost_minor}/${m.value_minor}, replay ${unit}/${value}`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    const valuation = await rows<{ product_id: string; quantity: number; value_minor: number }>(db, sql`SELECT product_id, quantity, value_minor FROM product_valuation`);
+    for (const v of valuation) expect([Number(v.quantity), Number(v.value_minor)], v.product_id).toEqual([state.get(v.product_id)?.qty ?? 0, state.get(v.product_id)?.value ?? 0]);
   });
 
   it('spreads about 5,000 moves over the last 12 months, each drilling down to its document', async () => {
