@@ -1,50 +1,33 @@
-import { Alert, Badge, Group, Pagination, Select, Table, Text, Title } from '@mantine/core';
-import { useEffect, useState } from 'react';
-import { METHOD_NAMES, type OutputOf, contract } from '../../../src-shared/contract/index';
-import { client, messageOf } from '../rpc';
+import { Alert, Badge, Group, Pagination, Select, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import { METHOD_NAMES, contract } from '../../../src-shared/contract/index';
+import { client } from '../rpc';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { usePagedQuery } from '../ui/usePagedQuery';
 
-type AuditPageData = OutputOf<'system.audit.list'>;
 const PAGE_SIZES = ['25', '50', '100', '200'];
 const COMMANDS = METHOD_NAMES.filter((m) => contract[m].kind === 'command');
 
 /** The audit log, newest first, paged by the engine. */
 export function AuditPage() {
-  const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState('50');
   const [method, setMethod] = useState<string | null>(null);
-  const [data, setData] = useState<AuditPageData | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const limit = Number(pageSize);
-
-  useEffect(() => setPage(1), [method, pageSize]);
-  useEffect(() => {
-    let live = true;
-    client
-      .call('system.audit.list', { offset: (page - 1) * limit, limit, ...(method ? { method } : {}) })
-      .then((d) => live && (setData(d), setError(null)))
-      .catch((e) => live && setError(messageOf(e)));
-    return () => {
-      live = false;
-    };
-  }, [page, limit, method]);
+  const audit = usePagedQuery((offset, limit) => client.call('system.audit.list', { offset, limit, ...(method ? { method } : {}) }), [method, limit], limit);
+  const { data, error, page, setPage } = audit;
 
   const pages = data ? Math.max(1, Math.ceil(data.total / limit)) : 1;
   const rows = data?.rows ?? [];
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Audit log</Title>
-        <Text size="sm" c="dimmed">
-          {data ? `${data.total.toLocaleString('en-US')} ${data.total === 1 ? 'entry' : 'entries'}` : 'Loading…'}
-        </Text>
-      </div>
-      <div className="bl-toolbar">
+      <PageHeader title="Audit log" count={{ total: data?.total, one: 'entry', many: 'entries' }} />
+      <Toolbar>
         <Select label="Command" placeholder="All commands" clearable allowDeselect searchable w={260} data={COMMANDS} value={method} onChange={setMethod} />
         <Select label="Rows per page" w={110} data={PAGE_SIZES} value={pageSize} onChange={(v) => v && setPageSize(v)} />
         <div style={{ flex: 1 }} />
         <Pagination size="sm" total={pages} value={page} onChange={setPage} withEdges aria-label="Audit log pages" />
-      </div>
+      </Toolbar>
       <div className="bl-page-body">
         {error && (
           <Alert color="red" mb="sm">

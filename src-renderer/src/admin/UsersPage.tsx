@@ -1,14 +1,17 @@
-import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Modal, PasswordInput, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Badge, Button, Checkbox, Group, Menu, Modal, PasswordInput, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDots, IconKey, IconPlus, IconShieldCheck, IconUserCheck, IconUserOff } from '@tabler/icons-react';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { type OutputOf, contract } from '../../../src-shared/contract/index';
 import { ROLES, ROLE_PERMISSIONS, type Role } from '../../../src-shared/permissions';
 import { useSession } from '../app/session';
 import { applyServerError, schemaErrors } from '../lib/forms';
 import { client, messageOf } from '../rpc';
+import { FormActions } from '../ui/FormActions';
+import { useEngineQuery } from '../ui/useEngineQuery';
+import { PageHeader } from '../ui/PageHeader';
 
 type User = OutputOf<'users.list'>['rows'][number];
 type Dialog = { kind: 'create' } | { kind: 'roles'; user: User } | { kind: 'password'; user: User } | null;
@@ -24,21 +27,9 @@ const ROLE_HINT: Record<Role, string> = {
 export function UsersPage() {
   const { can, session } = useSession();
   const writable = can('users.write');
-  const [users, setUsers] = useState<User[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, reload } = useEngineQuery(() => client.call('users.list', {}), []);
+  const users = data?.rows ?? [];
   const [dialog, setDialog] = useState<Dialog>(null);
-
-  const reload = useCallback(async () => {
-    try {
-      setUsers((await client.call('users.list', {})).rows);
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
 
   async function setActive(user: User, active: boolean) {
     try {
@@ -52,18 +43,20 @@ export function UsersPage() {
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Users</Title>
+      <PageHeader
+        title="Users"
+        actions={
+          writable && (
+            <Button leftSection={<IconPlus size={14} />} onClick={() => setDialog({ kind: 'create' })}>
+              New user
+            </Button>
+          )
+        }
+      >
         <Text size="sm" c="dimmed">
           {users.length} users · {users.filter((u) => u.active).length} active
         </Text>
-        <div style={{ flex: 1 }} />
-        {writable && (
-          <Button leftSection={<IconPlus size={14} />} onClick={() => setDialog({ kind: 'create' })}>
-            New user
-          </Button>
-        )}
-      </div>
+      </PageHeader>
       <div className="bl-page-body">
         {error && (
           <Alert color="red" mb="sm">
@@ -209,14 +202,7 @@ function CreateUser({ onClose, onDone }: { onClose(): void; onDone(): void }) {
           </Group>
           <PasswordInput label="Password" description="At least 8 characters" required autoComplete="new-password" {...form.getInputProps('password')} />
           <RolePicker value={form.values.roles} onChange={(v) => form.setFieldValue('roles', v)} error={form.errors.roles} />
-          <Group justify="flex-end" gap="xs">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={saving}>
-              Create user
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} submitLabel="Create user" saving={saving} />
         </Stack>
       </form>
     </Modal>
@@ -248,14 +234,7 @@ function ChangeRoles({ user, onClose, onDone }: { user: User; onClose(): void; o
         <Stack gap="sm">
           {formError && <Alert color="red">{formError}</Alert>}
           <RolePicker value={form.values.roles} onChange={(v) => form.setFieldValue('roles', v)} error={form.errors.roles} />
-          <Group justify="flex-end" gap="xs">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={saving}>
-              Save roles
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} submitLabel="Save roles" saving={saving} />
         </Stack>
       </form>
     </Modal>
@@ -286,14 +265,7 @@ function SetPassword({ user, onClose }: { user: User; onClose(): void }) {
         <Stack gap="sm">
           {formError && <Alert color="red">{formError}</Alert>}
           <PasswordInput label="New password" description="At least 8 characters" required data-autofocus autoComplete="new-password" {...form.getInputProps('password')} />
-          <Group justify="flex-end" gap="xs">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={saving}>
-              Set password
-            </Button>
-          </Group>
+          <FormActions onCancel={onClose} submitLabel="Set password" saving={saving} />
         </Stack>
       </form>
     </Modal>

@@ -15,6 +15,7 @@ import {
   IconLogout,
   IconPackageImport,
   IconReceipt2,
+  IconRefresh,
   IconRuler2,
   IconSettings,
   IconShoppingCart,
@@ -38,6 +39,8 @@ import { StockPage } from '../warehouse/StockPage';
 import { TransfersRoute } from '../warehouse/TransfersPage';
 import { WarehouseSettingsPage } from '../warehouse/WarehouseSettingsPage';
 import { WavesPage } from '../warehouse/WavesPage';
+import { SyncIndicator } from '../sync/SyncIndicator';
+import { SyncPage } from '../sync/SyncPage';
 import { Brand } from './Brand';
 import { ComingSoon } from './ComingSoon';
 import { NoAccess } from './NoAccess';
@@ -49,6 +52,8 @@ interface Page {
   label: string;
   icon: ReactNode;
   needs?: Permission;
+  /** Listed in the navigation only for holders of this permission (the page itself is open to everyone it allows). */
+  navNeeds?: Permission;
   /** Gets the whole route, so a page can show a record below its own route ("warehouse/transfers/<id>"). */
   render(route: string): ReactNode;
 }
@@ -184,6 +189,8 @@ const SECTIONS: Section[] = [
     pages: [
       { route: 'admin/users', label: 'Users', icon: <IconUsers size={15} />, needs: 'users.read', render: () => <UsersPage /> },
       { route: 'admin/audit', label: 'Audit log', icon: <IconHistory size={15} />, needs: 'system.admin', render: () => <AuditPage /> },
+      // Everyone may look (the header's sync badge opens it); only admins act, so only admins see it in the menu.
+      { route: 'admin/sync', label: 'Sync', icon: <IconRefresh size={15} />, navNeeds: 'system.admin', render: () => <SyncPage /> },
     ],
   },
 ];
@@ -191,7 +198,7 @@ const SECTIONS: Section[] = [
 export function Shell() {
   const { status, session, can, logout } = useSession();
   const route = useRoute();
-  const visible = SECTIONS.map((s) => ({ ...s, pages: s.pages.filter((p) => !p.needs || can(p.needs)) })).filter((s) => s.pages.length > 0);
+  const visible = SECTIONS.map((s) => ({ ...s, pages: s.pages.filter((p) => (!p.needs || can(p.needs)) && (!p.navNeeds || can(p.navNeeds))) })).filter((s) => s.pages.length > 0);
   const all = SECTIONS.flatMap((s) => s.pages);
   // The page whose route is the longest prefix of the current one; a bare section key opens its first page.
   const page =
@@ -222,51 +229,54 @@ export function Shell() {
             {status.demo && <Badge color="orange">Demo</Badge>}
             {status.readOnly && <Badge color="red">Read-only</Badge>}
           </Group>
-          <Menu position="bottom-end" width={260} shadow="md">
-            <Menu.Target>
-              <UnstyledButton aria-label="User menu" px={6} py={4} style={{ borderRadius: 4 }}>
-                <Group gap={8} wrap="nowrap">
-                  <Avatar size={26} color="indigo" radius="xl">
-                    {initials}
-                  </Avatar>
-                  <Stack gap={0}>
-                    <Text size="sm" fw={500} lh={1.2}>
-                      {session.user.displayName}
-                    </Text>
-                    <Text size="xs" c="dimmed" lh={1.2}>
-                      {session.user.roles.join(', ')}
-                    </Text>
-                  </Stack>
-                  <IconChevronDown size={14} />
-                </Group>
-              </UnstyledButton>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Label>Signed in as</Menu.Label>
-              <Stack gap={6} px="sm" pb="sm">
-                <Text size="sm" fw={600}>
-                  {session.user.displayName} <Text span c="dimmed" size="xs">@{session.user.username}</Text>
-                </Text>
-                <Group gap={4}>
-                  {session.user.roles.map((r) => (
-                    <Badge key={r} variant="light">
-                      {r}
-                    </Badge>
-                  ))}
-                </Group>
-                <Text size="xs" c="dimmed">
-                  Branch {status.branchCode} · {status.branchName}
-                </Text>
-                <Text size="xs" c="dimmed">
-                  Branchline {status.appVersion} · schema {status.schemaVersion}
-                </Text>
-              </Stack>
-              <Menu.Divider />
-              <Menu.Item leftSection={<IconLogout size={14} />} onClick={() => void logout()}>
-                Log out
-              </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+          <Group gap="sm" wrap="nowrap">
+            <SyncIndicator />
+            <Menu position="bottom-end" width={260} shadow="md">
+              <Menu.Target>
+                <UnstyledButton aria-label="User menu" px={6} py={4} style={{ borderRadius: 4 }}>
+                  <Group gap={8} wrap="nowrap">
+                    <Avatar size={26} color="indigo" radius="xl">
+                      {initials}
+                    </Avatar>
+                    <Stack gap={0}>
+                      <Text size="sm" fw={500} lh={1.2}>
+                        {session.user.displayName}
+                      </Text>
+                      <Text size="xs" c="dimmed" lh={1.2}>
+                        {session.user.roles.join(', ')}
+                      </Text>
+                    </Stack>
+                    <IconChevronDown size={14} />
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>Signed in as</Menu.Label>
+                <Stack gap={6} px="sm" pb="sm">
+                  <Text size="sm" fw={600}>
+                    {session.user.displayName} <Text span c="dimmed" size="xs">@{session.user.username}</Text>
+                  </Text>
+                  <Group gap={4}>
+                    {session.user.roles.map((r) => (
+                      <Badge key={r} variant="light">
+                        {r}
+                      </Badge>
+                    ))}
+                  </Group>
+                  <Text size="xs" c="dimmed">
+                    Branch {status.branchCode} · {status.branchName}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    Branchline {status.appVersion} · schema {status.schemaVersion}
+                  </Text>
+                </Stack>
+                <Menu.Divider />
+                <Menu.Item leftSection={<IconLogout size={14} />} onClick={() => void logout()}>
+                  Log out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p={6}>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Kbd, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -8,6 +8,7 @@ import { TRACKING } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
 import { applyServerError } from '../lib/forms';
 import { client, isRpcError, messageOf } from '../rpc';
+import { FormActions } from '../ui/FormActions';
 import { PRODUCT_FORM_FIELDS, PRODUCT_PATHS, type ProductFormValues, emptyProductForm, productInputOf, productToForm } from './productForm';
 import type { Product } from './productWindow';
 import type { Category, Uom } from './useCatalogRefs';
@@ -135,30 +136,27 @@ export function ProductFormModal({ product, categories, uoms, onClose, onSaved }
               Version {current.version} · created {current.createdAt.slice(0, 16).replace('T', ' ')} · updated {current.updatedAt.slice(0, 16).replace('T', ' ')}
             </Text>
           )}
-          <Group justify="space-between" mt="xs">
-            <Group gap="xs">
-              {writable && current && current.active && (
+          <FormActions
+            mt="xs"
+            left={
+              writable &&
+              current &&
+              (current.active ? (
                 <Button variant="light" color="gray" leftSection={<IconArchive size={14} />} onClick={() => void setArchived(true)} disabled={saving}>
                   Archive
                 </Button>
-              )}
-              {writable && current && !current.active && (
+              ) : (
                 <Button variant="light" color="teal" leftSection={<IconRestore size={14} />} onClick={() => void setArchived(false)} disabled={saving}>
                   Restore
                 </Button>
-              )}
-            </Group>
-            <Group gap="xs">
-              <Button variant="default" onClick={onClose}>
-                {writable ? 'Cancel' : 'Close'}
-              </Button>
-              {writable && (
-                <Button type="submit" loading={saving} rightSection={<Kbd size="xs">Ctrl S</Kbd>}>
-                  {current ? 'Save' : 'Create product'}
-                </Button>
-              )}
-            </Group>
-          </Group>
+              ))
+            }
+            onCancel={onClose}
+            cancelLabel={writable ? 'Cancel' : 'Close'}
+            submitLabel={writable ? (current ? 'Save' : 'Create product') : undefined}
+            saving={saving}
+            saveKey
+          />
         </Stack>
       </form>
     </Modal>

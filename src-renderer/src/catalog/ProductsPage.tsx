@@ -1,15 +1,26 @@
-import { Badge, Button, CloseButton, Kbd, SegmentedControl, Select, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Kbd, Select } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconBarcode, IconPlus, IconSearch } from '@tabler/icons-react';
+import { IconBarcode, IconPlus } from '@tabler/icons-react';
 import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useSession } from '../app/session';
-import { client } from '../rpc';
+import { GridFooter, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
+import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { SegmentedField } from '../ui/SegmentedField';
+import { useReloadOnCommit } from '../ui/useEngineEvents';
+import { useSort } from '../ui/useSort';
+import { VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { PRODUCT_COLUMNS } from './productColumns';
 import { ProductFormModal } from './ProductFormModal';
-import { ProductGrid, type ProductGridHandle } from './ProductGrid';
 import { type Product, type ProductListParams, type ProductSort, isBarcodeLike, useProductWindow } from './productWindow';
 import { useCatalogRefs } from './useCatalogRefs';
 
 const SORT_LABELS: Record<ProductSort, string> = { sku: 'SKU', name: 'name', category: 'category', listPriceMinor: 'list price', costMinor: 'cost', updatedAt: 'last update' };
+
+const STATUS_CHOICES = [
+  { value: 'active', label: 'Active' },
+  { value: 'archived', label: 'Archived' },
+  { value: 'all', label: 'All' },
+];
 
 type Editing = { product: Product | null } | null;
 
@@ -21,30 +32,23 @@ export function ProductsPage() {
   const [query] = useDebouncedValue(text.trim(), 200);
   const [categoryId, setCategoryId] = useState<string | null>(null);
   const [status, setStatus] = useState<ProductListParams['status']>('active');
-  const [sort, setSort] = useState<ProductSort>('sku');
-  const [dir, setDir] = useState<'asc' | 'desc'>('asc');
-  const [selected, setSelected] = useState(-1);
+  const sorting = useSort<ProductSort>('sku');
+  const { sort, dir } = sorting;
   const [editing, setEditing] = useState<Editing>(null);
   const searchRef = useRef<HTMLInputElement>(null);
-  const gridRef = useRef<ProductGridHandle>(null);
+  const gridRef = useRef<VirtualTableHandle>(null);
 
   const list = useProductWindow({ query, categoryId, status, sort, dir });
+  const { selected, setSelected, reload } = list;
 
-  // A new listing starts with nothing selected; a barcode hit is selected at once (Enter opens it).
-  useEffect(() => setSelected(-1), [query, categoryId, status, sort, dir]);
+  // A barcode hit is selected at once (Enter opens it).
+  const hitId = list.barcodeHit?.id;
   useEffect(() => {
-    if (list.barcodeHit) setSelected(0);
-  }, [list.barcodeHit]);
+    if (hitId) setSelected(0);
+  }, [hitId, setSelected]);
 
   // Changes made elsewhere (another window, another user through replication) refresh what is shown.
-  const { reload } = list;
-  useEffect(
-    () =>
-      client.onEvent((event) => {
-        if (event.type === 'committed' && typeof event.method === 'string' && event.method.startsWith('catalog.')) void reload();
-      }),
-    [reload],
-  );
+  useReloadOnCommit('catalog.', reload);
 
   const open = useCallback((p: Product) => setEditing({ product: p }), []);
   const create = useCallback(() => {
@@ -59,14 +63,6 @@ export function ProductsPage() {
           ['n', create],
         ],
   );
-
-  function onSort(column: ProductSort) {
-    if (column === sort) setDir((d) => (d === 'asc' ? 'desc' : 'asc'));
-    else {
-      setSort(column);
-      setDir('asc');
-    }
-  }
 
   function onSearchKey(e: KeyboardEvent<HTMLInputElement>) {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -90,37 +86,34 @@ export function ProductsPage() {
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Products</Title>
-        <Text size="sm" c="dimmed" aria-live="polite" data-testid="product-count">
-          {list.total === null ? 'Loading…' : `${list.total.toLocaleString('en-US')} ${list.total === 1 ? 'product' : 'products'}`}
-        </Text>
+      <PageHeader
+        title="Products"
+        count={{ total: list.total, one: 'product', many: 'products', testId: 'product-count' }}
+        actions={
+          writable && (
+            <Button leftSection={<IconPlus size={14} />} onClick={create} rightSection={<Kbd size="xs">N</Kbd>}>
+              New product
+            </Button>
+          )
+        }
+      >
         {list.barcodeHit && (
           <Badge color="indigo" leftSection={<IconBarcode size={12} />}>
             Barcode match
           </Badge>
         )}
-        <div style={{ flex: 1 }} />
-        {writable && (
-          <Button leftSection={<IconPlus size={14} />} onClick={create} rightSection={<Kbd size="xs">N</Kbd>}>
-            New product
-          </Button>
-        )}
-      </div>
-      <div className="bl-toolbar">
-        <TextInput
+      </PageHeader>
+      <Toolbar>
+        <SearchField
           ref={searchRef}
           label="Search products"
           placeholder="SKU, name or scan a barcode"
-          leftSection={barcodeMode ? <IconBarcode size={14} /> : <IconSearch size={14} />}
-          rightSection={text ? <CloseButton size="xs" aria-label="Clear search" onClick={() => setText('')} /> : <Kbd size="xs">/</Kbd>}
+          icon={barcodeMode ? <IconBarcode size={14} /> : undefined}
           w={320}
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
+          onChange={setText}
           onKeyDown={onSearchKey}
-          aria-busy={pending}
-          type="search"
-          autoComplete="off"
+          busy={pending}
         />
         <Select
           label="Category"
@@ -133,48 +126,24 @@ export function ProductsPage() {
           value={categoryId}
           onChange={setCategoryId}
         />
-        <div>
-          <Text component="label" id="status-filter-label" size="xs" fw={500} display="block" mb={2}>
-            Status
-          </Text>
-          <SegmentedControl
-            size="xs"
-            aria-labelledby="status-filter-label"
-            value={status}
-            onChange={(v) => setStatus(v as ProductListParams['status'])}
-            data={[
-              { value: 'active', label: 'Active' },
-              { value: 'archived', label: 'Archived' },
-              { value: 'all', label: 'All' },
-            ]}
-          />
-        </div>
-      </div>
-      <ProductGrid
+        <SegmentedField label="Status" value={status} onChange={(v) => setStatus(v as ProductListParams['status'])} data={STATUS_CHOICES} />
+      </Toolbar>
+      <VirtualTable<Product, ProductSort>
         ref={gridRef}
-        total={list.total}
-        loading={list.loading}
-        error={list.error}
-        rowAt={list.rowAt}
-        ensureRange={list.ensureRange}
-        sort={sort}
-        dir={dir}
-        onSort={onSort}
-        selected={selected}
-        onSelect={setSelected}
+        label="Products"
+        columns={PRODUCT_COLUMNS}
+        source={list}
+        sorting={sorting}
         onOpen={open}
+        rowClass={(p) => (p.active ? undefined : 'bl-archived')}
         emptyText={query ? `No product matches “${query}”` : 'No products yet'}
       />
-      <div className="bl-grid-foot" aria-live="polite" data-testid="grid-status">
-        <span>{selected >= 0 && list.total ? `Row ${(selected + 1).toLocaleString('en-US')} of ${list.total.toLocaleString('en-US')}` : 'No row selected'}</span>
-        <span>
-          Sorted by {SORT_LABELS[sort]} ({dir === 'asc' ? 'ascending' : 'descending'})
-        </span>
-        <div style={{ flex: 1 }} />
-        <span>
-          <Kbd size="xs">↑</Kbd> <Kbd size="xs">↓</Kbd> move · <Kbd size="xs">Enter</Kbd> open · <Kbd size="xs">/</Kbd> search{writable ? <> · <Kbd size="xs">N</Kbd> new</> : null}
-        </span>
-      </div>
+      <GridFooter
+        testId="grid-status"
+        position={list}
+        sorted={{ label: SORT_LABELS[sort], dir }}
+        hints={[MOVE_HINT, [['Enter'], 'open'], SEARCH_HINT, ...(writable ? [[['N'], 'new'] as [string[], string]] : [])]}
+      />
       {editing && (
         <ProductFormModal
           product={editing.product}
@@ -185,7 +154,7 @@ export function ProductsPage() {
             gridRef.current?.focus();
           }}
           onSaved={(p, action) => {
-            list.patch(p);
+            list.patch((r) => r.id === p.id, p);
             if (action === 'created' || action === 'saved') {
               setEditing(null);
               gridRef.current?.focus();

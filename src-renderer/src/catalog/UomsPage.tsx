@@ -3,31 +3,22 @@ import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
-import { useCallback, useEffect, useState } from 'react';
+import { useState } from 'react';
 import { contract } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
 import { applyServerError, schemaErrors } from '../lib/forms';
-import { client, messageOf } from '../rpc';
+import { client } from '../rpc';
+import { useEngineQuery } from '../ui/useEngineQuery';
 import type { UomList } from './useCatalogRefs';
 
 const KINDS = ['unit', 'weight', 'length', 'volume', 'time'] as const;
 
+const NO_UOMS: UomList = { uoms: [], conversions: [] };
+
 export function UomsPage() {
   const { can } = useSession();
   const writable = can('catalog.write');
-  const [data, setData] = useState<UomList>({ uoms: [], conversions: [] });
-  const [error, setError] = useState<string | null>(null);
-  const reload = useCallback(async () => {
-    try {
-      setData(await client.call('catalog.uom.list', {}));
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, []);
-  useEffect(() => {
-    void reload();
-  }, [reload]);
+  const { data, error, reload } = useEngineQuery(() => client.call('catalog.uom.list', {}), [], NO_UOMS);
   const code = new Map(data.uoms.map((u) => [u.id, u.code]));
   // Product-specific conversions (a box of 12 of one product) belong on that product; here the general ones.
   const general = data.conversions.filter((c) => c.productId === null);

@@ -1,13 +1,20 @@
-import { ActionIcon, Alert, Badge, Button, Group, Loader, Modal, NumberInput, Pagination, SegmentedControl, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Loader, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconCalendarDue, IconCheck, IconDeviceFloppy, IconPlus, IconSend } from '@tabler/icons-react';
+import { IconCalendarDue, IconCheck, IconDeviceFloppy, IconPlus, IconSend } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { formatMoney } from '../lib/money';
 import { client, messageOf } from '../rpc';
+import { FormActions } from '../ui/FormActions';
+import { ErrorAlert } from '../ui/ErrorAlert';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { SegmentedField } from '../ui/SegmentedField';
+import { SimpleTable, type TableColumn } from '../ui/SimpleTable';
+import { Pager, usePagedQuery } from '../ui/usePagedQuery';
 import { COUNT_STATE_COLORS, COUNT_STATE_LABELS, dateTime, qty } from './format';
+import { QtyInput } from './QtyInput';
 import { useWarehouseRefs } from './useWarehouseRefs';
 import './warehouse.css';
 
@@ -31,28 +38,11 @@ function CountList() {
   const adjust = can('inventory.adjust');
   const { warehouses, locations } = useWarehouseRefs();
   const [state, setState] = useState<CountState>(() => (sessionStorage.getItem('bl.counts.tab') as CountState | null) ?? 'open');
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<{ rows: CountRow[]; total: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const counts = usePagedQuery((offset, limit) => client.call('inventory.count.list', { state, offset, limit }), [state]);
+  const { data, reload } = counts;
   const [creating, setCreating] = useState(false);
   const [scheduling, setScheduling] = useState(false);
-  const limit = 50;
-
-  const load = useCallback(async () => {
-    try {
-      setData(await client.call('inventory.count.list', { state, offset: (page - 1) * limit, limit }));
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, [state, page]);
-  useEffect(() => {
-    void load();
-  }, [load]);
-  useEffect(() => {
-    sessionStorage.setItem('bl.counts.tab', state);
-    setPage(1);
-  }, [state]);
+  useEffect(() => sessionStorage.setItem('bl.counts.tab', state), [state]);
 
   async function schedule() {
     const wh = warehouses[0];
@@ -61,90 +51,58 @@ function CountList() {
     try {
       const r = await client.call('inventory.count.schedule', { warehouseId: wh.id, maxCounts: 20 });
       notifications.show({ color: 'teal', title: `${r.counts.length} count(s) opened`, message: r.counts.length ? r.counts.map((c) => c.locationPath).join(', ') : 'Nothing is due' });
-      void load();
+      void reload();
     } catch (e) {
-      setError(messageOf(e));
+      counts.setError(messageOf(e));
     } finally {
       setScheduling(false);
     }
   }
 
   const whCode = (id: string) => warehouses.find((w) => w.id === id)?.code ?? '';
+  const columns: TableColumn<CountRow>[] = [
+    { id: 'number', label: 'Count', mono: true, render: (c) => <a href={`#/warehouse/counts/${c.id}`}>{c.number}</a> },
+    { id: 'wh', label: 'Warehouse', render: (c) => whCode(c.warehouseId) },
+    { id: 'location', label: 'Location', mono: true, render: (c) => c.locationPath },
+    { id: 'state', label: 'State', render: (c) => <Badge color={COUNT_STATE_COLORS[c.state]} variant="dot">{COUNT_STATE_LABELS[c.state]}</Badge> },
+    { id: 'scheduled', label: 'Scheduled', render: (c) => dateTime(c.scheduledDate) },
+    { id: 'lines', label: 'Lines', num: true, render: (c) => c.lineCount },
+    { id: 'why', label: 'Why it waits', render: (c) => <Text size="xs" c="orange.8">{c.state === 'awaiting_approval' ? c.needsApprovalReason : ''}</Text> },
+  ];
+  const lbl = COUNT_STATE_LABELS[state]!.toLowerCase();
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Cycle counts</Title>
-        <Text size="sm" c="dimmed">
-          {data ? `${data.total.toLocaleString('en-US')} ${COUNT_STATE_LABELS[state]!.toLowerCase()}` : 'Loading…'}
-        </Text>
-        <div style={{ flex: 1 }} />
-        {adjust && (
-          <>
-            <Button variant="default" leftSection={<IconCalendarDue size={14} />} loading={scheduling} onClick={() => void schedule()} title="Open the counts due by ABC class (A monthly, B quarterly, C yearly) in the first warehouse">
-              Open due counts
-            </Button>
-            <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
-              New count
-            </Button>
-          </>
-        )}
-      </div>
-      <div className="bl-toolbar">
-        <div>
-          <Text component="label" id="count-tab-label" size="xs" fw={500} display="block" mb={2}>
-            Show
-          </Text>
-          <SegmentedControl size="xs" aria-labelledby="count-tab-label" value={state} onChange={(v) => setState(v as CountState)} data={TABS} />
-        </div>
-      </div>
+      <PageHeader
+        title="Cycle counts"
+        count={{ total: data?.total, one: lbl, many: lbl }}
+        actions={
+          adjust && (
+            <>
+              <Button variant="default" leftSection={<IconCalendarDue size={14} />} loading={scheduling} onClick={() => void schedule()} title="Open the counts due by ABC class (A monthly, B quarterly, C yearly) in the first warehouse">
+                Open due counts
+              </Button>
+              <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)}>
+                New count
+              </Button>
+            </>
+          )
+        }
+      />
+      <Toolbar>
+        <SegmentedField label="Show" value={state} onChange={(v) => setState(v as CountState)} data={TABS} />
+      </Toolbar>
       <div className="bl-page-body">
-        {error && <Alert color="red">{error}</Alert>}
-        <table className="wh-table bl-table" aria-label="Cycle counts">
-          <thead>
-            <tr>
-              <th>Count</th>
-              <th>Warehouse</th>
-              <th>Location</th>
-              <th>State</th>
-              <th>Scheduled</th>
-              <th className="bl-num">Lines</th>
-              <th>Why it waits</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.rows.map((c) => (
-              <tr key={c.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`warehouse/counts/${c.id}`)}>
-                <td className="bl-mono">
-                  <a href={`#/warehouse/counts/${c.id}`}>{c.number}</a>
-                </td>
-                <td>{whCode(c.warehouseId)}</td>
-                <td className="bl-mono">{c.locationPath}</td>
-                <td>
-                  <Badge color={COUNT_STATE_COLORS[c.state]} variant="dot">
-                    {COUNT_STATE_LABELS[c.state]}
-                  </Badge>
-                </td>
-                <td>{dateTime(c.scheduledDate)}</td>
-                <td className="bl-num">{c.lineCount}</td>
-                <td>
-                  <Text size="xs" c="orange.8">
-                    {c.state === 'awaiting_approval' ? c.needsApprovalReason : ''}
-                  </Text>
-                </td>
-              </tr>
-            ))}
-            {data && data.rows.length === 0 && (
-              <tr>
-                <td colSpan={7}>
-                  <Text size="sm" c="dimmed" ta="center" py="md">
-                    {state === 'awaiting_approval' ? 'Nothing waits for approval' : state === 'open' ? 'No open counts' : 'No posted counts yet'}
-                  </Text>
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-        {data && data.total > limit && <Pagination mt="xs" size="sm" total={Math.ceil(data.total / limit)} value={page} onChange={setPage} />}
+        <ErrorAlert error={counts.error} />
+        <SimpleTable<CountRow>
+          className="wh-table bl-table"
+          label="Cycle counts"
+          columns={columns}
+          rows={data?.rows ?? []}
+          rowKey={(c) => c.id}
+          onRowClick={(c) => navigate(`warehouse/counts/${c.id}`)}
+          empty={data && (state === 'awaiting_approval' ? 'Nothing waits for approval' : state === 'open' ? 'No open counts' : 'No posted counts yet')}
+        />
+        <Pager query={counts} />
       </div>
       {creating && <NewCountModal warehouses={warehouses} locations={locations} onClose={() => setCreating(false)} />}
     </div>
@@ -179,14 +137,7 @@ function NewCountModal({ warehouses, locations, onClose }: { warehouses: ReturnT
         {error && <Alert color="red">{error}</Alert>}
         <Select label="Warehouse" data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={(v) => (setWarehouseId(v), setLocationId(null))} />
         <Select label="Location to count" description="The location and every bin below it; what is on record there becomes the count lines" required searchable data={choices.map((l) => ({ value: l.id, label: l.path }))} value={locationId} onChange={setLocationId} data-autofocus />
-        <Group justify="flex-end" gap="xs">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button loading={saving} onClick={() => void create()}>
-            Open count
-          </Button>
-        </Group>
+        <FormActions onCancel={onClose} submitLabel="Open count" saving={saving} onSubmit={() => void create()} />
       </Stack>
     </Modal>
   );
@@ -273,45 +224,40 @@ function CountDetail({ id }: { id: string }) {
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Tooltip label="Back to counts">
-          <ActionIcon aria-label="Back" onClick={() => navigate('warehouse/counts')}>
-            <IconArrowLeft size={16} />
-          </ActionIcon>
-        </Tooltip>
-        <Title order={2} className="bl-mono" style={{ fontSize: 17 }}>
-          {count.number}
-        </Title>
+      <PageHeader
+        mono
+        back={{ to: 'warehouse/counts', label: 'Back to counts' }}
+        title={count.number}
+        actions={
+          <>
+            {editable && (
+              <>
+                <Button variant="default" leftSection={<IconDeviceFloppy size={14} />} loading={busy === 'save'} onClick={() => void act('save')}>
+                  Save counts
+                </Button>
+                <Button leftSection={<IconSend size={14} />} loading={busy === 'submit'} onClick={() => void act('submit')}>
+                  Submit count
+                </Button>
+              </>
+            )}
+            {count.state === 'awaiting_approval' && approve && (
+              <Button color="teal" leftSection={<IconCheck size={14} />} loading={busy === 'approve'} onClick={() => void act('approve')}>
+                Approve and post
+              </Button>
+            )}
+          </>
+        }
+      >
         <Badge color={COUNT_STATE_COLORS[count.state]} data-testid="count-state">
           {COUNT_STATE_LABELS[count.state]}
         </Badge>
         <Text size="sm" c="dimmed" className="bl-mono">
           {count.locationPath}
         </Text>
-        <div style={{ flex: 1 }} />
-        {editable && (
-          <>
-            <Button variant="default" leftSection={<IconDeviceFloppy size={14} />} loading={busy === 'save'} onClick={() => void act('save')}>
-              Save counts
-            </Button>
-            <Button leftSection={<IconSend size={14} />} loading={busy === 'submit'} onClick={() => void act('submit')}>
-              Submit count
-            </Button>
-          </>
-        )}
-        {count.state === 'awaiting_approval' && approve && (
-          <Button color="teal" leftSection={<IconCheck size={14} />} loading={busy === 'approve'} onClick={() => void act('approve')}>
-            Approve and post
-          </Button>
-        )}
-      </div>
+      </PageHeader>
       <div className="bl-page-body">
         <Stack gap="sm">
-          {error && (
-            <Alert color="red" withCloseButton onClose={() => setError(null)}>
-              {error}
-            </Alert>
-          )}
+          <ErrorAlert error={error} onClose={() => setError(null)} />
           {count.state === 'awaiting_approval' && (
             <Alert color="orange" title="Held for a warehouse manager">
               {count.needsApprovalReason}
@@ -359,16 +305,10 @@ function CountDetail({ id }: { id: string }) {
                       <td className="bl-num">{qty(l.expectedQuantity)}</td>
                       <td className="bl-num">
                         {editable ? (
-                          <NumberInput
+                          <QtyInput
                             aria-label={`Counted ${l.sku}`}
-                            size="xs"
-                            min={0}
-                            allowDecimal={false}
-                            allowNegative={false}
-                            hideControls
                             value={entries[l.id]?.counted ?? ''}
                             onChange={(val) => setEntries((e) => ({ ...e, [l.id]: { ...(e[l.id] ?? { reason: '' }), counted: val === '' ? '' : Number(val) } }))}
-                            styles={{ input: { textAlign: 'right', fontWeight: 600 } }}
                           />
                         ) : (
                           qty(l.countedQuantity)

@@ -1,21 +1,28 @@
-import { ActionIcon, Alert, Badge, Button, Group, NumberInput, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { IconArrowRight, IconPlus, IconTrash, IconTruck } from '@tabler/icons-react';
+import { IconArrowRight, IconPlus, IconTruck } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import { contract, type OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { applyServerError, schemaErrors } from '../lib/forms';
 import { client, messageOf } from '../rpc';
+import { FormActions } from '../ui/FormActions';
+import { ErrorAlert } from '../ui/ErrorAlert';
+import { PageHeader } from '../ui/PageHeader';
+import { SimpleTable } from '../ui/SimpleTable';
 import { KIND_LABELS, STATE_COLORS, STATE_LABELS, dateTime, qty } from './format';
-import { type PickedProduct, ProductPicker } from './ProductPicker';
+import { type LineDraft, LineEditor } from './LineEditor';
+import type { PickedProduct } from './ProductPicker';
 import type { Transfer } from './scan';
 import { useWarehouseRefs } from './useWarehouseRefs';
 import './warehouse.css';
 
 type Summary = OutputOf<'inventory.transfer.list'>['rows'][number];
 type Availability = OutputOf<'inventory.availability'>;
+type Watched = { product: PickedProduct; availability: Availability; transit: number };
+const at = (w: Watched, code: string) => w.availability.byWarehouse.find((x) => x.code === code);
 
 const summaryOf = ({ lines, ...t }: Transfer): Summary => ({ ...t, lineCount: lines.length, totalQuantity: lines.reduce((s, l) => s + l.quantity, 0) });
 
@@ -23,7 +30,7 @@ interface Values {
   fromWarehouseId: string | null;
   toWarehouseId: string | null;
   origin: string;
-  lines: { key: string; product: PickedProduct | null; quantity: number | '' }[];
+  lines: LineDraft[];
 }
 let k = 0;
 const newLine = () => ({ key: `iw${++k}`, product: null, quantity: 1 as number | '' });
@@ -34,7 +41,7 @@ export function InterWarehousePage() {
   const operate = can('inventory.operate');
   const { warehouses } = useWarehouseRefs();
   const [pair, setPair] = useState<{ outbound: Transfer; inbound: Transfer } | null>(null);
-  const [watch, setWatch] = useState<{ product: PickedProduct; availability: Availability; transit: number }[]>([]);
+  const [watch, setWatch] = useState<Watched[]>([]);
   const [open, setOpen] = useState<Summary[]>([]);
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -135,19 +142,14 @@ export function InterWarehousePage() {
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Inter-warehouse transfers</Title>
+      <PageHeader title="Inter-warehouse transfers">
         <Text size="sm" c="dimmed">
           Ship from one warehouse, receive at another; in between the goods are in Transit (owned, not available to either side).
         </Text>
-      </div>
+      </PageHeader>
       <div className="bl-page-body">
         <Stack gap="sm">
-          {formError && (
-            <Alert color="red" withCloseButton onClose={() => setFormError(null)}>
-              {formError}
-            </Alert>
-          )}
+          <ErrorAlert error={formError} onClose={() => setFormError(null)} />
           {operate && (
             <form onSubmit={create} noValidate aria-label="New inter-warehouse transfer" className="wh-panel">
               <div className="wh-panel-head">New inter-warehouse transfer</div>
@@ -158,44 +160,25 @@ export function InterWarehousePage() {
                   <Select label="To warehouse" required w={220} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} {...form.getInputProps('toWarehouseId')} />
                   <TextInput label="Origin" placeholder="Reason or reference" w={220} {...form.getInputProps('origin')} />
                 </Group>
-                <table className="wh-table" aria-label="Inter-warehouse lines">
-                  <thead>
-                    <tr>
-                      <th style={{ width: 28 }}>#</th>
-                      <th>Product</th>
-                      <th className="bl-num" style={{ width: 110 }}>
-                        Quantity
-                      </th>
-                      <th style={{ width: 36 }} />
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {form.values.lines.map((l, i) => (
-                      <tr key={l.key}>
-                        <td className="bl-num">{i + 1}</td>
-                        <td style={{ paddingTop: 4, paddingBottom: 4 }}>
-                          <ProductPicker aria-label={`Product, line ${i + 1}`} value={l.product} onChange={(p) => form.setFieldValue(`lines.${i}.product`, p)} error={form.errors[`lines.${i}.product`]} />
-                        </td>
-                        <td>
-                          <NumberInput size="xs" aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
-                        </td>
-                        <td>
-                          <ActionIcon aria-label={`Remove line ${i + 1}`} disabled={form.values.lines.length === 1} onClick={() => form.removeListItem('lines', i)}>
-                            <IconTrash size={14} />
-                          </ActionIcon>
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-                <Group justify="space-between" mt="xs">
-                  <Button variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', newLine())}>
-                    Add line
-                  </Button>
-                  <Button type="submit" loading={saving} leftSection={<IconTruck size={14} />}>
-                    Create transfer
-                  </Button>
-                </Group>
+                <LineEditor
+                  label="Inter-warehouse lines"
+                  lines={form.values.lines}
+                  productError={(i) => form.errors[`lines.${i}.product`]}
+                  onProduct={(i, p) => form.setFieldValue(`lines.${i}.product`, p)}
+                  inputProps={(path) => form.getInputProps(path)}
+                  onRemove={(i) => form.removeListItem('lines', i)}
+                />
+                <FormActions
+                  mt="xs"
+                  left={
+                    <Button variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', newLine())}>
+                      Add line
+                    </Button>
+                  }
+                  submitLabel="Create transfer"
+                  submitIcon={<IconTruck size={14} />}
+                  saving={saving}
+                />
               </div>
             </form>
           )}
@@ -227,45 +210,20 @@ export function InterWarehousePage() {
                   </div>
                 ))}
               </div>
-              <table className="wh-table" aria-label="Stock on both sides">
-                <thead>
-                  <tr>
-                    <th>Product</th>
-                    <th className="bl-num">{fromCode} on hand</th>
-                    <th className="bl-num">{fromCode} outgoing</th>
-                    <th className="bl-num">In transit</th>
-                    <th className="bl-num">{toCode} incoming</th>
-                    <th className="bl-num">{toCode} on hand</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {watch.map((w) => {
-                    const at = (c: string) => w.availability.byWarehouse.find((x) => x.code === c);
-                    return (
-                      <tr key={w.product.id} data-testid={`watch-${w.product.sku}`}>
-                        <td>
-                          <span className="bl-mono">{w.product.sku}</span> {w.product.name}
-                        </td>
-                        <td className="bl-num" data-testid="from-onhand">
-                          {qty(at(fromCode)?.onHand ?? 0)}
-                        </td>
-                        <td className="bl-num" data-testid="from-outgoing">
-                          {qty(at(fromCode)?.outgoing ?? 0)}
-                        </td>
-                        <td className="bl-num" data-testid="in-transit">
-                          <b>{qty(w.transit)}</b>
-                        </td>
-                        <td className="bl-num" data-testid="to-incoming">
-                          {qty(at(toCode)?.incoming ?? 0)}
-                        </td>
-                        <td className="bl-num" data-testid="to-onhand">
-                          {qty(at(toCode)?.onHand ?? 0)}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
+              <SimpleTable<Watched>
+                label="Stock on both sides"
+                columns={[
+                  { id: 'product', label: 'Product', render: (w) => (<><span className="bl-mono">{w.product.sku}</span> {w.product.name}</>) },
+                  { id: 'from-onhand', label: `${fromCode} on hand`, num: true, testId: 'from-onhand', render: (w) => qty(at(w, fromCode)?.onHand ?? 0) },
+                  { id: 'from-outgoing', label: `${fromCode} outgoing`, num: true, testId: 'from-outgoing', render: (w) => qty(at(w, fromCode)?.outgoing ?? 0) },
+                  { id: 'in-transit', label: 'In transit', num: true, testId: 'in-transit', render: (w) => <b>{qty(w.transit)}</b> },
+                  { id: 'to-incoming', label: `${toCode} incoming`, num: true, testId: 'to-incoming', render: (w) => qty(at(w, toCode)?.incoming ?? 0) },
+                  { id: 'to-onhand', label: `${toCode} on hand`, num: true, testId: 'to-onhand', render: (w) => qty(at(w, toCode)?.onHand ?? 0) },
+                ]}
+                rows={watch}
+                rowKey={(w) => w.product.id}
+                rowTestId={(w) => `watch-${w.product.sku}`}
+              />
             </div>
           )}
 
@@ -277,47 +235,22 @@ export function InterWarehousePage() {
                 Refresh
               </Button>
             </div>
-            <table className="wh-table" aria-label="Shipments between warehouses">
-              <thead>
-                <tr>
-                  <th>Transfer</th>
-                  <th>Side</th>
-                  <th>From</th>
-                  <th>To</th>
-                  <th>Scheduled</th>
-                  <th className="bl-num">Units</th>
-                  <th>State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...(pair ? [pair.outbound, pair.inbound].map(summaryOf) : []), ...open.filter((t) => t.id !== pair?.outbound.id && t.id !== pair?.inbound.id)].map((t) => (
-                  <tr key={t.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`warehouse/transfers/${t.id}`)}>
-                    <td className="bl-mono">{t.number}</td>
-                    <td>
-                      {t.warehouseCode} · {KIND_LABELS[t.kind]}
-                    </td>
-                    <td className="bl-mono">{t.fromPath}</td>
-                    <td className="bl-mono">{t.toPath}</td>
-                    <td>{dateTime(t.scheduledDate)}</td>
-                    <td className="bl-num">{qty(t.totalQuantity)}</td>
-                    <td>
-                      <Badge color={STATE_COLORS[t.state]} variant="dot">
-                        {t.kind === 'transit_in' && t.state === 'ready' ? 'In transit' : STATE_LABELS[t.state]}
-                      </Badge>
-                    </td>
-                  </tr>
-                ))}
-                {open.length === 0 && (
-                  <tr>
-                    <td colSpan={7}>
-                      <Text size="sm" c="dimmed" ta="center" py="sm">
-                        Nothing between warehouses
-                      </Text>
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+            <SimpleTable<Summary>
+              label="Shipments between warehouses"
+              columns={[
+                { id: 'number', label: 'Transfer', mono: true, render: (t) => t.number },
+                { id: 'side', label: 'Side', render: (t) => `${t.warehouseCode} · ${KIND_LABELS[t.kind]}` },
+                { id: 'from', label: 'From', mono: true, render: (t) => t.fromPath },
+                { id: 'to', label: 'To', mono: true, render: (t) => t.toPath },
+                { id: 'scheduled', label: 'Scheduled', render: (t) => dateTime(t.scheduledDate) },
+                { id: 'units', label: 'Units', num: true, render: (t) => qty(t.totalQuantity) },
+                { id: 'state', label: 'State', render: (t) => <Badge color={STATE_COLORS[t.state]} variant="dot">{t.kind === 'transit_in' && t.state === 'ready' ? 'In transit' : STATE_LABELS[t.state]}</Badge> },
+              ]}
+              rows={[...(pair ? [pair.outbound, pair.inbound].map(summaryOf) : []), ...open.filter((t) => t.id !== pair?.outbound.id && t.id !== pair?.inbound.id)]}
+              rowKey={(t) => t.id}
+              onRowClick={(t) => navigate(`warehouse/transfers/${t.id}`)}
+              empty="Nothing between warehouses"
+            />
           </div>
         </Stack>
       </div>

@@ -1,14 +1,16 @@
-import { Select, Text, TextInput, Title } from '@mantine/core';
+import { Select, Text, TextInput } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { formatMoney } from '../lib/money';
 import { client } from '../rpc';
+import { GridFooter, MOVE_HINT } from '../ui/GridFooter';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { usePagedWindow } from '../ui/usePagedWindow';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { dateTime, dayToIso, qty } from './format';
-import { usePagedWindow } from './pagedWindow';
 import { type PickedProduct, ProductPicker } from './ProductPicker';
 import { useWarehouseRefs } from './useWarehouseRefs';
-import { type Column, VirtualTable } from './VirtualTable';
 import './warehouse.css';
 
 type Move = OutputOf<'inventory.ledger'>['rows'][number];
@@ -34,7 +36,6 @@ export function LedgerPage({ route }: { route: string }) {
   const [locationId, setLocationId] = useState<string | null>(null);
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [selected, setSelected] = useState(-1);
 
   useEffect(() => {
     if (!initialProductId) return;
@@ -54,20 +55,15 @@ export function LedgerPage({ route }: { route: string }) {
     [productId, locationId, fromIso, toIso],
   );
   const list = usePagedWindow<Move>(key, fetchPage, 200);
-  useEffect(() => setSelected(-1), [key]);
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Stock ledger</Title>
-        <Text size="sm" c="dimmed" aria-live="polite" data-testid="ledger-count">
-          {list.total === null ? 'Loading…' : `${list.total.toLocaleString('en-US')} ${list.total === 1 ? 'move' : 'moves'}`}
-        </Text>
+      <PageHeader title="Stock ledger" count={{ total: list.total, one: 'move', many: 'moves', testId: 'ledger-count' }}>
         <Text size="xs" c="dimmed">
           Every move is immutable; a correction is a reversing move.
         </Text>
-      </div>
-      <div className="bl-toolbar">
+      </PageHeader>
+      <Toolbar>
         <ProductPicker
           label="Product"
           w={340}
@@ -80,25 +76,15 @@ export function LedgerPage({ route }: { route: string }) {
         <Select label="Location" placeholder="Any location" clearable allowDeselect searchable w={220} data={locations.map((l) => ({ value: l.id, label: l.path }))} value={locationId} onChange={setLocationId} />
         <TextInput label="From" type="date" w={140} value={from} onChange={(e) => setFrom(e.currentTarget.value)} />
         <TextInput label="To" type="date" w={140} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
-      </div>
+      </Toolbar>
       <VirtualTable<Move>
         label="Stock moves"
         columns={COLUMNS}
-        total={list.total}
-        loading={list.loading}
-        error={list.error}
-        rowAt={list.rowAt}
-        ensureRange={list.ensureRange}
-        selected={selected}
-        onSelect={setSelected}
+        source={list}
         onOpen={(m) => m.transferId && navigate(`warehouse/transfers/${m.transferId}`)}
         emptyText="No moves match these filters"
       />
-      <div className="bl-grid-foot">
-        <span>Newest first</span>
-        <div style={{ flex: 1 }} />
-        <span>Enter on a move opens its transfer</span>
-      </div>
+      <GridFooter note="Newest first" hints={[MOVE_HINT, [['Enter'], 'opens its transfer']]} />
     </div>
   );
 }

@@ -1,15 +1,19 @@
-import { Alert, Anchor, Badge, CloseButton, Drawer, Group, Kbd, Loader, SegmentedControl, Select, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Drawer, Group, Loader, SegmentedControl, Select, Stack, Switch, Text } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconSearch } from '@tabler/icons-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { client, messageOf } from '../rpc';
+import { GridFooter, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
+import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { useReloadOnCommit } from '../ui/useEngineEvents';
+import { usePagedWindow } from '../ui/usePagedWindow';
+import { useSort } from '../ui/useSort';
+import { SimpleTable } from '../ui/SimpleTable';
+import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
 import { ForecastChart } from './ForecastChart';
 import { dateTime, qty } from './format';
-import { usePagedWindow } from './pagedWindow';
 import { useWarehouseRefs } from './useWarehouseRefs';
-import { type Column, VirtualTable, type VirtualTableHandle } from './VirtualTable';
 import './warehouse.css';
 
 type Row = OutputOf<'inventory.stock.list'>['rows'][number];
@@ -29,6 +33,8 @@ const COLUMNS: Column<Row, Sort>[] = [
   { id: 'forecast', label: 'Forecast', width: '92px', num: true, render: (r) => num(r.onHand + r.incoming - r.outgoing) },
 ];
 const SORT_LABELS: Record<Sort, string> = { sku: 'SKU', name: 'name', onHand: 'on hand', available: 'available', reserved: 'reserved' };
+/** Text columns start ascending, quantities descending (the most first). */
+const startDir = (c: Sort) => (c === 'sku' || c === 'name' ? 'asc' : 'desc');
 
 /** Stock by product with availability to promise; a product opens its drawer (where, per warehouse, forecast). */
 export function StockPage() {
@@ -37,9 +43,8 @@ export function StockPage() {
   const [query] = useDebouncedValue(text.trim(), 200);
   const [warehouseId, setWarehouseId] = useState<string | null>(null);
   const [onlyInStock, setOnlyInStock] = useState(true);
-  const [sort, setSort] = useState<Sort>('sku');
-  const [dir, setDir] = useState<'asc' | 'desc'>('asc');
-  const [selected, setSelected] = useState(-1);
+  const sorting = useSort<Sort>('sku', 'asc', startDir);
+  const { sort, dir } = sorting;
   const [opened, setOpened] = useState<Row | null>(null);
   const gridRef = useRef<VirtualTableHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -50,90 +55,51 @@ export function StockPage() {
     [query, onlyInStock, sort, dir, warehouseId],
   );
   const list = usePagedWindow<Row>(key, fetchPage, 200);
-  useEffect(() => setSelected(-1), [key]);
-  const { reload } = list;
-  useEffect(
-    () =>
-      client.onEvent((event) => {
-        if (event.type === 'committed' && typeof event.method === 'string' && event.method.startsWith('inventory.')) void reload();
-      }),
-    [reload],
-  );
+  useReloadOnCommit('inventory.', list.reload);
   useHotkeys(opened ? [] : [['/', () => searchRef.current?.focus()]]);
-
-  function onSort(c: Sort) {
-    if (c === sort) setDir((d) => (d === 'asc' ? 'desc' : 'asc'));
-    else {
-      setSort(c);
-      setDir(c === 'sku' || c === 'name' ? 'asc' : 'desc');
-    }
-  }
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Stock</Title>
-        <Text size="sm" c="dimmed" aria-live="polite" data-testid="stock-count">
-          {list.total === null ? 'Loading…' : `${list.total.toLocaleString('en-US')} ${list.total === 1 ? 'product' : 'products'}`}
-        </Text>
-      </div>
-      <div className="bl-toolbar">
-        <TextInput
+      <PageHeader title="Stock" count={{ total: list.total, one: 'product', many: 'products', testId: 'stock-count' }} />
+      <Toolbar>
+        <SearchField
           ref={searchRef}
           label="Search stock"
           placeholder="SKU, name or barcode"
-          leftSection={<IconSearch size={14} />}
-          rightSection={text ? <CloseButton size="xs" aria-label="Clear search" onClick={() => setText('')} /> : <Kbd size="xs">/</Kbd>}
-          w={300}
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
+          onChange={setText}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
               e.preventDefault();
-              setSelected(0);
+              list.setSelected(0);
               gridRef.current?.focus();
             } else if (e.key === 'Enter' && list.total === 1) {
               const r = list.rowAt(0);
               if (r) setOpened(r);
             }
           }}
-          type="search"
-          autoComplete="off"
         />
         <Select label="Warehouse" placeholder="All warehouses" clearable allowDeselect w={220} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={setWarehouseId} />
         <Switch label="Only products in stock" checked={onlyInStock} onChange={(e) => setOnlyInStock(e.currentTarget.checked)} mb={6} size="xs" />
-      </div>
+      </Toolbar>
       <VirtualTable<Row, Sort>
         ref={gridRef}
         label="Stock"
         columns={COLUMNS}
-        total={list.total}
-        loading={list.loading}
-        error={list.error}
-        rowAt={list.rowAt}
-        ensureRange={list.ensureRange}
-        sort={sort}
-        dir={dir}
-        onSort={onSort}
-        selected={selected}
-        onSelect={setSelected}
+        source={list}
+        sorting={sorting}
         onOpen={(r) => setOpened(r)}
         emptyText={query ? `No product matches “${query}”` : 'No stock here'}
       />
-      <div className="bl-grid-foot" aria-live="polite">
-        <span>{selected >= 0 && list.total ? `Row ${(selected + 1).toLocaleString('en-US')} of ${list.total.toLocaleString('en-US')}` : 'No row selected'}</span>
-        <span>
-          Sorted by {SORT_LABELS[sort]} ({dir === 'asc' ? 'ascending' : 'descending'}) · ATP = on hand − reserved
-        </span>
-        <div style={{ flex: 1 }} />
-        <span>
-          <Kbd size="xs">↑</Kbd> <Kbd size="xs">↓</Kbd> move · <Kbd size="xs">Enter</Kbd> details · <Kbd size="xs">/</Kbd> search
-        </span>
-      </div>
-      <ProductStockDrawer row={opened} warehouseId={warehouseId} onClose={() => {
-        setOpened(null);
-        gridRef.current?.focus();
-      }} />
+      <GridFooter position={list} sorted={{ label: SORT_LABELS[sort], dir }} note="ATP = on hand − reserved" hints={[MOVE_HINT, [['Enter'], 'details'], SEARCH_HINT]} />
+      <ProductStockDrawer
+        row={opened}
+        warehouseId={warehouseId}
+        onClose={() => {
+          setOpened(null);
+          gridRef.current?.focus();
+        }}
+      />
     </div>
   );
 }
@@ -212,67 +178,46 @@ export function ProductStockDrawer({ row, warehouseId, onClose }: { row: { produ
           </div>
           <div className="wh-panel">
             <div className="wh-panel-head">Availability by warehouse</div>
-            <table className="wh-table" aria-label="Availability by warehouse">
-              <thead>
-                <tr>
-                  <th>Warehouse</th>
-                  <th className="bl-num">On hand</th>
-                  <th className="bl-num">Reserved</th>
-                  <th className="bl-num">ATP</th>
-                  <th className="bl-num">Incoming</th>
-                  <th className="bl-num">Outgoing</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.byWarehouse.map((w) => (
-                  <tr key={w.warehouseId}>
-                    <td>{w.code}</td>
-                    <td className="bl-num">{qty(w.onHand)}</td>
-                    <td className="bl-num">{qty(w.reserved)}</td>
-                    <td className="bl-num">
-                      <b className={w.available < 0 ? 'wh-neg' : undefined}>{qty(w.available)}</b>
-                    </td>
-                    <td className="bl-num">{qty(w.incoming)}</td>
-                    <td className="bl-num">{qty(w.outgoing)}</td>
-                  </tr>
-                ))}
-                {a.byWarehouse.length === 0 && (
-                  <tr>
-                    <td colSpan={6}>
-                      <Text size="sm" c="dimmed">
-                        Never stocked
-                      </Text>
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+            <SimpleTable<Availability['byWarehouse'][number]>
+              label="Availability by warehouse"
+              columns={[
+                { id: 'wh', label: 'Warehouse', render: (w) => w.code },
+                { id: 'onHand', label: 'On hand', num: true, render: (w) => qty(w.onHand) },
+                { id: 'reserved', label: 'Reserved', num: true, render: (w) => qty(w.reserved) },
+                { id: 'atp', label: 'ATP', num: true, render: (w) => <b className={w.available < 0 ? 'wh-neg' : undefined}>{qty(w.available)}</b> },
+                { id: 'incoming', label: 'Incoming', num: true, render: (w) => qty(w.incoming) },
+                { id: 'outgoing', label: 'Outgoing', num: true, render: (w) => qty(w.outgoing) },
+              ]}
+              rows={a.byWarehouse}
+              rowKey={(w) => w.warehouseId}
+              empty="Never stocked"
+            />
           </div>
           <div className="wh-panel">
             <div className="wh-panel-head">By location and lot</div>
-            <table className="wh-table" aria-label="Stock by location">
-              <thead>
-                <tr>
-                  <th>Location</th>
-                  <th>Lot</th>
-                  <th className="bl-num">On hand</th>
-                  <th className="bl-num">Reserved</th>
-                  <th className="bl-num">In</th>
-                  <th className="bl-num">Out</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.levels.map((l) => (
-                  <tr key={`${l.locationId}-${l.lotName ?? ''}`}>
-                    <td className="bl-mono">
+            <SimpleTable<Levels[number]>
+              label="Stock by location"
+              columns={[
+                {
+                  id: 'location',
+                  label: 'Location',
+                  mono: true,
+                  render: (l) => (
+                    <>
                       {l.path}
                       {l.path.startsWith('Virtual/Transit') && (
                         <Badge ml={6} size="xs" color="grape">
                           in transit
                         </Badge>
                       )}
-                    </td>
-                    <td>
+                    </>
+                  ),
+                },
+                {
+                  id: 'lot',
+                  label: 'Lot',
+                  render: (l) => (
+                    <>
                       {l.lotName ?? ''}
                       {l.expiryDate && (
                         <Text span size="xs" c="dimmed">
@@ -280,24 +225,18 @@ export function ProductStockDrawer({ row, warehouseId, onClose }: { row: { produ
                           exp. {l.expiryDate}
                         </Text>
                       )}
-                    </td>
-                    <td className="bl-num">{qty(l.onHand)}</td>
-                    <td className="bl-num">{qty(l.reserved)}</td>
-                    <td className="bl-num">{l.incoming ? qty(l.incoming) : ''}</td>
-                    <td className="bl-num">{l.outgoing ? qty(l.outgoing) : ''}</td>
-                  </tr>
-                ))}
-                {data.levels.length === 0 && (
-                  <tr>
-                    <td colSpan={6}>
-                      <Text size="sm" c="dimmed">
-                        No stock on record
-                      </Text>
-                    </td>
-                  </tr>
-                )}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                { id: 'onHand', label: 'On hand', num: true, render: (l) => qty(l.onHand) },
+                { id: 'reserved', label: 'Reserved', num: true, render: (l) => qty(l.reserved) },
+                { id: 'in', label: 'In', num: true, render: (l) => (l.incoming ? qty(l.incoming) : '') },
+                { id: 'out', label: 'Out', num: true, render: (l) => (l.outgoing ? qty(l.outgoing) : '') },
+              ]}
+              rows={data.levels}
+              rowKey={(l) => `${l.locationId}-${l.lotName ?? ''}`}
+              empty="No stock on record"
+            />
           </div>
           <div className="wh-panel">
             <div className="wh-panel-head">
@@ -320,20 +259,18 @@ export function ProductStockDrawer({ row, warehouseId, onClose }: { row: { produ
                 Open the stock ledger
               </Anchor>
             </div>
-            <table className="wh-table" aria-label="Last moves">
-              <tbody>
-                {data.moves.map((m) => (
-                  <tr key={m.id}>
-                    <td style={{ whiteSpace: 'nowrap' }}>{dateTime(m.movedAt)}</td>
-                    <td className="bl-mono">{m.reference}</td>
-                    <td className="bl-mono" style={{ fontSize: 11 }}>
-                      {m.fromPath} → {m.toPath}
-                    </td>
-                    <td className="bl-num">{qty(m.quantity)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SimpleTable<Moves[number]>
+              label="Last moves"
+              noHead
+              columns={[
+                { id: 'at', label: 'When', render: (m) => <span style={{ whiteSpace: 'nowrap' }}>{dateTime(m.movedAt)}</span> },
+                { id: 'ref', label: 'Reference', mono: true, render: (m) => m.reference },
+                { id: 'path', label: 'From → to', mono: true, render: (m) => <span style={{ fontSize: 11 }}>{m.fromPath} → {m.toPath}</span> },
+                { id: 'qty', label: 'Qty', num: true, render: (m) => qty(m.quantity) },
+              ]}
+              rows={data.moves}
+              rowKey={(m) => m.id}
+            />
           </div>
         </Stack>
       )}

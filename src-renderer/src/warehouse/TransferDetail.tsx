@@ -1,12 +1,17 @@
-import { ActionIcon, Alert, Anchor, Badge, Button, Group, Kbd, Loader, Modal, NumberInput, Select, Stack, TagsInput, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Group, Kbd, Loader, Modal, Select, Stack, TagsInput, Text, TextInput } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconArrowRight, IconCheck, IconChecklist, IconPlayerPlay, IconRefresh, IconX } from '@tabler/icons-react';
+import { IconArrowRight, IconCheck, IconChecklist, IconPlayerPlay, IconRefresh, IconX } from '@tabler/icons-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client, messageOf } from '../rpc';
+import { ErrorAlert } from '../ui/ErrorAlert';
+import { FormActions } from '../ui/FormActions';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { SimpleTable } from '../ui/SimpleTable';
 import { STATE_COLORS, STATE_LABELS, dateTime, namesLots, qty, stepLabel } from './format';
+import { QtyInput } from './QtyInput';
 import { ScanBar, type ScanBarHandle } from './ScanBar';
 import { type Edits, type ScanOutcome, type Transfer, emptyEdit, filledEdits, initialEdits, isOpen, needOf, planValidation } from './scan';
 import { locationsWithin, useWarehouseRefs } from './useWarehouseRefs';
@@ -164,15 +169,16 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
 
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Tooltip label="Back to the list">
-          <ActionIcon aria-label="Back" onClick={() => navigate(backTo)}>
-            <IconArrowLeft size={16} />
-          </ActionIcon>
-        </Tooltip>
-        <Title order={2} className="bl-mono" style={{ fontSize: 17, whiteSpace: 'nowrap' }}>
-          {t.number}
-        </Title>
+      <PageHeader
+        mono
+        back={{ to: backTo, label: 'Back to the list' }}
+        title={t.number}
+        actions={
+          <Text size="xs" c="dimmed">
+            <Kbd size="xs">F2</Kbd> scan · <Kbd size="xs">Ctrl</Kbd>+<Kbd size="xs">Enter</Kbd> validate
+          </Text>
+        }
+      >
         <Badge color="gray" variant="outline" style={{ flexShrink: 0 }}>
           {stepLabel(t)}
         </Badge>
@@ -184,12 +190,8 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
             In a wave
           </Anchor>
         )}
-        <div style={{ flex: 1 }} />
-        <Text size="xs" c="dimmed">
-          <Kbd size="xs">F2</Kbd> scan · <Kbd size="xs">Ctrl</Kbd>+<Kbd size="xs">Enter</Kbd> validate
-        </Text>
-      </div>
-      <div className="bl-toolbar" role="toolbar" aria-label="Transfer actions">
+      </PageHeader>
+      <Toolbar role="toolbar" aria-label="Transfer actions">
         {operate && t.state === 'draft' && (
           <Button leftSection={<IconPlayerPlay size={14} />} loading={busy === 'confirm'} onClick={() => void run('confirm', () => client.call('inventory.transfer.confirm', { id: t.id }), 'Transfer confirmed')}>
             Confirm
@@ -220,14 +222,10 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
             Cancel transfer
           </Button>
         )}
-      </div>
+      </Toolbar>
       <div className="bl-page-body">
         <Stack gap="sm">
-          {error && (
-            <Alert color="red" withCloseButton onClose={() => setError(null)}>
-              {error}
-            </Alert>
-          )}
+          <ErrorAlert error={error} onClose={() => setError(null)} />
           <div className="wh-panel">
             <div className="wh-panel-body" style={{ display: 'flex', gap: 32, flexWrap: 'wrap' }}>
               <dl className="wh-kv">
@@ -360,16 +358,10 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
                       <td className="bl-num">{qty(l.reserved)}</td>
                       <td className="bl-num">
                         {editable ? (
-                          <NumberInput
+                          <QtyInput
                             aria-label={`Done ${l.sku}`}
-                            size="xs"
-                            min={0}
-                            allowDecimal={false}
-                            allowNegative={false}
-                            hideControls
                             value={e?.done ?? 0}
                             onChange={(v) => setEdit(l.id, { done: typeof v === 'number' ? v : Number(v) || 0 })}
-                            styles={{ input: { textAlign: 'right', fontVariantNumeric: 'tabular-nums', fontWeight: 600 } }}
                             error={lineErrors[l.id] ? true : undefined}
                           />
                         ) : (
@@ -423,37 +415,25 @@ export function TransferDetail({ id, backTo }: { id: string; backTo: string }) {
         <Modal opened onClose={() => setBackorderAsk(null)} title="Not everything is done" size="md">
           <Stack gap="sm">
             <Text size="sm">These lines are short. Create a backorder for what is left, or close the transfer without one (the rest is cancelled and the steps after it shrink)?</Text>
-            <table className="wh-table" aria-label="Short lines">
-              <thead>
-                <tr>
-                  <th>SKU</th>
-                  <th className="bl-num">Done</th>
-                  <th className="bl-num">To do</th>
-                  <th className="bl-num">Left</th>
-                </tr>
-              </thead>
-              <tbody>
-                {backorderAsk.map((s) => (
-                  <tr key={s.sku}>
-                    <td className="bl-mono">{s.sku}</td>
-                    <td className="bl-num">{qty(s.done)}</td>
-                    <td className="bl-num">{qty(s.need)}</td>
-                    <td className="bl-num">{qty(s.need - s.done)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <Group justify="flex-end" gap="xs">
-              <Button variant="default" onClick={() => setBackorderAsk(null)}>
-                Back
-              </Button>
+            <SimpleTable<{ sku: string; done: number; need: number }>
+              label="Short lines"
+              columns={[
+                { id: 'sku', label: 'SKU', mono: true, render: (x) => x.sku },
+                { id: 'done', label: 'Done', num: true, render: (x) => qty(x.done) },
+                { id: 'need', label: 'To do', num: true, render: (x) => qty(x.need) },
+                { id: 'left', label: 'Left', num: true, render: (x) => qty(x.need - x.done) },
+              ]}
+              rows={backorderAsk}
+              rowKey={(x) => x.sku}
+            />
+            <FormActions onCancel={() => setBackorderAsk(null)} cancelLabel="Back">
               <Button variant="light" color="red" onClick={() => void validate(false)}>
                 No backorder
               </Button>
               <Button data-autofocus onClick={() => void validate(true)}>
                 Create backorder
               </Button>
-            </Group>
+            </FormActions>
           </Stack>
         </Modal>
       )}

@@ -1,15 +1,17 @@
-import { ActionIcon, Alert, Button, Group, Kbd, Modal, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { type InputOf, TransferCreateInput } from '../../../src-shared/contract/index';
 import { applyServerError, schemaErrors } from '../lib/forms';
 import { parseMoney } from '../lib/money';
 import { client } from '../rpc';
+import { FormActions } from '../ui/FormActions';
+import { SegmentedField } from '../ui/SegmentedField';
 import { localInputToIso } from './format';
-import { type PickedProduct, ProductPicker } from './ProductPicker';
+import { type LineDraft, LineEditor } from './LineEditor';
 import type { Transfer } from './scan';
 import { type Location, type Warehouse, locationsWithin } from './useWarehouseRefs';
 
@@ -24,7 +26,7 @@ export interface TransferFormValues {
   scheduledDate: string;
   fromLocationId: string | null;
   toLocationId: string | null;
-  lines: { key: string; product: PickedProduct | null; quantity: number | ''; unitCost: string }[];
+  lines: (LineDraft & { unitCost: string })[];
 }
 
 let lineKey = 0;
@@ -109,21 +111,15 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
             </Alert>
           )}
           <Group gap="sm" align="flex-end">
-            <div>
-              <Text component="label" id="transfer-kind-label" size="xs" fw={500} display="block" mb={2}>
-                Type
-              </Text>
-              <SegmentedControl
-                size="xs"
-                aria-labelledby="transfer-kind-label"
-                data={[
-                  { value: 'receipt', label: 'Receipt' },
-                  { value: 'delivery', label: 'Delivery' },
-                  { value: 'internal', label: 'Internal' },
-                ]}
-                {...form.getInputProps('kind')}
-              />
-            </div>
+            <SegmentedField
+              label="Type"
+              data={[
+                { value: 'receipt', label: 'Receipt' },
+                { value: 'delivery', label: 'Delivery' },
+                { value: 'internal', label: 'Internal' },
+              ]}
+              {...form.getInputProps('kind')}
+            />
             <Select label="Warehouse" required w={260} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} {...form.getInputProps('warehouseId')} />
             <TextInput label="Origin" placeholder="PO, SO or note" w={180} {...form.getInputProps('origin')} />
             <TextInput label="Scheduled" type="datetime-local" w={190} {...form.getInputProps('scheduledDate')} />
@@ -143,70 +139,46 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
               {toChoices.length > 0 && <Select label="To location" searchable clearable allowDeselect placeholder={`${wh?.code ?? ''}/Stock`} data={toChoices.map((l) => ({ value: l.id, label: l.path }))} {...form.getInputProps('toLocationId')} />}
             </SimpleGrid>
           )}
-          <table className="wh-table" aria-label="Lines">
-            <thead>
-              <tr>
-                <th style={{ width: 28 }}>#</th>
-                <th>Product</th>
-                <th style={{ width: 110 }} className="bl-num">
-                  Quantity
-                </th>
-                {v.kind === 'receipt' && (
-                  <th style={{ width: 120 }} className="bl-num">
-                    Unit cost
-                  </th>
-                )}
-                <th style={{ width: 36 }} />
-              </tr>
-            </thead>
-            <tbody>
-              {v.lines.map((l, i) => (
-                <tr key={l.key}>
-                  <td className="bl-num">{i + 1}</td>
-                  <td style={{ paddingTop: 4, paddingBottom: 4 }}>
-                    <ProductPicker
-                      aria-label={`Product, line ${i + 1}`}
-                      value={l.product}
-                      onChange={(p) => form.setFieldValue(`lines.${i}.product`, p)}
-                      error={form.errors[`lines.${i}.product`]}
-                      data-autofocus={i === 0 ? true : undefined}
-                    />
-                  </td>
-                  <td>
-                    <NumberInput size="xs" aria-label={`Quantity, line ${i + 1}`} min={1} allowDecimal={false} hideControls styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.quantity`)} />
-                  </td>
-                  {v.kind === 'receipt' && (
-                    <td>
-                      <TextInput aria-label={`Unit cost, line ${i + 1}`} placeholder={l.product ? (l.product.costMinor / 100).toFixed(2) : '0.00'} inputMode="decimal" styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.unitCost`)} />
-                    </td>
-                  )}
-                  <td>
-                    <ActionIcon aria-label={`Remove line ${i + 1}`} disabled={v.lines.length === 1} onClick={() => form.removeListItem('lines', i)}>
-                      <IconTrash size={14} />
-                    </ActionIcon>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <LineEditor<TransferFormValues['lines'][number]>
+            label="Lines"
+            lines={v.lines}
+            productError={(i) => form.errors[`lines.${i}.product`]}
+            onProduct={(i, p) => form.setFieldValue(`lines.${i}.product`, p)}
+            inputProps={(path) => form.getInputProps(path)}
+            onRemove={(i) => form.removeListItem('lines', i)}
+            autoFocusFirst
+            extra={
+              v.kind === 'receipt'
+                ? [
+                    {
+                      id: 'unitCost',
+                      label: 'Unit cost',
+                      num: true,
+                      width: 120,
+                      render: (l, i) => (
+                        <TextInput aria-label={`Unit cost, line ${i + 1}`} placeholder={l.product ? (l.product.costMinor / 100).toFixed(2) : '0.00'} inputMode="decimal" styles={{ input: { textAlign: 'right' } }} {...form.getInputProps(`lines.${i}.unitCost`)} />
+                      ),
+                    },
+                  ]
+                : []
+            }
+          />
           {typeof form.errors.lines === 'string' && (
             <Text size="xs" c="red">
               {form.errors.lines}
             </Text>
           )}
-          <Group justify="space-between">
-            <Button variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', newLine())}>
-              Add line
-            </Button>
-            <Group gap="xs">
-              <Button variant="default" onClick={onClose}>
-                Cancel
+          <FormActions
+            left={
+              <Button variant="subtle" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', newLine())}>
+                Add line
               </Button>
-              <Button type="submit" loading={saving} rightSection={<Kbd size="xs">Ctrl S</Kbd>}>
-                Create and confirm
-              </Button>
-            </Group>
-          </Group>
+            }
+            onCancel={onClose}
+            submitLabel="Create and confirm"
+            saving={saving}
+            saveKey
+          />
         </Stack>
       </form>
     </Modal>

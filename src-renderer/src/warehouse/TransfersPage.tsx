@@ -1,17 +1,21 @@
-import { Badge, Button, CloseButton, Kbd, Select, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Kbd, Select } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconPlus, IconSearch } from '@tabler/icons-react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { IconPlus } from '@tabler/icons-react';
+import { useCallback, useRef, useState } from 'react';
 import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client } from '../rpc';
+import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
+import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { useReloadOnCommit } from '../ui/useEngineEvents';
+import { usePagedWindow } from '../ui/usePagedWindow';
+import { useSort } from '../ui/useSort';
+import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
 import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateOnly, dateTime, qty, stepLabel } from './format';
-import { usePagedWindow } from './pagedWindow';
 import { TransferDetail } from './TransferDetail';
 import { TransferFormModal } from './TransferFormModal';
 import { useWarehouseRefs } from './useWarehouseRefs';
-import { type Column, VirtualTable, type VirtualTableHandle } from './VirtualTable';
 import './warehouse.css';
 
 type Row = OutputOf<'inventory.transfer.list'>['rows'][number];
@@ -60,9 +64,8 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
   const [warehouseId, setWarehouseId] = useState<string | null>(null);
   const [kind, setKind] = useState<OperationKind | null>(preset ?? null);
   const [state, setState] = useState<TransferState | null>(null);
-  const [sort, setSort] = useState<Sort>('scheduledDate');
-  const [dir, setDir] = useState<'asc' | 'desc'>('desc');
-  const [selected, setSelected] = useState(-1);
+  const sorting = useSort<Sort>('scheduledDate', 'desc');
+  const { sort, dir } = sorting;
   const [creating, setCreating] = useState(false);
   const gridRef = useRef<VirtualTableHandle>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -74,95 +77,57 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
     [query, sort, dir, warehouseId, kind, state],
   );
   const list = usePagedWindow<Row>(key, fetchPage, 100);
-  useEffect(() => setSelected(-1), [key]);
-  const { reload } = list;
-  useEffect(
-    () =>
-      client.onEvent((event) => {
-        if (event.type === 'committed' && typeof event.method === 'string' && event.method.startsWith('inventory.')) void reload();
-      }),
-    [reload],
-  );
+  useReloadOnCommit('inventory.', list.reload);
 
   const open = useCallback((r: Row) => navigate(`${base}/${r.id}`), [base]);
   useHotkeys(creating ? [] : [['/', () => searchRef.current?.focus()], ['n', () => operate && setCreating(true)]]);
-
-  function onSort(c: Sort) {
-    if (c === sort) setDir((d) => (d === 'asc' ? 'desc' : 'asc'));
-    else {
-      setSort(c);
-      setDir('asc');
-    }
-  }
 
   const title = preset === 'receipt' ? 'Receipts' : 'Transfers';
   const newKind = preset === 'receipt' ? 'receipt' : 'delivery';
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>{title}</Title>
-        <Text size="sm" c="dimmed" aria-live="polite" data-testid="transfer-count">
-          {list.total === null ? 'Loading…' : `${list.total.toLocaleString('en-US')} ${list.total === 1 ? 'transfer' : 'transfers'}`}
-        </Text>
-        <div style={{ flex: 1 }} />
-        {operate && (
-          <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)} rightSection={<Kbd size="xs">N</Kbd>}>
-            {preset === 'receipt' ? 'New receipt' : 'New transfer'}
-          </Button>
-        )}
-      </div>
-      <div className="bl-toolbar">
-        <TextInput
+      <PageHeader
+        title={title}
+        count={{ total: list.total, one: 'transfer', many: 'transfers', testId: 'transfer-count' }}
+        actions={
+          operate && (
+            <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)} rightSection={<Kbd size="xs">N</Kbd>}>
+              {preset === 'receipt' ? 'New receipt' : 'New transfer'}
+            </Button>
+          )
+        }
+      />
+      <Toolbar>
+        <SearchField
           ref={searchRef}
           label="Search transfers"
           placeholder="Number or origin"
-          leftSection={<IconSearch size={14} />}
-          rightSection={text ? <CloseButton size="xs" aria-label="Clear search" onClick={() => setText('')} /> : <Kbd size="xs">/</Kbd>}
           w={260}
           value={text}
-          onChange={(e) => setText(e.currentTarget.value)}
+          onChange={setText}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') {
               e.preventDefault();
               gridRef.current?.focus();
-              setSelected(0);
+              list.setSelected(0);
             }
           }}
-          type="search"
-          autoComplete="off"
         />
         <Select label="Warehouse" placeholder="All warehouses" clearable allowDeselect w={200} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={setWarehouseId} />
         {!preset && <Select label="Type" placeholder="All types" clearable allowDeselect w={190} data={OPERATION_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))} value={kind} onChange={(v) => setKind(v as OperationKind | null)} />}
         <Select label="State" placeholder="All states" clearable allowDeselect w={140} data={TRANSFER_STATES.map((s) => ({ value: s, label: STATE_LABELS[s] }))} value={state} onChange={(v) => setState(v as TransferState | null)} />
-      </div>
+      </Toolbar>
       <VirtualTable<Row, Sort>
         ref={gridRef}
         label={title}
         columns={COLUMNS}
-        total={list.total}
-        loading={list.loading}
-        error={list.error}
-        rowAt={list.rowAt}
-        ensureRange={list.ensureRange}
-        sort={sort}
-        dir={dir}
-        onSort={onSort}
-        selected={selected}
-        onSelect={setSelected}
+        source={list}
+        sorting={sorting}
         onOpen={open}
         rowClass={(r) => (r.state === 'done' || r.state === 'cancelled' ? 'wh-row-muted' : undefined)}
         emptyText={query ? `No transfer matches “${query}”` : 'No transfers here'}
       />
-      <div className="bl-grid-foot" aria-live="polite">
-        <span>{selected >= 0 && list.total ? `Row ${(selected + 1).toLocaleString('en-US')} of ${list.total.toLocaleString('en-US')}` : 'No row selected'}</span>
-        <span>
-          Sorted by {SORT_LABELS[sort]} ({dir === 'asc' ? 'ascending' : 'descending'})
-        </span>
-        <div style={{ flex: 1 }} />
-        <span>
-          <Kbd size="xs">↑</Kbd> <Kbd size="xs">↓</Kbd> move · <Kbd size="xs">Enter</Kbd> open · <Kbd size="xs">/</Kbd> search{operate ? <> · <Kbd size="xs">N</Kbd> new</> : null}
-        </span>
-      </div>
+      <GridFooter position={list} sorted={{ label: SORT_LABELS[sort], dir }} hints={[MOVE_HINT, [['Enter'], 'open'], SEARCH_HINT, ...(operate ? [[['N'], 'new'] as Hint] : [])]} />
       {creating && (
         <TransferFormModal
           kind={newKind}

@@ -1,13 +1,18 @@
-import { ActionIcon, Alert, Badge, Button, Group, Loader, NumberInput, Pagination, Select, Stack, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, NumberInput, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconFileTypePdf, IconListCheck } from '@tabler/icons-react';
-import { useCallback, useEffect, useState } from 'react';
+import { IconFileTypePdf, IconListCheck } from '@tabler/icons-react';
+import { useEffect, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { applyServerError } from '../lib/forms';
 import { client, messageOf } from '../rpc';
+import { ErrorAlert } from '../ui/ErrorAlert';
+import { PageHeader } from '../ui/PageHeader';
+import { SimpleTable } from '../ui/SimpleTable';
+import { useEngineQuery } from '../ui/useEngineQuery';
+import { Pager, usePagedQuery } from '../ui/usePagedQuery';
 import { downloadBase64 } from './download';
 import { STATE_COLORS, STATE_LABELS, type TransferState, dateTime, localInputToIso, qty } from './format';
 import { locationsWithin, useWarehouseRefs } from './useWarehouseRefs';
@@ -15,6 +20,7 @@ import './warehouse.css';
 
 type Wave = OutputOf<'inventory.wave.get'>;
 type WaveRow = OutputOf<'inventory.wave.list'>['rows'][number];
+type PickRow = Wave['pickList'][number];
 const WAVE_COLORS: Record<string, string> = { open: 'indigo', done: 'teal', cancelled: 'red' };
 
 export function WavesPage({ route }: { route: string }) {
@@ -34,24 +40,10 @@ function WaveList() {
   const { can } = useSession();
   const operate = can('inventory.operate');
   const { warehouses, locations } = useWarehouseRefs();
-  const [page, setPage] = useState(1);
-  const [data, setData] = useState<{ rows: WaveRow[]; total: number } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const waves = usePagedQuery((offset, limit) => client.call('inventory.wave.list', { offset, limit }), []);
+  const { data } = waves;
   const [building, setBuilding] = useState(false);
   const [buildError, setBuildError] = useState<string | null>(null);
-  const limit = 50;
-
-  const load = useCallback(async () => {
-    try {
-      setData(await client.call('inventory.wave.list', { offset: (page - 1) * limit, limit }));
-      setError(null);
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, [page]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const form = useForm<BuildValues>({
     initialValues: { warehouseId: null, carrier: '', cutoffBefore: '', zone: null, maxTransfers: 100 },
@@ -90,12 +82,7 @@ function WaveList() {
   const whCode = (id: string) => warehouses.find((w) => w.id === id)?.code ?? '';
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Title order={2}>Waves &amp; picking</Title>
-        <Text size="sm" c="dimmed">
-          {data ? `${data.total.toLocaleString('en-US')} waves` : 'Loading…'}
-        </Text>
-      </div>
+      <PageHeader title="Waves & picking" count={{ total: data?.total, one: 'wave', many: 'waves' }} />
       {operate && (
         <form onSubmit={build} noValidate aria-label="Build a wave" className="bl-toolbar">
           <Select label="Warehouse" required w={200} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} {...form.getInputProps('warehouseId')} />
@@ -114,72 +101,33 @@ function WaveList() {
         </form>
       )}
       <div className="bl-page-body">
-        {error && <Alert color="red">{error}</Alert>}
-        <table className="wh-table bl-table" aria-label="Waves">
-          <thead>
-            <tr>
-              <th>Wave</th>
-              <th>Warehouse</th>
-              <th>State</th>
-              <th>Carrier</th>
-              <th>Zone</th>
-              <th>Cut-off before</th>
-              <th className="bl-num">Transfers</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data?.rows.map((w) => (
-              <tr key={w.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`warehouse/waves/${w.id}`)}>
-                <td className="bl-mono">
-                  <a href={`#/warehouse/waves/${w.id}`}>{w.number}</a>
-                </td>
-                <td>{whCode(w.warehouseId)}</td>
-                <td>
-                  <Badge color={WAVE_COLORS[w.state]} variant="dot">
-                    {w.state}
-                  </Badge>
-                </td>
-                <td>{w.carrier ?? 'Any'}</td>
-                <td className="bl-mono">{w.zone ?? ''}</td>
-                <td>{dateTime(w.cutoffBefore)}</td>
-                <td className="bl-num">{w.transferCount}</td>
-              </tr>
-            ))}
-            {data && data.rows.length === 0 && (
-              <tr>
-                <td colSpan={7}>
-                  <Text size="sm" c="dimmed" ta="center" py="md">
-                    No waves yet: build one from the ready picks above.
-                  </Text>
-                </td>
-              </tr>
-            )}
-          </tbody>
-        </table>
-        {data && data.total > limit && <Pagination mt="xs" size="sm" total={Math.ceil(data.total / limit)} value={page} onChange={setPage} />}
+        <ErrorAlert error={waves.error} />
+        <SimpleTable<WaveRow>
+          className="wh-table bl-table"
+          label="Waves"
+          columns={[
+            { id: 'number', label: 'Wave', mono: true, render: (w) => <a href={`#/warehouse/waves/${w.id}`}>{w.number}</a> },
+            { id: 'wh', label: 'Warehouse', render: (w) => whCode(w.warehouseId) },
+            { id: 'state', label: 'State', render: (w) => <Badge color={WAVE_COLORS[w.state]} variant="dot">{w.state}</Badge> },
+            { id: 'carrier', label: 'Carrier', render: (w) => w.carrier ?? 'Any' },
+            { id: 'zone', label: 'Zone', mono: true, render: (w) => w.zone ?? '' },
+            { id: 'cutoff', label: 'Cut-off before', render: (w) => dateTime(w.cutoffBefore) },
+            { id: 'transfers', label: 'Transfers', num: true, render: (w) => w.transferCount },
+          ]}
+          rows={data?.rows ?? []}
+          rowKey={(w) => w.id}
+          onRowClick={(w) => navigate(`warehouse/waves/${w.id}`)}
+          empty={data && 'No waves yet: build one from the ready picks above.'}
+        />
+        <Pager query={waves} />
       </div>
     </div>
   );
 }
 
 function WaveDetail({ id }: { id: string }) {
-  const [wave, setWave] = useState<Wave | null>(null);
-  const [states, setStates] = useState<Record<string, TransferState>>({});
-  const [error, setError] = useState<string | null>(null);
+  const { data: wave, error } = useEngineQuery(() => client.call('inventory.wave.get', { id }), [id]);
   const [printing, setPrinting] = useState(false);
-
-  const load = useCallback(async () => {
-    try {
-      const w = await client.call('inventory.wave.get', { id });
-      setWave(w);
-      setStates(Object.fromEntries(w.transfers.map((t) => [t.id, t.state as TransferState])));
-    } catch (e) {
-      setError(messageOf(e));
-    }
-  }, [id]);
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   async function print() {
     setPrinting(true);
@@ -194,97 +142,67 @@ function WaveDetail({ id }: { id: string }) {
 
   if (error) return <Alert m="md" color="red">{error}</Alert>;
   if (!wave) return <Loader m="md" size="sm" />;
+  const states: Record<string, TransferState> = Object.fromEntries(wave.transfers.map((t) => [t.id, t.state as TransferState]));
   const units = wave.pickList.reduce((s, r) => s + r.quantity, 0);
   return (
     <div className="bl-page">
-      <div className="bl-page-header">
-        <Tooltip label="Back to waves">
-          <ActionIcon aria-label="Back" onClick={() => navigate('warehouse/waves')}>
-            <IconArrowLeft size={16} />
-          </ActionIcon>
-        </Tooltip>
-        <Title order={2} className="bl-mono" style={{ fontSize: 17 }}>
-          {wave.number}
-        </Title>
+      <PageHeader
+        mono
+        back={{ to: 'warehouse/waves', label: 'Back to waves' }}
+        title={wave.number}
+        actions={
+          <Button leftSection={<IconFileTypePdf size={14} />} loading={printing} onClick={() => void print()}>
+            Print pick list (PDF)
+          </Button>
+        }
+      >
         <Badge color={WAVE_COLORS[wave.state]}>{wave.state}</Badge>
         <Text size="sm" c="dimmed">
           {wave.carrier ? `Carrier ${wave.carrier}` : 'Any carrier'} · {wave.transfers.length} transfers · {wave.pickList.length} pick lines · {qty(units)} units
         </Text>
-        <div style={{ flex: 1 }} />
-        <Button leftSection={<IconFileTypePdf size={14} />} loading={printing} onClick={() => void print()}>
-          Print pick list (PDF)
-        </Button>
-      </div>
+      </PageHeader>
       <div className="bl-page-body">
         <div className="wh-split" style={{ gridTemplateColumns: 'minmax(0, 1fr) 520px' }}>
           <div className="wh-panel">
             <div className="wh-panel-head">Pick list — walk the locations in this order</div>
-            <table className="wh-table" aria-label="Pick list">
-              <thead>
-                <tr>
-                  <th>Location</th>
-                  <th>SKU</th>
-                  <th>Product</th>
-                  <th>Barcode</th>
-                  <th>Lot</th>
-                  <th className="bl-num">Qty</th>
-                  <th>Transfers</th>
-                </tr>
-              </thead>
-              <tbody>
-                {wave.pickList.map((r, i) => (
-                  <tr key={`${r.locationPath}-${r.productId}-${r.lotName ?? ''}`}>
-                    <td className="bl-mono" style={{ fontWeight: wave.pickList[i - 1]?.locationPath === r.locationPath ? 400 : 600 }}>
-                      {r.locationPath}
-                    </td>
-                    <td className="bl-mono">{r.sku}</td>
-                    <td>{r.name}</td>
-                    <td className="bl-mono">{r.barcode ?? ''}</td>
-                    <td>{r.lotName ?? ''}</td>
-                    <td className="bl-num">
-                      <b>{qty(r.quantity)}</b>
-                    </td>
-                    <td className="bl-mono" style={{ fontSize: 11 }}>
-                      {r.transferNumbers.join(', ')}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SimpleTable<PickRow>
+              label="Pick list"
+              columns={[
+                { id: 'location', label: 'Location', mono: true, render: (r, i) => <span style={{ fontWeight: wave.pickList[i - 1]?.locationPath === r.locationPath ? 400 : 600 }}>{r.locationPath}</span> },
+                { id: 'sku', label: 'SKU', mono: true, render: (r) => r.sku },
+                { id: 'name', label: 'Product', render: (r) => r.name },
+                { id: 'barcode', label: 'Barcode', mono: true, render: (r) => r.barcode ?? '' },
+                { id: 'lot', label: 'Lot', render: (r) => r.lotName ?? '' },
+                { id: 'qty', label: 'Qty', num: true, render: (r) => <b>{qty(r.quantity)}</b> },
+                { id: 'transfers', label: 'Transfers', mono: true, render: (r) => <span style={{ fontSize: 11 }}>{r.transferNumbers.join(', ')}</span> },
+              ]}
+              rows={wave.pickList}
+              rowKey={(r) => `${r.locationPath}-${r.productId}-${r.lotName ?? ''}`}
+            />
           </div>
           <Stack gap="sm">
             <div className="wh-panel">
               <div className="wh-panel-head">Transfers in the wave</div>
-              <table className="wh-table" aria-label="Wave transfers">
-                <thead>
-                  <tr>
-                    <th>Transfer</th>
-                    <th>Cut-off</th>
-                    <th className="bl-num">Prio</th>
-                    <th>State</th>
-                    <th />
-                  </tr>
-                </thead>
-                <tbody>
-                  {wave.transfers.map((t) => (
-                    <tr key={t.id}>
-                      <td className="bl-mono">{t.number}</td>
-                      <td>{dateTime(t.carrierCutoff)}</td>
-                      <td className="bl-num">{t.priorityRank}</td>
-                      <td>
-                        <Badge color={STATE_COLORS[states[t.id] ?? 'ready']} variant="dot">
-                          {STATE_LABELS[states[t.id] ?? 'ready']}
-                        </Badge>
-                      </td>
-                      <td>
-                        <Button size="compact-xs" variant="light" onClick={() => navigate(`warehouse/transfers/${t.id}`)} aria-label={`Open ${t.number}`}>
-                          {states[t.id] === 'ready' || states[t.id] === 'waiting' ? 'Pick' : 'Open'}
-                        </Button>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <SimpleTable<Wave['transfers'][number]>
+                label="Wave transfers"
+                columns={[
+                  { id: 'number', label: 'Transfer', mono: true, render: (t) => t.number },
+                  { id: 'cutoff', label: 'Cut-off', render: (t) => dateTime(t.carrierCutoff) },
+                  { id: 'prio', label: 'Prio', num: true, render: (t) => t.priorityRank },
+                  { id: 'state', label: 'State', render: (t) => <Badge color={STATE_COLORS[states[t.id] ?? 'ready']} variant="dot">{STATE_LABELS[states[t.id] ?? 'ready']}</Badge> },
+                  {
+                    id: 'open',
+                    label: '',
+                    render: (t) => (
+                      <Button size="compact-xs" variant="light" onClick={() => navigate(`warehouse/transfers/${t.id}`)} aria-label={`Open ${t.number}`}>
+                        {states[t.id] === 'ready' || states[t.id] === 'waiting' ? 'Pick' : 'Open'}
+                      </Button>
+                    ),
+                  },
+                ]}
+                rows={wave.transfers}
+                rowKey={(t) => t.id}
+              />
             </div>
             <Group gap="xs">
               <Text size="xs" c="dimmed">

@@ -2,6 +2,8 @@ import { Alert, Center, Loader, Text } from '@mantine/core';
 import { IconArrowDown, IconArrowUp, IconArrowsSort } from '@tabler/icons-react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, type ReactNode, forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
+import type { Sorting } from './useSort';
+import type { PagedWindow } from './usePagedWindow';
 
 export const ROW_HEIGHT = 30;
 const HEADER_HEIGHT = 30;
@@ -9,7 +11,9 @@ const HEADER_HEIGHT = 30;
 export interface Column<Row, Sort extends string = string> {
   id: string;
   label: string;
+  /** A CSS grid track: '128px', 'minmax(220px, 3fr)'. */
   width: string;
+  /** The engine's sort key, when the column sorts. */
   sort?: Sort;
   num?: boolean;
   mono?: boolean;
@@ -21,19 +25,15 @@ export interface VirtualTableHandle {
   scrollToIndex(index: number): void;
 }
 
+/** What the table reads from its listing (usePagedWindow gives all of it). */
+export type TableSource<Row> = Pick<PagedWindow<Row>, 'total' | 'loading' | 'error' | 'rowAt' | 'ensureRange' | 'selected' | 'setSelected'>;
+
 interface Props<Row, Sort extends string> {
+  /** The grid's accessible name; also the prefix of row ids. */
   label: string;
   columns: Column<Row, Sort>[];
-  total: number | null;
-  loading: boolean;
-  error: string | null;
-  rowAt(index: number): Row | undefined;
-  ensureRange(start: number, end: number): void;
-  sort?: Sort;
-  dir?: 'asc' | 'desc';
-  onSort?(sort: Sort): void;
-  selected: number;
-  onSelect(index: number): void;
+  source: TableSource<Row>;
+  sorting?: Sorting<Sort>;
   onOpen?(row: Row, index: number): void;
   emptyText: string;
   rowClass?(row: Row): string | undefined;
@@ -42,11 +42,13 @@ interface Props<Row, Sort extends string> {
 
 /**
  * A large engine-paged listing as a grid virtualized with TanStack Virtual: only the rows in
- * view exist in the DOM, rows not fetched yet are placeholders, sorting is a request to the
- * engine. Keyboard: ↑/↓, PageUp/PageDown, Home/End move; Enter opens.
+ * view (plus a few) exist in the DOM, rows not fetched yet are placeholders until their page
+ * arrives, sorting is a request to the engine. Keyboard: ↑/↓, PageUp/PageDown, Home/End move
+ * the selection; Enter (or a double click) opens the selected row.
  */
 function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, ref: React.ForwardedRef<VirtualTableHandle>) {
-  const { total, rowAt, ensureRange, selected, onSelect, onOpen, columns } = props;
+  const { columns, source, sorting, onOpen } = props;
+  const { total, rowAt, ensureRange, selected, setSelected } = source;
   const scrollRef = useRef<HTMLDivElement>(null);
   const count = total ?? 0;
   const virtualizer = useVirtualizer({ count, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12, scrollMargin: HEADER_HEIGHT, scrollPaddingStart: HEADER_HEIGHT });
@@ -54,6 +56,8 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? 0;
 
+  // Ask for the rows in view once the view settles for a moment, so a fast fling through
+  // 100,000 rows does not fetch every page it passes.
   useEffect(() => {
     if (count === 0) return;
     const timer = setTimeout(() => ensureRange(first, last), 40);
@@ -65,7 +69,7 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
   function move(to: number) {
     if (count === 0) return;
     const next = Math.max(0, Math.min(count - 1, to));
-    onSelect(next);
+    setSelected(next);
     virtualizer.scrollToIndex(next, { align: 'auto' });
   }
 
@@ -102,19 +106,19 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
         aria-rowcount={count + 1}
         aria-colcount={columns.length}
         aria-activedescendant={selected >= 0 && rowAt(selected) ? `${idBase}-row-${selected}` : undefined}
-        aria-busy={props.loading}
+        aria-busy={source.loading}
         tabIndex={0}
         onKeyDown={onKeyDown}
       >
         <div className="bl-grid-head" role="row" aria-rowindex={1} style={{ position: 'sticky', top: 0, zIndex: 2 }}>
           {columns.map((c) => {
-            const active = c.sort && c.sort === props.sort;
+            const active = c.sort && c.sort === sorting?.sort;
             return (
-              <div key={c.id} role="columnheader" className={c.num ? 'bl-num' : undefined} aria-sort={active ? (props.dir === 'asc' ? 'ascending' : 'descending') : c.sort ? 'none' : undefined}>
-                {c.sort && props.onSort ? (
-                  <button type="button" className="bl-sort" onClick={() => props.onSort!(c.sort!)} title={`Sort by ${c.label.toLowerCase()}`}>
+              <div key={c.id} role="columnheader" className={c.num ? 'bl-num' : undefined} aria-sort={active ? (sorting?.dir === 'asc' ? 'ascending' : 'descending') : c.sort ? 'none' : undefined}>
+                {c.sort && sorting ? (
+                  <button type="button" className="bl-sort" onClick={() => sorting.onSort(c.sort!)} title={`Sort by ${c.label.toLowerCase()}`}>
                     {c.label}
-                    {active ? props.dir === 'asc' ? <IconArrowUp size={12} /> : <IconArrowDown size={12} /> : <IconArrowsSort size={12} opacity={0.35} />}
+                    {active ? sorting.dir === 'asc' ? <IconArrowUp size={12} /> : <IconArrowDown size={12} /> : <IconArrowsSort size={12} opacity={0.35} />}
                   </button>
                 ) : (
                   c.label
@@ -123,17 +127,17 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
             );
           })}
         </div>
-        {props.error && (
+        {source.error && (
           <Alert color="red" m="md" title="The list could not be loaded">
-            {props.error}
+            {source.error}
           </Alert>
         )}
-        {props.loading && (
+        {source.loading && (
           <Center p="xl">
             <Loader size="sm" />
           </Center>
         )}
-        {!props.loading && !props.error && count === 0 && (
+        {!source.loading && !source.error && count === 0 && (
           <Center p="xl">
             <Text c="dimmed" size="sm">
               {props.emptyText}
@@ -143,6 +147,7 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
         <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const r = rowAt(item.index);
+            const extra = r && props.rowClass ? props.rowClass(r) : undefined;
             return (
               <div
                 key={item.key}
@@ -151,9 +156,9 @@ function VirtualTableInner<Row, Sort extends string>(props: Props<Row, Sort>, re
                 aria-rowindex={item.index + 2}
                 aria-selected={item.index === selected}
                 data-index={item.index}
-                className={`bl-grid-row${r && props.rowClass ? ` ${props.rowClass(r) ?? ''}` : ''}`}
+                className={extra ? `bl-grid-row ${extra}` : 'bl-grid-row'}
                 style={{ transform: `translateY(${item.start - HEADER_HEIGHT}px)` }}
-                onClick={() => onSelect(item.index)}
+                onClick={() => setSelected(item.index)}
                 onDoubleClick={() => r && onOpen?.(r, item.index)}
               >
                 {columns.map((c) => (
