@@ -17,8 +17,10 @@ async function appliedMigrations(db: Db): Promise<string[]> {
   try {
     const rows = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
     return rows.rows.map((r) => r.name);
-  } catch {
-    return []; // a new database: no migration table yet
+  } catch (error) {
+    // A new database has no migration table yet; anything else (an unreachable server) is real.
+    if (/no such table|does not exist/i.test(error instanceof Error ? error.message : String(error))) return [];
+    throw error;
   }
 }
 
