@@ -129,7 +129,16 @@ type PendingMutation = SignedFields & { signature: string | null };
  * central transaction: the gate locks the client's row and advances it only for what this
  * transaction applies, so a push cut anywhere resumes without loss or duplication.
  */
-export async function push(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, hooks: SyncHooks = {}, batchSize = 500): Promise<PushResult> {
+export async function push(
+  branch: BranchDatabase,
+  central: CentralDatabase,
+  creds: SyncCredentials,
+  appVersion: string,
+  hooks: SyncHooks = {},
+  batchSize = 500,
+  /** Counts what committed batches applied and set aside, also when a later batch then fails. */
+  tally: { pushed: number; quarantined: number } = { pushed: 0, quarantined: 0 },
+): Promise<PushResult> {
   const status = await clientStatus(central.db, creds.clientId);
   if (status.retired) throw new SyncBlocked('retired', 'This install was retired at the centre; register it again');
   const local = await branch.db.selectFrom('client_state').select(['last_mutation_id', 'client_id']).executeTakeFirstOrThrow();
@@ -139,6 +148,7 @@ export async function push(branch: BranchDatabase, central: CentralDatabase, cre
   if (versionBelow(appVersion, status.minVersion)) {
     throw new SyncBlocked('version', `Branchline ${appVersion} is older than the minimum ${status.minVersion} the centre accepts: update the app. You can keep working; changes wait in the outbox.`);
   }
+  await checkUnacknowledged(branch, central, creds, appVersion, status.lastMutationId, batchSize);
   const total = Number((await branch.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('mutation_id', '>', status.lastMutationId).executeTakeFirstOrThrow()).n);
   let pushed = 0;
   let quarantined = 0;
@@ -172,9 +182,45 @@ export async function push(branch: BranchDatabase, central: CentralDatabase, cre
     crashPoint('push:after-commit');
     pushed += outcome.accepted.length;
     quarantined += outcome.quarantined;
+    tally.pushed += outcome.accepted.length;
+    tally.quarantined += outcome.quarantined;
     hooks.onProgress?.('push', pushed + quarantined, total);
     if (outcome.stop) return { pushed, quarantined, stop: outcome.stop, remaining: total - pushed - quarantined };
     after = outcome.lastMutationId;
+  }
+}
+
+type GateResult = { accepted: number[]; stop: 'gap' | 'version' | null; stopAt: number | null; lastMutationId: number; quarantined: number };
+
+/**
+ * Mutations this outbox still holds under ids the centre has already taken. Normally the ones a
+ * cut kept from being acknowledged: the gate finds the same payload and skips them. A different
+ * payload under such an id means this database is a copy (or a restore) that went its own way
+ * after it was copied — acknowledging would delete its changes unseen (its counter equals or
+ * passes the centre's, so the check above cannot tell). The gate records them in the
+ * quarantine and the sync stops, the outbox intact, until the install is registered again.
+ */
+async function checkUnacknowledged(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, lastApplied: number, batchSize: number): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const batch: PendingMutation[] = await branch.db
+      .selectFrom('outbox')
+      .select(['mutation_id', 'client_id', 'method', 'method_version', 'schema_version', 'created_at', 'user_id', 'input', 'effects', 'changes', 'signature'])
+      .where('mutation_id', '>', after)
+      .where('mutation_id', '<=', lastApplied)
+      .orderBy('mutation_id')
+      .limit(batchSize)
+      .execute();
+    if (batch.length === 0) return;
+    const wire = batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion }));
+    const gate = (await sql<{ r: GateResult }>`SELECT branchline_push_check(${creds.clientId}, ${JSON.stringify(wire)}::jsonb) AS r`.execute(central.db)).rows[0]!.r;
+    if (gate.quarantined > 0) {
+      throw new SyncBlocked(
+        'copy',
+        `This database is a copy or a restore of a registered install: ${gate.quarantined} of its changes differ from what the centre received under the same numbers (set aside at the centre). Register it again (branch register --again) before syncing; its outbox is kept.`,
+      );
+    }
+    after = Number(batch.at(-1)!.mutation_id);
   }
 }
 
@@ -183,19 +229,24 @@ export async function push(branch: BranchDatabase, central: CentralDatabase, cre
  * it is retried one mutation at a time and the one that fails is quarantined at the centre.
  */
 export async function pushIsolating(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, appVersion: string, hooks: SyncHooks = {}): Promise<PushResult> {
+  // Totals over every attempt: the counts a sync reports ("N set aside at the centre") used
+  // to be those of the last single push only.
+  const tally = { pushed: 0, quarantined: 0 };
   try {
-    return await push(branch, central, creds, appVersion, hooks);
+    return await push(branch, central, creds, appVersion, hooks, 500, tally);
   } catch (error) {
     if (error instanceof SyncBlocked || !isRowRefusal(error)) throw error;
     for (;;) {
       try {
-        return await push(branch, central, creds, appVersion, hooks, 1);
+        const last = await push(branch, central, creds, appVersion, hooks, 1, tally);
+        return { ...last, pushed: tally.pushed, quarantined: tally.quarantined };
       } catch (single) {
         if (single instanceof SyncBlocked || !isRowRefusal(single)) throw single;
         const status = await clientStatus(central.db, creds.clientId);
         const next = await branch.db.selectFrom('outbox').selectAll().where('mutation_id', '=', status.lastMutationId + 1).executeTakeFirst();
         if (!next) throw single;
         await sql`SELECT branchline_quarantine(${creds.clientId}, ${Number(next.mutation_id)}, ${mutationPayload({ ...next, mutation_id: Number(next.mutation_id) })}, ${(single as Error).message.slice(0, 500)})`.execute(central.db);
+        tally.quarantined++;
       }
     }
   }

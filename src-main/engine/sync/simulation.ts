@@ -601,7 +601,7 @@ export async function checkInvariants(sim: Sim, scope: CaseScope | null, options
     const state = b.t.db.sqlite.prepare('SELECT last_error FROM sync_state').get() as { last_error: string | null };
     if (pending.n > 0 || state.last_error) report.pending.push({ branch: b.t.code, outbox: pending.n, lastError: state.last_error });
   }
-  report.quarantined = Number((await admin.query(`SELECT count(*)::int AS n FROM sync_quarantine`)).rows[0].n);
+  report.quarantined = Number((await admin.query(`SELECT count(*)::int AS n FROM sync_quarantine${scope ? ' WHERE at >= $1::timestamptz' : ''}`, scope ? [scope.since] : [])).rows[0].n);
 
   // The stock rule at the centre (case products): no internal location reserves more than it holds; a location
   // below zero has an exception; every transfer backordered at merge has one; and an exception only where at
