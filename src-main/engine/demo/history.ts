@@ -9,8 +9,10 @@
  * priority order, partial shipments leave backorders that wait for stock (and are cancelled
  * after three weeks); a reorder-point planner buys from each product's vendor on the
  * vendor's order days, at a price that drifts; the central warehouse (WH1) replenishes the
- * depot (WH2) twice a week through Virtual/Transit; the warehouses count a bin every other
- * week and post small variances against Inventory Loss.
+ * depot (WH2) twice a week through Virtual/Transit; each warehouse counts a bin about every
+ * other week and posts small variances against Inventory Loss. Categories with a shelf life
+ * (adhesives, sealants, paint, chemicals, lubricants, first aid) are set to FIFO valuation
+ * and FEFO picking; their lots carry expiry dates. Stock lives in the bins below WH?/Stock.
  *
  * Consistent with the engine by construction: the simulation keeps the same state the
  * engine keeps (stock per product, location and lot; AVCO quantity and value; FIFO layers)
