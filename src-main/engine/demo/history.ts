@@ -1383,9 +1383,14 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   cancelOld(HISTORY_DAYS, 14);
   // A demo shows a morning's orders even when the history is small: top up with orders placed today.
   for (let guard = 0; pending.length < MIN_OPEN_DELIVERIES && guard < 50; guard++) createOrders(HISTORY_DAYS, 3, nowMs - MINUTE);
+  // Today's book: the orders due now first, then the backorders still waiting (a third at most).
   pending.sort(byPriority);
-  const openDemands = pending.slice(0, MAX_OPEN_DELIVERIES);
-  const dropped = pending.slice(MAX_OPEN_DELIVERIES);
+  const fresh = pending.filter((x) => !x.backorderOf);
+  const waitingBackorders = pending.filter((x) => x.backorderOf);
+  const backorderRoom = Math.max(MAX_OPEN_DELIVERIES / 3, MAX_OPEN_DELIVERIES - fresh.length);
+  const openDemands = [...fresh.slice(0, MAX_OPEN_DELIVERIES), ...waitingBackorders.slice(0, backorderRoom)].slice(0, MAX_OPEN_DELIVERIES);
+  const chosen = new Set(openDemands);
+  const dropped = pending.filter((x) => !chosen.has(x));
   dropped.forEach((dem, k) => {
     for (const l of dem.lines) l.p.backlog[dem.wh.idx]! -= l.qty;
     writeChain(dem, Math.max(dem.createdMs + 30 * MINUTE, phaseTime(HISTORY_DAYS - 1, WINDOW.cancel, k, dropped.length)));
