@@ -69,8 +69,11 @@ export interface SeedResult {
 }
 
 /** Loads the demo company into a new database, through the engine's `system.loadDemo` command. */
-export async function seedDemo(dbFile: string, options: { seed: number; size: DemoSizeName }): Promise<SeedResult> {
+export async function seedDemo(dbFile: string, options: { seed: number; size: DemoSizeName; progress?: (line: string) => void }): Promise<SeedResult> {
   return withEngine(dbFile, async (engine) => {
+    engine.onEvent((e) => {
+      if (e.type === 'progress' && e.task === 'demo') options.progress?.(`demo: ${Math.round((e.done / Math.max(e.total, 1)) * 100)}%`);
+    });
     const status = await engine.run('system.status', {}, { anonymous: true });
     if (status.initialized) {
       throw new CliError(`${dbFile} is already set up${status.companyName ? ` (${status.companyName})` : ''}; seed --demo only loads into a new database`);

@@ -111,7 +111,14 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       if (!opts.demo) throw new CliError('Only the demo company can be seeded: branchline seed --demo [--seed N] [--size small|default|large]', 2);
       const { seedDemo } = await import('./commands');
       const dbFile = dbOf(cmd);
-      const result = await seedDemo(dbFile, { seed: opts.seed, size: opts.size });
+      let shown = '';
+      const result = await seedDemo(dbFile, {
+        seed: opts.seed,
+        size: opts.size,
+        progress: (line) => {
+          if (line !== shown && !json(cmd)) io.err((shown = line));
+        },
+      });
       print(
         cmd,
         `Loaded the demo company into ${dbFile}: ${result.products} products, ${result.customers} customers, ${result.vendors} vendors.\nLogins: ${result.logins.map((l) => `${l.username}/${l.password}`).join(', ')}`,

@@ -76,7 +76,7 @@ export class Engine {
       onError: (method, error) => options.log?.(`${method} failed`, error),
       afterCommit: (method) => this.afterCommit(method),
       signingKey: () => this.signingKey,
-      services: () => ({ sync: this.sync }),
+      services: () => ({ sync: this.sync, progress: (task, done, total) => this.emit({ type: 'progress', task, done, total }) }),
       refuseCommand: (method) =>
         this.signingKey && CENTRAL_ONLY_METHOD_PREFIXES.some((p) => method.startsWith(p))
           ? 'This is master data, managed at the centre: make the change there and it reaches this branch at the next sync'

@@ -76,7 +76,7 @@ export class CommandBus {
   }
 
   private services(): EngineServices {
-    return this.options.services?.() ?? { sync: null };
+    return this.options.services?.() ?? { sync: null, progress: () => {} };
   }
 
   private authorize(spec: MethodSpec, actor: Actor): void {

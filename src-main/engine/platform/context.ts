@@ -28,6 +28,8 @@ export interface SessionControl {
 /** Long-lived services a handler may use (absent where the host does not run them). */
 export interface EngineServices {
   sync: import('../sync/service').SyncService | null;
+  /** Reports progress of long work to whoever watches (the UI's progress bars). */
+  progress(task: string, done: number, total: number): void;
 }
 
 interface BaseContext {

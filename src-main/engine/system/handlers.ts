@@ -65,7 +65,18 @@ export const systemHandlers = defineHandlers({
 
   'system.loadDemo': async (ctx, input) => {
     await assertFirstRun(ctx);
-    const counts = await seedDemoCompany(ctx, { seed: input.seed, size: DEMO_SIZES[input.size] });
+    let last = 0;
+    const counts = await seedDemoCompany(ctx, {
+      seed: input.seed,
+      size: DEMO_SIZES[input.size],
+      onProgress: (done, total) => {
+        // At most a few reports a second: they cross to the UI.
+        if (done === total || Date.now() - last > 200) {
+          last = Date.now();
+          ctx.services.progress('demo', done, total);
+        }
+      },
+    });
     ctx.summarize(`Loaded the demo company (seed ${input.seed})`);
     return counts;
   },
