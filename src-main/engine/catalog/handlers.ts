@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Product } from '../../../src-shared/contract/index';
-import { defineHandlers } from '../platform/context';
+import { defineHandlers, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import {
@@ -233,7 +233,7 @@ export const catalogHandlers = defineHandlers({
     const id = ctx.newId();
     await ctx.db
       .insertInto('category')
-      .values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, name: input.name, parent_id: input.parentId })
+      .values({ ...newRowMeta(ctx, id), name: input.name, parent_id: input.parentId })
       .execute();
     ctx.summarize(`Created category "${input.name}"`);
     return { id, name: input.name, parentId: input.parentId, productCount: 0, version: 1 };
@@ -265,7 +265,7 @@ export const catalogHandlers = defineHandlers({
     const dup = await ctx.db.selectFrom('uom').select('id').where('code', '=', input.code).executeTakeFirst();
     if (dup) throw new DomainError('CONFLICT', `Unit ${input.code} already exists`, { fields: [{ path: 'code', message: 'Already exists' }] });
     const id = ctx.newId();
-    await ctx.db.insertInto('uom').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, ...input }).execute();
+    await ctx.db.insertInto('uom').values({ ...newRowMeta(ctx, id), ...input }).execute();
     ctx.summarize(`Created unit ${input.code}`);
     return { id, ...input };
   },
@@ -279,11 +279,7 @@ export const catalogHandlers = defineHandlers({
     await ctx.db
       .insertInto('uom_conversion')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         product_id: input.productId,
         from_uom_id: input.fromUomId,
         to_uom_id: input.toUomId,

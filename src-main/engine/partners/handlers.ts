@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { likeEscape } from '../catalog/products';
-import { defineHandlers } from '../platform/context';
+import { defineHandlers, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { assertCustomerRefs, CUSTOMER_COLUMNS, type CustomerRow, customerSearchText, getCustomerRow, loadCustomer, toCustomerSummary, writeAddresses, writeContacts } from './customers';
@@ -42,11 +42,7 @@ export const partnersHandlers = defineHandlers({
     await ctx.db
       .insertInto('partner')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         code,
         kind: 'customer',
         name: input.name,

@@ -70,3 +70,11 @@ export type Handlers = { [M in MethodName]: HandlerOf<M> };
 export function defineHandlers<K extends MethodName>(handlers: { [M in K]: HandlerOf<M> }): { [M in K]: HandlerOf<M> } {
   return handlers;
 }
+
+/**
+ * The columns every new business row starts with: its id (a fresh UUIDv7 unless given),
+ * the branch that creates it, the command's clock for both timestamps, version 1.
+ */
+export function newRowMeta(ctx: Pick<CommandContext, 'newId' | 'branchId' | 'now'>, id?: string) {
+  return { id: id ?? ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 };
+}

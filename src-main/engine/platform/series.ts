@@ -1,4 +1,4 @@
-import type { CommandContext } from './context';
+import { newRowMeta, type CommandContext } from './context';
 
 /**
  * Takes the next document number of a series (e.g. `B01-WH1-OUT-2026-000042`) inside the
@@ -18,7 +18,7 @@ export async function nextDocumentNumber(ctx: CommandContext, prefix: string, wi
   } else {
     await ctx.db
       .insertInto('document_series')
-      .values({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, prefix, next_number: 2 })
+      .values({ ...newRowMeta(ctx), prefix, next_number: 2 })
       .execute();
     number = 1;
   }

@@ -1,6 +1,6 @@
 import type { Pricelist, PriceRule } from '../../../src-shared/contract/pricing';
 import { getCustomerRow } from '../partners/customers';
-import { defineHandlers } from '../platform/context';
+import { defineHandlers, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { priceFor, productForSale } from './price';
@@ -169,11 +169,7 @@ export const pricingHandlers = defineHandlers({
     await ctx.db
       .insertInto('pricelist')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         code: input.code,
         name: input.name,
         currency: input.currency,
@@ -220,11 +216,7 @@ export const pricingHandlers = defineHandlers({
     await ctx.db
       .insertInto('price_rule')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         pricelist_id: input.pricelistId,
         product_id: input.productId,
         category_id: input.categoryId,

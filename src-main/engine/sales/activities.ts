@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Activity } from '../../../src-shared/contract/sales';
 import type { Role } from '../../../src-shared/permissions';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import type { ActivityTable } from './schema';
@@ -24,11 +24,7 @@ export async function openActivity(
   await ctx.db
     .insertInto('activity')
     .values({
-      id: ctx.newId(),
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
+      ...newRowMeta(ctx),
       role: a.role,
       kind: a.kind,
       title: a.title,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ApprovalRequest, ApprovalRule } from '../../../src-shared/contract/sales';
 import type { Role } from '../../../src-shared/permissions';
-import type { Actor, CommandContext } from '../platform/context';
+import { newRowMeta, type Actor, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -132,11 +132,7 @@ export async function requestApproval(ctx: CommandContext, order: { id: string; 
   await ctx.db
     .insertInto('approval_request')
     .values({
-      id: ctx.newId(),
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
+      ...newRowMeta(ctx),
       order_id: order.id,
       state: self ? 'approved' : 'pending',
       approver_role: need.approverRole,

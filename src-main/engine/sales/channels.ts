@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ChannelCode } from '../../../src-shared/contract/pricing';
 import type { ChannelPolicy } from '../../../src-shared/contract/sales';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -138,7 +138,7 @@ export async function setChannelPolicy(ctx: CommandContext, code: ChannelCode, p
     const id = ctx.newId();
     await ctx.db
       .insertInto('channel')
-      .values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, code, name: patch.name ?? d.name, reservation_priority: patch.reservationPriority ?? d.priority, active: patch.active === false ? 0 : 1 })
+      .values({ ...newRowMeta(ctx, id), code, name: patch.name ?? d.name, reservation_priority: patch.reservationPriority ?? d.priority, active: patch.active === false ? 0 : 1 })
       .execute();
     channel = { id, version: 1 };
   } else if (patch.name !== undefined || patch.reservationPriority !== undefined || patch.active !== undefined) {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { CHANNEL_CODES } from '../../../src-shared/contract/pricing';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import { setChannelPolicy } from './channels';
 import { createOrder } from './handlers';
 
@@ -17,7 +17,7 @@ import { createOrder } from './handlers';
 export async function seedSalesDemo(ctx: CommandContext): Promise<{ pricelists: number; contractPrices: number; orders: number }> {
   const db = ctx.db;
   const year = ctx.now.slice(0, 4);
-  const meta = () => ({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
+  const meta = () => ({ ...newRowMeta(ctx) });
 
   for (const code of CHANNEL_CODES) {
     const requiredFields = code === 'edi' ? (['customerPo'] as const) : code === 'contract' ? (['customerPo', 'shipTo'] as const) : [];
@@ -43,7 +43,7 @@ export async function seedSalesDemo(ctx: CommandContext): Promise<{ pricelists: 
     const id = ctx.newId();
     await db
       .insertInto('pricelist')
-      .values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, code, name, currency: 'USD', customer_class: extra.customer_class ?? null, channel_code: extra.channel_code ?? null, is_default: 0, valid_from: extra.valid_from ?? null, valid_to: extra.valid_to ?? null, active: 1 })
+      .values({ ...newRowMeta(ctx, id), code, name, currency: 'USD', customer_class: extra.customer_class ?? null, channel_code: extra.channel_code ?? null, is_default: 0, valid_from: extra.valid_from ?? null, valid_to: extra.valid_to ?? null, active: 1 })
       .execute();
     return id;
   };

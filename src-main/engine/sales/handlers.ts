@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SalesOrderCreateInput } from '../../../src-shared/contract/sales';
 import { likeEscape } from '../catalog/products';
 import { cancelTransfer } from '../inventory/transfers';
-import { defineHandlers, type CommandContext } from '../platform/context';
+import { defineHandlers, type CommandContext, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
 import { formatMinor } from '../pricing/money';
 import { closeActivities, loadActivity, openActivity, toActivity } from './activities';
@@ -308,11 +308,7 @@ export const salesHandlers = defineHandlers({
     await ctx.db
       .insertInto('approval_rule')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         name: input.name,
         kind: input.kind,
         threshold_bp: input.thresholdBp,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Invoice, InvoiceSummary } from '../../../src-shared/contract/sales';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -59,11 +59,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
     const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
     const a = lineAmountsBetween(price, already, already + q);
     rows.push({
-      id: ctx.newId(),
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
+      ...newRowMeta(ctx),
       order_line_id: l.id,
       product_id: l.product_id,
       description: `${l.sku} ${l.name}`,
@@ -91,11 +87,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   await ctx.db
     .insertInto('invoice')
     .values({
-      id,
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
+      ...newRowMeta(ctx, id),
       number,
       state: opts.paid ? 'paid' : 'open',
       partner_id: o.partner_id,

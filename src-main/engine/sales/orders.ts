@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { OrderLineInput, SalesOrder } from '../../../src-shared/contract/sales';
 import { convertQuantity } from '../catalog/uom';
 import { type CustomerRow, getCustomerRow } from '../partners/customers';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -113,11 +113,7 @@ export function totalsOf(lines: PricedLine[]) {
 export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[]): Promise<void> {
   const rows: SalesOrderLineTable[] = lines.map(({ sku: _sku, ...l }) => ({
     ...l,
-    id: ctx.newId(),
-    branch_id: ctx.branchId,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-    version: 1,
+    ...newRowMeta(ctx),
     order_id: orderId,
     qty_delivered: 0,
     qty_invoiced: 0,
@@ -189,11 +185,7 @@ export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ i
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-SO-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const row: SalesOrderTable = {
-    id,
-    branch_id: ctx.branchId,
-    created_at: ctx.now,
-    updated_at: ctx.now,
-    version: 1,
+    ...newRowMeta(ctx, id),
     number,
     state: 'draft',
     partner_id: o.customer.id,

@@ -3,7 +3,7 @@ import { permissionsOf } from '../../../src-shared/permissions';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { findUser, toUser, userCount } from '../auth/users';
 import { DEMO_LOGINS, DEMO_SIZES, seedDemoCompany } from '../demo/seed';
-import { defineHandlers, type CommandContext } from '../platform/context';
+import { defineHandlers, type CommandContext, newRowMeta } from '../platform/context';
 import { createCompanyAndBranch } from './company';
 import { DomainError, notFound } from '../platform/errors';
 
@@ -46,11 +46,7 @@ export const systemHandlers = defineHandlers({
     await ctx.db
       .insertInto('app_user')
       .values({
-        id: ctx.newId(),
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx),
         username: input.adminUsername,
         display_name: input.adminDisplayName,
         password_hash: passwordHash,
@@ -118,11 +114,7 @@ export const systemHandlers = defineHandlers({
     await ctx.db
       .insertInto('app_user')
       .values({
-        id,
-        branch_id: ctx.branchId,
-        created_at: ctx.now,
-        updated_at: ctx.now,
-        version: 1,
+        ...newRowMeta(ctx, id),
         username: input.username,
         display_name: input.displayName,
         password_hash: passwordHash,
