@@ -115,8 +115,9 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       const result = await seedDemo(dbFile, {
         seed: opts.seed,
         size: opts.size,
+        // Progress only for a person watching a terminal; scripts and tests get clean stderr.
         progress: (line) => {
-          if (line !== shown && !json(cmd)) io.err((shown = line));
+          if (line !== shown && !json(cmd) && process.stderr.isTTY) io.err((shown = line));
         },
       });
       print(

@@ -14,6 +14,16 @@ describe('replication between branches and the centre', () => {
   }, 120_000);
   afterAll(async () => world?.dispose());
 
+  /** A product made at the centre for one test (no demo demand waiting for it), pulled by both branches. */
+  async function freshProduct(sku: string) {
+    const central = { userId: world.adminUserId };
+    const each = (await world.centralEngine.run('catalog.uom.list', {}, central)).uoms.find((u) => u.code === 'EA')!;
+    const p = await world.centralEngine.run('catalog.product.create', { sku, name: `Sync test ${sku}`, uomId: each.id, listPriceMinor: 1000, costMinor: 500 }, central);
+    await b1.sync();
+    await b2.sync();
+    return p;
+  }
+
   it('a new branch receives the company in its first sync, and can log in with central users', async () => {
     const r = await b1.sync();
     expect(r.pulled).toBeGreaterThan(500);
@@ -33,7 +43,7 @@ describe('replication between branches and the centre', () => {
   it('stock moved at one branch reaches the centre exactly once and the other branch sees it', async () => {
     const as = { userId: await b1.adminId() };
     const wh = (await b1.engine.run('inventory.warehouse.list', {}, as)).rows.find((w) => w.code === 'WH2')!;
-    const product = (await b1.engine.run('catalog.product.list', { limit: 1, offset: 7 }, as)).rows[0]!;
+    const product = await freshProduct('SYNC-MOVE-1');
     const before = await world.centralEngine.run('inventory.availability', { productId: product.id, warehouseId: wh.id }, { userId: world.adminUserId });
     const receipt = await b1.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 12, unitCostMinor: 700 }] }, as);
     await b1.engine.run('inventory.transfer.validate', { id: receipt.id }, as);
@@ -59,7 +69,7 @@ describe('replication between branches and the centre', () => {
     const as1 = { userId: await b1.adminId() };
     const as2 = { userId: await b2.adminId() };
     const wh = (await b1.engine.run('inventory.warehouse.list', {}, as1)).rows.find((w) => w.code === 'WH2')!;
-    const product = (await b1.engine.run('catalog.product.list', { limit: 1, offset: 9 }, as1)).rows[0]!;
+    const product = await freshProduct('SYNC-LAST-1');
     const r = await b1.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: wh.id, lines: [{ productId: product.id, quantity: 5, unitCostMinor: 100 }] }, as1);
     await b1.engine.run('inventory.transfer.validate', { id: r.id }, as1);
     await b1.sync();
