@@ -37,7 +37,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: 2,
   retries: 0,
-  timeout: 60_000,
+  // Generous: a spec that loads the demo company (12 months of stock history) in its beforeAll
+  // needs more than a minute on a busy 2-core machine.
+  timeout: 180_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
   use: {
