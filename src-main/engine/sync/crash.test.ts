@@ -90,6 +90,13 @@ describe('sync killed at every crash point, then restarted', () => {
     const theirs = (await sim.world.admin.pool.query(`SELECT count(*)::int AS n FROM stock_move WHERE branch_id = $1 AND product_id = ANY($2::text[])`, [other.t.creds.branchId, scope.products])).rows[0].n as number;
     expect(theirs).toBeGreaterThan(0);
     const cursor = (a.t.db.sqlite.prepare('SELECT pull_cursor FROM sync_state').get() as { pull_cursor: string }).pull_cursor;
+    // A pull sees only changes below the oldest transaction still running on the server (other
+    // test files share it): wait until the other branch's changes are below that horizon.
+    for (let i = 0; i < 300; i++) {
+      const r = await sim.world.admin.pool.query('SELECT (SELECT max(txid) FROM change_log) < pg_snapshot_xmin(pg_current_snapshot()) AS ok');
+      if (r.rows[0].ok) break;
+      await new Promise((done) => setTimeout(done, 100));
+    }
     await killedAt(a, 'pull:during-apply');
     // Pushed (committed at the centre) and acknowledged (the pull deletes what the centre has
     // before it applies anything); nothing of the pulled changes stayed.
