@@ -4,19 +4,29 @@ import { containsTerm, likeEscape } from '../catalog/products';
 import { defineHandlers } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
+import type { TransferState } from '../platform/schema';
 import { approveCount, classifyAbc, createCount, loadCount, recordCount, scheduleCounts, submitCount } from './counts';
 import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
 import { allocate, cancelTransfer, confirmFlow, createFlow, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransfer } from './transfers';
-import { loadTransfer, selectTransferHeaders, toTransferHeader } from './transfers-read';
+import { loadTransfer, loadTransferIn, selectTransferHeaders, toTransferHeader } from './transfers-read';
 import { buildWave, loadWave } from './waves';
 
 async function loadWarehouse(db: Db | Tx, id: string) {
   const w = await db.selectFrom('warehouse').selectAll().where('id', '=', id).executeTakeFirst();
   if (!w) throw notFound('Warehouse');
   return { id: w.id, code: w.code, name: w.name, region: w.region, receptionSteps: w.reception_steps, deliverySteps: w.delivery_steps, allowNegative: w.allow_negative === 1 };
+}
+
+/** A transfer's state and number, for a command's precondition (the full transfer is read once, for its reply). */
+const transferHead = preparedQuery<{ id: string }, { state: TransferState; number: string }>(['id'], (db, p) => db.selectFrom('transfer').select(['state', 'number']).where('id', '=', p.id));
+async function transferStateOf(db: Db | Tx, id: string) {
+  const t = await transferHead.first(db, { id });
+  if (!t) throw notFound('Transfer');
+  return t;
 }
 
 const TRANSFER_SORT = { scheduledDate: 't.scheduled_date', number: 't.number', state: 't.state', priority: 't.priority_rank', carrierCutoff: 't.carrier_cutoff' } as const;
@@ -197,44 +207,44 @@ export const inventoryHandlers = defineHandlers({
 
   'inventory.transfer.create': async (ctx, input) => {
     const id = await createFlow(ctx, input);
-    const t = await loadTransfer(ctx.db, id);
+    const t = await loadTransferIn(ctx, id);
     ctx.summarize(`Created ${input.kind} ${t.number} (${t.lines.length} lines)`);
     return t;
   },
 
   'inventory.transfer.confirm': async (ctx, input) => {
     await confirmFlow(ctx, input.id);
-    const t = await loadTransfer(ctx.db, input.id);
+    const t = await loadTransferIn(ctx, input.id);
     ctx.summarize(`Confirmed ${t.number}`);
     return t;
   },
 
   'inventory.transfer.reserve': async (ctx, input) => {
-    const t0 = await loadTransfer(ctx.db, input.id);
+    const t0 = await transferStateOf(ctx.db, input.id);
     if (t0.state !== 'waiting' && t0.state !== 'ready') throw new DomainError('BUSINESS_RULE', `${t0.number} is ${t0.state}; only waiting or ready transfers reserve`);
     await reserveTransfer(ctx, input.id);
     ctx.summarize(`Checked availability of ${t0.number}`);
-    return loadTransfer(ctx.db, input.id);
+    return loadTransferIn(ctx, input.id);
   },
 
   'inventory.transfer.unreserve': async (ctx, input) => {
-    const t0 = await loadTransfer(ctx.db, input.id);
+    const t0 = await transferStateOf(ctx.db, input.id);
     if (t0.state !== 'waiting' && t0.state !== 'ready') throw new DomainError('BUSINESS_RULE', `${t0.number} is ${t0.state}`);
     await unreserveTransfer(ctx, input.id);
     ctx.summarize(`Released reservations of ${t0.number}`);
-    return loadTransfer(ctx.db, input.id);
+    return loadTransferIn(ctx, input.id);
   },
 
   'inventory.transfer.validate': async (ctx, input) => {
     const backorderId = await validateTransfer(ctx, input.id, input.lines, input.createBackorder);
-    const transfer = await loadTransfer(ctx.db, input.id);
+    const transfer = await loadTransferIn(ctx, input.id);
     ctx.summarize(`Validated ${transfer.number}${backorderId ? ' with a backorder' : ''}`);
-    return { transfer, backorder: backorderId ? await loadTransfer(ctx.db, backorderId) : null };
+    return { transfer, backorder: backorderId ? await loadTransferIn(ctx, backorderId) : null };
   },
 
   'inventory.transfer.cancel': async (ctx, input) => {
     await cancelTransfer(ctx, input.id);
-    const t = await loadTransfer(ctx.db, input.id);
+    const t = await loadTransferIn(ctx, input.id);
     ctx.summarize(`Cancelled ${t.number}`);
     return t;
   },
@@ -286,7 +296,7 @@ export const inventoryHandlers = defineHandlers({
     await linkSteps(ctx, out, inbound);
     await confirmFlow(ctx, out.id);
     ctx.summarize(`Inter-warehouse ${fromWh.code} → ${toWh.code}: ${out.number} / ${inbound.number}`);
-    return { outbound: await loadTransfer(ctx.db, out.id), inbound: await loadTransfer(ctx.db, inbound.id) };
+    return { outbound: await loadTransferIn(ctx, out.id), inbound: await loadTransferIn(ctx, inbound.id) };
   },
 
   'inventory.allocate': async (ctx, input) => {

@@ -4,6 +4,13 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { isOwned, type LocationInfo } from './locations';
+import type { StockMoveTable, ValuationLayerTable } from '../platform/schema';
+import { preparedInsertMany } from './batch';
+import { adjustLevel, flushAllLevels, flushProductLevels, readLevel } from './levels';
+import { flushReservations } from './reservations';
+import { inventorySession, type ProductInfo } from './session';
+
+export { adjustLevel, readLevel, type LevelDelta } from './levels';
 
 /** One quantity of a product moving between two locations; becomes one immutable ledger row. */
 export interface MoveRequest {
@@ -21,113 +28,153 @@ export interface MoveRequest {
   reversalOfId?: string | null;
 }
 
-export interface LevelDelta {
-  onHand?: number;
-  reserved?: number;
-  incoming?: number;
-  outgoing?: number;
-}
-
 /** Incoming/outgoing count only lines entering or leaving a warehouse, so multi-step flows are not counted per step. */
 export const crossesWarehouse = (from: Pick<LocationInfo, 'warehouse_id'>, to: Pick<LocationInfo, 'warehouse_id'>) => from.warehouse_id !== to.warehouse_id;
 
 export const lotKeyOf = (lotId: string | null | undefined) => lotId ?? '';
 
-interface ProductStockInfo {
-  sku: string;
-  tracking: string;
-  costMinor: number;
-  costing: 'avco' | 'fifo';
-}
-
-type LevelParams = { productId: string; locationId: string; lotKey: string; warehouseId: string | null; onHand: number; reserved: number; incoming: number; outgoing: number; now: string };
-const LEVEL_PARAMS: (keyof LevelParams)[] = ['productId', 'locationId', 'lotKey', 'warehouseId', 'onHand', 'reserved', 'incoming', 'outgoing', 'now'];
-
-// Update first, insert when the row is new: an INSERT … ON CONFLICT would check the
-// table's CHECKs (reserved >= 0, …) against the delta itself, which may be negative.
-const updateLevel = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
-  db
-    .updateTable('stock_level')
-    .set((eb) => ({
-      on_hand: eb('on_hand', '+', p.onHand),
-      reserved: eb('reserved', '+', p.reserved),
-      incoming: eb('incoming', '+', p.incoming),
-      outgoing: eb('outgoing', '+', p.outgoing),
-      updated_at: p.now,
-    }))
-    .where('product_id', '=', p.productId)
-    .where('location_id', '=', p.locationId)
-    .where('lot_key', '=', p.lotKey),
-);
-
-const insertLevel = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
-  db
-    .insertInto('stock_level')
-    .values({ product_id: p.productId, location_id: p.locationId, lot_key: p.lotKey, warehouse_id: p.warehouseId, on_hand: p.onHand, reserved: p.reserved, incoming: p.incoming, outgoing: p.outgoing, updated_at: p.now }),
-);
-
-const selectLevel = preparedQuery<{ productId: string; locationId: string; lotKey: string }, { on_hand: number; reserved: number }>(['productId', 'locationId', 'lotKey'], (db, p) =>
-  db.selectFrom('stock_level').select(['on_hand', 'reserved']).where('product_id', '=', p.productId).where('location_id', '=', p.locationId).where('lot_key', '=', p.lotKey),
-);
-
-const insertMove = preparedQuery<
-  {
-    id: string;
-    branchId: string;
-    now: string;
-    productId: string;
-    quantity: number;
-    fromId: string;
-    toId: string;
-    lotId: string | null;
-    reference: string;
-    transferId: string | null;
-    transferLineId: string | null;
-    unitCost: number;
-    value: number;
-    reversalOfId: string | null;
-    reason: string | null;
-  },
-  never
->(['id', 'branchId', 'now', 'productId', 'quantity', 'fromId', 'toId', 'lotId', 'reference', 'transferId', 'transferLineId', 'unitCost', 'value', 'reversalOfId', 'reason'], (db, p) =>
-  db.insertInto('stock_move').values({
-    id: p.id,
-    branch_id: p.branchId,
-    created_at: p.now,
-    updated_at: p.now,
-    version: 1 as never,
-    product_id: p.productId,
-    quantity: p.quantity,
-    from_location_id: p.fromId,
-    to_location_id: p.toId,
-    lot_id: p.lotId,
-    moved_at: p.now,
-    reference: p.reference,
-    transfer_id: p.transferId,
-    transfer_line_id: p.transferLineId,
-    unit_cost_minor: p.unitCost,
-    value_minor: p.value,
-    reversal_of_id: p.reversalOfId,
-    reason: p.reason,
-  }),
-);
+const MOVE_COLUMNS = [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'product_id', 'quantity', 'from_location_id', 'to_location_id', 'lot_id', 'moved_at',
+  'reference', 'transfer_id', 'transfer_line_id', 'unit_cost_minor', 'value_minor', 'reversal_of_id', 'reason',
+] as const satisfies readonly (keyof StockMoveTable)[];
+type MoveRow = Pick<StockMoveTable, (typeof MOVE_COLUMNS)[number]> & Record<string, unknown>;
+const insertMoves = preparedInsertMany<'stock_move', MoveRow>('stock_move', MOVE_COLUMNS);
 
 const selectValuation = preparedQuery<{ productId: string }, { quantity: number; value_minor: number }>(['productId'], (db, p) =>
   db.selectFrom('product_valuation').select(['quantity', 'value_minor']).where('product_id', '=', p.productId),
 );
 
-const upsertValuation = preparedQuery<{ productId: string; quantity: number; value: number; now: string }, never>(['productId', 'quantity', 'value', 'now'], (db, p) =>
-  db
-    .insertInto('product_valuation')
-    .values({ product_id: p.productId, quantity: p.quantity, value_minor: p.value, updated_at: p.now })
-    .onConflict((oc) =>
-      oc.column('product_id').doUpdateSet((eb) => ({
-        quantity: eb('product_valuation.quantity', '+', eb.ref('excluded.quantity')),
-        value_minor: eb('product_valuation.value_minor', '+', eb.ref('excluded.value_minor')),
-        updated_at: eb.ref('excluded.updated_at'),
-      })),
-    ),
+type ValuationRow = { product_id: string; quantity: number; value_minor: number; updated_at: string };
+const upsertValuations = preparedInsertMany<'product_valuation', ValuationRow>('product_valuation', ['product_id', 'quantity', 'value_minor', 'updated_at'], (insert) =>
+  insert.onConflict((oc) =>
+    oc.column('product_id').doUpdateSet((eb) => ({
+      quantity: eb('product_valuation.quantity', '+', eb.ref('excluded.quantity')),
+      value_minor: eb('product_valuation.value_minor', '+', eb.ref('excluded.value_minor')),
+      updated_at: eb.ref('excluded.updated_at'),
+    })),
+  ),
 );
+
+// FIFO layers: the oldest open layer is consumed first.
+const openLayers = preparedQuery<{ productId: string }, { id: string; remaining_quantity: number; remaining_value_minor: number }>(['productId'], (db, p) =>
+  db
+    .selectFrom('valuation_layer')
+    .select(['id', 'remaining_quantity', 'remaining_value_minor'])
+    .where('product_id', '=', p.productId)
+    .where('remaining_quantity', '>', 0)
+    .orderBy('created_at')
+    .orderBy('id'),
+);
+
+const updateLayer = preparedQuery<{ id: string; quantity: number; value: number; now: string }, never>(['id', 'quantity', 'value', 'now'], (db, p) =>
+  db.updateTable('valuation_layer').set({ remaining_quantity: p.quantity, remaining_value_minor: p.value, updated_at: p.now }).where('id', '=', p.id),
+);
+
+const LAYER_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'product_id', 'move_id', 'remaining_quantity', 'remaining_value_minor'] as const;
+type LayerRow = Pick<ValuationLayerTable, (typeof LAYER_COLUMNS)[number]> & Record<string, unknown>;
+const insertLayers = preparedInsertMany<'valuation_layer', LayerRow>('valuation_layer', LAYER_COLUMNS);
+
+/**
+ * Ledger rows and valuation changes waiting for the end of a batch (batchLedgerWrites): a
+ * 100-line receipt writes its moves and its products' value in a few multi-row statements
+ * instead of 200 single ones. Nothing reads stock_move while a command runs; valuation and
+ * FIFO layers are written before they are read (readValuation, openLayersOf).
+ */
+interface PendingLedger {
+  moves: MoveRow[];
+  /** After the moves: a layer refers to the move that opened it. */
+  layers: LayerRow[];
+  valuations: Map<string, ValuationRow>;
+}
+
+const pendingByCommand = new WeakMap<CommandContext, PendingLedger>();
+function pendingOf(ctx: CommandContext): PendingLedger {
+  let p = pendingByCommand.get(ctx);
+  if (!p) {
+    p = { moves: [], layers: [], valuations: new Map() };
+    pendingByCommand.set(ctx, p);
+  }
+  return p;
+}
+
+const batching = (ctx: CommandContext) => inventorySession(ctx).batchDepth > 0;
+
+async function writeMove(ctx: CommandContext, row: MoveRow): Promise<void> {
+  if (batching(ctx)) pendingOf(ctx).moves.push(row);
+  else await insertMoves(ctx.db, [row]);
+}
+
+async function writeLayer(ctx: CommandContext, row: LayerRow): Promise<void> {
+  if (batching(ctx)) pendingOf(ctx).layers.push(row);
+  else await insertLayers(ctx.db, [row]);
+}
+
+/** Adds to a product's owned quantity and value (summed per product while batched). */
+async function addValuation(ctx: CommandContext, productId: string, quantity: number, value: number): Promise<void> {
+  if (!batching(ctx)) return upsertValuations(ctx.db, [{ product_id: productId, quantity, value_minor: value, updated_at: ctx.now }]);
+  const valuations = pendingOf(ctx).valuations;
+  const v = valuations.get(productId);
+  if (v) {
+    v.quantity += quantity;
+    v.value_minor += value;
+  } else valuations.set(productId, { product_id: productId, quantity, value_minor: value, updated_at: ctx.now });
+}
+
+async function flushMovesAndLayers(ctx: CommandContext): Promise<void> {
+  const pending = pendingByCommand.get(ctx);
+  if (!pending) return;
+  const { moves, layers } = pending;
+  pending.moves = [];
+  pending.layers = [];
+  if (moves.length > 0) await insertMoves(ctx.db, moves);
+  if (layers.length > 0) await insertLayers(ctx.db, layers);
+}
+
+async function flushValuations(ctx: CommandContext, productId?: string): Promise<void> {
+  const valuations = pendingByCommand.get(ctx)?.valuations;
+  if (!valuations || valuations.size === 0) return;
+  const due = productId === undefined ? [...valuations.values()] : [valuations.get(productId)].filter((v): v is ValuationRow => !!v);
+  for (const v of due) valuations.delete(v.product_id);
+  if (due.length > 0) await upsertValuations(ctx.db, due);
+}
+
+/** The product's owned quantity and value, including what this command has not written yet. */
+async function readValuation(ctx: CommandContext, productId: string) {
+  await flushValuations(ctx, productId);
+  return selectValuation.first(ctx.db, { productId });
+}
+
+/** The product's open FIFO layers, oldest first (pending layers, and the moves they refer to, written first). */
+async function openLayersOf(ctx: CommandContext, productId: string) {
+  await flushMovesAndLayers(ctx);
+  return openLayers.rows(ctx.db, { productId });
+}
+
+/**
+ * Runs `fn` with ledger rows, valuation and summary levels batched, writing them when the
+ * outermost batch ends. If `fn` fails, what is pending is still written (as unbatched
+ * writes would have been) unless that fails too — the command's transaction rolls back.
+ */
+export async function batchLedgerWrites<T>(ctx: CommandContext, fn: () => Promise<T>): Promise<T> {
+  const session = inventorySession(ctx);
+  session.batchDepth++;
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    if (--session.batchDepth === 0) await flushLedgerWrites(ctx).catch(() => undefined);
+    throw error;
+  }
+  if (--session.batchDepth === 0) await flushLedgerWrites(ctx);
+  return result;
+}
+
+async function flushLedgerWrites(ctx: CommandContext): Promise<void> {
+  await flushReservations(ctx);
+  await flushMovesAndLayers(ctx);
+  await flushValuations(ctx);
+  await flushAllLevels(ctx);
+}
 
 /** value × part ÷ whole, rounded half away from zero, in exact integers. */
 export function prorate(value: number, part: number, whole: number): number {
@@ -140,102 +187,26 @@ export function prorate(value: number, part: number, whole: number): number {
   return Number(q + adjust);
 }
 
-/** Per-command caches: products and warehouse policies are read once per transaction. */
-class LedgerSession {
-  private products = new Map<string, ProductStockInfo>();
-  private negative = new Map<string, boolean>();
-  constructor(private readonly ctx: CommandContext) {}
-
-  async product(id: string): Promise<ProductStockInfo> {
-    let p = this.products.get(id);
-    if (!p) {
-      const row = await this.ctx.db
-        .selectFrom('product as p')
-        .leftJoin('category as c', 'c.id', 'p.category_id')
-        .select(['p.sku', 'p.tracking', 'p.cost_minor', 'c.costing_method'])
-        .where('p.id', '=', id)
-        .executeTakeFirst();
-      if (!row) throw new DomainError('NOT_FOUND', 'Product was not found');
-      p = { sku: row.sku, tracking: row.tracking, costMinor: Number(row.cost_minor), costing: (row.costing_method as 'avco' | 'fifo' | null) ?? 'avco' };
-      this.products.set(id, p);
-    }
-    return p;
-  }
-
-  async allowsNegative(warehouseId: string | null): Promise<boolean> {
-    if (!warehouseId) return true; // virtual locations go negative by design (Vendors gives, Customers takes)
-    let v = this.negative.get(warehouseId);
-    if (v === undefined) {
-      const row = await this.ctx.db.selectFrom('warehouse').select('allow_negative').where('id', '=', warehouseId).executeTakeFirst();
-      v = row?.allow_negative === 1;
-      this.negative.set(warehouseId, v);
-    }
-    return v;
-  }
-}
-
-const sessions = new WeakMap<CommandContext, LedgerSession>();
-function session(ctx: CommandContext): LedgerSession {
-  let s = sessions.get(ctx);
-  if (!s) {
-    s = new LedgerSession(ctx);
-    sessions.set(ctx, s);
-  }
-  return s;
-}
-
-export async function adjustLevel(ctx: CommandContext, key: { productId: string; location: Pick<LocationInfo, 'id' | 'warehouse_id'>; lotKey: string }, delta: LevelDelta): Promise<void> {
-  const params: LevelParams = {
-    productId: key.productId,
-    locationId: key.location.id,
-    lotKey: key.lotKey,
-    warehouseId: key.location.warehouse_id,
-    onHand: delta.onHand ?? 0,
-    reserved: delta.reserved ?? 0,
-    incoming: delta.incoming ?? 0,
-    outgoing: delta.outgoing ?? 0,
-    now: ctx.now,
-  };
-  const updated = await updateLevel.execute(ctx.db, params);
-  if (Number(updated.numAffectedRows ?? 0) === 0) await insertLevel.execute(ctx.db, params);
-}
-
-export async function readLevel(db: Db | Tx, productId: string, locationId: string, lotKey: string): Promise<{ onHand: number; reserved: number }> {
-  const row = await selectLevel.first(db, { productId, locationId, lotKey });
-  return { onHand: Number(row?.on_hand ?? 0), reserved: Number(row?.reserved ?? 0) };
-}
-
 /** Value of stock leaving the company: AVCO at the running average, FIFO from the oldest layers. */
-async function valueOut(ctx: CommandContext, productId: string, info: ProductStockInfo, quantity: number): Promise<number> {
+async function valueOut(ctx: CommandContext, productId: string, info: ProductInfo, quantity: number): Promise<number> {
   if (info.costing === 'fifo') {
     let left = quantity;
     let value = 0;
-    const layers = await ctx.db
-      .selectFrom('valuation_layer')
-      .select(['id', 'remaining_quantity', 'remaining_value_minor'])
-      .where('product_id', '=', productId)
-      .where('remaining_quantity', '>', 0)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const layers = await openLayersOf(ctx, productId);
     for (const layer of layers) {
       if (left === 0) break;
       const rq = Number(layer.remaining_quantity);
       const rv = Number(layer.remaining_value_minor);
       const take = Math.min(left, rq);
       const takeValue = take === rq ? rv : prorate(rv, take, rq);
-      await ctx.db
-        .updateTable('valuation_layer')
-        .set({ remaining_quantity: rq - take, remaining_value_minor: rv - takeValue, updated_at: ctx.now })
-        .where('id', '=', layer.id)
-        .execute();
+      await updateLayer.execute(ctx.db, { id: layer.id, quantity: rq - take, value: rv - takeValue, now: ctx.now });
       value += takeValue;
       left -= take;
     }
     // Beyond the layers (negative stock): value at the product's standard cost.
     return value + left * info.costMinor;
   }
-  const v = await selectValuation.first(ctx.db, { productId });
+  const v = await readValuation(ctx, productId);
   const qty = Number(v?.quantity ?? 0);
   const val = Number(v?.value_minor ?? 0);
   if (qty <= 0) return quantity * info.costMinor;
@@ -245,8 +216,8 @@ async function valueOut(ctx: CommandContext, productId: string, info: ProductSto
 
 /** The current average unit cost (for moves that enter without a price, e.g. found stock, returns). */
 export async function averageCost(ctx: CommandContext, productId: string): Promise<number> {
-  const info = await session(ctx).product(productId);
-  const v = await selectValuation.first(ctx.db, { productId });
+  const info = await inventorySession(ctx).product(productId);
+  const v = await readValuation(ctx, productId);
   const qty = Number(v?.quantity ?? 0);
   return qty > 0 ? prorate(Number(v!.value_minor), 1, qty) : info.costMinor;
 }
@@ -258,7 +229,7 @@ export async function averageCost(ctx: CommandContext, productId: string): Promi
  * that would take a warehouse location below zero where negative stock is not allowed.
  */
 export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Promise<string[]> {
-  const s = session(ctx);
+  const s = inventorySession(ctx);
   const ids: string[] = [];
   for (const m of moves) {
     if (!Number.isInteger(m.quantity) || m.quantity <= 0) throw new DomainError('VALIDATION', `Move quantity must be a whole number above zero (got ${m.quantity})`);
@@ -269,6 +240,7 @@ export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Prom
     const lotKey = lotKeyOf(m.lotId);
 
     if (m.from.usage === 'internal' && !(await s.allowsNegative(m.from.warehouse_id))) {
+      await flushProductLevels(ctx, m.productId);
       const level = await readLevel(ctx.db, m.productId, m.from.id, lotKey);
       const free = level.onHand - level.reserved;
       if (free < m.quantity) {
@@ -297,32 +269,32 @@ export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Prom
       unitCost = await averageCost(ctx, m.productId);
       value = 0;
     }
-    await insertMove.execute(ctx.db, {
+    await writeMove(ctx, {
       id,
-      branchId: ctx.branchId,
-      now: ctx.now,
-      productId: m.productId,
+      branch_id: ctx.branchId,
+      created_at: ctx.now,
+      updated_at: ctx.now,
+      version: 1,
+      product_id: m.productId,
       quantity: m.quantity,
-      fromId: m.from.id,
-      toId: m.to.id,
-      lotId: m.lotId,
+      from_location_id: m.from.id,
+      to_location_id: m.to.id,
+      lot_id: m.lotId,
+      moved_at: ctx.now,
       reference: m.reference,
-      transferId: m.transferId ?? null,
-      transferLineId: m.transferLineId ?? null,
-      unitCost,
-      value,
-      reversalOfId: m.reversalOfId ?? null,
+      transfer_id: m.transferId ?? null,
+      transfer_line_id: m.transferLineId ?? null,
+      unit_cost_minor: unitCost,
+      value_minor: value,
+      reversal_of_id: m.reversalOfId ?? null,
       reason: m.reason ?? null,
     });
     await adjustLevel(ctx, { productId: m.productId, location: m.from, lotKey }, { onHand: -m.quantity });
     await adjustLevel(ctx, { productId: m.productId, location: m.to, lotKey }, { onHand: m.quantity });
     if (entering || leaving) {
-      await upsertValuation.execute(ctx.db, { productId: m.productId, quantity: entering ? m.quantity : -m.quantity, value, now: ctx.now });
+      await addValuation(ctx, m.productId, entering ? m.quantity : -m.quantity, value);
       if (entering && info.costing === 'fifo') {
-        await ctx.db
-          .insertInto('valuation_layer')
-          .values({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: m.productId, move_id: id, remaining_quantity: m.quantity, remaining_value_minor: value })
-          .execute();
+        await writeLayer(ctx, { id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: m.productId, move_id: id, remaining_quantity: m.quantity, remaining_value_minor: value });
       }
     }
     ids.push(id);

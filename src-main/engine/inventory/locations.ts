@@ -2,6 +2,7 @@ import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import type { LocationTable, LocationUsage, LocationZone, OperationKind } from '../platform/schema';
+import { locationById, virtualOf, zoneOf } from './session';
 
 /** Company-wide virtual locations: where stock comes from and goes to outside the warehouses. */
 export const VIRTUAL_LOCATIONS: { usage: LocationUsage; name: string }[] = [
@@ -84,25 +85,19 @@ export async function createWarehouseStructure(ctx: CommandContext, warehouse: {
 }
 
 export async function getLocation(db: Db | Tx, id: string): Promise<LocationInfo> {
-  const row = await db.selectFrom('location').select(['id', 'warehouse_id', 'path', 'usage', 'zone', 'name']).where('id', '=', id).executeTakeFirst();
+  const row = await locationById.first(db, { id });
   if (!row) throw new DomainError('NOT_FOUND', 'Location was not found');
   return row;
 }
 
 export async function zoneLocation(db: Db | Tx, warehouseId: string, zone: LocationZone): Promise<LocationInfo> {
-  const row = await db
-    .selectFrom('location')
-    .select(['id', 'warehouse_id', 'path', 'usage', 'zone', 'name'])
-    .where('warehouse_id', '=', warehouseId)
-    .where('zone', '=', zone)
-    .where('parent_id', 'in', (eb) => eb.selectFrom('location as r').select('r.id').where('r.warehouse_id', '=', warehouseId).where('r.usage', '=', 'view'))
-    .executeTakeFirst();
+  const row = await zoneOf.first(db, { warehouseId, zone });
   if (!row) throw new DomainError('NOT_FOUND', `The warehouse has no ${zone} location`);
   return row;
 }
 
 export async function virtualLocation(db: Db | Tx, usage: LocationUsage): Promise<LocationInfo> {
-  const row = await db.selectFrom('location').select(['id', 'warehouse_id', 'path', 'usage', 'zone', 'name']).where('warehouse_id', 'is', null).where('usage', '=', usage).executeTakeFirst();
+  const row = await virtualOf.first(db, { usage });
   if (!row) throw new DomainError('NOT_FOUND', `No ${usage} location: create a warehouse first`);
   return row;
 }

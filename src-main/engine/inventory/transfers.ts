@@ -1,15 +1,20 @@
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { TransferCreateInput, ValidateLineInput } from '../../../src-shared/contract/inventory';
 import { convertQuantity } from '../catalog/uom';
 import type { CommandContext } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
-import type { LocationUsage, LocationZone, OperationKind, TransferLineTable, TransferTable } from '../platform/schema';
+import { preparedQuery } from '../platform/prepared';
+import type { LocationUsage, LocationZone, OperationKind, TransferLineTable, TransferState, TransferTable } from '../platform/schema';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import { adjustLevel, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
-import { getLocation, isOwned, isWithin, type LocationInfo, virtualLocation, zoneLocation } from './locations';
+import { preparedInsertMany, preparedSelectIn } from './batch';
+import { adjustLevel, batchLedgerWrites, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
+import { flushProductLevels } from './levels';
+import { isOwned, isWithin, type LocationInfo } from './locations';
 import { readInventorySettings } from './settings';
 import { FAR_FUTURE } from './locations';
-import { addReservation, freeStock, refreshTransferState, releaseReservations, reservedFor, reserveLine } from './reservations';
+import { addReservation, flushReservations, FreeStockPool, freeStock, refreshTransfer, refreshTransferState, releaseReservations, reservedByLine, reserveLine } from './reservations';
+import { inventorySession } from './session';
 
 type CreateInput = z.output<typeof TransferCreateInput>;
 type ValidateLine = z.output<typeof ValidateLineInput>;
@@ -38,7 +43,8 @@ export function flowSteps(kind: 'receipt' | 'delivery' | 'internal', steps: numb
 const VIRTUAL_USAGES: LocationUsage[] = ['vendor', 'customer', 'inventory_loss', 'scrap', 'transit'];
 
 async function resolveEnd(ctx: CommandContext, warehouseId: string, key: LocationZone | LocationUsage): Promise<LocationInfo> {
-  return (VIRTUAL_USAGES as string[]).includes(key) ? virtualLocation(ctx.db, key as LocationUsage) : zoneLocation(ctx.db, warehouseId, key as LocationZone);
+  const session = inventorySession(ctx);
+  return (VIRTUAL_USAGES as string[]).includes(key) ? session.virtual(key as LocationUsage) : session.zone(warehouseId, key as LocationZone);
 }
 
 export interface PlannedLine {
@@ -49,17 +55,23 @@ export interface PlannedLine {
   unitCostMinor: number | null;
 }
 
-/** Checks products and converts each line to the product's stock unit, exactly. */
+/**
+ * Checks products and converts each line to the product's stock unit, exactly. The products
+ * are read in one query (and stay in the command's session for the ledger); a conversion
+ * queries only for a line given in another unit than the product's.
+ */
 export async function planLines(ctx: CommandContext, lines: CreateInput['lines']): Promise<PlannedLine[]> {
+  const session = inventorySession(ctx);
+  await session.loadProducts(lines.map((l) => l.productId));
   const planned: PlannedLine[] = [];
   for (const [i, line] of lines.entries()) {
-    const p = await ctx.db.selectFrom('product').select(['id', 'sku', 'uom_id', 'active']).where('id', '=', line.productId).executeTakeFirst();
+    const p = await session.findProduct(line.productId);
     if (!p) throw new DomainError('VALIDATION', `Line ${i + 1}: no such product`, { fields: [{ path: `lines.${i}.productId`, message: 'No such product' }] });
-    if (p.active !== 1) throw new DomainError('BUSINESS_RULE', `Line ${i + 1}: ${p.sku} is archived and cannot be moved`, { fields: [{ path: `lines.${i}.productId`, message: 'Archived product' }] });
-    const uomId = line.uomId ?? p.uom_id;
+    if (!p.active) throw new DomainError('BUSINESS_RULE', `Line ${i + 1}: ${p.sku} is archived and cannot be moved`, { fields: [{ path: `lines.${i}.productId`, message: 'Archived product' }] });
+    const uomId = line.uomId ?? p.uomId;
     let quantity: number;
     try {
-      quantity = await convertQuantity(ctx.db, { productId: p.id, fromUomId: uomId, toUomId: p.uom_id, quantity: line.quantity });
+      quantity = await convertQuantity(ctx.db, { productId: p.id, fromUomId: uomId, toUomId: p.uomId, quantity: line.quantity });
     } catch (e) {
       if (e instanceof DomainError) throw new DomainError(e.code, `Line ${i + 1} (${p.sku}): ${e.message}`, { fields: [{ path: `lines.${i}.uomId`, message: e.message }] });
       throw e;
@@ -89,46 +101,63 @@ export interface NewTransfer {
   backorderOfId?: string | null;
 }
 
+const operationTypeId = preparedQuery<{ warehouseId: string; code: string }, { id: string }>(['warehouseId', 'code'], (db, p) =>
+  db.selectFrom('operation_type').select('id').where('warehouse_id', '=', p.warehouseId).where('code', '=', p.code),
+);
+
+const TRANSFER_COLUMNS = [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'operation_type_id', 'warehouse_id', 'kind', 'state', 'from_location_id', 'to_location_id',
+  'partner_id', 'origin', 'channel_code', 'priority_rank', 'promised_date', 'order_date', 'scheduled_date', 'shipping_policy', 'carrier', 'carrier_cutoff',
+  'order_value_minor', 'backorder_of_id', 'linked_transfer_id', 'wave_id', 'backorder_reason', 'done_at',
+] as const satisfies readonly (keyof TransferTable)[];
+const insertTransferRows = preparedInsertMany<'transfer', TransferTable & Record<string, unknown>>('transfer', TRANSFER_COLUMNS);
+
+const LINE_COLUMNS = [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'transfer_id', 'line_no', 'product_id', 'uom_id', 'uom_quantity', 'quantity', 'quantity_done',
+  'from_location_id', 'to_location_id', 'state', 'unit_cost_minor', 'origin_line_id', 'next_line_id',
+] as const satisfies readonly (keyof TransferLineTable)[];
+const insertLineRows = preparedInsertMany<'transfer_line', TransferLineTable & Record<string, unknown>>('transfer_line', LINE_COLUMNS);
+
 /** Inserts one transfer (draft) and its lines; returns the ids of its lines in order. */
 export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines: (PlannedLine & { originLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[]) {
-  const wh = await ctx.db.selectFrom('warehouse').select('code').where('id', '=', t.warehouseId).executeTakeFirstOrThrow();
-  const op = await ctx.db.selectFrom('operation_type').select('id').where('warehouse_id', '=', t.warehouseId).where('code', '=', t.opCode).executeTakeFirstOrThrow();
+  const wh = await inventorySession(ctx).warehouse(t.warehouseId);
+  if (!wh) throw notFound('Warehouse');
+  const op = await operationTypeId.first(ctx.db, { warehouseId: t.warehouseId, code: t.opCode });
+  if (!op) throw new DomainError('NOT_FOUND', `Warehouse ${wh.code} has no operation type ${t.opCode}`);
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-${wh.code}-${t.opCode}-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const meta = () => ({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
-  await ctx.db
-    .insertInto('transfer')
-    .values({
-      id,
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
-      number,
-      operation_type_id: op.id,
-      warehouse_id: t.warehouseId,
-      kind: t.kind,
-      state: 'draft',
-      from_location_id: t.from.id,
-      to_location_id: t.to.id,
-      partner_id: t.partnerId,
-      origin: t.origin,
-      channel_code: t.channelCode,
-      priority_rank: t.priorityRank,
-      promised_date: t.promisedDate,
-      order_date: t.orderDate,
-      scheduled_date: t.scheduledDate,
-      shipping_policy: t.shippingPolicy,
-      carrier: t.carrier,
-      carrier_cutoff: t.carrierCutoff,
-      order_value_minor: t.orderValueMinor,
-      backorder_of_id: t.backorderOfId ?? null,
-      linked_transfer_id: null,
-      wave_id: null,
-      backorder_reason: null,
-      done_at: null,
-    })
-    .execute();
+  const transfer: TransferTable = {
+    id,
+    branch_id: ctx.branchId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    version: 1,
+    number,
+    operation_type_id: op.id,
+    warehouse_id: t.warehouseId,
+    kind: t.kind,
+    state: 'draft',
+    from_location_id: t.from.id,
+    to_location_id: t.to.id,
+    partner_id: t.partnerId,
+    origin: t.origin,
+    channel_code: t.channelCode,
+    priority_rank: t.priorityRank,
+    promised_date: t.promisedDate,
+    order_date: t.orderDate,
+    scheduled_date: t.scheduledDate,
+    shipping_policy: t.shippingPolicy,
+    carrier: t.carrier,
+    carrier_cutoff: t.carrierCutoff,
+    order_value_minor: t.orderValueMinor,
+    backorder_of_id: t.backorderOfId ?? null,
+    linked_transfer_id: null,
+    wave_id: null,
+    backorder_reason: null,
+    done_at: null,
+  };
+  await insertTransferRows(ctx.db, [transfer as TransferTable & Record<string, unknown>]);
   const lineRows: TransferLineTable[] = lines.map((l, i) => ({
     ...meta(),
     transfer_id: id,
@@ -145,14 +174,20 @@ export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines:
     origin_line_id: l.originLineId ?? null,
     next_line_id: null,
   }));
-  for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('transfer_line').values(lineRows.slice(i, i + 200)).execute();
+  await insertLineRows(ctx.db, lineRows as (TransferLineTable & Record<string, unknown>)[]);
   return { id, number, lineIds: lineRows.map((l) => l.id) };
 }
+
+const channelPriority = preparedQuery<{ code: string }, { reservation_priority: number }>(['code'], (db, p) =>
+  db.selectFrom('channel').select('reservation_priority').where('code', '=', p.code),
+);
+
+const partnerExists = preparedQuery<{ id: string }, { id: string }>(['id'], (db, p) => db.selectFrom('partner').select('id').where('id', '=', p.id));
 
 /** Channel priority of an order, for allocation; a contract customer can be ranked even higher by the caller. */
 async function channelRank(ctx: CommandContext, code: string | null): Promise<number> {
   if (!code) return 100;
-  const row = await ctx.db.selectFrom('channel').select('reservation_priority').where('code', '=', code).executeTakeFirst();
+  const row = await channelPriority.first(ctx.db, { code });
   return row?.reservation_priority ?? 100;
 }
 
@@ -160,12 +195,18 @@ async function channelRank(ctx: CommandContext, code: string | null): Promise<nu
  * Creates the transfers of a flow: one per step of the warehouse's configuration (a 3-step
  * delivery is pick → pack → ship), chained line by line. Returns the first step's id.
  */
-export async function createFlow(ctx: CommandContext, input: CreateInput): Promise<string> {
-  const wh = await ctx.db.selectFrom('warehouse').selectAll().where('id', '=', input.warehouseId).executeTakeFirst();
+export function createFlow(ctx: CommandContext, input: CreateInput): Promise<string> {
+  return batchLedgerWrites(ctx, () => createFlowBatched(ctx, input));
+}
+
+// Moves, valuation and level writes are batched and written in a few multi-row statements
+// when the operation ends (ledger.ts batchLedgerWrites); readers flush what they read first.
+async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promise<string> {
+  const wh = await inventorySession(ctx).warehouse(input.warehouseId);
   if (!wh) throw notFound('Warehouse');
   if (wh.active !== 1) throw new DomainError('BUSINESS_RULE', `Warehouse ${wh.code} is not active`);
   if (input.partnerId) {
-    const partner = await ctx.db.selectFrom('partner').select('id').where('id', '=', input.partnerId).executeTakeFirst();
+    const partner = await partnerExists.first(ctx.db, { id: input.partnerId });
     if (!partner) throw notFound('Partner');
   }
   const steps = flowSteps(input.kind, input.kind === 'delivery' ? wh.delivery_steps : wh.reception_steps);
@@ -211,60 +252,94 @@ export async function createFlow(ctx: CommandContext, input: CreateInput): Promi
 }
 
 async function ownLocation(ctx: CommandContext, id: string, warehouseId: string, zone: LocationInfo, label: string): Promise<LocationInfo> {
-  const loc = await getLocation(ctx.db, id);
+  const loc = await inventorySession(ctx).location(id);
   if (loc.warehouse_id !== warehouseId || loc.usage !== 'internal') throw new DomainError('BUSINESS_RULE', `${label} ${loc.path} is not a location of this warehouse`);
   if (zone.usage === 'internal' && !isWithin(loc, zone)) throw new DomainError('BUSINESS_RULE', `${label} must be ${zone.path} or a bin below it (got ${loc.path})`);
   return loc;
 }
 
+const linkTransfer = preparedQuery<{ id: string; next: string }, never>(['id', 'next'], (db, p) => db.updateTable('transfer').set({ linked_transfer_id: p.next }).where('id', '=', p.id));
+const linkLine = preparedQuery<{ id: string; next: string }, never>(['id', 'next'], (db, p) => db.updateTable('transfer_line').set({ next_line_id: p.next }).where('id', '=', p.id));
+
 export async function linkSteps(ctx: CommandContext, previous: { id: string; lineIds: string[] }, next: { id: string; lineIds: string[] }): Promise<void> {
-  await ctx.db.updateTable('transfer').set({ linked_transfer_id: next.id }).where('id', '=', previous.id).execute();
-  for (const [j, lineId] of previous.lineIds.entries()) {
-    await ctx.db.updateTable('transfer_line').set({ next_line_id: next.lineIds[j]! }).where('id', '=', lineId).execute();
-  }
+  await linkTransfer.execute(ctx.db, { id: previous.id, next: next.id });
+  for (const [j, lineId] of previous.lineIds.entries()) await linkLine.execute(ctx.db, { id: lineId, next: next.lineIds[j]! });
 }
+
+const linkedTransferOf = preparedQuery<{ id: string }, { linked_transfer_id: string | null }>(['id'], (db, p) => db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', p.id));
 
 /** All transfers of a chain starting at `firstId`, in step order. */
 async function chainOf(ctx: CommandContext, firstId: string): Promise<string[]> {
   const ids = [firstId];
   let current: string | null = firstId;
   while (current) {
-    const row: { linked_transfer_id: string | null } | undefined = await ctx.db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', current).executeTakeFirst();
+    const row: { linked_transfer_id: string | null } | undefined = await linkedTransferOf.first(ctx.db, { id: current });
     current = row?.linked_transfer_id ?? null;
     if (current) ids.push(current);
   }
   return ids;
 }
 
+type CrossingLine = { product_id: string; from: LocationInfo; to: LocationInfo };
+
 /** Counts a line's open quantity as incoming/outgoing where it crosses a warehouse boundary. */
-async function planCrossing(ctx: CommandContext, line: { product_id: string; from: LocationInfo; to: LocationInfo }, quantity: number): Promise<void> {
-  if (quantity === 0 || !crossesWarehouse(line.from, line.to)) return;
-  await adjustLevel(ctx, { productId: line.product_id, location: line.to, lotKey: '' }, { incoming: quantity });
-  await adjustLevel(ctx, { productId: line.product_id, location: line.from, lotKey: '' }, { outgoing: quantity });
+async function planCrossing(ctx: CommandContext, line: CrossingLine, quantity: number): Promise<void> {
+  await planCrossings(ctx, [{ line, quantity }]);
 }
 
-async function linesOf(ctx: CommandContext, transferId: string, states: TransferTable['state'][]) {
-  const rows = await ctx.db.selectFrom('transfer_line').selectAll().where('transfer_id', '=', transferId).where('state', 'in', states).orderBy('line_no').execute();
-  const locs = new Map<string, LocationInfo>();
-  const loc = async (id: string) => {
-    let l = locs.get(id);
-    if (!l) {
-      l = await getLocation(ctx.db, id);
-      locs.set(id, l);
+/**
+ * planCrossing for many lines at once: the quantities are summed per (product, location)
+ * first, so a document writes one level update per product and end, not two per line.
+ */
+async function planCrossings(ctx: CommandContext, items: { line: CrossingLine; quantity: number }[]): Promise<void> {
+  const levels = new Map<string, { productId: string; location: LocationInfo; incoming: number; outgoing: number }>();
+  const add = (productId: string, location: LocationInfo, field: 'incoming' | 'outgoing', quantity: number) => {
+    const key = `${productId}|${location.id}`;
+    let level = levels.get(key);
+    if (!level) {
+      level = { productId, location, incoming: 0, outgoing: 0 };
+      levels.set(key, level);
     }
-    return l;
+    level[field] += quantity;
   };
-  return Promise.all(rows.map(async (r) => ({ ...r, from: await loc(r.from_location_id), to: await loc(r.to_location_id) })));
+  for (const { line, quantity } of items) {
+    if (quantity === 0 || !crossesWarehouse(line.from, line.to)) continue;
+    add(line.product_id, line.to, 'incoming', quantity);
+    add(line.product_id, line.from, 'outgoing', quantity);
+  }
+  for (const l of levels.values()) await adjustLevel(ctx, { productId: l.productId, location: l.location, lotKey: '' }, { incoming: l.incoming, outgoing: l.outgoing });
 }
 
-/** Should this transfer reserve now, per its operation type's reservation method? */
-async function reservesNow(ctx: CommandContext, transferId: string): Promise<boolean> {
-  const row = await ctx.db
+const linesOfTransfer = preparedQuery<{ transferId: string }, TransferLineTable>(['transferId'], (db, p) =>
+  db.selectFrom('transfer_line').selectAll().where('transfer_id', '=', p.transferId).orderBy('line_no'),
+);
+
+type Line = Awaited<ReturnType<typeof linesOf>>[number];
+
+/** The transfer's lines in the given states, in line order, with their locations (from the command's session). */
+async function linesOf(ctx: CommandContext, transferId: string, states: TransferState[]) {
+  const session = inventorySession(ctx);
+  const rows = (await linesOfTransfer.rows(ctx.db, { transferId })).filter((r) => states.includes(r.state));
+  // A transfer's lines share a few locations: each is looked up once, then attached to the rows.
+  const locations = new Map<string, LocationInfo>();
+  for (const r of rows) {
+    for (const id of [r.from_location_id, r.to_location_id]) if (!locations.has(id)) locations.set(id, await session.location(id));
+  }
+  return rows.map((r) => Object.assign(r, { from: locations.get(r.from_location_id)!, to: locations.get(r.to_location_id)! }));
+}
+
+const reservationPolicy = preparedQuery<{ id: string }, { reservation_method: string; reservation_days: number; scheduled_date: string }>(['id'], (db, p) =>
+  db
     .selectFrom('transfer as t')
     .innerJoin('operation_type as o', 'o.id', 't.operation_type_id')
     .select(['o.reservation_method', 'o.reservation_days', 't.scheduled_date'])
-    .where('t.id', '=', transferId)
-    .executeTakeFirstOrThrow();
+    .where('t.id', '=', p.id),
+);
+
+/** Should this transfer reserve now, per its operation type's reservation method? */
+async function reservesNow(ctx: CommandContext, transferId: string): Promise<boolean> {
+  const row = await reservationPolicy.first(ctx.db, { id: transferId });
+  if (!row) throw notFound('Transfer');
   if (row.reservation_method === 'manual') return false;
   if (row.reservation_method === 'before_days') {
     const horizon = new Date(Date.parse(ctx.now) + row.reservation_days * 86_400_000).toISOString();
@@ -273,57 +348,104 @@ async function reservesNow(ctx: CommandContext, transferId: string): Promise<boo
   return true;
 }
 
+const transferNumberState = preparedQuery<{ id: string }, { state: TransferState; number: string }>(['id'], (db, p) => db.selectFrom('transfer').select(['state', 'number']).where('id', '=', p.id));
+const confirmDraftLines = preparedQuery<{ transferId: string; now: string }, never>(['transferId', 'now'], (db, p) =>
+  db.updateTable('transfer_line').set({ state: 'waiting', updated_at: p.now }).where('transfer_id', '=', p.transferId).where('state', '=', 'draft'),
+);
+const setTransferWaiting = preparedQuery<{ id: string; now: string }, never>(['id', 'now'], (db, p) => db.updateTable('transfer').set({ state: 'waiting', updated_at: p.now }).where('id', '=', p.id));
+
 /** Confirms every draft transfer of a chain: lines become planned moves; the first step reserves. */
-export async function confirmFlow(ctx: CommandContext, firstId: string): Promise<void> {
+export function confirmFlow(ctx: CommandContext, firstId: string): Promise<void> {
+  return batchLedgerWrites(ctx, () => confirmFlowBatched(ctx, firstId));
+}
+
+async function confirmFlowBatched(ctx: CommandContext, firstId: string): Promise<void> {
   const chain = await chainOf(ctx, firstId);
+  let firstLines: Line[] = [];
   for (const id of chain) {
-    const t = await ctx.db.selectFrom('transfer').select(['state', 'number']).where('id', '=', id).executeTakeFirstOrThrow();
+    const t = await transferNumberState.first(ctx.db, { id });
+    if (!t) throw notFound('Transfer');
     if (t.state !== 'draft') {
       if (id === firstId) throw new DomainError('BUSINESS_RULE', `${t.number} is already confirmed`);
       continue;
     }
-    for (const line of await linesOf(ctx, id, ['draft'])) await planCrossing(ctx, line, line.quantity);
-    await ctx.db.updateTable('transfer_line').set({ state: 'waiting', updated_at: ctx.now }).where('transfer_id', '=', id).where('state', '=', 'draft').execute();
-    await ctx.db.updateTable('transfer').set({ state: 'waiting', updated_at: ctx.now }).where('id', '=', id).execute();
+    const lines = await linesOf(ctx, id, ['draft']);
+    await planCrossings(ctx, lines.map((line) => ({ line, quantity: line.quantity })));
+    await confirmDraftLines.execute(ctx.db, { transferId: id, now: ctx.now });
+    await setTransferWaiting.execute(ctx.db, { id, now: ctx.now });
+    // The first step's lines, as they now are (all of a draft's lines are drafts), for reserving.
+    if (id === firstId) firstLines = lines.map((l) => Object.assign(l, { state: 'waiting' as const }));
   }
   if (await reservesNow(ctx, firstId)) {
-    await reserveTransfer(ctx, firstId);
+    // After confirming, every line of the first step is open, so the refresh that ends the
+    // reservation sees them all: short lines need no second read.
+    const reserved = await reserveTransferBatched(ctx, firstId, firstLines);
     // Short: let the allocation policy decide, which may take stock from lower-priority demand.
-    const t = await ctx.db.selectFrom('transfer').select(['state', 'warehouse_id', 'shipping_policy']).where('id', '=', firstId).executeTakeFirstOrThrow();
-    const short = await ctx.db
-      .selectFrom('transfer_line as l')
-      .innerJoin('location as f', 'f.id', 'l.from_location_id')
-      .select(['l.id', 'l.product_id', 'l.quantity', 'l.quantity_done'])
-      .where('l.transfer_id', '=', firstId)
-      .where('f.usage', '=', 'internal')
-      .execute();
-    const missing = [];
-    for (const l of short) if ((await reservedFor(ctx.db, l.id)) < l.quantity - l.quantity_done) missing.push(l.product_id);
-    if (missing.length > 0) await allocate(ctx, { warehouseId: t.warehouse_id, productIds: missing });
+    const missing = reserved.lines.filter((l) => l.usage === 'internal' && l.reserved < l.need).map((l) => l.productId);
+    if (missing.length > 0) await allocate(ctx, { warehouseId: reserved.warehouseId, productIds: missing });
   } else await refreshTransferState(ctx, firstId);
 }
 
-export async function reserveTransfer(ctx: CommandContext, id: string): Promise<void> {
-  for (const line of await linesOf(ctx, id, ['waiting', 'ready'])) {
-    // Later steps of a chain are fed by the step before them, not from free stock.
-    if (line.origin_line_id === null) await reserveLine(ctx, line);
-  }
-  await refreshTransferState(ctx, id);
+/** Reserves free stock for the transfer's open first-step lines, then refreshes its state (returned, with its open lines). */
+export function reserveTransfer(ctx: CommandContext, id: string) {
+  return batchLedgerWrites(ctx, () => reserveTransferBatched(ctx, id));
 }
 
-export async function unreserveTransfer(ctx: CommandContext, id: string): Promise<void> {
+/** `open`: the transfer's open lines when the caller has just read them (confirmFlow). */
+async function reserveTransferBatched(ctx: CommandContext, id: string, open?: Line[]) {
+  const lines = open ?? (await linesOf(ctx, id, ['waiting', 'ready']));
+  // Later steps of a chain are fed by the step before them, not from free stock; stock from
+  // outside the company (vendors) needs no reservation.
+  const first = lines.filter((l) => l.origin_line_id === null && isOwned(l.from.usage));
+  if (first.length > 0) {
+    const reserved = await reservedByLine(ctx, id);
+    const short = first.filter((l) => l.quantity - l.quantity_done - (reserved.get(l.id) ?? 0) > 0);
+    // Free stock of all short lines' products in one query per source location, not one per line.
+    const pool = new FreeStockPool(ctx);
+    for (const [root, group] of groupBy(short, (l) => l.from.path)) await pool.load([...new Set(group.map((l) => l.product_id))], { path: root });
+    for (const line of short) await reserveLine(ctx, { ...line, reserved: reserved.get(line.id) ?? 0 }, pool);
+  }
+  return refreshTransfer(ctx, id);
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+export function unreserveTransfer(ctx: CommandContext, id: string): Promise<void> {
+  return batchLedgerWrites(ctx, () => unreserveTransferBatched(ctx, id));
+}
+
+async function unreserveTransferBatched(ctx: CommandContext, id: string): Promise<void> {
   for (const line of await linesOf(ctx, id, ['waiting', 'ready'])) if (line.origin_line_id === null) await releaseReservations(ctx, line.id);
   await refreshTransferState(ctx, id);
 }
 
+const lotByName = preparedQuery<{ productId: string; name: string }, { id: string; expiry_date: string | null }>(['productId', 'name'], (db, p) =>
+  db.selectFrom('lot').select(['id', 'expiry_date']).where('product_id', '=', p.productId).where('name', '=', p.name),
+);
+const setLotExpiry = preparedQuery<{ id: string; expiry: string; now: string }, never>(['id', 'expiry', 'now'], (db, p) =>
+  db.updateTable('lot').set({ expiry_date: p.expiry, updated_at: p.now }).where('id', '=', p.id),
+);
+const insertLot = preparedQuery<{ id: string; branchId: string; now: string; productId: string; name: string; expiry: string | null }, never>(['id', 'branchId', 'now', 'productId', 'name', 'expiry'], (db, p) =>
+  db.insertInto('lot').values({ id: p.id, branch_id: p.branchId, created_at: p.now, updated_at: p.now, version: 1 as never, product_id: p.productId, name: p.name, expiry_date: p.expiry }),
+);
+
 async function findOrCreateLot(ctx: CommandContext, productId: string, name: string, expiry: string | null): Promise<string> {
-  const lot = await ctx.db.selectFrom('lot').select(['id', 'expiry_date']).where('product_id', '=', productId).where('name', '=', name).executeTakeFirst();
+  const lot = await lotByName.first(ctx.db, { productId, name });
   if (lot) {
-    if (expiry && !lot.expiry_date) await ctx.db.updateTable('lot').set({ expiry_date: expiry, updated_at: ctx.now }).where('id', '=', lot.id).execute();
+    if (expiry && !lot.expiry_date) await setLotExpiry.execute(ctx.db, { id: lot.id, expiry, now: ctx.now });
     return lot.id;
   }
   const id = ctx.newId();
-  await ctx.db.insertInto('lot').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: productId, name, expiry_date: expiry }).execute();
+  await insertLot.execute(ctx.db, { id, branchId: ctx.branchId, now: ctx.now, productId, name, expiry });
   return id;
 }
 
@@ -334,6 +456,7 @@ async function assertSerialsFree(ctx: CommandContext, productId: string, sku: st
     if (seen.has(s)) throw new DomainError('BUSINESS_RULE', `Serial number ${s} of ${sku} is given twice`);
     seen.add(s);
   }
+  await flushProductLevels(ctx, productId);
   const inStock = await ctx.db
     .selectFrom('stock_level as s')
     .innerJoin('lot', 'lot.id', 's.lot_key')
@@ -347,13 +470,57 @@ async function assertSerialsFree(ctx: CommandContext, productId: string, sku: st
   if (inStock.length > 0) throw new DomainError('BUSINESS_RULE', `Serial number ${inStock[0]!.name} of ${sku} is already in stock; a serial number can be received only once`);
 }
 
+const transferById = preparedQuery<{ id: string }, TransferTable>(['id'], (db, p) => db.selectFrom('transfer').selectAll().where('id', '=', p.id));
+const setLineDestination = preparedQuery<{ id: string; to: string }, never>(['id', 'to'], (db, p) => db.updateTable('transfer_line').set({ to_location_id: p.to }).where('id', '=', p.id));
+const closeLine = preparedQuery<{ id: string; done: number; quantity: number; state: TransferState; now: string }, never>(['id', 'done', 'quantity', 'state', 'now'], (db, p) =>
+  db.updateTable('transfer_line').set({ quantity_done: p.done, quantity: p.quantity, state: p.state, updated_at: p.now }).where('id', '=', p.id),
+);
+/** Every open line of the transfer done exactly as planned (quantity_done = quantity). */
+const closeOpenLinesDone = preparedQuery<{ transferId: string; now: string }, never>(['transferId', 'now'], (db, p) =>
+  db
+    .updateTable('transfer_line')
+    .set((eb) => ({ quantity_done: eb.ref('quantity'), state: 'done', updated_at: p.now }))
+    .where('transfer_id', '=', p.transferId)
+    .where('state', 'in', ['waiting', 'ready']),
+);
+
+interface LineClosing {
+  id: string;
+  done: number;
+  quantity: number;
+  state: TransferState;
+  /** Done exactly as planned: done = quantity, nothing left over, nothing extra. */
+  complete: boolean;
+}
+
+/**
+ * Writes the validated lines' done quantities and states: one statement when every open
+ * line was done exactly as planned (the usual full validation), else one per line.
+ */
+async function closeLines(ctx: CommandContext, transferId: string, closings: LineClosing[]): Promise<void> {
+  if (closings.length > 1 && closings.every((c) => c.complete)) {
+    await closeOpenLinesDone.execute(ctx.db, { transferId, now: ctx.now });
+    return;
+  }
+  for (const c of closings) await closeLine.execute(ctx.db, { id: c.id, done: c.done, quantity: c.quantity, state: c.state, now: ctx.now });
+}
+
+const setTransferDone = preparedQuery<{ id: string; now: string; version: number }, never>(['id', 'now', 'version'], (db, p) =>
+  db.updateTable('transfer').set({ state: 'done', done_at: p.now, updated_at: p.now, version: p.version }).where('id', '=', p.id),
+);
+
 /**
  * Validates a transfer: posts the done quantities as moves (from the line's reservations
  * first), feeds the next step of the chain, and turns what is left into a backorder — or
  * cancels it when the caller says no backorder.
  */
-export async function validateTransfer(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
-  const t = await ctx.db.selectFrom('transfer').selectAll().where('id', '=', id).executeTakeFirst();
+export function validateTransfer(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+  return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder));
+}
+
+async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+  const session = inventorySession(ctx);
+  const t = await transferById.first(ctx.db, { id });
   if (!t) throw notFound('Transfer');
   if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state}; nothing to validate`);
   if (t.state === 'draft') throw new DomainError('BUSINESS_RULE', `${t.number} is a draft; confirm it first`);
@@ -363,16 +530,24 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
   const doneOf = new Map<string, ValidateLine>();
   for (const g of given ?? []) doneOf.set(g.lineId, g);
 
+  // Read once for all lines: validating one line changes only its own reservations (and
+  // those of the next step's lines, which belong to another transfer).
+  const reservedOf = await reservedByLine(ctx, id);
+  await session.loadProducts(lines.map((l) => l.product_id));
+
   let anyDone = false;
   const leftovers: { line: (typeof lines)[number]; remaining: number }[] = [];
+  const crossings: { line: (typeof lines)[number]; quantity: number }[] = [];
+  // Nothing in the loop reads this transfer's lines again, so they are closed after it.
+  const closings: LineClosing[] = [];
   const enteredProducts = new Set<string>();
   for (const line of lines) {
     const need = line.quantity - line.quantity_done;
-    const reserved = await reservedFor(ctx.db, line.id);
+    const reserved = reservedOf.get(line.id) ?? 0;
     const g = doneOf.get(line.id);
     const owned = isOwned(line.from.usage);
     const q = g ? g.quantity : given ? 0 : owned ? Math.min(reserved, need) : need;
-    const product = await ctx.db.selectFrom('product').select(['sku', 'tracking']).where('id', '=', line.product_id).executeTakeFirstOrThrow();
+    const product = await session.product(line.product_id);
     const overAllowed = !owned && (t.kind === 'receipt' || t.kind === 'transit_in');
     if (q > need && !overAllowed) throw new DomainError('BUSINESS_RULE', `${product.sku}: done quantity ${q} is more than the ${need} planned`);
     const dest = g?.toLocationId ? await ownLocation(ctx, g.toLocationId, line.to.warehouse_id ?? '', line.to, 'Destination') : line.to;
@@ -384,7 +559,7 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
         const pieces = await releaseReservations(ctx, line.id, q);
         let left = q - pieces.reduce((s, p) => s + p.quantity, 0);
         if (left > 0 && line.origin_line_id === null) {
-          for (const piece of await freeStock(ctx.db, line.product_id, line.from)) {
+          for (const piece of await freeStock(ctx, line.product_id, line.from)) {
             if (left === 0) break;
             const take = Math.min(left, piece.free);
             pieces.push({ locationId: piece.locationId, warehouseId: piece.warehouseId, lotKey: piece.lotKey, quantity: take });
@@ -396,7 +571,7 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
           // The ledger refuses this unless the warehouse allows negative stock, with the figures.
           pieces.push({ locationId: line.from.id, warehouseId: line.from.warehouse_id, lotKey: '', quantity: left });
         }
-        for (const p of pieces) moves.push({ ...base, quantity: p.quantity, from: await getLocation(ctx.db, p.locationId), lotId: p.lotKey || null });
+        for (const p of pieces) moves.push({ ...base, quantity: p.quantity, from: await session.location(p.locationId), lotId: p.lotKey || null });
       } else if (product.tracking === 'serial') {
         const serials = g?.serials ?? [];
         if (serials.length !== q) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by serial number: give ${q} serial number(s), got ${serials.length}`);
@@ -418,15 +593,19 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
         }
       }
     }
-    await planCrossing(ctx, line, -need);
+    // Nothing in this loop reads incoming/outgoing, so the line's planned crossing is taken
+    // off after it, summed per product and location.
+    crossings.push({ line, quantity: -need });
     // The line shows where its stock actually went (a put-away into a bin).
-    if (dest.id !== line.to.id) await ctx.db.updateTable('transfer_line').set({ to_location_id: dest.id }).where('id', '=', line.id).execute();
+    if (dest.id !== line.to.id) await setLineDestination.execute(ctx.db, { id: line.id, to: dest.id });
     const remaining = Math.max(need - q, 0);
-    await ctx.db.updateTable('transfer_line').set({ quantity_done: line.quantity_done + q, quantity: q > 0 ? line.quantity_done + q : line.quantity, state: q > 0 ? 'done' : 'cancelled', updated_at: ctx.now }).where('id', '=', line.id).execute();
+    closings.push({ id: line.id, done: line.quantity_done + q, quantity: q > 0 ? line.quantity_done + q : line.quantity, state: q > 0 ? 'done' : 'cancelled', complete: q > 0 && q === need });
     if (remaining > 0) leftovers.push({ line, remaining });
   }
   if (!anyDone) throw new DomainError('BUSINESS_RULE', `Nothing to validate on ${t.number}: no quantity is done${t.state === 'waiting' ? ' (stock is not reserved yet)' : ''}`);
-  await ctx.db.updateTable('transfer').set({ state: 'done', done_at: ctx.now, updated_at: ctx.now, version: t.version + 1 }).where('id', '=', id).execute();
+  await closeLines(ctx, id, closings);
+  await planCrossings(ctx, crossings);
+  await setTransferDone.execute(ctx.db, { id, now: ctx.now, version: t.version + 1 });
   if (t.wave_id) await closeWaveIfFinished(ctx, t.wave_id);
 
   let backorderId: string | null = null;
@@ -439,8 +618,8 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
         kind: t.kind,
         opCode,
         warehouseId: t.warehouse_id,
-        from: await getLocation(ctx.db, t.from_location_id),
-        to: await getLocation(ctx.db, t.to_location_id),
+        from: await session.location(t.from_location_id),
+        to: await session.location(t.to_location_id),
         partnerId: t.partner_id,
         origin: t.origin,
         channelCode: t.channel_code,
@@ -471,9 +650,10 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
       const newLineId = created.lineIds[j]!;
       await ctx.db.updateTable('transfer_line').set({ next_line_id: line.next_line_id, state: 'waiting' }).where('id', '=', newLineId).execute();
       // Reservations not consumed stay with the stock, now for the backorder line.
+      await flushReservations(ctx);
       await ctx.db.updateTable('reservation').set({ transfer_line_id: newLineId, updated_at: ctx.now }).where('transfer_line_id', '=', line.id).execute();
-      await planCrossing(ctx, line, leftovers[j]!.remaining);
     }
+    await planCrossings(ctx, leftovers.map(({ line, remaining }) => ({ line, quantity: remaining })));
     await ctx.db.updateTable('transfer').set({ state: 'waiting' }).where('id', '=', created.id).execute();
     if (leftovers.some(({ line }) => line.origin_line_id === null) && (await reservesNow(ctx, created.id))) await reserveTransfer(ctx, created.id);
     else await refreshTransferState(ctx, created.id);
@@ -483,20 +663,30 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
       if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, remaining);
     }
   }
-  for (const nextId of new Set(lines.map((l) => l.next_line_id).filter((x): x is string => !!x))) {
-    const next = await ctx.db.selectFrom('transfer_line').select('transfer_id').where('id', '=', nextId).executeTakeFirst();
-    if (next) await refreshTransferState(ctx, next.transfer_id);
-  }
+  for (const nextTransfer of await transfersOfLines(ctx, lines.map((l) => l.next_line_id).filter((x): x is string => !!x))) await refreshTransferState(ctx, nextTransfer);
   if (enteredProducts.size > 0) await allocate(ctx, { warehouseId: t.warehouse_id, productIds: [...enteredProducts] });
   return backorderId;
 }
+
+/**
+ * The transfers holding these lines, each once, in the order of the lines. A step's lines
+ * usually all feed one next transfer: refreshing it once per line would repeat the same work.
+ */
+async function transfersOfLines(ctx: CommandContext, lineIds: string[]): Promise<string[]> {
+  const ids = [...new Set(lineIds)];
+  if (ids.length === 0) return [];
+  const transferOf = new Map((await transferIdsOfLines(ctx.db, ids, {})).map((r) => [r.id, r.transfer_id]));
+  return [...new Set(ids.map((id) => transferOf.get(id)).filter((x): x is string => !!x))];
+}
+
+const transferIdsOfLines = preparedSelectIn<{ id: string; transfer_id: string }>((db, ids) => db.selectFrom('transfer_line').select(['id', 'transfer_id']).where('id', 'in', ids as string[]));
 
 /** A step upstream will not deliver `by` units: the line (and the steps after it) shrink, or are cancelled. */
 async function shrinkLine(ctx: CommandContext, lineId: string, by: number): Promise<void> {
   const line = await ctx.db.selectFrom('transfer_line').selectAll().where('id', '=', lineId).executeTakeFirst();
   if (!line || line.state === 'done' || line.state === 'cancelled') return;
-  const from = await getLocation(ctx.db, line.from_location_id);
-  const to = await getLocation(ctx.db, line.to_location_id);
+  const from = await inventorySession(ctx).location(line.from_location_id);
+  const to = await inventorySession(ctx).location(line.to_location_id);
   const cut = Math.min(by, line.quantity - line.quantity_done);
   await planCrossing(ctx, { product_id: line.product_id, from, to }, -cut);
   const left = line.quantity - cut;
@@ -527,7 +717,11 @@ async function closeWaveIfFinished(ctx: CommandContext, waveId: string): Promise
 }
 
 /** Cancels what is left of a transfer: releases its reservations and shrinks the steps after it. */
-export async function cancelTransfer(ctx: CommandContext, id: string): Promise<void> {
+export function cancelTransfer(ctx: CommandContext, id: string): Promise<void> {
+  return batchLedgerWrites(ctx, () => cancelTransferBatched(ctx, id));
+}
+
+async function cancelTransferBatched(ctx: CommandContext, id: string): Promise<void> {
   const t = await ctx.db.selectFrom('transfer').select(['state', 'number', 'version']).where('id', '=', id).executeTakeFirst();
   if (!t) throw notFound('Transfer');
   if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state} and cannot be cancelled`);
@@ -549,8 +743,19 @@ export async function cancelTransfer(ctx: CommandContext, id: string): Promise<v
  * With preemption on, a higher-priority line may take stock reserved for a lower-priority
  * transfer that has not started (nothing done, not in a wave); that transfer waits with a reason.
  */
-export async function allocate(ctx: CommandContext, scope: { warehouseId?: string; productIds?: string[] }): Promise<{ linesReserved: number; quantityReserved: number; preempted: number }> {
-  const preempt = (await readInventorySettings(ctx.db)).preemptLowerPriority;
+export function allocate(ctx: CommandContext, scope: { warehouseId?: string; productIds?: string[] }): Promise<{ linesReserved: number; quantityReserved: number; preempted: number }> {
+  return batchLedgerWrites(ctx, () => allocateBatched(ctx, scope));
+}
+
+async function allocateBatched(ctx: CommandContext, scope: { warehouseId?: string; productIds?: string[] }): Promise<{ linesReserved: number; quantityReserved: number; preempted: number }> {
+  // The policy is read only when some line is short (most allocations after a receipt find no demand).
+  let preempt: boolean | undefined;
+  const preemptOn = async () => (preempt ??= (await readInventorySettings(ctx.db)).preemptLowerPriority);
+  let productIds = scope.productIds;
+  if (productIds?.length) {
+    productIds = await productsWithOpenDemand(ctx, productIds);
+    if (productIds.length === 0) return { linesReserved: 0, quantityReserved: 0, preempted: 0 };
+  }
   let q = ctx.db
     .selectFrom('transfer_line as l')
     .innerJoin('transfer as t', 't.id', 'l.transfer_id')
@@ -559,17 +764,23 @@ export async function allocate(ctx: CommandContext, scope: { warehouseId?: strin
     .select(['l.id', 'l.product_id', 'l.quantity', 'l.quantity_done', 'l.from_location_id', 't.id as transfer_id', 't.number', 't.priority_rank', 't.warehouse_id', 't.scheduled_date', 'o.reservation_method', 'o.reservation_days'])
     .where('l.state', 'in', ['waiting', 'ready'])
     .where('t.state', 'in', ['waiting', 'ready'])
-    .where('l.origin_line_id', 'is', null)
     .where('f.usage', '=', 'internal')
     .where('o.reservation_method', '!=', 'manual');
   if (scope.warehouseId) q = q.where('t.warehouse_id', '=', scope.warehouseId);
-  if (scope.productIds?.length) q = q.where('l.product_id', 'in', scope.productIds);
+  if (productIds?.length) {
+    // With products given, SQLite must search (product, state), not every first-step line
+    // ever (origin_line_id IS NULL, which its planner favours without statistics): likely()
+    // keeps the same condition out of index selection.
+    q = q.where('l.product_id', 'in', productIds).where(ctx.dialect === 'sqlite' ? sql<boolean>`likely(l.origin_line_id IS NULL)` : sql<boolean>`l.origin_line_id IS NULL`);
+  } else q = q.where('l.origin_line_id', 'is', null);
   const demand = await q
     .orderBy('t.priority_rank')
     .orderBy((eb) => eb.fn.coalesce('t.promised_date', eb.val(FAR_FUTURE)))
     .orderBy((eb) => eb.fn.coalesce('t.order_date', eb.val(FAR_FUTURE)))
     .orderBy('t.created_at')
     .orderBy('l.line_no')
+    // Ties (transfers created by one command) in creation order, whatever the plan.
+    .orderBy('l.id')
     .execute();
   let linesReserved = 0;
   let quantityReserved = 0;
@@ -577,14 +788,14 @@ export async function allocate(ctx: CommandContext, scope: { warehouseId?: strin
   const touched = new Set<string>();
   for (const d of demand) {
     if (d.reservation_method === 'before_days' && d.scheduled_date > new Date(Date.parse(ctx.now) + d.reservation_days * 86_400_000).toISOString()) continue;
-    const from = await getLocation(ctx.db, d.from_location_id);
-    let got = await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from });
-    const missing = d.quantity - d.quantity_done - (await reservedFor(ctx.db, d.id));
-    if (missing > 0 && preempt) {
-      const taken = await preemptFor(ctx, d, from, missing);
+    const from = await inventorySession(ctx).location(d.from_location_id);
+    const first = await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from });
+    let got = first.reserved;
+    if (first.short > 0 && (await preemptOn())) {
+      const taken = await preemptFor(ctx, d, from, first.short);
       preempted += taken.count;
       for (const tid of taken.transfers) touched.add(tid);
-      got += await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from });
+      got += (await reserveLine(ctx, { id: d.id, product_id: d.product_id, quantity: d.quantity, quantity_done: d.quantity_done, from })).reserved;
     }
     if (got > 0) {
       linesReserved++;
@@ -596,7 +807,28 @@ export async function allocate(ctx: CommandContext, scope: { warehouseId?: strin
   return { linesReserved, quantityReserved, preempted };
 }
 
+/**
+ * Which of these products have an open first-step line anywhere: one (product, state)
+ * index range each. After a receipt there is usually none, and allocation has nothing to do.
+ */
+async function productsWithOpenDemand(ctx: CommandContext, productIds: string[]): Promise<string[]> {
+  const ids = [...new Set(productIds)];
+  const found = new Set((await openDemandProducts(ctx.db, ids, {})).map((r) => r.product_id));
+  return ids.filter((id) => found.has(id));
+}
+
+const openDemandProducts = preparedSelectIn<{ product_id: string }>((db, ids) =>
+  db
+    .selectFrom('transfer_line')
+    .select('product_id')
+    .distinct()
+    .where('product_id', 'in', ids as string[])
+    .where('state', 'in', ['waiting', 'ready'])
+    .where('origin_line_id', 'is', null),
+);
+
 async function preemptFor(ctx: CommandContext, d: { product_id: string; priority_rank: number; number: string; warehouse_id: string }, from: LocationInfo, missing: number) {
+  await flushReservations(ctx);
   const victims = await ctx.db
     .selectFrom('reservation as r')
     .innerJoin('transfer_line as l', 'l.id', 'r.transfer_line_id')

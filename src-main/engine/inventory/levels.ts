@@ -1,0 +1,217 @@
+import { sql } from 'kysely';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { preparedQuery } from '../platform/prepared';
+import { compileRows, inChunks } from './batch';
+import type { LocationInfo } from './locations';
+import { inventorySession } from './session';
+
+/**
+ * The summary rows (`stock_level`: on hand, reserved, incoming, outgoing per product,
+ * location and lot) and how commands change them.
+ *
+ * A document touches the same few keys line after line (a 100-line receipt used to write
+ * 600 single-row updates). While ledger writes are batched (ledger.ts batchLedgerWrites)
+ * the deltas are summed per key in memory and written together at the end, in multi-row
+ * statements; a reader of on hand or reserved first writes what is pending for its product
+ * (`flushProductLevels`), so every read still sees exact figures. Incoming/outgoing are
+ * never read while a command runs.
+ */
+
+export interface LevelDelta {
+  onHand?: number;
+  reserved?: number;
+  incoming?: number;
+  outgoing?: number;
+}
+
+export interface LevelKey {
+  productId: string;
+  location: Pick<LocationInfo, 'id' | 'warehouse_id'>;
+  lotKey: string;
+}
+
+interface PendingLevel {
+  productId: string;
+  locationId: string;
+  warehouseId: string | null;
+  lotKey: string;
+  onHand: number;
+  reserved: number;
+  incoming: number;
+  outgoing: number;
+}
+
+type LevelParams = { productId: string; locationId: string; lotKey: string; warehouseId: string | null; onHand: number; reserved: number; incoming: number; outgoing: number; now: string };
+const LEVEL_PARAMS: (keyof LevelParams)[] = ['productId', 'locationId', 'lotKey', 'warehouseId', 'onHand', 'reserved', 'incoming', 'outgoing', 'now'];
+
+// Update first, insert when the row is new: an INSERT … ON CONFLICT would check the
+// table's CHECKs (reserved >= 0, …) against the delta itself, which may be negative.
+const updateLevel = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
+  db
+    .updateTable('stock_level')
+    .set((eb) => ({
+      on_hand: eb('on_hand', '+', p.onHand),
+      reserved: eb('reserved', '+', p.reserved),
+      incoming: eb('incoming', '+', p.incoming),
+      outgoing: eb('outgoing', '+', p.outgoing),
+      updated_at: p.now,
+    }))
+    .where('product_id', '=', p.productId)
+    .where('location_id', '=', p.locationId)
+    .where('lot_key', '=', p.lotKey),
+);
+
+// Only incoming/outgoing (planning a line that crosses a warehouse boundary): SET leaves
+// on_hand and reserved out, so SQLite need not rewrite the row's entry in the
+// (product, warehouse, on_hand, reserved) index — several times cheaper than updateLevel.
+const updateLevelFlows = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
+  db
+    .updateTable('stock_level')
+    .set((eb) => ({
+      incoming: eb('incoming', '+', p.incoming),
+      outgoing: eb('outgoing', '+', p.outgoing),
+      updated_at: p.now,
+    }))
+    .where('product_id', '=', p.productId)
+    .where('location_id', '=', p.locationId)
+    .where('lot_key', '=', p.lotKey),
+);
+
+const insertLevel = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
+  db
+    .insertInto('stock_level')
+    .values({ product_id: p.productId, location_id: p.locationId, lot_key: p.lotKey, warehouse_id: p.warehouseId, on_hand: p.onHand, reserved: p.reserved, incoming: p.incoming, outgoing: p.outgoing, updated_at: p.now }),
+);
+
+const selectLevel = preparedQuery<{ productId: string; locationId: string; lotKey: string }, { on_hand: number; reserved: number }>(['productId', 'locationId', 'lotKey'], (db, p) =>
+  db.selectFrom('stock_level').select(['on_hand', 'reserved']).where('product_id', '=', p.productId).where('location_id', '=', p.locationId).where('lot_key', '=', p.lotKey),
+);
+
+const flowsOnly = (l: Pick<PendingLevel, 'onHand' | 'reserved'>) => l.onHand === 0 && l.reserved === 0;
+
+/** Writes one key's delta: update the row, or insert it when it is new. */
+async function writeLevel(ctx: CommandContext, l: PendingLevel): Promise<void> {
+  const params: LevelParams = { ...l, now: ctx.now };
+  const updated = await (flowsOnly(l) ? updateLevelFlows : updateLevel).execute(ctx.db, params);
+  if (Number(updated.numAffectedRows ?? 0) === 0) await insertLevel.execute(ctx.db, params);
+}
+
+type LevelField = 'onHand' | 'reserved' | 'incoming' | 'outgoing';
+const COLUMN_OF: Record<LevelField, string> = { onHand: 'on_hand', reserved: 'reserved', incoming: 'incoming', outgoing: 'outgoing' };
+
+/**
+ * `UPDATE stock_level … FROM (VALUES …)`: adds the deltas of `size` keys in one statement,
+ * touching only rows that exist. Flows-only keys leave on_hand/reserved (and so the
+ * covering index) alone, as updateLevelFlows does. The casts type the VALUES columns for
+ * PostgreSQL (untyped parameters would be text there).
+ */
+function updateLevelsFrom(size: number, flows: boolean) {
+  const fields: LevelField[] = flows ? ['incoming', 'outgoing'] : ['onHand', 'reserved', 'incoming', 'outgoing'];
+  return compileRows<PendingLevel, { now: string }>(size, ['productId', 'locationId', 'lotKey', ...fields], ['now'], (db, rows, p) => {
+    const values = rows.map((r) => sql`(${r.productId}, ${r.locationId}, ${r.lotKey}, ${sql.join(fields.map((f) => sql`CAST(${r[f]} AS bigint)`))})`);
+    const set = sql.join(fields.map((f, j) => sql`${sql.ref(COLUMN_OF[f])} = ${sql.ref(`stock_level.${COLUMN_OF[f]}`)} + ${sql.ref(`v.column${j + 4}`)}`));
+    const query = sql`UPDATE stock_level SET ${set}, updated_at = ${p.now} FROM (VALUES ${sql.join(values)}) AS v
+      WHERE stock_level.product_id = v.column1 AND stock_level.location_id = v.column2 AND stock_level.lot_key = v.column3`;
+    return { compile: () => query.compile(db) };
+  });
+}
+
+const multiRowUpdates = new Map<string, ReturnType<typeof updateLevelsFrom>>();
+function multiRowUpdate(size: number, flows: boolean) {
+  const key = `${size}|${flows}`;
+  let q = multiRowUpdates.get(key);
+  if (!q) {
+    q = updateLevelsFrom(size, flows);
+    multiRowUpdates.set(key, q);
+  }
+  return q;
+}
+
+/** Writes many keys' deltas: multi-row updates, then an insert for each key that had no row yet. */
+async function writeLevels(ctx: CommandContext, levels: PendingLevel[]): Promise<void> {
+  for (const flows of [true, false]) {
+    await inChunks(
+      levels.filter((l) => flowsOnly(l) === flows),
+      async (size, chunk) => {
+        const updated = await multiRowUpdate(size, flows).execute(ctx.db, chunk, { now: ctx.now });
+        if (Number(updated.numAffectedRows ?? 0) < size) await insertMissing(ctx, chunk);
+      },
+    );
+  }
+}
+
+/** After a multi-row update that missed some keys: those rows are new, inserted with the delta (as writeLevel would). */
+async function insertMissing(ctx: CommandContext, chunk: readonly PendingLevel[]): Promise<void> {
+  for (const l of chunk) {
+    if (!(await selectLevel.first(ctx.db, { productId: l.productId, locationId: l.locationId, lotKey: l.lotKey }))) await insertLevel.execute(ctx.db, { ...l, now: ctx.now });
+  }
+}
+
+/** Deltas not written yet, per key (`product|location|lot`), per command. */
+const pendingByCommand = new WeakMap<CommandContext, Map<string, PendingLevel>>();
+function pendingOf(ctx: CommandContext): Map<string, PendingLevel> {
+  let p = pendingByCommand.get(ctx);
+  if (!p) {
+    p = new Map();
+    pendingByCommand.set(ctx, p);
+  }
+  return p;
+}
+
+/** Changes a summary row by a delta (creating the row when new); while writes are batched, when the batch ends. */
+export async function adjustLevel(ctx: CommandContext, key: LevelKey, delta: LevelDelta): Promise<void> {
+  const level: PendingLevel = {
+    productId: key.productId,
+    locationId: key.location.id,
+    warehouseId: key.location.warehouse_id,
+    lotKey: key.lotKey,
+    onHand: delta.onHand ?? 0,
+    reserved: delta.reserved ?? 0,
+    incoming: delta.incoming ?? 0,
+    outgoing: delta.outgoing ?? 0,
+  };
+  if (inventorySession(ctx).batchDepth === 0) return writeLevel(ctx, level);
+  const all = pendingOf(ctx);
+  const k = `${level.productId}|${level.locationId}|${level.lotKey}`;
+  const pending = all.get(k);
+  if (!pending) {
+    all.set(k, level);
+    return;
+  }
+  pending.onHand += level.onHand;
+  pending.reserved += level.reserved;
+  pending.incoming += level.incoming;
+  pending.outgoing += level.outgoing;
+}
+
+/** Writes every pending delta (when a batch ends). */
+export async function flushAllLevels(ctx: CommandContext): Promise<void> {
+  await flushLevels(ctx, () => true);
+}
+
+async function flushLevels(ctx: CommandContext, which: (l: PendingLevel) => boolean): Promise<void> {
+  const pending = pendingByCommand.get(ctx);
+  if (!pending || pending.size === 0) return;
+  const due: PendingLevel[] = [];
+  for (const [k, l] of pending) {
+    if (!which(l)) continue;
+    pending.delete(k);
+    if (l.onHand !== 0 || l.reserved !== 0 || l.incoming !== 0 || l.outgoing !== 0) due.push(l);
+    else await writeLevel(ctx, l); // a net zero still touches the row (and creates it), as the single writes did
+  }
+  if (due.length > 0) await writeLevels(ctx, due);
+}
+
+/**
+ * Writes the pending on hand/reserved changes of a product before something reads its free
+ * stock. Incoming/outgoing stay pending: nothing reads them inside a command.
+ */
+export async function flushProductLevels(ctx: CommandContext, productId: string): Promise<void> {
+  await flushLevels(ctx, (l) => l.productId === productId && !flowsOnly(l));
+}
+
+export async function readLevel(db: Db | Tx, productId: string, locationId: string, lotKey: string): Promise<{ onHand: number; reserved: number }> {
+  const row = await selectLevel.first(db, { productId, locationId, lotKey });
+  return { onHand: Number(row?.on_hand ?? 0), reserved: Number(row?.reserved ?? 0) };
+}
