@@ -63,10 +63,10 @@ export function compileRows<Row extends object, Scalars extends Record<string, u
 }
 
 /**
- * Rows per statement, largest first: a 100-line document is two statements, a 20-line one
- * two, a 7-line one seven.
+ * Rows per statement, largest first (each size compiled once per dialect): a 100-line
+ * document is two statements, a 20-line one one, a 7-line one three.
  */
-const CHUNKS: readonly number[] = [50, 10, 1];
+const CHUNKS: readonly number[] = [50, 20, 10, 5, 1];
 
 /** Runs `rows` in chunks of CHUNKS sizes (`run` gets each chunk with its size). */
 export async function inChunks<Row>(rows: readonly Row[], run: (size: number, chunk: readonly Row[]) => Promise<void>): Promise<void> {
@@ -94,10 +94,14 @@ export function preparedInsertMany<T extends keyof Database & string, Row extend
     });
 }
 
+/** List sizes of preparedSelectIn: a list is padded up to the next one (IN ignores repeats). */
+const IN_SIZES = [10, 50];
+
 /**
- * A query over a list of values (`… WHERE x IN (…)`), run in prepared chunks of CHUNKS sizes:
- * a 100-product list is two statements compiled once, where Kysely would compile a
- * 100-parameter query on every call. Give distinct values; rows come back chunk by chunk.
+ * A query over a list of values (`… WHERE x IN (…)`), prepared once per list size: a
+ * 20-product list is one statement (padded to 50 with repeats of its last value, which IN
+ * ignores), a 100-product list two, where Kysely would compile a query with a parameter per
+ * value on every call. Give distinct values.
  */
 export function preparedSelectIn<R, Scalars extends Record<string, unknown> = Record<string, never>>(
   build: (db: Db | Tx, values: unknown[], scalars: Scalars) => Compilable<R>,
@@ -112,14 +116,15 @@ export function preparedSelectIn<R, Scalars extends Record<string, unknown> = Re
     }
     return st;
   };
+  const largest = IN_SIZES[IN_SIZES.length - 1]!;
   return async (db: Db | Tx, values: readonly unknown[], scalars: Scalars): Promise<R[]> => {
     const out: R[] = [];
-    await inChunks(
-      values.map((value) => ({ value })),
-      async (size, chunk) => {
-        out.push(...(await statement(size).execute(db, chunk, scalars)).rows);
-      },
-    );
+    for (let at = 0; at < values.length; at += largest) {
+      const chunk = values.slice(at, at + largest).map((value) => ({ value }));
+      const size = IN_SIZES.find((n) => n >= chunk.length)!;
+      while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+      out.push(...(await statement(size).execute(db, chunk, scalars)).rows);
+    }
     return out;
   };
 }

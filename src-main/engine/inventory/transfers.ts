@@ -266,20 +266,6 @@ export async function linkSteps(ctx: CommandContext, previous: { id: string; lin
   for (const [j, lineId] of previous.lineIds.entries()) await linkLine.execute(ctx.db, { id: lineId, next: next.lineIds[j]! });
 }
 
-const linkedTransferOf = preparedQuery<{ id: string }, { linked_transfer_id: string | null }>(['id'], (db, p) => db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', p.id));
-
-/** All transfers of a chain starting at `firstId`, in step order. */
-async function chainOf(ctx: CommandContext, firstId: string): Promise<string[]> {
-  const ids = [firstId];
-  let current: string | null = firstId;
-  while (current) {
-    const row: { linked_transfer_id: string | null } | undefined = await linkedTransferOf.first(ctx.db, { id: current });
-    current = row?.linked_transfer_id ?? null;
-    if (current) ids.push(current);
-  }
-  return ids;
-}
-
 type CrossingLine = { product_id: string; from: LocationInfo; to: LocationInfo };
 
 /** Counts a line's open quantity as incoming/outgoing where it crosses a warehouse boundary. */
@@ -340,6 +326,10 @@ const reservationPolicy = preparedQuery<{ id: string }, { reservation_method: st
 async function reservesNow(ctx: CommandContext, transferId: string): Promise<boolean> {
   const row = await reservationPolicy.first(ctx.db, { id: transferId });
   if (!row) throw notFound('Transfer');
+  return policyReservesNow(ctx, row);
+}
+
+function policyReservesNow(ctx: CommandContext, row: { reservation_method: string; reservation_days: number; scheduled_date: string }): boolean {
   if (row.reservation_method === 'manual') return false;
   if (row.reservation_method === 'before_days') {
     const horizon = new Date(Date.parse(ctx.now) + row.reservation_days * 86_400_000).toISOString();
@@ -348,7 +338,29 @@ async function reservesNow(ctx: CommandContext, transferId: string): Promise<boo
   return true;
 }
 
-const transferNumberState = preparedQuery<{ id: string }, { state: TransferState; number: string }>(['id'], (db, p) => db.selectFrom('transfer').select(['state', 'number']).where('id', '=', p.id));
+/** What confirming needs of each step: its state and number, the next step, and the operation's reservation policy. */
+const stepToConfirm = preparedQuery<
+  { id: string },
+  { state: TransferState; number: string; linked_transfer_id: string | null; reservation_method: string; reservation_days: number; scheduled_date: string }
+>(['id'], (db, p) =>
+  db
+    .selectFrom('transfer as t')
+    .innerJoin('operation_type as o', 'o.id', 't.operation_type_id')
+    .select(['t.state', 't.number', 't.linked_transfer_id', 'o.reservation_method', 'o.reservation_days', 't.scheduled_date'])
+    .where('t.id', '=', p.id),
+);
+
+/** The steps of a chain starting at `firstId`, in order, read once each. */
+async function stepsOfChain(ctx: CommandContext, firstId: string) {
+  const steps = [];
+  for (let id: string | null = firstId; id; ) {
+    const step = await stepToConfirm.first(ctx.db, { id });
+    if (!step) throw notFound('Transfer');
+    steps.push({ id, ...step });
+    id = step.linked_transfer_id;
+  }
+  return steps;
+}
 const confirmDraftLines = preparedQuery<{ transferId: string; now: string }, never>(['transferId', 'now'], (db, p) =>
   db.updateTable('transfer_line').set({ state: 'waiting', updated_at: p.now }).where('transfer_id', '=', p.transferId).where('state', '=', 'draft'),
 );
@@ -360,11 +372,10 @@ export function confirmFlow(ctx: CommandContext, firstId: string): Promise<void>
 }
 
 async function confirmFlowBatched(ctx: CommandContext, firstId: string): Promise<void> {
-  const chain = await chainOf(ctx, firstId);
+  const chain = await stepsOfChain(ctx, firstId);
   let firstLines: Line[] = [];
-  for (const id of chain) {
-    const t = await transferNumberState.first(ctx.db, { id });
-    if (!t) throw notFound('Transfer');
+  for (const t of chain) {
+    const id = t.id;
     if (t.state !== 'draft') {
       if (id === firstId) throw new DomainError('BUSINESS_RULE', `${t.number} is already confirmed`);
       continue;
@@ -376,7 +387,7 @@ async function confirmFlowBatched(ctx: CommandContext, firstId: string): Promise
     // The first step's lines, as they now are (all of a draft's lines are drafts), for reserving.
     if (id === firstId) firstLines = lines.map((l) => Object.assign(l, { state: 'waiting' as const }));
   }
-  if (await reservesNow(ctx, firstId)) {
+  if (policyReservesNow(ctx, chain[0]!)) {
     // After confirming, every line of the first step is open, so the refresh that ends the
     // reservation sees them all: short lines need no second read.
     const reserved = await reserveTransferBatched(ctx, firstId, firstLines);
