@@ -7,6 +7,7 @@ import * as m0005 from './0005_replication';
 import * as m0006 from './0006_list_indexes';
 import * as m0007 from './0007_partners_pricing';
 import * as m0008 from './0008_sales';
+import * as m0013 from './0013_reports';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -21,6 +22,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_list_indexes': m0006,
   '0007_partners_pricing': m0007,
   '0008_sales': m0008,
+  '0013_reports': m0013,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;
