@@ -8,6 +8,7 @@ import { inventoryHandlers } from './inventory/handlers';
 import { partnersHandlers } from './partners/handlers';
 import { pricingHandlers } from './pricing/handlers';
 import { salesHandlers } from './sales/handlers';
+import { salesEntryHandlers } from './sales/entry';
 import { CommandBus } from './platform/bus';
 import { ANONYMOUS, type Actor, type Handlers, type Install, type SessionControl } from './platform/context';
 import type { AnyDatabase } from './platform/db';
@@ -22,7 +23,7 @@ import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...salesEntryHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };

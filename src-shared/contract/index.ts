@@ -5,6 +5,7 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { salesEntryContract } from './sales-entry';
 import { syncContract } from './sync';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
@@ -22,6 +23,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...salesEntryContract,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -44,6 +46,7 @@ export * from './inventory';
 export * from './partners';
 export * from './pricing';
 export * from './sales';
+export * from './sales-entry';
 export * from './sync';
 export * from './system';
 export type { MethodSpec, Access } from './method';

@@ -181,8 +181,21 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     lines: order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     confirm: true,
   };
-  const firstId = await createFlow(ctx, flow);
-  await linkFlow(ctx, order.id, firstId);
+  const split = await splitByAvailability(ctx.db, order, channel, warehouseId);
+  let firstId: string;
+  if (!split) {
+    firstId = await createFlow(ctx, flow);
+    await linkFlow(ctx, order.id, firstId);
+  } else {
+    // One flow per warehouse (the routed one first); each keeps the order's priority and dates.
+    const ids: string[] = [];
+    for (const part of split) {
+      const id = await createFlow(ctx, { ...flow, warehouseId: part.warehouseId, lines: part.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) });
+      await linkSplitFlow(ctx, id, part.lines.map((l) => l.salesLineId));
+      ids.push(id);
+    }
+    firstId = ids[0]!;
+  }
   await ctx.db
     .updateTable('sales_order')
     .set({ state: 'confirmed', warehouse_id: warehouseId, promised_date: promised, delivery_transfer_id: firstId, confirmed_at: ctx.now, hold_reason: null, updated_at: ctx.now, version: order.version + 1 })
@@ -190,6 +203,63 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     .execute();
   if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
   await updateState(ctx, order.id);
+}
+
+interface SplitPart {
+  warehouseId: string;
+  lines: { salesLineId: string; productId: string; quantity: number }[];
+}
+
+/**
+ * Split routing: when the order names no warehouse, its policy ships what is there (not ship
+ * complete) and the routed warehouse cannot cover every line, each line takes what the routed
+ * warehouse has free, then what the others have (in code order), and whatever is still missing
+ * stays on the routed warehouse (its backorder). Returns null when one warehouse ships it all.
+ */
+export async function splitByAvailability(db: Db | Tx, order: SalesOrder, channel: ChannelRules, routedId: string): Promise<SplitPart[] | null> {
+  if (order.warehouseId || order.backorderPolicy === 'ship_complete' || channel.routingRule === 'default_warehouse') return null;
+  const others = (await activeWarehouses.rows(db, { none: 0 })).filter((w) => w.id !== routedId);
+  if (others.length === 0) return null;
+  const parts = new Map<string, SplitPart['lines']>([[routedId, []]]);
+  const add = (wh: string, line: SplitPart['lines'][number]) => {
+    const list = parts.get(wh) ?? [];
+    const same = list.find((x) => x.salesLineId === line.salesLineId);
+    if (same) same.quantity += line.quantity;
+    else list.push(line);
+    parts.set(wh, list);
+  };
+  // Free stock already promised to earlier lines of this order (same product on two lines).
+  const taken = new Map<string, number>();
+  const freeAt = async (productId: string, wh: string) => Math.max(0, Number((await freeInWarehouse.first(db, { productId, warehouseId: wh }))?.free ?? 0) - (taken.get(`${wh}:${productId}`) ?? 0));
+  for (const l of order.lines) {
+    let left = l.quantity;
+    for (const wh of [routedId, ...others.map((w) => w.id)]) {
+      if (left === 0) break;
+      const take = Math.min(left, await freeAt(l.productId, wh));
+      if (take <= 0) continue;
+      add(wh, { salesLineId: l.id, productId: l.productId, quantity: take });
+      taken.set(`${wh}:${l.productId}`, (taken.get(`${wh}:${l.productId}`) ?? 0) + take);
+      left -= take;
+    }
+    if (left > 0) add(routedId, { salesLineId: l.id, productId: l.productId, quantity: left });
+  }
+  const used = [...parts].filter(([, lines]) => lines.length > 0);
+  if (used.length < 2) return null;
+  return used.map(([warehouseId, lines]) => ({ warehouseId, lines }));
+}
+
+const linkLineNo = preparedQuery<{ transferId: string; lineNo: number; salesLineId: string }, never>(['transferId', 'lineNo', 'salesLineId'], (db, p) =>
+  db.updateTable('transfer_line').set({ sales_line_id: p.salesLineId }).where('transfer_id', '=', p.transferId).where('line_no', '=', p.lineNo),
+);
+
+/** Links a split flow: its first step's line n is the n-th part line; later steps follow their previous step. */
+async function linkSplitFlow(ctx: CommandContext, firstId: string, salesLineIds: string[]): Promise<void> {
+  for (const [i, salesLineId] of salesLineIds.entries()) await linkLineNo.execute(ctx.db, { transferId: firstId, lineNo: i + 1, salesLineId });
+  let next = (await nextStepOf.first(ctx.db, { id: firstId }))?.linked_transfer_id ?? null;
+  while (next) {
+    await linkNextStep.execute(ctx.db, { transferId: next });
+    next = (await nextStepOf.first(ctx.db, { id: next }))?.linked_transfer_id ?? null;
+  }
 }
 
 /** Refuses an order missing what its channel requires, or unpaid where the channel ships only paid orders. */
