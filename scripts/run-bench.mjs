@@ -23,6 +23,7 @@ const SUITES = {
   rpc: ['rpc.bench.ts', 'RPC round trip: in-process, worker thread, HTTP /rpc, WebSocket /ws vs raw echo'],
   host: ['host.bench.ts', 'headless host cold start vs node -e'],
   inventory: ['inventory.bench.ts', 'inventory on 1,000,000 moves: availability, posting moves, reserving a 20-line order, a 500-order wave'],
+  sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
 };
 
 function usage() {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type QueryResult, sql } from 'kysely';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { preparedQuery } from '../platform/prepared';
@@ -117,15 +117,26 @@ function updateLevelsFrom(size: number, flows: boolean) {
   });
 }
 
-const multiRowUpdates = new Map<string, ReturnType<typeof updateLevelsFrom>>();
-function multiRowUpdate(size: number, flows: boolean) {
-  const key = `${size}|${flows}`;
-  let q = multiRowUpdates.get(key);
-  if (!q) {
-    q = updateLevelsFrom(size, flows);
-    multiRowUpdates.set(key, q);
+/** Of `size` keys, those with no summary row yet (one statement instead of a lookup per key). */
+function missingKeysOf(size: number) {
+  return compileRows<PendingLevel, Record<string, never>, { product_id: string; location_id: string; lot_key: string }>(size, ['productId', 'locationId', 'lotKey'], [], (db, rows) => {
+    const values = rows.map((r) => sql`(${r.productId}, ${r.locationId}, ${r.lotKey})`);
+    const query = sql`SELECT v.column1 AS product_id, v.column2 AS location_id, v.column3 AS lot_key FROM (VALUES ${sql.join(values)}) AS v
+      WHERE NOT EXISTS (SELECT 1 FROM stock_level s WHERE s.product_id = v.column1 AND s.location_id = v.column2 AND s.lot_key = v.column3)`;
+    return { compile: () => query.compile(db) };
+  });
+}
+
+const statements = new Map<string, { execute: (db: Db | Tx, rows: readonly PendingLevel[], scalars: never) => Promise<QueryResult<unknown>> }>();
+/** The statement of one kind and size, compiled on first use. */
+function statement<S>(kind: string, size: number, make: (size: number) => S): S {
+  const key = `${kind}|${size}`;
+  let st = statements.get(key);
+  if (!st) {
+    st = make(size) as never;
+    statements.set(key, st!);
   }
-  return q;
+  return st as S;
 }
 
 /** Writes many keys' deltas: multi-row updates, then an insert for each key that had no row yet. */
@@ -134,7 +145,8 @@ async function writeLevels(ctx: CommandContext, levels: PendingLevel[]): Promise
     await inChunks(
       levels.filter((l) => flowsOnly(l) === flows),
       async (size, chunk) => {
-        const updated = await multiRowUpdate(size, flows).execute(ctx.db, chunk, { now: ctx.now });
+        const update = statement(flows ? 'flows' : 'full', size, (n) => updateLevelsFrom(n, flows));
+        const updated = await update.execute(ctx.db, chunk, { now: ctx.now });
         if (Number(updated.numAffectedRows ?? 0) < size) await insertMissing(ctx, chunk);
       },
     );
@@ -143,9 +155,9 @@ async function writeLevels(ctx: CommandContext, levels: PendingLevel[]): Promise
 
 /** After a multi-row update that missed some keys: those rows are new, inserted with the delta (as writeLevel would). */
 async function insertMissing(ctx: CommandContext, chunk: readonly PendingLevel[]): Promise<void> {
-  for (const l of chunk) {
-    if (!(await selectLevel.first(ctx.db, { productId: l.productId, locationId: l.locationId, lotKey: l.lotKey }))) await insertLevel.execute(ctx.db, { ...l, now: ctx.now });
-  }
+  const missing = await statement('missing', chunk.length, missingKeysOf).execute(ctx.db, chunk, {});
+  const isMissing = new Set(missing.rows.map((r) => `${r.product_id}|${r.location_id}|${r.lot_key}`));
+  for (const l of chunk) if (isMissing.has(`${l.productId}|${l.locationId}|${l.lotKey}`)) await insertLevel.execute(ctx.db, { ...l, now: ctx.now });
 }
 
 /** Deltas not written yet, per key (`product|location|lot`), per command. */

@@ -92,7 +92,7 @@ class InventorySession {
   private readonly products = new Map<string, ProductInfo>();
   private readonly locations = new Map<string, LocationInfo>();
   private readonly named = new Map<string, LocationInfo>();
-  private readonly warehouses = new Map<string, WarehouseRow | null>();
+  private readonly warehouses = new Map<string, WarehouseRow>();
   constructor(private readonly ctx: CommandContext) {}
 
   /** A product, or undefined when there is none with that id. */
@@ -161,13 +161,14 @@ class InventorySession {
     return l;
   }
 
+  /** A warehouse, or undefined (a miss is not remembered: the command may create it). */
   async warehouse(id: string): Promise<WarehouseRow | undefined> {
     let w = this.warehouses.get(id);
-    if (w === undefined) {
-      w = (await warehouseById.first(this.ctx.db, { id })) ?? null;
-      this.warehouses.set(id, w);
+    if (!w) {
+      w = await warehouseById.first(this.ctx.db, { id });
+      if (w) this.warehouses.set(id, w);
     }
-    return w ?? undefined;
+    return w;
   }
 
   /** Virtual locations (no warehouse) go negative by design: Vendors gives, Customers takes. */

@@ -542,8 +542,9 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   for (const g of given ?? []) doneOf.set(g.lineId, g);
 
   // Read once for all lines: validating one line changes only its own reservations (and
-  // those of the next step's lines, which belong to another transfer).
-  const reservedOf = await reservedByLine(ctx, id);
+  // those of the next step's lines, which belong to another transfer). Only lines taking
+  // owned stock use them (a receipt's lines come from Vendors).
+  const reservedOf = lines.some((l) => isOwned(l.from.usage)) ? await reservedByLine(ctx, id) : new Map<string, number>();
   await session.loadProducts(lines.map((l) => l.product_id));
 
   let anyDone = false;

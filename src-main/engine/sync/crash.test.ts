@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchWork, checkInvariants, clean, createSim, quiesce, recordOutbox, simBranch, startCase, type CaseScope, type Sim, type SimBranch } from './simulation';
+import { PUSH_BATCH_SIZE, SNAPSHOT_PAGE_SIZE } from './protocol';
 import { branchline, writeCredentials } from './sync-child';
 
 /**
@@ -64,15 +65,15 @@ describe('sync killed at every crash point, then restarted', () => {
   it('push:after-commit (second batch of three) — applied but not acknowledged; the restart neither loses nor repeats', async () => {
     const scope = await startCase(sim);
     const b = sim.branches[0]!;
-    // More than two push batches (500 mutations each), of the cheaper commands, made without
-    // waiting for the disk on each commit (test data; the child syncs with the real settings).
+    // More than two push batches, of the cheaper commands, made without waiting for the disk
+    // on each commit (test data; the child syncs with the real settings).
     b.t.db.sqlite.pragma('synchronous = NORMAL');
-    const made = await branchWork(sim, 0, scope, 1_100, 2, ['adjust', 'receive']);
+    const made = await branchWork(sim, 0, scope, Math.ceil(PUSH_BATCH_SIZE * 1.8), 2, ['adjust', 'receive']);
     b.t.db.sqlite.pragma('synchronous = FULL');
-    expect(made).toBeGreaterThan(1_000);
+    expect(made).toBeGreaterThan(2 * PUSH_BATCH_SIZE);
     const before = await central(b);
     await killedAt(b, 'push:after-commit@2');
-    expect(await central(b)).toBe(before + 1_000);
+    expect(await central(b)).toBe(before + 2 * PUSH_BATCH_SIZE);
     // Nothing was acknowledged: the whole outbox is still there.
     expect(outbox(b)).toBe(made);
     await restartConverges(b, scope);
@@ -124,13 +125,15 @@ describe('sync killed at every crash point, then restarted', () => {
       await killedAt(b, 'snapshot:page');
       const state = () => b.t.db.sqlite.prepare('SELECT snapshot_done, snapshot_table, snapshot_after FROM sync_state').get() as { snapshot_done: number; snapshot_table: string | null; snapshot_after: string | null };
       expect(state()).toMatchObject({ snapshot_done: 0, snapshot_table: 'company' });
-      // The small demo's ledger is three pages of 2,000: die on the 2nd page of stock moves, and count what is there.
+      // Die after the first page of stock moves (the ledger is more than one page), and count what is there.
       // (This run re-reads nothing of the company table, whose one page is done.)
       const pagesBeforeMoves = (await pagesBefore(sim, 'stock_move')) - 1;
-      await killedAt(b, `snapshot:page@${pagesBeforeMoves + 2}`);
+      await killedAt(b, `snapshot:page@${pagesBeforeMoves + 1}`);
       expect(state()).toMatchObject({ snapshot_done: 0, snapshot_table: 'stock_move' });
       const partial = (b.t.db.sqlite.prepare('SELECT count(*) AS n FROM stock_move').get() as { n: number }).n;
-      expect(partial).toBeGreaterThan(0);
+      const moves = Number((await sim.world.admin.pool.query('SELECT count(*)::int AS n FROM stock_move')).rows[0].n);
+      expect(partial).toBe(SNAPSHOT_PAGE_SIZE);
+      expect(moves).toBeGreaterThan(SNAPSHOT_PAGE_SIZE);
       const run = await branchline(['--db', b.t.file, 'sync']);
       expect(run.code, run.stderr).toBe(0);
       expect(state()).toMatchObject({ snapshot_done: 1 });
@@ -158,7 +161,7 @@ describe('sync killed at every crash point, then restarted', () => {
   });
 });
 
-/** How many snapshot pages (2,000 rows) come before a table's first page, for this branch. */
+/** How many snapshot pages come before a table's first page, for this branch. */
 async function pagesBefore(sim: Sim, table: string): Promise<number> {
   const { APPLY_ORDER } = await import('./ownership');
   let pages = 0;
@@ -169,7 +172,7 @@ async function pagesBefore(sim: Sim, table: string): Promise<number> {
     const priv = (await import('./ownership')).REPLICATED_TABLES[t];
     if ('private' in priv) continue;
     const n = Number((await sim.world.admin.pool.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n);
-    pages += Math.ceil(n / 2000);
+    pages += Math.ceil(n / SNAPSHOT_PAGE_SIZE);
   }
   return pages;
 }

@@ -1,11 +1,13 @@
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import pg from 'pg';
 import type { BranchDatabase, CentralDatabase, Db, Tx } from '../platform/db';
 import { mutationPayload, type SignedFields } from '../platform/mutation';
 import type { RowChange } from '../platform/bus';
 import type { SyncCredentials } from './credentials';
 import { recomputeDerivedLocally } from './derived';
 import { APPLY_ORDER, isReplicated, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
-import { deleteRows, upsertRows } from './rows';
+import { deleteRows, isoUtc, upsertRows, upsertRowsSqlite } from './rows';
 
 /**
  * The replication protocol, in one module so it could later sit behind an HTTPS service
@@ -90,8 +92,16 @@ function collapse(changes: RowChange[]): { upserts: Map<ReplicatedTableName, Rec
     if (!isReplicated(c.table)) continue;
     const productId = (c.row?.product_id as string | undefined) ?? null;
     if (productId && (c.table === 'stock_move' || c.table === 'reservation' || c.table === 'transfer_line')) products.add(productId);
-    if (c.op === 'delete') deletes.set(c.table, [...(deletes.get(c.table) ?? []), c.id]);
-    else upserts.set(c.table, [...(upserts.get(c.table) ?? []), c.row!]);
+    // (Appended in place: copying the list for every row made a 5,000-row page quadratic.)
+    if (c.op === 'delete') {
+      const list = deletes.get(c.table);
+      if (list) list.push(c.id);
+      else deletes.set(c.table, [c.id]);
+    } else {
+      const list = upserts.get(c.table);
+      if (list) list.push(c.row!);
+      else upserts.set(c.table, [c.row!]);
+    }
   }
   return { upserts, deletes, products };
 }
@@ -99,7 +109,8 @@ function collapse(changes: RowChange[]): { upserts: Map<ReplicatedTableName, Rec
 /** Tables whose rows feed the derived stock figures (each row names its product). */
 const STOCK_FACT_TABLES = new Set<string>(['stock_move', 'reservation', 'transfer_line']);
 
-async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[]): Promise<Set<string>> {
+/** `raw`: the branch's SQLite connection, whose open transaction `db` is; rows are then written with prepared statements. */
+async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[], raw?: SQLite.Database): Promise<Set<string>> {
   const { upserts, deletes, products } = collapse(changes);
   for (const table of [...APPLY_ORDER].reverse()) {
     const ids = deletes.get(table);
@@ -117,12 +128,22 @@ async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes
   }
   for (const table of APPLY_ORDER) {
     const rows = upserts.get(table);
-    if (rows?.length) await upsertRows(db, dialect, table, rows, REPLICATED_TABLES[table].class === 'ledger' ? 'insert-only' : 'upsert');
+    if (!rows?.length) continue;
+    const mode = REPLICATED_TABLES[table].class === 'ledger' ? 'insert-only' : 'upsert';
+    if (raw) upsertRowsSqlite(raw, table, rows, mode);
+    else await upsertRows(db, dialect, table, rows, mode);
   }
   return products;
 }
 
 type PendingMutation = SignedFields & { signature: string | null };
+
+/**
+ * Mutations per push batch (one central transaction). Each batch recomputes the derived
+ * stock of every product it touches from the whole ledger; 2,000 rather than 500 does that
+ * a quarter as often (4,000 mutations of the default demo: 1,345 → 1,588 per second).
+ */
+export const PUSH_BATCH_SIZE = 2000;
 
 /**
  * Pushes the outbox in batches until it is empty or the centre stops it. Each batch is one
@@ -135,7 +156,7 @@ export async function push(
   creds: SyncCredentials,
   appVersion: string,
   hooks: SyncHooks = {},
-  batchSize = 500,
+  batchSize = PUSH_BATCH_SIZE,
   /** Counts what committed batches applied and set aside, also when a later batch then fails. */
   tally: { pushed: number; quarantined: number } = { pushed: 0, quarantined: 0 },
 ): Promise<PushResult> {
@@ -152,9 +173,8 @@ export async function push(
   const total = Number((await branch.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('mutation_id', '>', status.lastMutationId).executeTakeFirstOrThrow()).n);
   let pushed = 0;
   let quarantined = 0;
-  let after = status.lastMutationId;
-  for (;;) {
-    aborted(hooks);
+  /** A batch read from the outbox and made ready to send: the gate's payloads and the parsed row images. */
+  const prepare = async (after: number) => {
     const batch: PendingMutation[] = await branch.db
       .selectFrom('outbox')
       .select(['mutation_id', 'client_id', 'method', 'method_version', 'schema_version', 'created_at', 'user_id', 'input', 'effects', 'changes', 'signature'])
@@ -162,13 +182,22 @@ export async function push(
       .orderBy('mutation_id')
       .limit(batchSize)
       .execute();
-    if (batch.length === 0) return { pushed, quarantined, stop: null, remaining: 0 };
-    const wire = batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion }));
+    const wire = JSON.stringify(batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion })));
+    const changes = batch.map((m) => ({ id: Number(m.mutation_id), changes: JSON.parse(m.changes) as RowChange[] }));
+    return { wire, changes, last: batch.length ? Number(batch.at(-1)!.mutation_id) : after };
+  };
+  let next = ahead(prepare(status.lastMutationId));
+  for (;;) {
+    aborted(hooks);
+    const current = await next;
+    if (current.changes.length === 0) return { pushed, quarantined, stop: null, remaining: 0 };
+    // The next batch is read and prepared while the centre works on this one.
+    next = ahead(prepare(current.last));
     const outcome = await central.db.transaction().execute(async (trx) => {
-      const gate = (await sql<{ r: { accepted: number[]; stop: 'gap' | 'version' | null; stopAt: number | null; lastMutationId: number; quarantined: number } }>`SELECT branchline_push_check(${creds.clientId}, ${JSON.stringify(wire)}::jsonb) AS r`.execute(trx)).rows[0]!.r;
+      const gate = (await sql<{ r: GateResult }>`SELECT branchline_push_check(${creds.clientId}, ${current.wire}::jsonb) AS r`.execute(trx)).rows[0]!.r;
       const accepted = new Set(gate.accepted.map(Number));
       const changes: RowChange[] = [];
-      for (const m of batch) if (accepted.has(Number(m.mutation_id))) changes.push(...(JSON.parse(m.changes) as RowChange[]));
+      for (const m of current.changes) if (accepted.has(m.id)) for (const c of m.changes) changes.push(c);
       const products = await applyChanges(trx, 'postgres', changes);
       if (products.size > 0) {
         const ids = JSON.stringify([...products]);
@@ -186,7 +215,8 @@ export async function push(
     tally.quarantined += outcome.quarantined;
     hooks.onProgress?.('push', pushed + quarantined, total);
     if (outcome.stop) return { pushed, quarantined, stop: outcome.stop, remaining: total - pushed - quarantined };
-    after = outcome.lastMutationId;
+    // (The gate advanced to this batch's last id; the batch prepared ahead starts after it.)
+    if (outcome.lastMutationId !== current.last) next = ahead(prepare(outcome.lastMutationId));
   }
 }
 
@@ -233,7 +263,7 @@ export async function pushIsolating(branch: BranchDatabase, central: CentralData
   // to be those of the last single push only.
   const tally = { pushed: 0, quarantined: 0 };
   try {
-    return await push(branch, central, creds, appVersion, hooks, 500, tally);
+    return await push(branch, central, creds, appVersion, hooks, PUSH_BATCH_SIZE, tally);
   } catch (error) {
     if (error instanceof SyncBlocked || !isRowRefusal(error)) throw error;
     for (;;) {
@@ -275,13 +305,22 @@ async function pendingRowKeys(branch: BranchDatabase): Promise<Set<string>> {
   return keys;
 }
 
-/** Applies pulled rows locally without capturing them as local changes, then recomputes derived stock. */
-async function applyPulled(branch: BranchDatabase, changes: RowChange[], pending: Set<string>, state: Partial<{ pull_cursor: string; snapshot_table: string | null; snapshot_after: string | null; snapshot_done: number; last_pull_at: string }>): Promise<number> {
-  const wanted = changes.filter((c) => !pending.has(`${c.table}|${c.id}`));
+/**
+ * Applies pulled rows locally without capturing them as local changes, then recomputes derived
+ * stock (unless `recompute` is false: the snapshot recomputes everything once at its end).
+ */
+async function applyPulled(
+  branch: BranchDatabase,
+  changes: RowChange[],
+  pending: Set<string>,
+  state: Partial<{ pull_cursor: string; snapshot_table: string | null; snapshot_after: string | null; snapshot_done: number; last_pull_at: string }>,
+  recompute = true,
+): Promise<number> {
+  const wanted = pending.size > 0 ? changes.filter((c) => !pending.has(`${c.table}|${c.id}`)) : changes;
   await branch.db.transaction().execute(async (trx) => {
     await trx.updateTable('client_state').set({ capture: 0 }).execute();
-    const products = await applyChanges(trx, 'sqlite', wanted);
-    if (products.size > 0) await recomputeDerivedLocally(trx, [...products], new Date().toISOString());
+    const products = await applyChanges(trx, 'sqlite', wanted, branch.sqlite);
+    if (recompute && products.size > 0) await recomputeDerivedLocally(trx, [...products], new Date().toISOString());
     crashPoint('pull:during-apply');
     await trx.updateTable('client_state').set({ capture: 1 }).execute();
     if (Object.keys(state).length > 0) await trx.updateTable('sync_state').set(state).execute();
@@ -293,12 +332,51 @@ function toChange(r: ChangeRow): RowChange {
   return { table: r.table_name, id: r.row_id, op: r.op === 'delete' ? 'delete' : 'update', row: r.row_json };
 }
 
+/** Result types for bulk reads: timestamptz as the engine's ISO text, without a Date per value. */
+const FAST_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.TIMESTAMPTZ ? isoUtc : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * One page of a table in id order, straight through pg (no query builder; timestamps
+ * converted without a Date each). Sorting is switched off for it: on a private table the
+ * row-level security filter makes the planner, without statistics yet (a centre just
+ * loaded), expect a few rows and sort the whole table on disk for every page (2.6 s
+ * instead of 0.9 s for 100,000 transfer lines); the primary key gives the order.
+ */
+async function readPage(central: CentralDatabase, table: string, after: string, pageSize: number): Promise<Record<string, unknown>[]> {
+  const client = await central.pool.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    await client.query('SET LOCAL enable_sort = off');
+    const r = await client.query<Record<string, unknown>>({ text: `SELECT * FROM "${table}" WHERE id > $1 ORDER BY id LIMIT $2`, values: [after, pageSize], types: FAST_TYPES });
+    await client.query('COMMIT');
+    return r.rows;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Rows per snapshot page (one local transaction each; the position is saved with it). */
+export const SNAPSHOT_PAGE_SIZE = 5000;
+
+/** Starts a read now and keeps its failure from going unhandled if the caller stops before awaiting it. */
+function ahead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
 /**
  * First sync of a branch: every row it may see, table by table, with progress; resumable
  * (the position is saved after each page). The pull cursor is the horizon taken before the
- * first page, so whatever changes meanwhile is pulled again afterwards.
+ * first page, so whatever changes meanwhile is pulled again afterwards. The next page is
+ * read while one is written, and derived stock is computed once at the end, from all the
+ * facts (per page, it recomputed the same products again and again).
  */
-export async function snapshot(branch: BranchDatabase, central: CentralDatabase, hooks: SyncHooks = {}, pageSize = 2000): Promise<number> {
+export async function snapshot(branch: BranchDatabase, central: CentralDatabase, hooks: SyncHooks = {}, pageSize = SNAPSHOT_PAGE_SIZE): Promise<number> {
   let state = await branch.db.selectFrom('sync_state').selectAll().executeTakeFirstOrThrow();
   if (state.snapshot_done === 1) return 0;
   if (!state.pull_cursor) {
@@ -311,34 +389,37 @@ export async function snapshot(branch: BranchDatabase, central: CentralDatabase,
   const total = counts.reduce((a, b) => a + b, 0);
   let done = tables.slice(0, Math.max(tables.indexOf(state.snapshot_table as never), 0)).reduce((s, t) => s + counts[tables.indexOf(t)]!, 0);
   let applied = 0;
+  const page = (table: (typeof tables)[number], after: string) => ahead(readPage(central, table, after, pageSize));
   for (let i = Math.max(tables.indexOf(state.snapshot_table as never), 0); i < tables.length; i++) {
     const table = tables[i]!;
     let after = table === state.snapshot_table ? (state.snapshot_after ?? '') : '';
+    let next = page(table, after);
     for (;;) {
       aborted(hooks);
-      const rows = (await central.db
-        .selectFrom(table)
-        .selectAll()
-        .where('id', '>', after)
-        .orderBy('id')
-        .limit(pageSize)
-        .execute()) as Record<string, unknown>[];
+      const rows = await next;
       if (rows.length === 0) break;
       after = rows.at(-1)!.id as string;
+      next = rows.length < pageSize ? Promise.resolve([]) : page(table, after);
       applied += await applyPulled(
         branch,
         rows.map((row) => ({ table, id: row.id as string, op: 'update', row })),
         new Set(),
         { snapshot_table: table, snapshot_after: after },
+        false,
       );
       done += rows.length;
       hooks.onProgress?.('snapshot', done, total);
       crashPoint('snapshot:page');
     }
-    const next = tables[i + 1];
-    await branch.db.updateTable('sync_state').set({ snapshot_table: next ?? null, snapshot_after: '' }).execute();
+    const following = tables[i + 1];
+    await branch.db.updateTable('sync_state').set({ snapshot_table: following ?? null, snapshot_after: '' }).execute();
   }
-  await branch.db.updateTable('sync_state').set({ snapshot_done: 1, snapshot_table: null, snapshot_after: null }).execute();
+  // Derived stock, once, from every fact now here (also those of pages a resumed snapshot did not re-read).
+  await branch.db.transaction().execute(async (trx) => {
+    const products = await sql<{ id: string }>`SELECT product_id AS id FROM stock_move UNION SELECT product_id FROM reservation UNION SELECT product_id FROM transfer_line`.execute(trx);
+    await recomputeDerivedLocally(trx, products.rows.map((r) => r.id), new Date().toISOString());
+    await trx.updateTable('sync_state').set({ snapshot_done: 1, snapshot_table: null, snapshot_after: null }).execute();
+  });
   return applied;
 }
 
@@ -347,7 +428,7 @@ export async function snapshot(branch: BranchDatabase, central: CentralDatabase,
  * is the oldest transaction still running: every change below it is committed and visible,
  * so advancing the cursor to it never skips a transaction that commits late.
  */
-export async function pull(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, hooks: SyncHooks = {}, pageSize = 5000): Promise<{ applied: number; acknowledged: number }> {
+export async function pull(branch: BranchDatabase, central: CentralDatabase, creds: SyncCredentials, hooks: SyncHooks = {}, pageSize = 5000): Promise<{ applied: number; acknowledged: number; behind: boolean }> {
   const state = await branch.db.selectFrom('sync_state').selectAll().executeTakeFirstOrThrow();
   const fromSnapshot = state.snapshot_done !== 1 ? await snapshot(branch, central, hooks) : 0;
   const cursor = (await branch.db.selectFrom('sync_state').select('pull_cursor').executeTakeFirstOrThrow()).pull_cursor ?? '0';
@@ -366,22 +447,31 @@ export async function pull(branch: BranchDatabase, central: CentralDatabase, cre
         (await sql<{ n: number }>`SELECT count(*)::int AS n FROM change_log WHERE txid >= ${cursor}::xid8 AND txid < ${horizon}::xid8`.execute(trx)).rows[0]!.n,
       );
       let seen = 0;
+      const read = (from: { txid: string; seq: number }) =>
+        ahead(
+          sql<ChangeRow>`
+          SELECT seq, txid::text AS txid, table_name, row_id, op, row_json FROM change_log
+          WHERE txid >= ${cursor}::xid8 AND txid < ${horizon}::xid8 AND (txid, seq) > (${from.txid}::xid8, ${from.seq}::bigint)
+          ORDER BY txid, seq LIMIT ${pageSize}`.execute(trx),
+        );
+      let next = read(last);
       for (;;) {
         aborted(hooks);
-        const page = await sql<ChangeRow>`
-          SELECT seq, txid::text AS txid, table_name, row_id, op, row_json FROM change_log
-          WHERE txid >= ${cursor}::xid8 AND txid < ${horizon}::xid8 AND (txid, seq) > (${last.txid}::xid8, ${last.seq}::bigint)
-          ORDER BY txid, seq LIMIT ${pageSize}`.execute(trx);
+        const page = await next;
         if (page.rows.length === 0) break;
         const tail = page.rows.at(-1)!;
         last = { txid: tail.txid, seq: Number(tail.seq) };
+        // The next page is read (on the same connection) while this one is written.
+        next = page.rows.length < pageSize ? Promise.resolve({ rows: [] as ChangeRow[] }) : read(last);
         applied += await applyPulled(branch, page.rows.map(toChange), pending, {});
         seen += page.rows.length;
         hooks.onProgress?.('pull', seen, total);
       }
+      // Committed changes this pull could not take (at or past the horizon): pull again soon.
+      const behind = (await sql<{ b: boolean }>`SELECT EXISTS (SELECT 1 FROM change_log WHERE txid >= ${horizon}::xid8) AS b`.execute(trx)).rows[0]!.b;
       const now = new Date().toISOString();
       await branch.db.updateTable('sync_state').set({ pull_cursor: horizon, last_pull_at: now }).execute();
-      return { applied: applied + fromSnapshot, acknowledged: Number(acked.numDeletedRows ?? 0) };
+      return { applied: applied + fromSnapshot, acknowledged: Number(acked.numDeletedRows ?? 0), behind };
     });
 }
 
@@ -391,6 +481,8 @@ export interface SyncOutcome {
   pulled: number;
   pending: number;
   stop: PushResult['stop'];
+  /** The centre has committed changes this pull could not take yet (a transaction still running held the horizon below them). */
+  behind: boolean;
 }
 
 /** Push, then pull: one round. `pending` is what is still waiting in the outbox afterwards. */
@@ -400,5 +492,5 @@ export async function syncOnce(branch: BranchDatabase, central: CentralDatabase,
   const pending = Number((await branch.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const now = new Date().toISOString();
   await branch.db.updateTable('sync_state').set({ last_push_at: now, last_success_at: now, last_error: null, blocked_reason: null }).execute();
-  return { pushed: pushed.pushed, quarantined: pushed.quarantined, pulled: pulled.applied, pending, stop: pushed.stop };
+  return { pushed: pushed.pushed, quarantined: pushed.quarantined, pulled: pulled.applied, pending, stop: pushed.stop, behind: pulled.behind };
 }

@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../platform/db';
 
@@ -25,9 +26,26 @@ export async function columnsOf(db: Db | Tx, table: string, dialect: 'sqlite' | 
 
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$/;
 
+/**
+ * A PostgreSQL timestamp as the engine writes them (ISO, UTC, milliseconds: what
+ * `new Date(v).toISOString()` gives), without building a Date when it is already in UTC:
+ * 'YYYY-MM-DD HH:MM:SS[.ffffff]+00' (text results) or 'YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00'
+ * (to_jsonb). Parsing a Date per value was a tenth of a first sync's time.
+ */
+export function isoUtc(v: string): string {
+  const end = v.endsWith('+00:00') ? v.length - 6 : v.endsWith('+00') ? v.length - 3 : -1;
+  if (end < 19 || v[4] !== '-' || v[13] !== ':') return new Date(v).toISOString();
+  let frac = '.000';
+  if (end > 19) {
+    if (v[19] !== '.') return new Date(v).toISOString();
+    frac = `.${`${v.slice(20, end)}000`.slice(0, 3)}`;
+  }
+  return `${v.slice(0, 10)}T${v.slice(11, 19)}${frac}Z`;
+}
+
 /** Row images from PostgreSQL's to_jsonb write timestamps as +00:00; the engine writes ISO "Z". */
 export function normalizeValue(value: unknown): unknown {
-  if (typeof value === 'string' && PG_TIMESTAMP.test(value)) return new Date(value).toISOString();
+  if (typeof value === 'string' && value.length >= 25 && value[10] === 'T' && PG_TIMESTAMP.test(value)) return isoUtc(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   return value;
 }
@@ -40,6 +58,7 @@ export async function upsertRows(db: Db | Tx, dialect: 'sqlite' | 'postgres', ta
   if (rows.length === 0) return;
   const cols = await columnsOf(db, table, dialect);
   const present = cols.filter((c) => c in rows[0]!);
+  if (dialect === 'postgres') return upsertRowsPostgres(db, table, rows, present, mode);
   const batch = Math.max(1, Math.floor(30_000 / Math.max(present.length, 1)));
   for (let i = 0; i < rows.length; i += batch) {
     const values = rows.slice(i, i + batch).map((r) => Object.fromEntries(present.map((c) => [c, normalizeValue(r[c] ?? null)])));
@@ -56,4 +75,55 @@ export async function upsertRows(db: Db | Tx, dialect: 'sqlite' | 'postgres', ta
 
 export async function deleteRows(db: Db | Tx, table: string, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) await db.deleteFrom(table as never).where('id' as never, 'in', ids.slice(i, i + 500) as never).execute();
+}
+
+const sqliteStatements = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();
+const sqliteColumns = new WeakMap<SQLite.Database, Map<string, string[]>>();
+
+/**
+ * The SQLite side of upsertRows, with prepared statements on the raw connection: called
+ * inside the caller's open transaction (Kysely's SQLite driver holds that same connection).
+ * About 2.5x the rows per second of Kysely's multi-row inserts (TOOLCHAIN: 98k vs 39k).
+ */
+export function upsertRowsSqlite(raw: SQLite.Database, table: string, rows: Record<string, unknown>[], mode: 'upsert' | 'insert-only'): void {
+  if (rows.length === 0) return;
+  let columns = sqliteColumns.get(raw);
+  if (!columns) sqliteColumns.set(raw, (columns = new Map()));
+  let cols = columns.get(table);
+  if (!cols) columns.set(table, (cols = (raw.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name)));
+  const present = cols.filter((c) => c in rows[0]!);
+  const key = `${table}|${mode}|${present.join(',')}`;
+  let statements = sqliteStatements.get(raw);
+  if (!statements) sqliteStatements.set(raw, (statements = new Map()));
+  let stmt = statements.get(key);
+  if (!stmt) {
+    const q = (c: string) => `"${c.replaceAll('"', '""')}"`;
+    const conflict = mode === 'insert-only' ? 'DO NOTHING' : `DO UPDATE SET ${present.filter((c) => c !== 'id').map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+    stmt = raw.prepare(`INSERT INTO ${q(table)} (${present.map(q).join(', ')}) VALUES (${present.map(() => '?').join(', ')}) ON CONFLICT (id) ${conflict}`);
+    statements.set(key, stmt);
+  }
+  const values: unknown[] = new Array(present.length);
+  for (const r of rows) {
+    for (let i = 0; i < present.length; i++) {
+      const v = normalizeValue(r[present[i]!] ?? null);
+      values[i] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+    }
+    stmt.run(values);
+  }
+}
+
+/**
+ * The PostgreSQL side: the rows travel as one JSON parameter per chunk, expanded by
+ * jsonb_populate_recordset (the table's own row type does the casts; keys that are not
+ * columns are ignored), instead of a VALUES list with a parameter per value — no query
+ * building per value on this side, one parameter to bind on the server.
+ */
+async function upsertRowsPostgres(db: Db | Tx, table: string, rows: Record<string, unknown>[], present: string[], mode: 'upsert' | 'insert-only'): Promise<void> {
+  const list = sql.join(present.map((c) => sql.ref(c)));
+  const conflict =
+    mode === 'insert-only' ? sql`DO NOTHING` : sql`DO UPDATE SET ${sql.join(present.filter((c) => c !== 'id').map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))}`;
+  for (let i = 0; i < rows.length; i += 5_000) {
+    const json = JSON.stringify(rows.slice(i, i + 5_000));
+    await sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${json}::jsonb) ON CONFLICT (id) ${conflict}`.execute(db);
+  }
 }

@@ -39,6 +39,9 @@ export class SyncService {
   private running: Promise<SyncOutcome> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  private pokedWhileRunning = false;
+  private behindStreak = 0;
+  private timerPending = false;
   private stopped = true;
   online = false;
 
@@ -112,6 +115,9 @@ export class SyncService {
         });
         this.online = true;
         this.failures = 0;
+        this.behindStreak = outcome.behind ? this.behindStreak + 1 : 0;
+        // Listening stopped when its connection broke: listen again now the centre answers.
+        if (!this.stopped && !this.listener) void this.listen();
         return outcome;
       } catch (error) {
         this.online = !(error instanceof Error && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|terminat|timeout/i.test(error.message));
@@ -126,10 +132,28 @@ export class SyncService {
         throw error;
       } finally {
         this.running = null;
+        // Whatever started this run (the timer, a commit, the user), the next one is timed from its outcome.
+        if (!this.stopped) this.schedule(this.nextDelay());
       }
     })();
     this.running = run;
     return run;
+  }
+
+  /**
+   * When to sync next: backing off after failures; soon when a commit or a central change
+   * came in while this run was busy (it may have read before it); soon, then less soon, while
+   * the centre holds changes this pull could not take yet (a transaction still running
+   * somewhere keeps the horizon below them); otherwise at the interval.
+   */
+  private nextDelay(): number {
+    if (this.failures > 0) return Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(this.failures, 8));
+    if (this.pokedWhileRunning) {
+      this.pokedWhileRunning = false;
+      return 250;
+    }
+    if (this.behindStreak > 0) return Math.min(this.intervalMs, 250 * 2 ** Math.min(this.behindStreak - 1, 6));
+    return this.intervalMs;
   }
 
   private intervalMs = 15_000;
@@ -145,21 +169,34 @@ export class SyncService {
     void this.listen();
   }
 
-  /** A local commit or a central change: sync soon rather than at the next tick. */
+  /**
+   * A local commit or a central change: sync soon rather than at the next tick. During a
+   * run, it is remembered (it was dropped: a NOTIFY arriving while a sync was already
+   * reading waited for the next tick, 15 s).
+   */
   poke(): void {
-    if (!this.stopped && !this.running) this.schedule(250);
+    if (this.stopped) return;
+    if (this.running) this.pokedWhileRunning = true;
+    else this.schedule(250);
   }
 
   private schedule(delay: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), delay);
+    this.timerPending = true;
+    this.timer = setTimeout(() => {
+      this.timerPending = false;
+      this.tick();
+    }, delay);
   }
 
   private tick(): void {
     this.runOnce()
       .catch((e) => this.options.log?.('sync failed', e))
-      .finally(() => this.schedule(this.failures === 0 ? this.intervalMs : Math.min(this.maxBackoffMs, this.intervalMs * 2 ** Math.min(this.failures, 8))));
+      // A run that never started (no credentials yet) schedules nothing itself.
+      .finally(() => {
+        if (!this.running && !this.timerPending) this.schedule(this.nextDelay());
+      });
   }
 
   private async listen(): Promise<void> {
