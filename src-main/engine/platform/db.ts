@@ -98,6 +98,11 @@ function configurePgTypes(): void {
 export function openPostgres(url: string, poolSize = 5): CentralDatabase {
   configurePgTypes();
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle pooled connection the server ends (restart, admin termination, network loss) is
+  // reported on the pool; without a listener Node treats it as an uncaught exception and the
+  // whole process dies. The pool has already discarded that client; the next query reconnects
+  // or fails with its own error, where the caller handles it.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     dialect: 'postgres',
