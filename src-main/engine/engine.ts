@@ -8,7 +8,10 @@ import { inventoryHandlers } from './inventory/handlers';
 import { partnersHandlers } from './partners/handlers';
 import { pricingHandlers } from './pricing/handlers';
 import { salesHandlers } from './sales/handlers';
+import { updatesHandlers } from './updates/handlers';
+import type { UpdatesHost } from './updates/host';
 import { salesEntryHandlers } from './sales/entry';
+import { salesDocumentsHandlers } from './documents/sales-documents';
 import { CommandBus } from './platform/bus';
 import { ANONYMOUS, type Actor, type Handlers, type Install, type SessionControl } from './platform/context';
 import type { AnyDatabase } from './platform/db';
@@ -23,7 +26,7 @@ import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...salesEntryHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };
@@ -38,6 +41,8 @@ export interface EngineOptions {
   /** Where this branch keeps its centre credentials; with them the engine signs mutations and can sync. */
   credentials?: CredentialStore;
   log?: (message: string, error?: unknown) => void;
+  /** Update settings, folder and centre for the Admin "Updates" methods (the host injects them). */
+  updates?: UpdatesHost;
 }
 
 export type EngineEvent = { type: 'committed'; method: string } | { type: 'progress'; task: string; done: number; total: number };
@@ -77,7 +82,7 @@ export class Engine {
       onError: (method, error) => options.log?.(`${method} failed`, error),
       afterCommit: (method) => this.afterCommit(method),
       signingKey: () => this.signingKey,
-      services: () => ({ sync: this.sync, progress: (task, done, total) => this.emit({ type: 'progress', task, done, total }) }),
+      services: () => ({ sync: this.sync, updates: options.updates ?? null, progress: (task, done, total) => this.emit({ type: 'progress', task, done, total }) }),
       refuseCommand: (method) =>
         this.signingKey && CENTRAL_ONLY_METHOD_PREFIXES.some((p) => method.startsWith(p))
           ? 'This is master data, managed at the centre: make the change there and it reaches this branch at the next sync'

@@ -28,6 +28,8 @@ export interface EngineServiceOptions {
   readOnly?: string | null;
   /** Keep syncing with the centre in the background (the app and the headless host; not one-shot CLI commands). */
   backgroundSync?: boolean;
+  /** The machine policy file (tests); default: the platform's (see engine/updates/settings.ts). */
+  policyFile?: string;
   /** Load the demo company if the database is new. */
   demoIfEmpty?: boolean;
   log?: (message: string, error?: unknown) => void;

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { Engine } from '../engine/engine';
 import { openSqlite } from '../engine/platform/db';
 import { migrateToLatest } from '../engine/platform/migrate';
+import { fileUpdatesHost } from '../engine/updates/host';
 import { credentialsFileFor, encryptedCredentialsFileFor, encryptedFileCredentialStore, fileCredentialStore } from '../engine/sync/credentials';
 import type { EngineService, EngineServiceOptions } from './engine-service';
 
@@ -18,7 +19,9 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
         : options.credentialKey
           ? encryptedFileCredentialStore(encryptedCredentialsFileFor(options.dbFile), Buffer.from(options.credentialKey, 'base64'))
           : fileCredentialStore(credentialsFileFor(options.dbFile));
-    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials, readOnly: options.readOnly ?? null });
+    // Update settings live beside the database (the desktop data folder): settings.json, plus the machine policy.
+    const updates = options.dbFile === ':memory:' ? undefined : fileUpdatesHost({ dataDir: dirname(options.dbFile), policyFile: options.policyFile });
+    const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials, readOnly: options.readOnly ?? null, updates });
     if (options.backgroundSync && !options.readOnly && engine.sync?.credentials()) engine.sync.start();
     if (options.demoIfEmpty) {
       const status = await engine.run('system.status', {}, { anonymous: true });

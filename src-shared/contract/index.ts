@@ -9,6 +9,7 @@ import { salesEntryContract } from './sales-entry';
 import { syncContract } from './sync';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
+import { updatesContract } from './updates';
 
 /**
  * The one contract between renderer and engine: every method with its input and
@@ -23,6 +24,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...updatesContract,
   ...salesEntryContract,
 } as const satisfies Record<string, MethodSpec>;
 
@@ -49,4 +51,5 @@ export * from './sales';
 export * from './sales-entry';
 export * from './sync';
 export * from './system';
+export * from './updates';
 export type { MethodSpec, Access } from './method';

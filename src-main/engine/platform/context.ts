@@ -30,6 +30,8 @@ export interface EngineServices {
   sync: import('../sync/service').SyncService | null;
   /** Reports progress of long work to whoever watches (the UI's progress bars). */
   progress(task: string, done: number, total: number): void;
+  /** Update settings, folder and centre (the Admin "Updates" methods); null without a data folder. */
+  updates?: import('../updates/host').UpdatesHost | null;
 }
 
 interface BaseContext {

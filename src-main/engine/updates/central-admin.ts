@@ -4,19 +4,19 @@
  * version (sync_client.app_version, last_seen_at).
  */
 import { sql } from 'kysely';
-import type { CentralDatabase } from '../engine/platform/db';
+import type { CentralDatabase } from '../platform/db';
 import { checkMinVersion } from './settings';
 import { compareVersions, isVersion } from './version';
 
 export const MIN_VERSION_KEY = 'min_client_version';
 
-export async function getMinVersion(central: CentralDatabase): Promise<string | null> {
+export async function getMinVersion(central: Pick<CentralDatabase, 'db'>): Promise<string | null> {
   const row = await central.db.selectFrom('sync_setting').select('value').where('key', '=', MIN_VERSION_KEY).executeTakeFirst();
   return row?.value ?? null;
 }
 
 /** Sets (or with null clears) the minimum version. Returns the devices it leaves behind. */
-export async function setMinVersion(central: CentralDatabase, version: string | null): Promise<{ minVersion: string | null; previous: string | null; below: Device[] }> {
+export async function setMinVersion(central: Pick<CentralDatabase, 'db'>, version: string | null): Promise<{ minVersion: string | null; previous: string | null; below: Device[] }> {
   const previous = await getMinVersion(central);
   if (version === null) {
     await central.db.deleteFrom('sync_setting').where('key', '=', MIN_VERSION_KEY).execute();
@@ -44,7 +44,7 @@ export interface Device {
   belowMinimum: boolean;
 }
 
-export async function listDevices(central: CentralDatabase): Promise<Device[]> {
+export async function listDevices(central: Pick<CentralDatabase, 'db'>): Promise<Device[]> {
   const min = await getMinVersion(central);
   const rows = await sql<{
     client_id: string;

@@ -15,7 +15,7 @@
  *
  * `mergeSettings` is pure; `loadSettings` reads the two files through injected probes.
  */
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { isVersion } from './version';
 
 export const CHANNELS = ['stable', 'beta'] as const;
@@ -33,10 +33,12 @@ export interface Settings {
   checkIntervalHours: number;
   /** Download updates in the background when found. */
   autoDownload: boolean;
+  /** The update server's folder as this machine sees it (a local path or a mounted share): where the Admin "Updates" screen reads releases and changes rollouts. */
+  releaseDir: string | null;
 }
 
 export type SettingKey = keyof Settings;
-export const SETTING_KEYS: readonly SettingKey[] = ['updateUrl', 'channel', 'deviceGroup', 'centralUrl', 'checkIntervalHours', 'autoDownload'];
+export const SETTING_KEYS: readonly SettingKey[] = ['updateUrl', 'channel', 'deviceGroup', 'centralUrl', 'checkIntervalHours', 'autoDownload', 'releaseDir'];
 
 export const DEFAULT_SETTINGS: Settings = {
   updateUrl: null,
@@ -45,6 +47,7 @@ export const DEFAULT_SETTINGS: Settings = {
   centralUrl: null,
   checkIntervalHours: 4,
   autoDownload: true,
+  releaseDir: null,
 };
 
 export type SettingSource = 'machine' | 'machine-default' | 'user' | 'default';
@@ -102,6 +105,11 @@ export function checkSetting(key: SettingKey, value: unknown): { ok: true; value
       return typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= 48 ? { ok: true, value } : bad('checkIntervalHours must be a number from 1 to 48');
     case 'autoDownload':
       return typeof value === 'boolean' ? { ok: true, value } : bad('autoDownload must be true or false');
+    case 'releaseDir':
+      if (value === null) return { ok: true, value: null };
+      return typeof value === 'string' && value.length <= 500 && (isAbsolute(value) || /^[A-Za-z]:[\\/]/.test(value) || value.startsWith('\\\\'))
+        ? { ok: true, value }
+        : bad('releaseDir must be a full folder path (e.g. /srv/updates or \\\\server\\updates)');
   }
 }
 
