@@ -61,6 +61,76 @@ describe.each(DIALECTS)('warehouse flows on %s', (dialect) => {
     await check();
   });
 
+  it('partial pick and partial pack: the pick backorder feeds the pack backorder, not the closed pack line', async () => {
+    const p = await f3.product();
+    await t.engine.run('inventory.adjust', { productId: p.id, locationId: f3.stock.id, delta: 10, reason: 'initial stock' }, as);
+    const pick = await t.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: f3.wh.id, lines: [{ productId: p.id, quantity: 10 }] }, as);
+    const picked = await t.engine.run('inventory.transfer.validate', { id: pick.id, lines: [{ lineId: pick.lines[0]!.id, quantity: 6 }] }, as);
+    const pickBackorder = picked.backorder!;
+    expect(pickBackorder.lines[0]!.quantity).toBe(4);
+    const pack = await t.engine.run('inventory.transfer.get', { id: pick.linkedTransferId! }, as);
+    const packed = await t.engine.run('inventory.transfer.validate', { id: pack.id, lines: [{ lineId: pack.lines[0]!.id, quantity: 3 }] }, as);
+    const packBackorder = packed.backorder!;
+    expect(packBackorder.lines[0]!.quantity).toBe(7);
+    await check();
+    // The rest of the pick arrives at Pack for the pack backorder (3 waiting there + 4 now).
+    await t.engine.run('inventory.transfer.validate', { id: pickBackorder.id }, as);
+    const packLeft = await t.engine.run('inventory.transfer.get', { id: packBackorder.id }, as);
+    expect(packLeft.state).toBe('ready');
+    expect(packLeft.lines[0]!.reserved).toBe(7);
+    const closedPack = await t.database.db.selectFrom('reservation').select('quantity').where('transfer_line_id', '=', pack.lines[0]!.id).execute();
+    expect(closedPack).toEqual([]);
+    await t.engine.run('inventory.transfer.validate', { id: packBackorder.id }, as);
+    const ship = await t.engine.run('inventory.transfer.get', { id: pack.linkedTransferId! }, as);
+    expect(ship.state).toBe('ready');
+    await t.engine.run('inventory.transfer.validate', { id: ship.id }, as);
+    const a = await t.engine.run('inventory.availability', { productId: p.id }, as);
+    expect(a).toMatchObject({ onHand: 0, reserved: 0, outgoing: 0 });
+    const shipped = await t.engine.run('inventory.ledger', { productId: p.id, transferId: ship.id }, as);
+    expect(shipped.rows.reduce((sum, m) => sum + m.quantity, 0)).toBe(10);
+    await check();
+  });
+
+  it('partial pack closed without backorder cancels what the open pick backorder would still bring', async () => {
+    const p = await f3.product();
+    await t.engine.run('inventory.adjust', { productId: p.id, locationId: f3.stock.id, delta: 10, reason: 'initial stock' }, as);
+    const pick = await t.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: f3.wh.id, lines: [{ productId: p.id, quantity: 10 }] }, as);
+    const picked = await t.engine.run('inventory.transfer.validate', { id: pick.id, lines: [{ lineId: pick.lines[0]!.id, quantity: 6 }] }, as);
+    const pack = await t.engine.run('inventory.transfer.get', { id: pick.linkedTransferId! }, as);
+    await t.engine.run('inventory.transfer.validate', { id: pack.id, lines: [{ lineId: pack.lines[0]!.id, quantity: 3 }], createBackorder: false }, as);
+    const pickBackorder = await t.engine.run('inventory.transfer.get', { id: picked.backorder!.id }, as);
+    expect(pickBackorder.state).toBe('cancelled');
+    // Its stock is free again, and so are the 3 left at Pack: only the 3 packed for shipping stay reserved.
+    const a = await t.engine.run('inventory.availability', { productId: p.id }, as);
+    expect(a).toMatchObject({ onHand: 10, reserved: 3, outgoing: 3 });
+    const ship = await t.engine.run('inventory.transfer.get', { id: pack.linkedTransferId! }, as);
+    expect(ship.lines[0]!.quantity).toBe(3);
+    await check();
+  });
+
+  it('backorder lines keep the order line they deliver (sales_line_id) at every step', async () => {
+    const p = await f3.product();
+    await t.engine.run('inventory.adjust', { productId: p.id, locationId: f3.stock.id, delta: 10, reason: 'initial stock' }, as);
+    const pick = await t.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: f3.wh.id, lines: [{ productId: p.id, quantity: 10 }] }, as);
+    // What sales writes when it releases an order (the engine keeps it from then on).
+    const salesLineId = `0190a000-0000-7000-8000-${String(Math.floor(Math.random() * 1e12)).padStart(12, '0')}`;
+    for (let id: string | null = pick.id; id; ) {
+      await t.database.db.updateTable('transfer_line').set({ sales_line_id: salesLineId }).where('transfer_id', '=', id).execute();
+      id = (await t.engine.run('inventory.transfer.get', { id }, as)).linkedTransferId;
+    }
+    const picked = await t.engine.run('inventory.transfer.validate', { id: pick.id, lines: [{ lineId: pick.lines[0]!.id, quantity: 6 }] }, as);
+    const pack = await t.engine.run('inventory.transfer.get', { id: pick.linkedTransferId! }, as);
+    const packed = await t.engine.run('inventory.transfer.validate', { id: pack.id, lines: [{ lineId: pack.lines[0]!.id, quantity: 2 }] }, as);
+    const links = await t.database.db
+      .selectFrom('transfer_line')
+      .select(['transfer_id', 'sales_line_id'])
+      .where('transfer_id', 'in', [picked.backorder!.id, packed.backorder!.id])
+      .execute();
+    expect(links).toHaveLength(2);
+    for (const l of links) expect(l.sales_line_id).toBe(salesLineId);
+    await check();
+  });
+
   it('moves stock between warehouses through Transit, visible on both sides', async () => {
     const p = await f1.product();
     await f1.receive(p.id, 10, 300);

@@ -13,7 +13,7 @@ import { flushProductLevels } from './levels';
 import { isOwned, isWithin, type LocationInfo } from './locations';
 import { readInventorySettings } from './settings';
 import { FAR_FUTURE } from './locations';
-import { addReservation, flushReservations, FreeStockPool, freeStock, refreshTransfer, refreshTransferState, releaseReservations, reservedByLine, reserveLine } from './reservations';
+import { addReservation, flushReservations, FreeStockPool, freeStock, refreshTransfer, refreshTransferState, releaseReservations, reservedByLine, reservedFor, reserveLine } from './reservations';
 import { inventorySession } from './session';
 
 type CreateInput = z.output<typeof TransferCreateInput>;
@@ -114,12 +114,12 @@ const insertTransferRows = preparedInsertMany<'transfer', TransferTable & Record
 
 const LINE_COLUMNS = [
   'id', 'branch_id', 'created_at', 'updated_at', 'version', 'transfer_id', 'line_no', 'product_id', 'uom_id', 'uom_quantity', 'quantity', 'quantity_done',
-  'from_location_id', 'to_location_id', 'state', 'unit_cost_minor', 'origin_line_id', 'next_line_id',
+  'from_location_id', 'to_location_id', 'state', 'unit_cost_minor', 'origin_line_id', 'next_line_id', 'sales_line_id',
 ] as const satisfies readonly (keyof TransferLineTable)[];
 const insertLineRows = preparedInsertMany<'transfer_line', TransferLineTable & Record<string, unknown>>('transfer_line', LINE_COLUMNS);
 
 /** Inserts one transfer (draft) and its lines; returns the ids of its lines in order. */
-export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines: (PlannedLine & { originLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[]) {
+export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines: (PlannedLine & { originLineId?: string | null; salesLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[]) {
   const wh = await inventorySession(ctx).warehouse(t.warehouseId);
   if (!wh) throw notFound('Warehouse');
   const op = await operationTypeId.first(ctx.db, { warehouseId: t.warehouseId, code: t.opCode });
@@ -173,6 +173,7 @@ export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines:
     unit_cost_minor: l.unitCostMinor,
     origin_line_id: l.originLineId ?? null,
     next_line_id: null,
+    sales_line_id: l.salesLineId ?? null,
   }));
   await insertLineRows(ctx.db, lineRows as (TransferLineTable & Record<string, unknown>)[]);
   return { id, number, lineIds: lineRows.map((l) => l.id) };
@@ -652,6 +653,8 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
         quantity: remaining,
         unitCostMinor: line.unit_cost_minor,
         originLineId: line.origin_line_id,
+        // The order line it delivers stays the same: sales need not re-link backorders.
+        salesLineId: line.sales_line_id ?? null,
         from: line.from,
         to: line.to,
       })),
@@ -661,6 +664,9 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     for (const [j, { line }] of leftovers.entries()) {
       const newLineId = created.lineIds[j]!;
       await ctx.db.updateTable('transfer_line').set({ next_line_id: line.next_line_id, state: 'waiting' }).where('id', '=', newLineId).execute();
+      // An open step before this one (e.g. the backorder of a partial pick) still feeds this
+      // line, which is now closed: it feeds the backorder line instead.
+      await repointFeeders.execute(ctx.db, { from: line.id, to: newLineId, now: ctx.now });
       // Reservations not consumed stay with the stock, now for the backorder line.
       await flushReservations(ctx);
       await ctx.db.updateTable('reservation').set({ transfer_line_id: newLineId, updated_at: ctx.now }).where('transfer_line_id', '=', line.id).execute();
@@ -671,7 +677,10 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     else await refreshTransferState(ctx, created.id);
   } else {
     for (const { line, remaining } of leftovers) {
-      await releaseReservations(ctx, line.id);
+      // What is already here for the line stays as free stock; what open steps before it
+      // would still bring is no longer wanted.
+      const here = (await releaseReservations(ctx, line.id)).reduce((sum, r) => sum + r.quantity, 0);
+      if (remaining > here) await shrinkFeeders(ctx, line.id, remaining - here);
       if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, remaining);
     }
   }
@@ -692,6 +701,43 @@ async function transfersOfLines(ctx: CommandContext, lineIds: string[]): Promise
 }
 
 const transferIdsOfLines = preparedSelectIn<{ id: string; transfer_id: string }>((db, ids) => db.selectFrom('transfer_line').select(['id', 'transfer_id']).where('id', 'in', ids as string[]));
+
+const repointFeeders = preparedQuery<{ from: string; to: string; now: string }, never>(['from', 'to', 'now'], (db, p) =>
+  db.updateTable('transfer_line').set({ next_line_id: p.to, updated_at: p.now }).where('next_line_id', '=', p.from).where('state', 'in', ['draft', 'waiting', 'ready']),
+);
+
+const openFeeders = preparedQuery<{ lineId: string }, TransferLineTable>(['lineId'], (db, p) =>
+  db.selectFrom('transfer_line').selectAll().where('next_line_id', '=', p.lineId).where('state', 'in', ['draft', 'waiting', 'ready']).orderBy('created_at').orderBy('id'),
+);
+
+/**
+ * A closed line will not take `by` more units: the open lines feeding it (a partial pick's
+ * backorder, when the pack is closed without one) shrink or are cancelled, releasing
+ * reservations they no longer need, and so on up the chain.
+ */
+async function shrinkFeeders(ctx: CommandContext, lineId: string, by: number): Promise<void> {
+  let left = by;
+  for (const f of await openFeeders.rows(ctx.db, { lineId })) {
+    if (left <= 0) break;
+    const open = f.quantity - f.quantity_done;
+    const cut = Math.min(left, open);
+    if (cut <= 0) continue;
+    const from = await inventorySession(ctx).location(f.from_location_id);
+    const to = await inventorySession(ctx).location(f.to_location_id);
+    if (f.state !== 'draft') await planCrossing(ctx, { product_id: f.product_id, from, to }, -cut);
+    if (cut === open) {
+      await releaseReservations(ctx, f.id);
+      await ctx.db.updateTable('transfer_line').set({ state: 'cancelled', updated_at: ctx.now }).where('id', '=', f.id).execute();
+    } else {
+      await ctx.db.updateTable('transfer_line').set({ quantity: f.quantity - cut, updated_at: ctx.now }).where('id', '=', f.id).execute();
+      const excess = (await reservedFor(ctx, f.id)) - (open - cut);
+      if (excess > 0) await releaseReservations(ctx, f.id, excess);
+    }
+    await shrinkFeeders(ctx, f.id, cut);
+    await closeIfEmpty(ctx, f.transfer_id);
+    left -= cut;
+  }
+}
 
 /** A step upstream will not deliver `by` units: the line (and the steps after it) shrink, or are cancelled. */
 async function shrinkLine(ctx: CommandContext, lineId: string, by: number): Promise<void> {
