@@ -30,6 +30,10 @@ export const REPLICATED_TABLES = {
   pricelist: { class: 'central' },
   price_rule: { class: 'central' },
   approval_rule: { class: 'central' },
+  // Service configuration (teams, SLA policies, assignment rules) is the centre's.
+  service_team: { class: 'central' },
+  sla_policy: { class: 'central' },
+  assignment_rule: { class: 'central' },
   // Customers may be created at any branch and are seen by all.
   partner: { class: 'branch' },
   partner_address: { class: 'branch' },
@@ -48,6 +52,13 @@ export const REPLICATED_TABLES = {
   activity: { class: 'branch', private: true },
   invoice: { class: 'branch', private: true },
   invoice_line: { class: 'branch', private: true },
+  ticket: { class: 'branch', private: true },
+  ticket_message: { class: 'branch', private: true },
+  ticket_attachment: { class: 'branch', private: true },
+  rma: { class: 'branch', private: true },
+  rma_line: { class: 'branch', private: true },
+  // Labelled reasons train every branch's classifier: seen by all.
+  classifier_example: { class: 'branch' },
   // Raised by the centre for the branch concerned (branch_id), which resolves it; seen by all.
   sync_exception: { class: 'branch' },
   stock_move: { class: 'ledger' },

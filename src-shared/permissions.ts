@@ -21,6 +21,10 @@ export const PERMISSIONS = [
   'sales.credit.release',
   'sales.invoice',
   'sales.config',
+  'service.read',
+  'service.write',
+  'service.approve',
+  'service.config',
   'users.read',
   'users.write',
   'system.admin',
@@ -40,10 +44,10 @@ export type Role = (typeof ROLES)[number];
  * decide a given approval request is its approver role (sales/approvals.ts).
  */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write'],
-  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read'],
+  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write', 'service.read', 'service.write'],
+  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read'],
   buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read'],
-  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve'],
   admin: PERMISSIONS,
 };
 

@@ -5,6 +5,7 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { serviceContract } from './service';
 import { salesEntryContract } from './sales-entry';
 import { syncContract } from './sync';
 import type { MethodSpec } from './method';
@@ -24,6 +25,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...serviceContract,
   ...updatesContract,
   ...salesEntryContract,
 } as const satisfies Record<string, MethodSpec>;
@@ -48,6 +50,7 @@ export * from './inventory';
 export * from './partners';
 export * from './pricing';
 export * from './sales';
+export * from './service';
 export * from './sales-entry';
 export * from './sync';
 export * from './system';

@@ -2,10 +2,11 @@ import type { z } from 'zod';
 import type { Invoice, InvoiceSummary } from '../../../src-shared/contract/sales';
 import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
-import { notFound } from '../platform/errors';
+import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { lineAmountsBetween } from '../pricing/money';
+import { postCustomerInvoice } from '../finance/auto';
 import type { InvoiceLineTable } from './schema';
 
 /**
@@ -104,6 +105,8 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const lineRows: InvoiceLineTable[] = rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }));
   for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('invoice_line').values(lineRows.slice(i, i + 200)).execute();
   for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
+  // Finance: the invoice's journal entry (and captured payment) in the same transaction.
+  await postCustomerInvoice(ctx, id, opts);
   await ctx.db
     .updateTable('sales_order')
     .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
@@ -193,3 +196,87 @@ export async function loadInvoice(db: Db | Tx, id: string): Promise<Invoice> {
 }
 
 export { invoiceQuery };
+
+/**
+ * A credit note: an invoice row flagged `is_credit_note` with negative quantities and amounts,
+ * crediting returned units of an order's lines. Each line's amounts are differences of its
+ * amount function at cumulative credited quantities (like invoices), so crediting everything
+ * invoiced gives back exactly what was invoiced. Only invoiced units can be credited. `settled`
+ * records the money as paid back (a refund against the original payment); otherwise the
+ * credit stays open for the customer. Numbers come from the invoice series. Returns its id.
+ */
+export async function createCreditNote(
+  ctx: CommandContext,
+  input: { orderId: string; lines: { orderLineId: string; quantity: number }[]; reason: string; settled: boolean },
+): Promise<string> {
+  const o = await orderForInvoice.first(ctx.db, { id: input.orderId });
+  if (!o) throw notFound('Sales order');
+  const lines = new Map((await linesForInvoice.rows(ctx.db, { orderId: o.id })).map((l) => [l.id, l]));
+  const credited = await ctx.db
+    .selectFrom('invoice_line as l')
+    .innerJoin('invoice as i', 'i.id', 'l.invoice_id')
+    .select(['l.order_line_id', (eb) => eb.fn.sum<number>('l.quantity').as('q')])
+    .where('i.order_id', '=', o.id)
+    .where('i.is_credit_note', '=', 1)
+    .groupBy('l.order_line_id')
+    .execute();
+  const creditedOf = new Map(credited.map((c) => [c.order_line_id, -Number(c.q)]));
+  const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
+  for (const [i, want] of input.lines.entries()) {
+    const l = lines.get(want.orderLineId);
+    if (!l) throw new DomainError('VALIDATION', `Line ${i + 1}: not a line of order ${o.number}`, { fields: [{ path: `lines.${i}.orderLineId`, message: 'Not a line of this order' }] });
+    const done = creditedOf.get(l.id) ?? 0;
+    const open = Number(l.qty_invoiced) - done;
+    if (want.quantity > open) {
+      throw new DomainError('BUSINESS_RULE', `Line ${i + 1} (${l.sku}): only ${open} invoiced unit(s) can still be credited (invoiced ${Number(l.qty_invoiced)}, credited ${done})`, {
+        fields: [{ path: `lines.${i}.quantity`, message: `At most ${open}` }],
+      });
+    }
+    const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
+    const a = lineAmountsBetween(price, done, done + want.quantity);
+    creditedOf.set(l.id, done + want.quantity);
+    rows.push({
+      ...newRowMeta(ctx),
+      order_line_id: l.id,
+      product_id: l.product_id,
+      description: `${l.sku} ${l.name}`,
+      quantity: -want.quantity,
+      unit_price_minor: price.unitPriceMinor,
+      discount_bp: price.discountBp,
+      subtotal_minor: -a.subtotalMinor,
+      tax_rate_bp: price.taxRateBp,
+      tax_minor: -a.taxMinor,
+      total_minor: -a.totalMinor,
+    });
+  }
+  if (rows.length === 0) throw new DomainError('VALIDATION', 'A credit note needs at least one line');
+  const untaxed = rows.reduce((s, r) => s + r.subtotal_minor, 0);
+  const tax = rows.reduce((s, r) => s + r.tax_minor, 0);
+  const total = untaxed + tax;
+  const last = await ctx.db.selectFrom('invoice').select('id').where('order_id', '=', o.id).where('is_credit_note', '=', 0).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+  const id = ctx.newId();
+  const date = ctx.now.slice(0, 10);
+  await ctx.db
+    .insertInto('invoice')
+    .values({
+      ...newRowMeta(ctx, id),
+      number: await nextDocumentNumber(ctx, `${await branchCode(ctx)}-INV-${ctx.now.slice(0, 4)}-`),
+      state: input.settled ? 'paid' : 'open',
+      partner_id: o.partner_id,
+      order_id: o.id,
+      currency: o.currency,
+      invoice_date: date,
+      due_date: date,
+      untaxed_minor: untaxed,
+      tax_minor: tax,
+      total_minor: total,
+      paid_minor: input.settled ? total : 0,
+      is_credit_note: 1,
+      credited_invoice_id: last?.id ?? null,
+      credit_reason: input.reason,
+    })
+    .execute();
+  await ctx.db.insertInto('invoice_line').values(rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }))).execute();
+  await postCustomerInvoice(ctx, id, { paid: input.settled }); // finance: the credit note's entry (and refund)
+  return id;
+}

@@ -53,4 +53,4 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
 ];
 
 /** Methods that write central master data: refused on a branch bound to a centre (edit them at the centre). */
-export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.'];
+export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.', 'service.team.', 'service.sla.', 'service.assignmentRule.'];
