@@ -6,7 +6,6 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { lineAmountsBetween } from '../pricing/money';
-import { postCustomerInvoice } from '../finance/auto';
 import type { InvoiceLineTable } from './schema';
 
 /**
@@ -106,7 +105,6 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('invoice_line').values(lineRows.slice(i, i + 200)).execute();
   for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
   // Finance: the invoice's journal entry (and captured payment) in the same transaction.
-  await postCustomerInvoice(ctx, id, opts);
   await ctx.db
     .updateTable('sales_order')
     .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
@@ -277,6 +275,5 @@ export async function createCreditNote(
     })
     .execute();
   await ctx.db.insertInto('invoice_line').values(rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }))).execute();
-  await postCustomerInvoice(ctx, id, { paid: input.settled }); // finance: the credit note's entry (and refund)
   return id;
 }
