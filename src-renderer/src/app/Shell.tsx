@@ -9,6 +9,7 @@ import {
   IconChevronDown,
   IconClipboardCheck,
   IconClipboardList,
+  IconCloudDownload,
   IconHeadset,
   IconHistory,
   IconListCheck,
@@ -29,6 +30,7 @@ import type { ReactNode } from 'react';
 import type { Permission } from '../../../src-shared/permissions';
 import { AuditPage } from '../admin/AuditPage';
 import { UsersPage } from '../admin/UsersPage';
+import { UpdatesPage } from '../admin/UpdatesPage';
 import { CategoriesPage } from '../catalog/CategoriesPage';
 import { ProductsPage } from '../catalog/ProductsPage';
 import { UomsPage } from '../catalog/UomsPage';
@@ -191,6 +193,7 @@ const SECTIONS: Section[] = [
       { route: 'admin/audit', label: 'Audit log', icon: <IconHistory size={15} />, needs: 'system.admin', render: () => <AuditPage /> },
       // Everyone may look (the header's sync badge opens it); only admins act, so only admins see it in the menu.
       { route: 'admin/sync', label: 'Sync', icon: <IconRefresh size={15} />, navNeeds: 'system.admin', render: () => <SyncPage /> },
+      { route: 'admin/updates', label: 'Updates', icon: <IconCloudDownload size={15} />, needs: 'system.admin', render: () => <UpdatesPage /> },
     ],
   },
 ];
