@@ -61,6 +61,23 @@ export const REPLICATED_TABLES = {
   classifier_example: { class: 'branch' },
   // Raised by the centre for the branch concerned (branch_id), which resolves it; seen by all.
   sync_exception: { class: 'branch' },
+  // Procure to pay: vendor terms, prices and rules are seen by every branch; documents are the branch's own.
+  vendor_profile: { class: 'branch' },
+  vendor_price: { class: 'branch' },
+  product_vendor: { class: 'branch' },
+  purchase_category_policy: { class: 'branch' },
+  reorder_rule: { class: 'branch' },
+  purchase_order: { class: 'branch', private: true },
+  purchase_order_line: { class: 'branch', private: true },
+  purchase_receipt_line: { class: 'branch', private: true },
+  purchase_inspection: { class: 'branch', private: true },
+  landed_cost: { class: 'branch', private: true },
+  landed_cost_line: { class: 'branch', private: true },
+  vendor_bill: { class: 'branch', private: true },
+  vendor_bill_line: { class: 'branch', private: true },
+  replenishment_run: { class: 'branch', private: true },
+  replenishment_proposal: { class: 'branch', private: true },
+  purchase_attachment: { class: 'branch', private: true },
   stock_move: { class: 'ledger' },
   audit_log: { class: 'ledger', private: true },
 } as const satisfies Record<string, ReplicatedTable>;

@@ -21,6 +21,14 @@ export const PERMISSIONS = [
   'sales.credit.release',
   'sales.invoice',
   'sales.config',
+  'purchasing.read',
+  'purchasing.write',
+  'purchasing.approve',
+  'purchasing.approve.double',
+  'purchasing.receive',
+  'purchasing.bill',
+  'purchasing.bill.approve',
+  'purchasing.config',
   'service.read',
   'service.write',
   'service.approve',
@@ -45,9 +53,9 @@ export type Role = (typeof ROLES)[number];
  */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write', 'service.read', 'service.write'],
-  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read'],
-  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read'],
-  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve'],
+  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read', 'purchasing.read', 'purchasing.receive'],
+  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'purchasing.read', 'purchasing.write', 'purchasing.approve', 'purchasing.receive', 'purchasing.bill', 'purchasing.bill.approve'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve'],
   admin: PERMISSIONS,
 };
 

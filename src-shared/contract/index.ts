@@ -5,6 +5,7 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { purchasingContract } from './purchasing';
 import { serviceContract } from './service';
 import { salesEntryContract } from './sales-entry';
 import { syncContract } from './sync';
@@ -25,6 +26,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...purchasingContract,
   ...serviceContract,
   ...updatesContract,
   ...salesEntryContract,
