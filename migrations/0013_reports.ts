@@ -122,6 +122,8 @@ export async function up(db: MigrationDb): Promise<void> {
 
   // Backorder chains are walked by their link (the engine had no index on it).
   await db.schema.createIndex('transfer_backorder_of').on('transfer').columns(['backorder_of_id']).execute();
+  // The refresh reads finished documents after its cursor (updated_at, id).
+  await db.schema.createIndex('transfer_updated').on('transfer').columns(['updated_at', 'id']).execute();
   // Open customer deliveries by promised date (the late-order warning).
   await db.schema.createIndex('transfer_state_promised').on('transfer').columns(['state', 'kind', 'promised_date']).execute();
 }

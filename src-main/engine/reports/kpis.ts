@@ -1,0 +1,368 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { GroupBy, KpiId, KpiResult, KpiRow, ReportFilter } from '../../../src-shared/contract/reports';
+import type { Db, Dialect } from '../platform/db';
+import { DomainError } from '../platform/errors';
+import { isoDay } from './refresh';
+
+/**
+ * The KPIs, each defined once here with its formula (GLOSSARY.md names). They read the report
+ * tables kept by refresh.ts; every figure returns its numerator and denominator so a reader
+ * can check it, per segment (warehouse, region, customer class, channel, month, week).
+ */
+
+const DAY_MS = 86_400_000;
+export const dayOf = (iso: string) => Math.floor(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+
+interface Ctx {
+  db: Db;
+  dialect: Dialect;
+}
+
+/** Sources other domains plug in (finance: channel fees). Absent → zero. */
+export interface ChannelFeeSource {
+  /** Fees charged by each channel over the period, minor units, by channel code. */
+  (ctx: Ctx, filter: ReportFilter): Promise<Map<string, number>>;
+}
+const feeSources: ChannelFeeSource[] = [];
+/** Lets finance (or a marketplace integration) add channel fees to channel margin. */
+export function registerChannelFeeSource(source: ChannelFeeSource): void {
+  feeSources.push(source);
+}
+
+/** Which segments each family of KPIs can be cut by (the tables behind them hold those columns). */
+const ORDER_SEGMENTS: GroupBy[] = ['none', 'warehouse', 'region', 'customerClass', 'channel', 'month', 'week'];
+const STOCK_SEGMENTS: GroupBy[] = ['none', 'warehouse', 'month', 'week'];
+const WAREHOUSE_ONLY: GroupBy[] = ['none', 'warehouse'];
+
+const COLUMN: Record<Exclude<GroupBy, 'none' | 'month' | 'week'>, string> = { warehouse: 'warehouse_id', region: 'region', customerClass: 'customer_class', channel: 'channel_code' };
+
+function groupKey(groupBy: GroupBy, alias = ''): RawBuilder<string> {
+  const a = alias ? `${alias}.` : '';
+  if (groupBy === 'none') return sql<string>`'all'`;
+  // Weeks start on Monday: epoch day 0 (1970-01-01) was a Thursday.
+  if (groupBy === 'week') return sql<string>`CAST((${sql.raw(`${a}day_no`)} + 3) / 7 AS INTEGER)`;
+  if (groupBy === 'month') return sql<string>`${sql.raw(`${a}day_no`)}`; // folded to months in JS (cheap: one row per day)
+  return sql<string>`${sql.raw(`${a}${COLUMN[groupBy]}`)}`;
+}
+
+function where(filter: ReportFilter, allowed: GroupBy[], alias = ''): RawBuilder<unknown> {
+  const a = alias ? `${alias}.` : '';
+  const parts: RawBuilder<unknown>[] = [sql`${sql.raw(`${a}day_no`)} >= ${dayOf(filter.from)}`, sql`${sql.raw(`${a}day_no`)} <= ${dayOf(filter.to)}`];
+  const eq = (seg: keyof typeof COLUMN, value: string | undefined) => {
+    if (!value) return;
+    if (!allowed.includes(seg)) throw new DomainError('VALIDATION', `This figure cannot be cut by ${seg}`, { fields: [{ path: seg, message: 'Not available for this figure' }] });
+    parts.push(sql`${sql.raw(`${a}${COLUMN[seg]}`)} = ${value}`);
+  };
+  eq('warehouse', filter.warehouseId);
+  eq('region', filter.region);
+  eq('customerClass', filter.customerClass);
+  eq('channel', filter.channel);
+  return sql.join(parts, sql` AND `);
+}
+
+function checkGroup(kpi: KpiId, groupBy: GroupBy, allowed: GroupBy[]) {
+  if (!allowed.includes(groupBy)) throw new DomainError('VALIDATION', `${KPI_LABELS[kpi]} cannot be split by ${groupBy}`, { fields: [{ path: 'groupBy', message: `Use one of: ${allowed.join(', ')}` }] });
+}
+
+export const KPI_LABELS: Record<KpiId, string> = {
+  fill_rate_lines: 'Fill rate (lines)',
+  fill_rate_units: 'Fill rate (units)',
+  otif: 'On time in full',
+  order_cycle_time: 'Order cycle time',
+  stockout_frequency: 'Stockout frequency',
+  backorder_rate: 'Backorder rate',
+  return_rate: 'Return rate',
+  channel_margin: 'Channel margin',
+  inventory_accuracy: 'Inventory accuracy',
+  inventory_turns: 'Inventory turns',
+  days_of_supply: 'Days of supply',
+  vendor_on_time: 'Vendor on-time rate',
+};
+
+type Raw = { key: string | number; n: number; d: number; extra?: number };
+
+/** Folds day-keyed rows into months (YYYY-MM) or turns week numbers into their Monday's date. */
+function fold(groupBy: GroupBy, rows: Raw[]): Raw[] {
+  if (groupBy === 'week') return rows.map((r) => ({ ...r, key: isoDay((Number(r.key) * 7 - 3) * DAY_MS) }));
+  if (groupBy !== 'month') return rows.map((r) => ({ ...r, key: String(r.key) }));
+  const out = new Map<string, Raw>();
+  for (const r of rows) {
+    const key = isoDay(Number(r.key) * DAY_MS).slice(0, 7);
+    const o = out.get(key) ?? { key, n: 0, d: 0 };
+    o.n += r.n;
+    o.d += r.d;
+    out.set(key, o);
+  }
+  return [...out.values()];
+}
+
+async function labels(ctx: Ctx, groupBy: GroupBy): Promise<(key: string) => string> {
+  if (groupBy !== 'warehouse') return (k) => (groupBy === 'none' ? 'All' : k);
+  const rows = await sql<{ id: string; code: string }>`SELECT id, code FROM warehouse`.execute(ctx.db);
+  const m = new Map(rows.rows.map((r) => [r.id, r.code]));
+  return (k) => m.get(k) ?? k;
+}
+
+async function ratio(ctx: Ctx, kpi: KpiId, groupBy: GroupBy, raw: Raw[], unit: KpiResult['unit'] = 'percent', note?: string): Promise<KpiResult> {
+  const folded = fold(groupBy, raw.map((r) => ({ key: r.key, n: Number(r.n), d: Number(r.d) })));
+  const label = await labels(ctx, groupBy);
+  const rows: KpiRow[] = folded
+    .map((r) => ({ key: String(r.key), label: label(String(r.key)), numerator: r.n, denominator: r.d, value: r.d === 0 ? null : r.n / r.d }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const n = rows.reduce((s, r) => s + r.numerator, 0);
+  const d = rows.reduce((s, r) => s + r.denominator, 0);
+  return { kpi, label: KPI_LABELS[kpi], unit, value: d === 0 ? null : n / d, numerator: n, denominator: d, rows, note: note ?? null };
+}
+
+async function orderLineRatio(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, n: RawBuilder<number>, d: RawBuilder<number>): Promise<KpiResult> {
+  checkGroup(kpi, groupBy, ORDER_SEGMENTS);
+  const r = await sql<Raw>`SELECT ${groupKey(groupBy)} AS key, SUM(${n}) AS n, SUM(${d}) AS d FROM report_order_line WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+  return ratio(ctx, kpi, groupBy, r.rows);
+}
+
+/** Order-level view (one row per order = first shipment and its backorders), for OTIF and cycle time. */
+function ordersSql(filter: ReportFilter, groupBy: GroupBy) {
+  return sql`SELECT root_id, ${groupKey(groupBy)} AS key, MIN(finished) AS finished,
+      MIN(CASE WHEN shipped_qty >= ordered_qty THEN 1 ELSE 0 END) AS in_full,
+      MAX(last_ship_ms) AS last_ship_ms, MAX(promised_ms) AS promised_ms, MIN(order_ms) AS order_ms, MIN(first_ship_ms) AS first_ship_ms
+    FROM report_order_line WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY root_id, 2`;
+}
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+/** The KPIs. Each function's comment is its definition. */
+export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: GroupBy, options: { tolerancePct: number }) => Promise<KpiResult>> = {
+  /**
+   * Fill rate (lines) = order lines shipped complete on the first shipment ÷ order lines
+   * shipped, in the period (of the first shipment). An order line is one product of one
+   * order (first shipment and its backorders); complete = first shipment shipped all ordered.
+   */
+  fill_rate_lines: (ctx, f, g) => orderLineRatio(ctx, 'fill_rate_lines', f, g, sql`CASE WHEN first_qty >= ordered_qty THEN 1 ELSE 0 END`, sql`1`),
+
+  /** Fill rate (units) = units shipped on the first shipment ÷ units ordered. */
+  fill_rate_units: (ctx, f, g) => orderLineRatio(ctx, 'fill_rate_units', f, g, sql`first_qty`, sql`ordered_qty`),
+
+  /** Backorder rate = order lines that produced a backorder (first shipment short) ÷ order lines. */
+  backorder_rate: (ctx, f, g) => orderLineRatio(ctx, 'backorder_rate', f, g, sql`backordered`, sql`1`),
+
+  /**
+   * OTIF = orders delivered complete on or before the promised date ÷ orders delivered.
+   * Delivered = nothing of the order still waits; complete = every line shipped in full;
+   * on time = the last shipment's day ≤ the promised day (no promise: on time).
+   */
+  otif: async (ctx, f, g) => {
+    checkGroup('otif', g, ORDER_SEGMENTS);
+    const r = await sql<Raw>`SELECT key, SUM(CASE WHEN in_full = 1 AND (promised_ms IS NULL OR CAST(last_ship_ms / 86400000 AS INTEGER) <= CAST(promised_ms / 86400000 AS INTEGER)) THEN 1 ELSE 0 END) AS n, COUNT(*) AS d
+      FROM (${ordersSql(f, g)}) o WHERE finished = 1 GROUP BY key`.execute(ctx.db);
+    return ratio(ctx, 'otif', g, r.rows);
+  },
+
+  /**
+   * Order cycle time = time from the order (confirmation) to its first shipment, in hours:
+   * value = median, p90 beside it, per segment. Orders without an order time are left out.
+   */
+  order_cycle_time: async (ctx, f, g) => {
+    checkGroup('order_cycle_time', g, ORDER_SEGMENTS);
+    const r = await sql<{ key: string | number; h: number }>`SELECT key, (first_ship_ms - order_ms) / 3600000.0 AS h FROM (${ordersSql(f, g)}) o WHERE order_ms IS NOT NULL ORDER BY 2`.execute(ctx.db);
+    const folded = new Map<string, number[]>();
+    const keyOf = fold(g, r.rows.map((x) => ({ key: x.key, n: 0, d: 0 }))).map((x) => String(x.key));
+    // fold() on months merges rows; re-key each row individually instead.
+    r.rows.forEach((x, i) => {
+      const key = g === 'month' ? isoDay(Number(x.key) * DAY_MS).slice(0, 7) : g === 'week' ? keyOf[i]! : String(x.key);
+      const list = folded.get(key) ?? [];
+      list.push(Math.max(0, Number(x.h)));
+      folded.set(key, list);
+    });
+    const label = await labels(ctx, g);
+    const all = r.rows.map((x) => Math.max(0, Number(x.h))).sort((a, b) => a - b);
+    const rows: KpiRow[] = [...folded]
+      .map(([key, hs]) => {
+        hs.sort((a, b) => a - b);
+        return { key, label: label(key), value: percentile(hs, 0.5), p90: percentile(hs, 0.9), numerator: hs.length, denominator: hs.length };
+      })
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+    return { kpi: 'order_cycle_time', label: KPI_LABELS.order_cycle_time, unit: 'hours', value: percentile(all, 0.5), p90: percentile(all, 0.9), numerator: all.length, denominator: all.length, rows, note: 'median hours from order to first shipment (p90 beside it)' };
+  },
+
+  /**
+   * Channel margin = (revenue − cost of goods sold − channel fees) ÷ revenue, by channel.
+   * Revenue of shipped units at the sales order line's price (list price scaled to the
+   * order's value for documents without one); COGS = the ledger's value of the units shipped;
+   * channel fees from the registered fee sources (finance), else zero.
+   */
+  channel_margin: async (ctx, f, g) => {
+    checkGroup('channel_margin', g, ORDER_SEGMENTS);
+    const r = await sql<{ key: string | number; revenue: number; cogs: number; channel: string }>`SELECT ${groupKey(g)} AS key, channel_code AS channel, SUM(revenue_minor) AS revenue, SUM(cogs_minor) AS cogs
+      FROM report_order_line WHERE ${where(f, ORDER_SEGMENTS)} GROUP BY 1, 2`.execute(ctx.db);
+    const fees = new Map<string, number>();
+    for (const source of feeSources) for (const [ch, v] of await source(ctx, f)) fees.set(ch, (fees.get(ch) ?? 0) + v);
+    // Fees are known per channel; other splits share a channel's fee by revenue.
+    const revByChannel = new Map<string, number>();
+    for (const x of r.rows) revByChannel.set(x.channel, (revByChannel.get(x.channel) ?? 0) + Number(x.revenue));
+    const raw: Raw[] = r.rows.map((x) => {
+      const rev = Number(x.revenue);
+      const share = (revByChannel.get(x.channel) ?? 0) > 0 ? rev / revByChannel.get(x.channel)! : 0;
+      return { key: x.key, n: rev - Number(x.cogs) - Math.round((fees.get(x.channel) ?? 0) * share), d: rev };
+    });
+    const merged = new Map<string, Raw>();
+    for (const x of raw) {
+      const k = String(x.key);
+      const m = merged.get(k) ?? { key: x.key, n: 0, d: 0 };
+      m.n += x.n;
+      m.d += x.d;
+      merged.set(k, m);
+    }
+    return ratio(ctx, 'channel_margin', g, [...merged.values()], 'percent', feeSources.length === 0 ? 'no channel fees recorded yet (finance adds them)' : undefined);
+  },
+
+  /** Return rate = units returned by customers ÷ units shipped to customers (by movement day). */
+  return_rate: async (ctx, f, g) => {
+    checkGroup('return_rate', g, STOCK_SEGMENTS);
+    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(return_qty) AS n, SUM(out_qty) AS d FROM report_stock_day WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+    return ratio(ctx, 'return_rate', g, r.rows);
+  },
+
+  /**
+   * Stockout frequency = product-days on which demand could not be served in full (an order
+   * line's first shipment was short: available stock below demand) ÷ product-days (products
+   * stocked at the warehouse × days in the period), per warehouse.
+   */
+  stockout_frequency: async (ctx, f, g) => {
+    checkGroup('stockout_frequency', g, STOCK_SEGMENTS);
+    const w = where(f, STOCK_SEGMENTS);
+    const num = await sql<{ key: string | number; warehouse_id: string; day_no: number; n: number }>`
+      SELECT ${groupKey(g)} AS key, warehouse_id, day_no, COUNT(DISTINCT product_id) AS n FROM report_order_line WHERE ${w} AND backordered = 1 GROUP BY 1, 2, 3`.execute(ctx.db);
+    const stocked = await sql<{ warehouse_id: string; n: number }>`
+      SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM report_stock_day WHERE day_no <= ${dayOf(f.to)} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+    const products = new Map(stocked.rows.map((r) => [r.warehouse_id, Number(r.n)]));
+    const allProducts = [...products.values()].reduce((a, b) => a + b, 0);
+    const raw = new Map<string, Raw>();
+    const keyFor = (key: string | number, day: number) => (g === 'month' ? isoDay(day * DAY_MS).slice(0, 7) : g === 'week' ? isoDay((Math.floor((day + 3) / 7) * 7 - 3) * DAY_MS) : String(key));
+    // Denominators: product-days per segment.
+    for (let day = dayOf(f.from); day <= dayOf(f.to); day++) {
+      if (g === 'warehouse') {
+        for (const [wh, n] of products) {
+          const r = raw.get(wh) ?? { key: wh, n: 0, d: 0 };
+          r.d += n;
+          raw.set(wh, r);
+        }
+      } else {
+        const k = keyFor('all', day);
+        const r = raw.get(k) ?? { key: k, n: 0, d: 0 };
+        r.d += allProducts;
+        raw.set(k, r);
+      }
+    }
+    for (const x of num.rows) {
+      const k = keyFor(x.key, Number(x.day_no));
+      const r = raw.get(k) ?? { key: k, n: 0, d: 0 };
+      r.n += Number(x.n);
+      raw.set(k, r);
+    }
+    const label = await labels(ctx, g);
+    const rows = [...raw.values()].map((r) => ({ key: String(r.key), label: label(String(r.key)), numerator: r.n, denominator: r.d, value: r.d === 0 ? null : r.n / r.d })).sort((a, b) => (a.key < b.key ? -1 : 1));
+    const n = rows.reduce((s, r) => s + r.numerator, 0);
+    const d = rows.reduce((s, r) => s + r.denominator, 0);
+    return { kpi: 'stockout_frequency', label: KPI_LABELS.stockout_frequency, unit: 'percent', value: d === 0 ? null : n / d, numerator: n, denominator: d, rows, note: null };
+  },
+
+  /**
+   * Inventory accuracy = count lines within tolerance ÷ count lines counted (posted cycle
+   * counts in the period); within tolerance: |counted − expected| ≤ tolerance % × expected.
+   */
+  inventory_accuracy: async (ctx, f, g, o) => {
+    checkGroup('inventory_accuracy', g, STOCK_SEGMENTS);
+    const day = ctx.dialect === 'postgres' ? sql.raw(`((k.posted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`) : sql.raw(`CAST(julianday(substr(k.posted_at, 1, 10)) - 2440587.5 AS INTEGER)`);
+    const key = g === 'warehouse' ? sql`k.warehouse_id` : g === 'none' ? sql`'all'` : g === 'week' ? sql`CAST((${day} + 3) / 7 AS INTEGER)` : day;
+    const r = await sql<Raw>`SELECT ${key} AS key,
+        SUM(CASE WHEN abs(c.counted_quantity - c.expected_quantity) * 100 <= ${o.tolerancePct} * abs(c.expected_quantity) THEN 1 ELSE 0 END) AS n, COUNT(*) AS d
+      FROM count_line c JOIN cycle_count k ON k.id = c.count_id
+      WHERE k.state = 'posted' AND c.counted_quantity IS NOT NULL AND k.posted_at >= ${`${f.from.slice(0, 10)}T00:00:00.000Z`} AND k.posted_at < ${isoDay((dayOf(f.to) + 1) * DAY_MS) + 'T00:00:00.000Z'}
+        ${f.warehouseId ? sql`AND k.warehouse_id = ${f.warehouseId}` : sql``}
+      GROUP BY 1`.execute(ctx.db);
+    return ratio(ctx, 'inventory_accuracy', g, r.rows, 'percent', `tolerance ${o.tolerancePct}% of the expected quantity`);
+  },
+
+  /**
+   * Inventory turns = COGS over the 12 months ending on the period's last day ÷ average stock
+   * value over those months. Average stock value = Σ products of the average daily on-hand
+   * (today's on hand, walked back through each day's net change) × the product's unit cost
+   * (moving average, or standard cost when none is in stock).
+   */
+  inventory_turns: async (ctx, f, g) => {
+    checkGroup('inventory_turns', g, WAREHOUSE_ONLY);
+    const end = dayOf(f.to);
+    const start = end - 364;
+    const stock = await averageStock(ctx, start, end, f.warehouseId, true);
+    const cogs = await sql<{ warehouse_id: string; v: number }>`SELECT warehouse_id, SUM(cogs_minor) AS v FROM report_stock_day WHERE day_no >= ${start} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+    const raw: Raw[] = [...stock].map(([wh, avg]) => ({ key: g === 'none' ? 'all' : wh, n: Number(cogs.rows.find((c) => c.warehouse_id === wh)?.v ?? 0), d: avg }));
+    const merged = new Map<string, Raw>();
+    for (const x of raw) {
+      const m = merged.get(String(x.key)) ?? { key: x.key, n: 0, d: 0 };
+      m.n += x.n;
+      m.d += x.d;
+      merged.set(String(x.key), m);
+    }
+    return ratio(ctx, 'inventory_turns', g, [...merged.values()], 'turns', '12 months ending on the last day of the period');
+  },
+
+  /** Days of supply = stock on hand at the period's end ÷ average daily demand (units shipped to customers over the 90 days before). */
+  days_of_supply: async (ctx, f, g) => {
+    checkGroup('days_of_supply', g, WAREHOUSE_ONLY);
+    const end = dayOf(f.to);
+    const stock = await averageStock(ctx, end, end, f.warehouseId, false);
+    const demand = await sql<{ warehouse_id: string; q: number }>`SELECT warehouse_id, SUM(out_qty) AS q FROM report_stock_day WHERE day_no > ${end - 90} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+    const merged = new Map<string, Raw>();
+    for (const [wh, qty] of stock) {
+      const key = g === 'none' ? 'all' : wh;
+      const m = merged.get(key) ?? { key, n: 0, d: 0 };
+      m.n += qty;
+      m.d += Number(demand.rows.find((d) => d.warehouse_id === wh)?.q ?? 0) / 90;
+      merged.set(key, m);
+    }
+    return ratio(ctx, 'days_of_supply', g, [...merged.values()], 'days', 'units on hand ÷ average daily units shipped over the last 90 days');
+  },
+
+  /** Vendor on-time rate = receipt lines received by the promised date ÷ receipt lines. */
+  vendor_on_time: async (ctx, f, g) => {
+    checkGroup('vendor_on_time', g, STOCK_SEGMENTS);
+    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(on_time) AS n, COUNT(*) AS d FROM report_receipt_line WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+    return ratio(ctx, 'vendor_on_time', g, r.rows);
+  },
+};
+
+/**
+ * Average on hand per warehouse over days [start, end] (end of each day), in value (minor
+ * units, at unit cost) or units. On hand at the end of day x = today's on hand − Σ net
+ * change of the days after x; averaged over D days, a day d's change weighs clamp(d − start, 0, D) ÷ D.
+ */
+async function averageStock(ctx: Ctx, start: number, end: number, warehouseId: string | undefined, value: boolean): Promise<Map<string, number>> {
+  const D = end - start + 1;
+  const unit = value ? sql`CASE WHEN pv.quantity > 0 THEN pv.value_minor * 1.0 / pv.quantity ELSE p.cost_minor END` : sql`1`;
+  const wh = warehouseId ? sql`AND x.warehouse_id = ${warehouseId}` : sql``;
+  const now = await sql<{ warehouse_id: string; v: number }>`
+    SELECT x.warehouse_id, SUM(x.q * ${unit}) AS v FROM (
+      SELECT s.warehouse_id, s.product_id, SUM(s.on_hand) AS q FROM stock_level s JOIN location l ON l.id = s.location_id AND l.usage = 'internal'
+      WHERE s.warehouse_id IS NOT NULL GROUP BY s.warehouse_id, s.product_id
+    ) x JOIN product p ON p.id = x.product_id LEFT JOIN product_valuation pv ON pv.product_id = x.product_id
+    WHERE 1 = 1 ${wh} GROUP BY x.warehouse_id`.execute(ctx.db);
+  const back = await sql<{ warehouse_id: string; v: number }>`
+    SELECT x.warehouse_id, SUM(x.q * ${unit}) AS v FROM (
+      SELECT warehouse_id, product_id, SUM(net_qty * (CASE WHEN day_no > ${end} THEN ${D} ELSE day_no - ${start} END)) * 1.0 / ${D} AS q
+      FROM report_stock_day WHERE day_no > ${start} GROUP BY warehouse_id, product_id
+    ) x JOIN product p ON p.id = x.product_id LEFT JOIN product_valuation pv ON pv.product_id = x.product_id
+    WHERE 1 = 1 ${wh} GROUP BY x.warehouse_id`.execute(ctx.db);
+  const out = new Map<string, number>();
+  for (const r of now.rows) out.set(r.warehouse_id, Number(r.v));
+  for (const r of back.rows) out.set(r.warehouse_id, (out.get(r.warehouse_id) ?? 0) - Number(r.v));
+  return out;
+}
+
+export async function computeKpi(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, options: { tolerancePct?: number } = {}): Promise<KpiResult> {
+  if (dayOf(filter.from) > dayOf(filter.to)) throw new DomainError('VALIDATION', 'The period starts after it ends', { fields: [{ path: 'filter.from', message: 'Must be on or before the end date' }] });
+  return KPIS[kpi](ctx, filter, groupBy, { tolerancePct: options.tolerancePct ?? 2 });
+}

@@ -1,0 +1,362 @@
+import { sql } from 'kysely';
+import type { Db, Dialect, Tx } from '../platform/db';
+
+/**
+ * Keeps the report tables (migration 0013) equal to what the documents and the ledger imply,
+ * incrementally from cursors:
+ *  - stock moves are append-only: report_stock_day adds each move once, in id order, after
+ *    the `stock_move` cursor (chunks of CHUNK moves, one INSERT … SELECT … ON CONFLICT each);
+ *  - finished documents (customer shipments, vendor receipts) are read after the
+ *    (updated_at, id) cursor; each customer shipment re-derives the order lines of the order
+ *    (root delivery) it belongs to, so a backorder shipping later updates its order's line.
+ * `rebuild` empties the tables and reads everything again (after a restore, or to take in
+ * replicated moves that arrived with ids older than the cursor).
+ */
+type AnyDb = Db | Tx;
+
+const CHUNK = 50_000;
+const DOC_BATCH = 1_000;
+const DAY_MS = 86_400_000;
+
+export const dayNo = (ms: number) => Math.floor(ms / DAY_MS);
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const toMs = (v: string | Date | null | undefined): number | null => (v == null ? null : new Date(v).getTime());
+
+/** The epoch day of a timestamp column, in each dialect's SQL. */
+export function daySql(dialect: Dialect, column: string) {
+  return dialect === 'postgres'
+    ? sql.raw(`((${column} AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`)
+    : sql.raw(`CAST(julianday(substr(${column}, 1, 10)) - 2440587.5 AS INTEGER)`);
+}
+
+async function readCursor(db: AnyDb, name: string): Promise<string | null> {
+  const r = await sql<{ position: string }>`SELECT position FROM report_cursor WHERE name = ${name}`.execute(db);
+  return r.rows[0]?.position ?? null;
+}
+
+async function writeCursor(db: AnyDb, name: string, position: string, now: string): Promise<void> {
+  await sql`INSERT INTO report_cursor (name, position, updated_at) VALUES (${name}, ${position}, ${now})
+    ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`.execute(db);
+}
+
+export interface RefreshResult {
+  moves: number;
+  shipments: number;
+  orders: number;
+  receipts: number;
+}
+
+/** Brings every report table up to date; cheap when nothing changed (three index probes). */
+export async function refreshReports(db: AnyDb, dialect: Dialect, options: { rebuild?: boolean; now?: string; progress?: (done: number, total: number) => void } = {}): Promise<RefreshResult> {
+  const now = options.now ?? new Date().toISOString();
+  if (options.rebuild) {
+    for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_stock_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
+  }
+  const moves = await refreshStockDays(db, dialect, now, options.progress);
+  const { shipments, orders } = await refreshShipments(db, now);
+  const receipts = await refreshReceipts(db, now);
+  return { moves, shipments, orders, receipts };
+}
+
+// --- the ledger: report_stock_day --------------------------------------------------------
+
+async function refreshStockDays(db: AnyDb, dialect: Dialect, now: string, progress?: (done: number, total: number) => void): Promise<number> {
+  let cursor = (await readCursor(db, 'stock_move')) ?? '';
+  const total = progress ? Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.n ?? 0) : 0;
+  let done = 0;
+  const day = daySql(dialect, 'm.moved_at');
+  for (;;) {
+    const hiRow = await sql<{ id: string }>`SELECT id FROM stock_move WHERE id > ${cursor} ORDER BY id LIMIT 1 OFFSET ${CHUNK - 1}`.execute(db);
+    let hi = hiRow.rows[0]?.id;
+    if (!hi) hi = (await sql<{ id: string | null }>`SELECT max(id) AS id FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.id ?? undefined;
+    if (!hi) break;
+    // Each move counts at the warehouse(s) whose internal stock it changes: out of one
+    // (negative), into another (positive); moves inside one warehouse change nothing here.
+    const r = await sql`
+      INSERT INTO report_stock_day (product_id, warehouse_id, day_no, net_qty, out_qty, return_qty, cogs_minor)
+      SELECT product_id, warehouse_id, day_no, SUM(net_qty), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
+        SELECT m.product_id, f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty,
+          CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
+          CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
+        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
+          AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
+        UNION ALL
+        SELECT m.product_id, t.warehouse_id, ${day}, m.quantity, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
+        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
+          AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
+      ) x GROUP BY product_id, warehouse_id, day_no
+      ON CONFLICT (product_id, warehouse_id, day_no) DO UPDATE SET
+        net_qty = report_stock_day.net_qty + excluded.net_qty,
+        out_qty = report_stock_day.out_qty + excluded.out_qty,
+        return_qty = report_stock_day.return_qty + excluded.return_qty,
+        cogs_minor = report_stock_day.cogs_minor + excluded.cogs_minor`.execute(db);
+    void r;
+    const n = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor} AND id <= ${hi}`.execute(db)).rows[0]?.n ?? 0);
+    done += n;
+    cursor = hi;
+    await writeCursor(db, 'stock_move', cursor, now);
+    progress?.(done, total);
+    if (n < CHUNK) break;
+  }
+  return done;
+}
+
+// --- customer shipments: report_delivery, report_order_line -------------------------------
+
+interface TransferRow {
+  id: string;
+  number: string;
+  state: string;
+  origin: string | null;
+  warehouse_id: string;
+  partner_id: string | null;
+  channel_code: string | null;
+  order_date: string | null;
+  promised_date: string | null;
+  done_at: string | null;
+  updated_at: string;
+  backorder_of_id: string | null;
+  order_value_minor: number;
+}
+
+const FINAL = new Set(['done', 'cancelled']);
+
+function splitCursor(c: string | null): [string, string] {
+  if (!c) return ['', ''];
+  const i = c.lastIndexOf('|');
+  return [c.slice(0, i), c.slice(i + 1)];
+}
+
+/** Finished documents after the cursor whose locations have the given usages. */
+async function finishedAfter(db: AnyDb, cursorName: string, side: 'to_customer' | 'from_vendor') {
+  const [u, id] = splitCursor(await readCursor(db, cursorName));
+  const join = side === 'to_customer' ? sql`JOIN location l ON l.id = t.to_location_id AND l.usage = 'customer'` : sql`JOIN location l ON l.id = t.from_location_id AND l.usage = 'vendor'`;
+  // An empty cursor reads from the start (a timestamp column cannot compare with '').
+  const after = u === '' ? sql`1 = 1` : sql`(t.updated_at > ${u} OR (t.updated_at = ${u} AND t.id > ${id}))`;
+  const r = await sql<TransferRow>`
+    SELECT t.id, t.number, t.state, t.origin, t.warehouse_id, t.partner_id, t.channel_code, t.order_date, t.promised_date, t.done_at, t.updated_at, t.backorder_of_id, t.order_value_minor
+    FROM transfer t ${join}
+    WHERE t.state IN ('done', 'cancelled') AND ${after}
+    ORDER BY t.updated_at, t.id LIMIT ${DOC_BATCH}`.execute(db);
+  return r.rows.map((row) => ({ ...row, updated_at: new Date(row.updated_at).toISOString() }));
+}
+
+async function refreshShipments(db: AnyDb, now: string): Promise<{ shipments: number; orders: number }> {
+  let shipments = 0;
+  let orders = 0;
+  for (;;) {
+    const batch = await finishedAfter(db, 'shipments', 'to_customer');
+    if (batch.length === 0) break;
+    const roots = new Set<string>();
+    for (const t of batch) {
+      const root = t.backorder_of_id ? await rootOf(db, t.backorder_of_id) : t.id;
+      await sql`INSERT INTO report_delivery (transfer_id, root_id) VALUES (${t.id}, ${root}) ON CONFLICT (transfer_id) DO NOTHING`.execute(db);
+      roots.add(root);
+    }
+    for (const root of roots) await deriveOrder(db, root);
+    shipments += batch.length;
+    orders += roots.size;
+    const last = batch.at(-1)!;
+    await writeCursor(db, 'shipments', `${last.updated_at}|${last.id}`, now);
+    if (batch.length < DOC_BATCH) break;
+  }
+  return { shipments, orders };
+}
+
+/** The first delivery of a backorder chain (each backorder names the delivery it continues). */
+async function rootOf(db: AnyDb, id: string): Promise<string> {
+  let current = id;
+  for (let guard = 0; guard < 1000; guard++) {
+    const known = await sql<{ root_id: string }>`SELECT root_id FROM report_delivery WHERE transfer_id = ${current}`.execute(db);
+    if (known.rows[0]) return known.rows[0].root_id;
+    const r = await sql<{ backorder_of_id: string | null }>`SELECT backorder_of_id FROM transfer WHERE id = ${current}`.execute(db);
+    const up = r.rows[0]?.backorder_of_id;
+    if (!up) return current;
+    current = up;
+  }
+  return current;
+}
+
+interface LineRow {
+  id: string;
+  transfer_id: string;
+  product_id: string;
+  quantity: number;
+  quantity_done: number;
+  state: string;
+  sales_line_id: string | null;
+}
+
+/**
+ * Re-derives the order lines of one order (root delivery and its backorders), per product:
+ * ordered = what the order line asked for (the sales order line when linked; else what the
+ * first shipment shipped plus what its backorder took over, or the line as planned);
+ * first = shipped by the first shipment; shipped = by all shipments; finished when no
+ * shipment of the chain still waits.
+ */
+async function deriveOrder(db: AnyDb, rootId: string): Promise<void> {
+  await sql`DELETE FROM report_order_line WHERE root_id = ${rootId}`.execute(db);
+  const rootRows = await sql<TransferRow>`SELECT id, number, state, origin, warehouse_id, partner_id, channel_code, order_date, promised_date, done_at, updated_at, backorder_of_id, order_value_minor FROM transfer WHERE id = ${rootId}`.execute(db);
+  const root = rootRows.rows[0];
+  if (!root || root.state !== 'done' || !root.done_at) return;
+  // The chain: every backorder below the root, found by its link.
+  const chain: TransferRow[] = [root];
+  let frontier = [rootId];
+  while (frontier.length > 0) {
+    const next = await sql<TransferRow>`SELECT id, number, state, origin, warehouse_id, partner_id, channel_code, order_date, promised_date, done_at, updated_at, backorder_of_id, order_value_minor
+      FROM transfer WHERE backorder_of_id IN (${sql.join(frontier)})`.execute(db);
+    chain.push(...next.rows);
+    frontier = next.rows.map((r) => r.id);
+  }
+  const byId = new Map(chain.map((t) => [t.id, t]));
+  const lines = (
+    await sql<LineRow>`SELECT id, transfer_id, product_id, quantity, quantity_done, state, sales_line_id FROM transfer_line WHERE transfer_id IN (${sql.join(chain.map((t) => t.id))})`.execute(db)
+  ).rows.map((l) => ({ ...l, quantity: Number(l.quantity), quantity_done: Number(l.quantity_done) }));
+  const cogsRows = await sql<{ transfer_line_id: string; value: number }>`
+    SELECT m.transfer_line_id, SUM(m.value_minor) AS value FROM stock_move m JOIN location t ON t.id = m.to_location_id AND t.usage = 'customer'
+    WHERE m.transfer_id IN (${sql.join(chain.map((t) => t.id))}) GROUP BY m.transfer_line_id`.execute(db);
+  const cogsOf = new Map(cogsRows.rows.map((r) => [r.transfer_line_id, -Number(r.value)]));
+
+  const partner = root.partner_id
+    ? (await sql<{ customer_class: string | null; region: string | null }>`SELECT customer_class, region FROM partner WHERE id = ${root.partner_id}`.execute(db)).rows[0]
+    : undefined;
+  const salesIds = [...new Set(lines.map((l) => l.sales_line_id).filter((x): x is string => !!x))];
+  const salesLines = new Map(
+    salesIds.length === 0
+      ? []
+      : (await sql<{ id: string; quantity: number; subtotal_minor: number }>`SELECT id, quantity, subtotal_minor FROM sales_order_line WHERE id IN (${sql.join(salesIds)})`.execute(db)).rows.map((r) => [
+          r.id,
+          { quantity: Number(r.quantity), subtotal: Number(r.subtotal_minor) },
+        ]),
+  );
+  const productIds = [...new Set(lines.map((l) => l.product_id))];
+  const listPrice = new Map(
+    (await sql<{ id: string; list_price_minor: number }>`SELECT id, list_price_minor FROM product WHERE id IN (${sql.join(productIds)})`.execute(db)).rows.map((r) => [r.id, Number(r.list_price_minor)]),
+  );
+
+  // A partial shipment splits a line: the shipped part stays on it, the rest moves to the
+  // backorder. So what was ordered = everything shipped along the chain + what is left on the
+  // last document of each line (one that no backorder continues for that product).
+  const continued = new Map<string, Set<string>>();
+  for (const l of lines) {
+    const parent = byId.get(l.transfer_id)!.backorder_of_id;
+    if (!parent) continue;
+    let set = continued.get(parent);
+    if (!set) continued.set(parent, (set = new Set()));
+    set.add(l.product_id);
+  }
+  type Acc = { ordered: number; first: number; shipped: number; backordered: boolean; open: boolean; last: number; cogs: number; sales: Set<string>; revenueShipped: number };
+  const acc = new Map<string, Acc>();
+  for (const l of lines) {
+    if (l.transfer_id !== rootId || acc.has(l.product_id)) continue;
+    acc.set(l.product_id, { ordered: 0, first: 0, shipped: 0, backordered: continued.get(rootId)?.has(l.product_id) ?? false, open: false, last: 0, cogs: 0, sales: new Set(), revenueShipped: 0 });
+  }
+  const rootDone = toMs(root.done_at)!;
+  for (const l of lines) {
+    const t = byId.get(l.transfer_id)!;
+    const a = acc.get(l.product_id);
+    if (!a) continue; // a product the first shipment never had is not one of this order's lines
+    if (l.sales_line_id) a.sales.add(l.sales_line_id);
+    const done = t.state === 'done' && l.quantity_done > 0;
+    if (t.id === rootId) a.first += done ? l.quantity_done : 0;
+    if (done) {
+      a.ordered += l.quantity_done;
+      a.shipped += l.quantity_done;
+      a.last = Math.max(a.last, toMs(t.done_at) ?? rootDone);
+      a.cogs += cogsOf.get(l.id) ?? 0;
+      const s = l.sales_line_id ? salesLines.get(l.sales_line_id) : undefined;
+      a.revenueShipped += s && s.quantity > 0 ? Math.round((s.subtotal * l.quantity_done) / s.quantity) : 0;
+    } else if (!continued.get(t.id)?.has(l.product_id)) a.ordered += l.quantity;
+    if (!FINAL.has(t.state)) a.open = true;
+  }
+  // Revenue of lines without a sales order line: list price, scaled to the order's value when known.
+  let listValue = 0;
+  for (const [p, a] of acc) listValue += a.ordered * (listPrice.get(p) ?? 0);
+  const factor = listValue > 0 && Number(root.order_value_minor) > 0 ? Math.min(1, Number(root.order_value_minor) / listValue) : 1;
+
+  const dn = dayNo(rootDone);
+  const rows = [...acc].map(([productId, a]) => {
+    let ordered = a.ordered;
+    if (a.sales.size > 0) ordered = [...a.sales].reduce((s, id) => s + (salesLines.get(id)?.quantity ?? 0), 0) || ordered;
+    const revenue = a.sales.size > 0 ? a.revenueShipped : Math.round(a.shipped * (listPrice.get(productId) ?? 0) * factor);
+    return {
+      root_id: rootId,
+      product_id: productId,
+      root_number: root.number,
+      origin: root.origin,
+      warehouse_id: root.warehouse_id,
+      partner_id: root.partner_id,
+      channel_code: root.channel_code ?? 'none',
+      customer_class: partner?.customer_class ?? 'none',
+      region: partner?.region ?? 'none',
+      day_no: dn,
+      day: isoDay(rootDone),
+      ordered_qty: ordered,
+      first_qty: a.first,
+      shipped_qty: a.shipped,
+      backordered: a.backordered || a.first < ordered ? 1 : 0,
+      finished: a.open ? 0 : 1,
+      order_ms: toMs(root.order_date),
+      promised_ms: toMs(root.promised_date),
+      first_ship_ms: rootDone,
+      last_ship_ms: a.last || rootDone,
+      revenue_minor: revenue,
+      cogs_minor: a.cogs,
+    };
+  });
+  for (let i = 0; i < rows.length; i += 50) {
+    const part = rows.slice(i, i + 50);
+    const cols = Object.keys(part[0]!);
+    await sql`INSERT INTO report_order_line (${sql.join(cols.map((c) => sql.ref(c)))}) VALUES ${sql.join(
+      part.map((r) => sql`(${sql.join(cols.map((c) => (r as Record<string, unknown>)[c]))})`),
+    )}`.execute(db);
+  }
+}
+
+// --- vendor receipts: report_receipt_line --------------------------------------------------
+
+async function refreshReceipts(db: AnyDb, now: string): Promise<number> {
+  let count = 0;
+  for (;;) {
+    const batch = await finishedAfter(db, 'receipts', 'from_vendor');
+    if (batch.length === 0) break;
+    const done = batch.filter((t) => t.state === 'done' && t.done_at);
+    if (done.length > 0) {
+      const lines = await sql<{ id: string; transfer_id: string; product_id: string }>`
+        SELECT id, transfer_id, product_id FROM transfer_line WHERE transfer_id IN (${sql.join(done.map((t) => t.id))}) AND quantity_done > 0`.execute(db);
+      const byId = new Map(done.map((t) => [t.id, t]));
+      const rows = lines.rows.map((l) => {
+        const t = byId.get(l.transfer_id)!;
+        const doneMs = toMs(t.done_at)!;
+        const promisedMs = toMs(t.promised_date);
+        return {
+          line_id: l.id,
+          transfer_id: t.id,
+          number: t.number,
+          warehouse_id: t.warehouse_id,
+          partner_id: t.partner_id,
+          product_id: l.product_id,
+          day_no: dayNo(doneMs),
+          promised_ms: promisedMs,
+          done_ms: doneMs,
+          // On time = received on or before the promised day (no promise: on time).
+          on_time: promisedMs === null || dayNo(doneMs) <= dayNo(promisedMs) ? 1 : 0,
+        };
+      });
+      for (let i = 0; i < rows.length; i += 100) {
+        const part = rows.slice(i, i + 100);
+        const cols = Object.keys(part[0]!);
+        await sql`INSERT INTO report_receipt_line (${sql.join(cols.map((c) => sql.ref(c)))}) VALUES ${sql.join(
+          part.map((r) => sql`(${sql.join(cols.map((c) => (r as Record<string, unknown>)[c]))})`),
+        )} ON CONFLICT (line_id) DO NOTHING`.execute(db);
+      }
+      count += rows.length;
+    }
+    const last = batch.at(-1)!;
+    await writeCursor(db, 'receipts', `${last.updated_at}|${last.id}`, now);
+    if (batch.length < DOC_BATCH) break;
+  }
+  return count;
+}

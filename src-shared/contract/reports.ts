@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import type { Role } from '../permissions';
+import { Id, PageInput, pageOf } from './common';
+import { command, query } from './method';
+
+/** The KPIs (GLOSSARY.md); each is defined once in engine/reports/kpis.ts with its formula. */
+export const KPI_IDS = [
+  'fill_rate_lines',
+  'fill_rate_units',
+  'otif',
+  'order_cycle_time',
+  'stockout_frequency',
+  'backorder_rate',
+  'return_rate',
+  'channel_margin',
+  'inventory_accuracy',
+  'inventory_turns',
+  'days_of_supply',
+  'vendor_on_time',
+] as const;
+export type KpiId = (typeof KPI_IDS)[number];
+
+export const GROUP_BYS = ['none', 'warehouse', 'region', 'customerClass', 'channel', 'month', 'week'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'Use a date like 2026-01-31' }).refine((s) => {
+    const ms = Date.parse(`${s}T00:00:00Z`);
+    return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
+  }, { message: 'Not a real date' });
+
+/** Period (inclusive days) and segment filters every figure takes. */
+export const ReportFilter = z.object({
+  from: Day,
+  to: Day,
+  warehouseId: Id.optional(),
+  region: z.string().max(60).optional(),
+  customerClass: z.string().max(30).optional(),
+  channel: z.string().max(30).optional(),
+});
+export type ReportFilter = z.output<typeof ReportFilter>;
+
+export const KpiRow = z.object({
+  key: z.string(),
+  label: z.string(),
+  value: z.number().nullable(),
+  numerator: z.number(),
+  denominator: z.number(),
+  p90: z.number().nullable().optional(),
+});
+export type KpiRow = z.output<typeof KpiRow>;
+
+export const KpiResult = z.object({
+  kpi: z.enum(KPI_IDS),
+  label: z.string(),
+  /** percent: value is a ratio 0–1; hours/days: a duration; turns: a ratio per year. */
+  unit: z.enum(['percent', 'hours', 'days', 'turns']),
+  value: z.number().nullable(),
+  p90: z.number().nullable().optional(),
+  numerator: z.number(),
+  denominator: z.number(),
+  rows: z.array(KpiRow),
+  note: z.string().nullable(),
+});
+export type KpiResult = z.output<typeof KpiResult>;
+
+export const DrillRow = z.object({
+  kind: z.enum(['delivery', 'receipt', 'count', 'product']),
+  /** The document (transfer or count) to open; for products, the product. */
+  id: z.string(),
+  number: z.string(),
+  origin: z.string().nullable(),
+  date: z.string(),
+  party: z.string().nullable(),
+  sku: z.string().nullable(),
+  detail: z.string(),
+  ok: z.boolean(),
+});
+export type DrillRow = z.output<typeof DrillRow>;
+
+export const FORECAST_METHODS = ['ses', 'holt_damped', 'holt_winters', 'croston', 'sba', 'seasonal_naive'] as const;
+
+export const ForecastSummary = z.object({
+  series: z.number().int(),
+  byMethod: z.array(z.object({ method: z.enum(FORECAST_METHODS), count: z.number().int() })),
+  /** Over all series' held-out weeks: Σ|error| ÷ Σ actual, for the chosen methods and for seasonal naive. */
+  wape: z.number().nullable(),
+  naiveWape: z.number().nullable(),
+  /** Mean MASE over series where it is defined. */
+  mase: z.number().nullable(),
+  naiveMase: z.number().nullable(),
+  computedAt: z.string().nullable(),
+});
+
+export const DemandWarning = z.object({
+  productId: Id,
+  sku: z.string(),
+  productName: z.string(),
+  warehouseId: Id,
+  warehouseCode: z.string(),
+  direction: z.enum(['spike', 'drop']),
+  actual: z.number(),
+  expected: z.number(),
+  score: z.number(),
+  explanation: z.string(),
+});
+
+export const LateOrderWarning = z.object({
+  transferId: Id,
+  number: z.string(),
+  origin: z.string().nullable(),
+  customer: z.string().nullable(),
+  warehouseCode: z.string(),
+  promisedDate: z.string().nullable(),
+  valueMinor: z.number().int(),
+  /** 0–1: how likely the promised date is missed. */
+  risk: z.number(),
+  reason: z.string(),
+  action: z.string(),
+});
+
+export const ExceptionItem = z.object({
+  kind: z.enum(['late_order', 'demand_spike', 'demand_drop', 'sync_exception', 'credit_hold', 'approval']),
+  id: z.string(),
+  title: z.string(),
+  detail: z.string(),
+  /** 0–1, higher is more urgent. */
+  urgency: z.number(),
+  valueMinor: z.number().int(),
+  /** urgency × value on a log scale: the inbox's order. */
+  rank: z.number(),
+  document: z.object({ kind: z.enum(['transfer', 'sales_order', 'product', 'sync_exception']), id: z.string(), number: z.string().nullable() }),
+});
+
+export const reportsContract = {
+  'reports.refresh': command({
+    access: 'reports.read',
+    input: z.object({ rebuild: z.boolean().default(false) }).strict(),
+    output: z.object({ moves: z.number().int(), shipments: z.number().int(), orders: z.number().int(), receipts: z.number().int() }),
+    summary: 'Bring the report tables up to date from their cursors (or rebuild them)',
+  }),
+  'reports.kpi': query({
+    access: 'reports.read',
+    input: z.object({ kpi: z.enum(KPI_IDS), filter: ReportFilter, groupBy: z.enum(GROUP_BYS).default('none'), tolerancePct: z.number().min(0).max(100).optional() }).strict(),
+    output: KpiResult,
+    summary: 'One KPI over a period and segment filter, split by a segment',
+  }),
+  'reports.kpis': query({
+    access: 'reports.read',
+    input: z.object({ kpis: z.array(z.enum(KPI_IDS)).min(1).max(KPI_IDS.length), filter: ReportFilter }).strict(),
+    output: z.object({ results: z.array(KpiResult) }),
+    summary: 'Several KPIs (dashboard tiles) over one period and filter',
+  }),
+  'reports.drill': query({
+    access: 'reports.read',
+    input: z
+      .object({
+        kpi: z.enum(KPI_IDS),
+        filter: ReportFilter,
+        /** Only the documents that count against the figure (short, late, off by more than the tolerance). */
+        failingOnly: z.boolean().default(true),
+        ...PageInput,
+      })
+      .strict(),
+    output: pageOf(DrillRow),
+    summary: 'The documents behind a KPI',
+  }),
+  'reports.forecast.run': command({
+    access: 'reports.forecast',
+    input: z
+      .object({
+        warehouseId: Id.optional(),
+        productIds: z.array(Id).max(10_000).optional(),
+        holdoutWeeks: z.number().int().min(1).max(26).default(8),
+        horizonWeeks: z.number().int().min(1).max(52).default(12),
+      })
+      .strict(),
+    output: ForecastSummary,
+    summary: 'Forecast weekly demand per product and warehouse (progress events; cancellable)',
+  }),
+  'reports.forecast.cancel': query({
+    access: 'reports.forecast',
+    input: z.object({}).strict(),
+    output: z.object({ cancelled: z.boolean() }),
+    summary: 'Cancel the running forecast (nothing of it is kept)',
+  }),
+  'reports.forecast.summary': query({
+    access: 'reports.read',
+    input: z.object({ warehouseId: Id.optional() }).strict(),
+    output: ForecastSummary,
+    summary: 'Accuracy of the stored forecasts vs seasonal naive, and the methods chosen',
+  }),
+  'reports.forecast.series': query({
+    access: 'reports.read',
+    input: z.object({ productId: Id, warehouseId: Id }).strict(),
+    output: z.object({
+      history: z.array(z.object({ week: z.string(), quantity: z.number() })),
+      forecast: z.array(z.object({ week: z.string(), quantity: z.number() })),
+      model: z.object({ method: z.enum(FORECAST_METHODS), pattern: z.string(), mase: z.number().nullable(), wape: z.number().nullable(), naiveMase: z.number().nullable(), errorSd: z.number() }).nullable(),
+    }),
+    summary: 'Weekly demand history and forecast of one product at one warehouse',
+  }),
+  'reports.safetyStock': query({
+    access: 'reports.read',
+    input: z
+      .object({
+        productId: Id,
+        warehouseId: Id,
+        serviceLevel: z.number({ message: 'Service level must be a number like 0.95' }).min(0.5, { message: 'Service level is at least 0.5 (50 %)' }).max(0.9999, { message: 'Service level must be below 1 (100 %)' }),
+        leadTimeDays: z.number().min(0).max(365),
+        reviewPeriodDays: z.number().min(0).max(365).default(0),
+      })
+      .strict(),
+    output: z.object({ safetyStock: z.number().int(), weeklyErrorSd: z.number(), weeklyForecast: z.number(), method: z.string().nullable() }),
+    summary: 'Safety stock from the service level and the forecast error over the lead time',
+  }),
+  'reports.warnings.demand': query({
+    access: 'reports.read',
+    input: z.object({ threshold: z.number().min(1).max(20).default(3.5), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.object({ rows: z.array(DemandWarning) }),
+    summary: 'Demand spikes and drops in the latest week, by a robust score',
+  }),
+  'reports.warnings.lateOrders': query({
+    access: 'reports.read',
+    input: z.object({ limit: z.number().int().min(1).max(500).default(100), minRisk: z.number().min(0).max(1).default(0.5) }).strict(),
+    output: z.object({ rows: z.array(LateOrderWarning) }),
+    summary: 'Open customer deliveries likely to miss their promised date, with reason and action',
+  }),
+  'reports.exceptions': query({
+    access: 'reports.read',
+    input: z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict(),
+    output: z.object({ rows: z.array(ExceptionItem) }),
+    summary: 'The exceptions inbox: late orders, demand warnings, sync exceptions, credit holds and approvals by urgency and value',
+  }),
+} as const;
+
+/** Which widgets each role's dashboard shows (the renderer lays them out). */
+export const ROLE_DASHBOARDS: Record<Role, { kpi: KpiId; groupBy: GroupBy; chart: 'line' | 'bar' }[]> = {
+  clerk: [
+    { kpi: 'otif', groupBy: 'week', chart: 'line' },
+    { kpi: 'fill_rate_lines', groupBy: 'channel', chart: 'bar' },
+    { kpi: 'order_cycle_time', groupBy: 'channel', chart: 'bar' },
+    { kpi: 'backorder_rate', groupBy: 'customerClass', chart: 'bar' },
+  ],
+  warehouse: [
+    { kpi: 'fill_rate_units', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'inventory_accuracy', groupBy: 'month', chart: 'line' },
+    { kpi: 'stockout_frequency', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'order_cycle_time', groupBy: 'warehouse', chart: 'bar' },
+  ],
+  buyer: [
+    { kpi: 'days_of_supply', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'inventory_turns', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'vendor_on_time', groupBy: 'month', chart: 'line' },
+    { kpi: 'stockout_frequency', groupBy: 'month', chart: 'line' },
+  ],
+  finance: [
+    { kpi: 'channel_margin', groupBy: 'channel', chart: 'bar' },
+    { kpi: 'channel_margin', groupBy: 'month', chart: 'line' },
+    { kpi: 'inventory_turns', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'return_rate', groupBy: 'month', chart: 'line' },
+  ],
+  admin: [
+    { kpi: 'otif', groupBy: 'month', chart: 'line' },
+    { kpi: 'fill_rate_lines', groupBy: 'warehouse', chart: 'bar' },
+    { kpi: 'channel_margin', groupBy: 'channel', chart: 'bar' },
+    { kpi: 'inventory_accuracy', groupBy: 'warehouse', chart: 'bar' },
+  ],
+};
