@@ -36,6 +36,8 @@ export const PERMISSIONS = [
   'users.read',
   'users.write',
   'system.admin',
+  'reports.read',
+  'reports.forecast',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -52,10 +54,10 @@ export type Role = (typeof ROLES)[number];
  * decide a given approval request is its approver role (sales/approvals.ts).
  */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write', 'service.read', 'service.write'],
-  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read', 'purchasing.read', 'purchasing.receive'],
-  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'purchasing.read', 'purchasing.write', 'purchasing.approve', 'purchasing.receive', 'purchasing.bill', 'purchasing.bill.approve'],
-  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve'],
+  clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write', 'service.read', 'service.write', 'reports.read'],
+  warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read', 'purchasing.read', 'purchasing.receive', 'reports.read'],
+  buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'purchasing.read', 'purchasing.write', 'purchasing.approve', 'purchasing.receive', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read', 'reports.forecast'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read'],
   admin: PERMISSIONS,
 };
 

@@ -5,6 +5,7 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { reportsContract } from './reports';
 import { purchasingContract } from './purchasing';
 import { serviceContract } from './service';
 import { salesEntryContract } from './sales-entry';
@@ -26,6 +27,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...reportsContract,
   ...purchasingContract,
   ...serviceContract,
   ...updatesContract,
