@@ -118,20 +118,24 @@ export function holtDamped(y: readonly number[]): Fitted {
 }
 
 function hwRun(y: readonly number[], m: number, alpha: number, beta: number, gamma: number) {
-  // Initial level and trend from the first two seasons, seasonal indices from the first.
+  // Start from the first two seasons: level and trend from their means, seasonal indices from
+  // the first season with the trend taken out; the state then stands at the end of season one.
   const mean = (from: number) => y.slice(from, from + m).reduce((a, b) => a + b, 0) / m;
-  let level = mean(0);
+  const l0 = mean(0);
   let trend = (mean(m) - mean(0)) / m;
-  const season = y.slice(0, m).map((v) => v - level);
-  const fitted: number[] = [];
-  y.forEach((v, t) => {
+  const mid = (m - 1) / 2;
+  const season = y.slice(0, m).map((v, i) => v - (l0 + (i - mid) * trend));
+  let level = l0 + mid * trend;
+  const fitted: number[] = y.slice(0, m).map((v) => v);
+  for (let t = m; t < y.length; t++) {
+    const v = y[t]!;
     const s = season[t % m]!;
     fitted.push(level + trend + s);
     const prev = level;
     level = alpha * (v - s) + (1 - alpha) * (level + trend);
     trend = beta * (level - prev) + (1 - beta) * trend;
     season[t % m] = gamma * (v - level) + (1 - gamma) * s;
-  });
+  }
   return { fitted, level, trend, season };
 }
 
