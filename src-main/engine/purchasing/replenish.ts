@@ -89,7 +89,7 @@ interface Need {
 
 /**
  * A replenishment run. For each reorder rule: projected stock at the lead-time horizon =
- * on hand + incoming − committed (open deliveries, reserved or not) − mean demand × lead
+ * on hand + incoming + on order (draft to approved orders) − committed (open deliveries, reserved or not) − mean demand × lead
  * time. Below min, it proposes up to max: first a transfer from a warehouse whose projected
  * stock is above its own max (surplus), then a purchase from the preferred vendor (else the
  * cheapest with a price), rounded to the rule's multiple and the vendor's MOQ and multiple.
@@ -122,6 +122,16 @@ export async function runReplenishment(ctx: CommandContext, input: { warehouseId
     .groupBy(['product_id', 'warehouse_id'])
     .execute();
   const stock = new Map(levels.map((l) => [`${l.product_id}|${l.warehouse_id}`, { onHand: Number(l.on_hand), incoming: Number(l.incoming), outgoing: Number(l.outgoing) }]));
+
+  // Orders not yet sent are not incoming stock yet, but they will be: count them so a second run does not buy twice.
+  const unsent = await db
+    .selectFrom('purchase_order_line as l')
+    .innerJoin('purchase_order as o', 'o.id', 'l.order_id')
+    .select((eb) => ['l.product_id', 'o.warehouse_id', eb.fn.sum<number>('l.quantity').as('q')])
+    .where('o.state', 'in', ['draft', 'to_approve', 'approved'])
+    .groupBy(['l.product_id', 'o.warehouse_id'])
+    .execute();
+  const onOrder = new Map(unsent.map((r) => [`${r.product_id}|${r.warehouse_id}`, Number(r.q)]));
 
   // Vendors: preferred per product and warehouse, prices valid today, terms and on-time rates.
   const preferred = new Map((await db.selectFrom('product_vendor').select(['product_id', 'warehouse_id', 'vendor_id']).execute()).map((r) => [`${r.product_id}|${r.warehouse_id}`, r.vendor_id]));
@@ -178,7 +188,8 @@ export async function runReplenishment(ctx: CommandContext, input: { warehouseId
     const vendorId = vendorFor(r.product_id, r.warehouse_id);
     const leadDays = vendorId ? vendors.get(vendorId)!.lead : 0;
     const horizonDemand = Math.ceil(stats.mean * leadDays);
-    const projected = s.onHand + s.incoming - s.outgoing - horizonDemand;
+    const ordered = onOrder.get(key) ?? 0;
+    const projected = s.onHand + s.incoming + ordered - s.outgoing - horizonDemand;
     let min = Number(r.min_qty);
     let max = Number(r.max_qty);
     let why: string;
@@ -203,7 +214,7 @@ export async function runReplenishment(ctx: CommandContext, input: { warehouseId
       surplus: Math.max(projected - max, 0),
       multiple,
       leadDays,
-      why: `projected ${projected} in ${leadDays} days (on hand ${s.onHand} + incoming ${s.incoming} − committed ${s.outgoing} − demand ${horizonDemand}) below min ${min}; ${why}`,
+      why: `projected ${projected} in ${leadDays} days (on hand ${s.onHand} + incoming ${s.incoming}${ordered ? ` + on order ${ordered}` : ''} − committed ${s.outgoing} − demand ${horizonDemand}) below min ${min}; ${why}`,
       urgent: projected < 0,
     };
     needs.push(n);
