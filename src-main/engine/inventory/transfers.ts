@@ -554,6 +554,12 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   // Nothing in the loop reads this transfer's lines again, so they are closed after it.
   const closings: LineClosing[] = [];
   const enteredProducts = new Set<string>();
+  // The lines' moves are posted together (one valuation entry for the document, level and
+  // ledger writes summed); a step that reads stock levels posts what is pending first.
+  const pendingMoves: MoveRequest[] = [];
+  const postPending = async () => {
+    if (pendingMoves.length > 0) await postMoves(ctx, pendingMoves.splice(0));
+  };
   for (const line of lines) {
     const need = line.quantity - line.quantity_done;
     const reserved = reservedOf.get(line.id) ?? 0;
@@ -572,6 +578,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
         const pieces = await releaseReservations(ctx, line.id, q);
         let left = q - pieces.reduce((s, p) => s + p.quantity, 0);
         if (left > 0 && line.origin_line_id === null) {
+          await postPending();
           for (const piece of await freeStock(ctx, line.product_id, line.from)) {
             if (left === 0) break;
             const take = Math.min(left, piece.free);
@@ -588,6 +595,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
       } else if (product.tracking === 'serial') {
         const serials = g?.serials ?? [];
         if (serials.length !== q) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by serial number: give ${q} serial number(s), got ${serials.length}`);
+        await postPending();
         await assertSerialsFree(ctx, line.product_id, product.sku, serials);
         for (const s of serials) moves.push({ ...base, quantity: 1, from: line.from, lotId: await findOrCreateLot(ctx, line.product_id, s, g?.expiryDate ?? null), unitCostMinor: line.unit_cost_minor ?? undefined });
       } else if (product.tracking === 'lot') {
@@ -596,7 +604,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
       } else {
         moves.push({ ...base, quantity: q, from: line.from, lotId: null, unitCostMinor: line.unit_cost_minor ?? undefined });
       }
-      await postMoves(ctx, moves);
+      pendingMoves.push(...moves);
       if (isOwned(dest.usage) && !isOwned(line.from.usage)) enteredProducts.add(line.product_id);
       if (dest.usage === 'internal' && line.from.usage === 'transit') enteredProducts.add(line.product_id);
       // Feed the next step: what arrived here is reserved for it, lot by lot.
@@ -616,6 +624,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     if (remaining > 0) leftovers.push({ line, remaining });
   }
   if (!anyDone) throw new DomainError('BUSINESS_RULE', `Nothing to validate on ${t.number}: no quantity is done${t.state === 'waiting' ? ' (stock is not reserved yet)' : ''}`);
+  await postPending();
   await closeLines(ctx, id, closings);
   await planCrossings(ctx, crossings);
   await setTransferDone.execute(ctx.db, { id, now: ctx.now, version: t.version + 1 });
