@@ -182,6 +182,18 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       setExitCode(envelope.ok ? 0 : 1);
     });
 
+  program
+    .command('replenish')
+    .description('replenishment run: propose buys and transfers from reorder rules; draft purchase orders per vendor and warehouse')
+    .option('--warehouse <code>', 'only this warehouse')
+    .option('--dry-run', 'show the proposals, write nothing')
+    .option('--user <name>', 'run as this user (default: the first active admin)')
+    .action(async (opts: { warehouse?: string; dryRun?: boolean; user?: string }, cmd: Command) => {
+      const { replenish, describeReplenishment } = await import('./purchasing-commands');
+      const r = await replenish(dbOf(cmd), { warehouse: opts.warehouse, dryRun: opts.dryRun === true, user: opts.user, progress: json(cmd) ? undefined : (line) => io.err(line) });
+      print(cmd, describeReplenishment(r), r);
+    });
+
   const central = program.command('central').description('the central PostgreSQL database');
   central
     .command('init')
