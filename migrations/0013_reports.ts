@@ -1,4 +1,4 @@
-import { bigintType, type MigrationDb, timestampType } from './helpers';
+import { bigintType, isPostgres, type MigrationDb, timestampType } from './helpers';
 
 /**
  * Reports: derived, local tables (not replicated; each database rebuilds them from the
@@ -17,6 +17,8 @@ import { bigintType, type MigrationDb, timestampType } from './helpers';
 export async function up(db: MigrationDb): Promise<void> {
   const big = bigintType(db);
   const ts = timestampType(db);
+  // PostgreSQL's real is single precision; measures need doubles.
+  const dbl = isPostgres(db) ? 'double precision' : 'real';
 
   await db.schema
     .createTable('report_cursor')
@@ -102,19 +104,19 @@ export async function up(db: MigrationDb): Promise<void> {
     .addColumn('method', 'text', (c) => c.notNull())
     .addColumn('params', 'text', (c) => c.notNull())
     .addColumn('pattern', 'text', (c) => c.notNull())
-    .addColumn('mase', 'real')
-    .addColumn('wape', 'real')
-    .addColumn('naive_mase', 'real')
-    .addColumn('naive_wape', 'real')
-    .addColumn('holdout_abs_error', 'real', (c) => c.notNull())
-    .addColumn('holdout_naive_abs_error', 'real', (c) => c.notNull())
-    .addColumn('holdout_actual', 'real', (c) => c.notNull())
-    .addColumn('residual_mad', 'real', (c) => c.notNull())
-    .addColumn('error_sd', 'real', (c) => c.notNull())
-    .addColumn('mean_demand', 'real', (c) => c.notNull())
+    .addColumn('mase', dbl)
+    .addColumn('wape', dbl)
+    .addColumn('naive_mase', dbl)
+    .addColumn('naive_wape', dbl)
+    .addColumn('holdout_abs_error', dbl, (c) => c.notNull())
+    .addColumn('holdout_naive_abs_error', dbl, (c) => c.notNull())
+    .addColumn('holdout_actual', dbl, (c) => c.notNull())
+    .addColumn('residual_mad', dbl, (c) => c.notNull())
+    .addColumn('error_sd', dbl, (c) => c.notNull())
+    .addColumn('mean_demand', dbl, (c) => c.notNull())
     .addColumn('last_week_no', 'integer', (c) => c.notNull())
-    .addColumn('last_actual', 'real', (c) => c.notNull())
-    .addColumn('last_expected', 'real', (c) => c.notNull())
+    .addColumn('last_actual', dbl, (c) => c.notNull())
+    .addColumn('last_expected', dbl, (c) => c.notNull())
     .addColumn('forecast', 'text', (c) => c.notNull())
     .addColumn('computed_at', ts, (c) => c.notNull())
     .addPrimaryKeyConstraint('forecast_model_pk', ['product_id', 'warehouse_id'])

@@ -92,19 +92,19 @@ export async function runForecast(db: AnyDb, options: RunOptions) {
           method: r.method,
           params: JSON.stringify({ ...r.params, scale: round(r.scale) }),
           pattern: r.pattern,
-          mase: r.mase,
-          wape: r.wape,
-          naive_mase: r.naiveMase,
-          naive_wape: r.naiveWape,
-          holdout_abs_error: r.holdoutAbsError,
-          holdout_naive_abs_error: r.holdoutNaiveAbsError,
+          mase: roundOrNull(r.mase),
+          wape: roundOrNull(r.wape),
+          naive_mase: roundOrNull(r.naiveMase),
+          naive_wape: roundOrNull(r.naiveWape),
+          holdout_abs_error: round(r.holdoutAbsError),
+          holdout_naive_abs_error: round(r.holdoutNaiveAbsError),
           holdout_actual: r.holdoutActual,
-          residual_mad: r.residualMad,
-          error_sd: r.errorSd,
-          mean_demand: r.meanDemand,
+          residual_mad: round(r.residualMad),
+          error_sd: round(r.errorSd),
+          mean_demand: round(r.meanDemand),
           last_week_no: lastWeek,
           last_actual: r.lastActual,
-          last_expected: r.lastExpected,
+          last_expected: round(r.lastExpected),
           forecast: JSON.stringify(r.forecast.map(round)),
           computed_at: options.now,
         });
@@ -133,7 +133,9 @@ export async function runForecast(db: AnyDb, options: RunOptions) {
   }
 }
 
-const round = (v: number) => Math.round(v * 1000) / 1000;
+/** Stored to a millionth: enough for errors and forecasts, and no denormal floats. */
+const round = (v: number) => Math.round(v * 1e6) / 1e6;
+const roundOrNull = (v: number | null) => (v === null ? null : round(v));
 
 /** Accuracy over all stored series: WAPE pooled over the held-out weeks; MASE averaged. */
 export async function forecastSummary(db: AnyDb, warehouseId?: string) {
