@@ -30,6 +30,10 @@ export const REPLICATED_TABLES = {
   pricelist: { class: 'central' },
   price_rule: { class: 'central' },
   approval_rule: { class: 'central' },
+  // Import mappings, SKU aliases and notification templates: a new row per save (latest wins), seen by all.
+  import_mapping: { class: 'branch' },
+  sku_alias: { class: 'branch' },
+  notification_template: { class: 'branch' },
   // Service configuration (teams, SLA policies, assignment rules) is the centre's.
   service_team: { class: 'central' },
   sla_policy: { class: 'central' },
@@ -52,6 +56,9 @@ export const REPLICATED_TABLES = {
   activity: { class: 'branch', private: true },
   invoice: { class: 'branch', private: true },
   invoice_line: { class: 'branch', private: true },
+  import_key: { class: 'branch', private: true },
+  edi_document: { class: 'branch', private: true },
+  notification: { class: 'branch', private: true },
   ticket: { class: 'branch', private: true },
   ticket_message: { class: 'branch', private: true },
   ticket_attachment: { class: 'branch', private: true },

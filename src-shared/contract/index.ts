@@ -5,6 +5,8 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { importsContract } from './imports';
+import { notificationsContract } from './notifications';
 import { reportsContract } from './reports';
 import { purchasingContract } from './purchasing';
 import { serviceContract } from './service';
@@ -27,6 +29,8 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...importsContract,
+  ...notificationsContract,
   ...reportsContract,
   ...purchasingContract,
   ...serviceContract,
@@ -54,6 +58,8 @@ export * from './inventory';
 export * from './partners';
 export * from './pricing';
 export * from './sales';
+export * from './imports';
+export * from './notifications';
 export * from './service';
 export * from './sales-entry';
 export * from './sync';

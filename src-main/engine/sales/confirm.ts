@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { TransferCreateInput } from '../../../src-shared/contract/inventory';
 import type { SalesOrder } from '../../../src-shared/contract/sales';
 import { createFlow } from '../inventory/transfers';
+import { orderConfirmed } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
@@ -203,6 +204,8 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     .execute();
   if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
   await updateState(ctx, order.id);
+  // The customer's confirmation notice (and an EDI order's 855).
+  await orderConfirmed(ctx, order.id);
 }
 
 interface SplitPart {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { OrderState } from '../../../src-shared/contract/sales';
 import { cancelTransfer } from '../inventory/transfers';
+import { orderShipped } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
 import { preparedQuery } from '../platform/prepared';
 import { lineAmounts } from '../pricing/money';
@@ -150,6 +151,7 @@ export async function syncDeliveries(ctx: CommandContext, orderId: string): Prom
     else if (OPEN_LINE.includes(l.state)) pending.set(l.sales_line_id, (pending.get(l.sales_line_id) ?? 0) + Number(l.quantity) - Number(l.quantity_done));
   }
   let cancelledMinor = 0;
+  let shipped = false;
   for (const l of orderLines) {
     const q = Number(l.quantity);
     const d = Math.min(q, delivered.get(l.id) ?? 0);
@@ -158,11 +160,14 @@ export async function syncDeliveries(ctx: CommandContext, orderId: string): Prom
       const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
       cancelledMinor += lineAmounts(price, q).totalMinor - lineAmounts(price, q - c).totalMinor;
     }
+    if (d > Number(l.qty_delivered)) shipped = true;
     if (d !== Number(l.qty_delivered) || c !== Number(l.qty_cancelled)) await setLineProgress.execute(ctx.db, { id: l.id, delivered: d, cancelled: c, now: ctx.now });
   }
   if (cancelledMinor !== Number(o.cancelled_minor)) {
     await ctx.db.updateTable('sales_order').set({ cancelled_minor: cancelledMinor, updated_at: ctx.now }).where('id', '=', orderId).execute();
   }
+  // Shipment notices (and an EDI order's 856) for what was delivered since the last look.
+  if (shipped) await orderShipped(ctx, orderId);
 }
 
 const openInvoices = preparedQuery<{ orderId: string }, { n: number }>(['orderId'], (db, p) =>

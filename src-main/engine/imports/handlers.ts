@@ -1,0 +1,232 @@
+import { sql } from 'kysely';
+import type { ImportReport } from '../../../src-shared/contract/imports';
+import { defineHandlers, newRowMeta, type CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { DomainError, notFound } from '../platform/errors';
+import { applyImportedOrder, rejection, type ApplySession, type Outcome } from './apply';
+import { readMapping } from './mapping';
+import type { ImportedOrder } from './model';
+import { ediOnShipped } from './outbound';
+import type { ImportBatchTable, ImportOrderTable } from './schema';
+import { stageImport } from './stage';
+
+type OrderRow = Pick<ImportOrderTable, 'id' | 'seq' | 'ref' | 'source' | 'status' | 'hold_kind' | 'message' | 'errors' | 'unmapped' | 'order_id' | 'order_number'>;
+const ORDER_COLUMNS = ['id', 'seq', 'ref', 'source', 'status', 'hold_kind', 'message', 'errors', 'unmapped', 'order_id', 'order_number'] as const;
+
+function toOrder(r: OrderRow): ImportReport['orders'][number] {
+  return {
+    id: r.id,
+    seq: r.seq,
+    ref: r.ref,
+    source: r.source,
+    status: r.status,
+    holdKind: (r.hold_kind as ImportReport['orders'][number]['holdKind']) ?? null,
+    message: r.message,
+    errors: JSON.parse(r.errors),
+    unmapped: JSON.parse(r.unmapped),
+    orderId: r.order_id,
+    orderNumber: r.order_number,
+  };
+}
+
+async function batchRow(db: Db | Tx, id: string): Promise<ImportBatchTable> {
+  const b = await db.selectFrom('import_batch').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!b) throw notFound('Import');
+  return b;
+}
+
+async function countsOf(db: Db | Tx, batchId: string) {
+  const rows = await db.selectFrom('import_order').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('batch_id', '=', batchId).groupBy('status').execute();
+  const counts = { pending: 0, accepted: 0, held: 0, rejected: 0, duplicate: 0, cancelled: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  return counts;
+}
+
+async function batchView(db: Db | Tx, b: ImportBatchTable): Promise<ImportReport['batch']> {
+  return {
+    id: b.id,
+    kind: b.kind,
+    format: b.format,
+    channelCode: b.channel_code as ImportReport['batch']['channelCode'],
+    fileName: b.file_name,
+    fileBytes: Number(b.file_bytes),
+    state: b.state,
+    total: b.total,
+    createdBy: b.created_by,
+    createdAt: b.created_at,
+    finishedAt: b.finished_at,
+    counts: await countsOf(db, b.id),
+  };
+}
+
+async function report(db: Db | Tx, batchId: string, orders: OrderRow[], duplicateOf: string | null = null): Promise<ImportReport> {
+  const batch = await batchView(db, await batchRow(db, batchId));
+  return { batch, duplicateOfBatchId: duplicateOf, orders: orders.map(toOrder), remaining: batch.counts.pending };
+}
+
+const pick = (db: Db | Tx) => db.selectFrom('import_order').select([...ORDER_COLUMNS]);
+
+/**
+ * Applies import orders one by one, each inside a savepoint: an order is imported whole or
+ * not at all (a refusal from the pipeline rolls back exactly that order), and the command's
+ * one transaction still carries the outbox mutation and the audit entry of the whole chunk.
+ */
+async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: string; payload: string }[]): Promise<Map<string, Outcome>> {
+  const mapping = await readMapping(ctx.db, b.channel_code);
+  const session: ApplySession = { uoms: new Map() };
+  const results = new Map<string, Outcome>();
+  const total = b.total;
+  let done = total - (await countsOf(ctx.db, b.id)).pending;
+  for (const row of rows) {
+    const o = JSON.parse(row.payload) as ImportedOrder | null;
+    let out: Outcome;
+    await sql`SAVEPOINT import_order`.execute(ctx.db);
+    try {
+      if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
+      out = await applyImportedOrder(ctx, row.id, o, b.channel_code, mapping.priceToleranceBp, session);
+      // A held-for-SKU or duplicate order leaves nothing behind but what it checked.
+      await sql`RELEASE SAVEPOINT import_order`.execute(ctx.db);
+    } catch (e) {
+      await sql`ROLLBACK TO SAVEPOINT import_order`.execute(ctx.db);
+      await sql`RELEASE SAVEPOINT import_order`.execute(ctx.db);
+      out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
+    }
+    await ctx.db
+      .updateTable('import_order')
+      .set({
+        status: out.status,
+        hold_kind: out.holdKind,
+        message: out.message.slice(0, 2000),
+        errors: JSON.stringify(out.errors.slice(0, 200)),
+        unmapped: JSON.stringify(out.unmapped),
+        order_id: out.orderId,
+        order_number: out.orderNumber,
+        updated_at: ctx.now,
+        version: sql`version + 1`,
+      })
+      .where('id', '=', row.id)
+      .execute();
+    results.set(row.id, out);
+    if (++done % 25 === 0 || done === total) ctx.services.progress(`import:${b.id}`, done, total);
+  }
+  return results;
+}
+
+async function finishIfDone(ctx: CommandContext, b: ImportBatchTable): Promise<void> {
+  const left = await ctx.db.selectFrom('import_order').select('id').where('batch_id', '=', b.id).where('status', '=', 'pending').limit(1).executeTakeFirst();
+  await ctx.db
+    .updateTable('import_batch')
+    .set(left ? { state: 'running', updated_at: ctx.now } : { state: 'done', finished_at: ctx.now, updated_at: ctx.now })
+    .where('id', '=', b.id)
+    .execute();
+}
+
+const word = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+export const importsHandlers = defineHandlers({
+  'imports.stage': async (ctx, input) => {
+    ctx.recordInputAs({ ...input, content: `[${input.content.length} characters]` });
+    const { batchId, duplicate } = await stageImport(ctx, input);
+    if (duplicate) {
+      ctx.summarize(`Import of ${input.fileName}: the same file was imported before`);
+      return report(ctx.db, batchId, [], batchId);
+    }
+    const rejected = await pick(ctx.db).where('batch_id', '=', batchId).where('status', '=', 'rejected').orderBy('seq').limit(1000).execute();
+    const b = await batchRow(ctx.db, batchId);
+    ctx.summarize(`Staged ${word(b.total, 'order')} from ${input.fileName}${rejected.length ? ` (${rejected.length} rejected as malformed)` : ''}`);
+    return report(ctx.db, batchId, rejected);
+  },
+
+  'imports.apply': async (ctx, input) => {
+    const b = await batchRow(ctx.db, input.batchId);
+    if (b.state === 'cancelled' || b.state === 'done') return report(ctx.db, b.id, []);
+    const rows = await ctx.db.selectFrom('import_order').select(['id', 'payload']).where('batch_id', '=', b.id).where('status', '=', 'pending').orderBy('seq').limit(input.limit).execute();
+    const results = await applyRows(ctx, b, rows);
+    await finishIfDone(ctx, b);
+    const counts = { accepted: 0, held: 0, rejected: 0, duplicate: 0 };
+    for (const r of results.values()) counts[r.status]++;
+    ctx.summarize(`Import ${b.file_name}: ${counts.accepted} accepted, ${counts.held} held, ${counts.rejected} rejected, ${counts.duplicate} duplicates`);
+    const handled = rows.length ? await pick(ctx.db).where('id', 'in', rows.map((r) => r.id)).orderBy('seq').execute() : [];
+    return report(ctx.db, b.id, handled);
+  },
+
+  'imports.cancel': async (ctx, input) => {
+    const b = await batchRow(ctx.db, input.batchId);
+    if (b.state === 'done') throw new DomainError('BUSINESS_RULE', `The import of ${b.file_name} is finished; nothing is left to cancel`);
+    const left = await ctx.db
+      .updateTable('import_order')
+      .set({ status: 'cancelled', message: `Cancelled by ${ctx.actor.username ?? 'system'}`, updated_at: ctx.now })
+      .where('batch_id', '=', b.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    await ctx.db.updateTable('import_batch').set({ state: 'cancelled', finished_at: ctx.now, updated_at: ctx.now }).where('id', '=', b.id).execute();
+    ctx.summarize(`Cancelled the import of ${b.file_name}: ${word(Number(left.numUpdatedRows), 'order')} not imported`);
+    return report(ctx.db, b.id, []);
+  },
+
+  'imports.get': async (ctx, input) => {
+    let q = pick(ctx.db).where('batch_id', '=', input.batchId);
+    if (input.status) q = q.where('status', '=', input.status);
+    const rows = await q.orderBy('seq').offset(input.offset).limit(input.limit).execute();
+    return report(ctx.db, input.batchId, rows);
+  },
+
+  'imports.list': async (ctx, input) => {
+    const rows = await ctx.db.selectFrom('import_batch').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').offset(input.offset).limit(input.limit).execute();
+    const total = Number((await ctx.db.selectFrom('import_batch').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    return { rows: await Promise.all(rows.map((b) => batchView(ctx.db, b))), total, offset: input.offset };
+  },
+
+  'imports.mapping.get': async (ctx, input) => ({ channelCode: input.channelCode, ...(await readMapping(ctx.db, input.channelCode)) }),
+
+  'imports.mapping.set': async (ctx, input) => {
+    // A new row per save (the latest wins), so two branches saving never collide.
+    await ctx.db
+      .insertInto('import_mapping')
+      .values({ ...newRowMeta(ctx), channel_code: input.channelCode, fields: JSON.stringify(input.fields), delimiter: input.delimiter, price_tolerance_bp: input.priceToleranceBp, paid: input.paid ? 1 : 0 })
+      .execute();
+    ctx.summarize(`Saved the ${input.channelCode} import mapping`);
+    return { channelCode: input.channelCode, ...(await readMapping(ctx.db, input.channelCode)) };
+  },
+
+  'imports.sku.map': async (ctx, input) => {
+    const b = await batchRow(ctx.db, input.batchId);
+    const product = await ctx.db.selectFrom('product').select(['id', 'sku', 'active']).where('id', '=', input.productId).executeTakeFirst();
+    if (!product) throw new DomainError('VALIDATION', 'Product: no such product', { fields: [{ path: 'productId', message: 'No such product' }] });
+    if (product.active !== 1) throw new DomainError('BUSINESS_RULE', `${product.sku} is archived and cannot be sold`, { fields: [{ path: 'productId', message: 'Archived' }] });
+    const held = await ctx.db.selectFrom('import_order').select(['id', 'payload', 'unmapped']).where('batch_id', '=', b.id).where('status', '=', 'held').where('hold_kind', '=', 'unknown_sku').orderBy('seq').execute();
+    const waiting = held.filter((h) => (JSON.parse(h.unmapped) as { sku: string }[]).some((u) => u.sku === input.externalSku));
+    if (waiting.length === 0) throw new DomainError('BUSINESS_RULE', `No order of this import is waiting for item code ${input.externalSku}`, { fields: [{ path: 'externalSku', message: 'Not waiting' }] });
+    let partnerId: string | null = null;
+    if (input.forCustomerOnly) {
+      // The customer of the first waiting order: its item code means this product for that customer.
+      const o = JSON.parse(waiting[0]!.payload) as ImportedOrder;
+      const c = o.customer;
+      const hit = await ctx.db
+        .selectFrom('partner')
+        .select('id')
+        .where('kind', '=', 'customer')
+        .where((eb) => eb.or([eb('code', '=', c.code ?? '\u0000'), eb('gln', '=', c.gln ?? '\u0000'), eb('external_id', '=', c.externalId ?? '\u0000'), eb('email', '=', c.email ?? '\u0000')]))
+        .executeTakeFirst();
+      partnerId = hit?.id ?? null;
+    }
+    await ctx.db.insertInto('sku_alias').values({ ...newRowMeta(ctx), channel_code: b.channel_code, partner_id: partnerId, external_sku: input.externalSku, product_id: product.id }).execute();
+    await applyRows(ctx, { ...b, total: b.total }, waiting);
+    await finishIfDone(ctx, b);
+    ctx.summarize(`Mapped item code ${input.externalSku} to ${product.sku}${partnerId ? ' for the customer' : ` on ${b.channel_code}`}; re-applied ${word(waiting.length, 'held order')}`);
+    return report(ctx.db, b.id, await pick(ctx.db).where('id', 'in', waiting.map((w) => w.id)).orderBy('seq').execute());
+  },
+
+  'imports.edi.documents': async (ctx, input) => {
+    const rows = await ctx.db.selectFrom('edi_document').selectAll().where('order_id', '=', input.orderId).orderBy('created_at').orderBy('id').execute();
+    return { rows: rows.map((r) => ({ id: r.id, kind: r.kind, orderId: r.order_id, controlNumber: r.control_number, content: r.content, createdAt: r.created_at })) };
+  },
+
+  'imports.edi.shipNotice': async (ctx, input) => {
+    const made = await ediOnShipped(ctx, input.orderId);
+    const last = await ctx.db.selectFrom('edi_document').selectAll().where('order_id', '=', input.orderId).where('kind', '=', '856').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirst();
+    if (!last) throw new DomainError('BUSINESS_RULE', 'Nothing of this order has shipped yet, or it did not come by EDI: there is no ship notice to make');
+    ctx.summarize(made ? `Made ${word(made, 'EDI 856 ship notice')}` : 'EDI 856 ship notice already made');
+    return { id: last.id, kind: last.kind, orderId: last.order_id, controlNumber: last.control_number, content: last.content, createdAt: last.created_at };
+  },
+});

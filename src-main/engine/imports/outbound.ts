@@ -1,0 +1,95 @@
+import type { CommandContext } from '../platform/context';
+import { newRowMeta } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { preparedQuery } from '../platform/prepared';
+import { nextDocumentNumber } from '../platform/series';
+import { build855, build856, type OutboundLine } from './edi';
+import type { ImportedOrder } from './model';
+
+const ediOrigin = preparedQuery<{ orderId: string }, { payload: string }>(['orderId'], (db, p) =>
+  db
+    .selectFrom('import_order as io')
+    .innerJoin('import_batch as b', 'b.id', 'io.batch_id')
+    .select('io.payload')
+    .where('io.order_id', '=', p.orderId)
+    .where('b.kind', '=', 'edi')
+    .limit(1),
+);
+
+/** The purchase order an order was imported from, when it came by EDI on this install. */
+async function ediOrderOf(db: Db | Tx, orderId: string): Promise<ImportedOrder | null> {
+  const row = await ediOrigin.first(db, { orderId });
+  if (!row) return null;
+  const o = JSON.parse(row.payload) as ImportedOrder;
+  return o.edi ? o : null;
+}
+
+/** ISA13 control numbers from this branch's own series (one per outbound interchange). */
+async function nextControl(ctx: CommandContext): Promise<number> {
+  const n = await nextDocumentNumber(ctx, 'EDI-ISA-', 9);
+  return Number(n.slice('EDI-ISA-'.length));
+}
+
+async function save(ctx: CommandContext, kind: '855' | '856', orderId: string, partnerId: string, reference: string | null, doc: { content: string; controlNumber: string }) {
+  await ctx.db.insertInto('edi_document').values({ ...newRowMeta(ctx), kind, order_id: orderId, partner_id: partnerId, reference, control_number: doc.controlNumber, content: doc.content }).execute();
+}
+
+/** When an EDI order is confirmed (accepted): its 855 acknowledgement, once. */
+export async function ediOnConfirmed(ctx: CommandContext, orderId: string): Promise<void> {
+  const po = await ediOrderOf(ctx.db, orderId);
+  if (!po?.edi) return;
+  if (await ctx.db.selectFrom('edi_document').select('id').where('order_id', '=', orderId).where('kind', '=', '855').executeTakeFirst()) return;
+  const order = await ctx.db.selectFrom('sales_order').select(['number', 'partner_id', 'customer_po']).where('id', '=', orderId).executeTakeFirstOrThrow();
+  const rows = await ctx.db
+    .selectFrom('sales_order_line as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .innerJoin('uom as u', 'u.id', 'l.uom_id')
+    .select(['l.line_no', 'p.sku', 'l.uom_quantity', 'u.code', 'l.unit_price_minor', 'l.quantity'])
+    .where('l.order_id', '=', orderId)
+    .orderBy('l.line_no')
+    .execute();
+  const lines: OutboundLine[] = rows.map((r) => ({
+    lineNo: r.line_no,
+    sku: r.sku,
+    quantity: Number(r.uom_quantity),
+    unit: r.code,
+    // The price per the unit ordered in (the line's price is per stock unit).
+    unitPriceMinor: Math.round((Number(r.unit_price_minor) * Number(r.quantity)) / Math.max(1, Number(r.uom_quantity))),
+  }));
+  await save(ctx, '855', orderId, order.partner_id, null, build855(po.edi, await nextControl(ctx), ctx.now, { po: order.customer_po ?? po.ref, orderNumber: order.number, lines }));
+}
+
+/** When an EDI order ships: an 856 ship notice per delivery not yet noticed. */
+export async function ediOnShipped(ctx: CommandContext, orderId: string): Promise<number> {
+  const po = await ediOrderOf(ctx.db, orderId);
+  if (!po?.edi) return 0;
+  const order = await ctx.db.selectFrom('sales_order').select(['number', 'partner_id', 'customer_po']).where('id', '=', orderId).executeTakeFirstOrThrow();
+  const done = await ctx.db
+    .selectFrom('transfer')
+    .select(['id', 'number', 'carrier'])
+    .where('origin', '=', order.number)
+    .where('partner_id', '=', order.partner_id)
+    .where('kind', '=', 'delivery')
+    .where('state', '=', 'done')
+    .orderBy('created_at')
+    .execute();
+  let made = 0;
+  for (const t of done) {
+    if (await ctx.db.selectFrom('edi_document').select('id').where('order_id', '=', orderId).where('kind', '=', '856').where('reference', '=', t.id).executeTakeFirst()) continue;
+    const rows = await ctx.db
+      .selectFrom('transfer_line as tl')
+      .innerJoin('product as p', 'p.id', 'tl.product_id')
+      .innerJoin('uom as u', 'u.id', 'p.uom_id')
+      .leftJoin('sales_order_line as l', 'l.id', 'tl.sales_line_id')
+      .select(['tl.line_no', 'l.line_no as order_line_no', 'p.sku', 'tl.quantity_done', 'u.code'])
+      .where('tl.transfer_id', '=', t.id)
+      .where('tl.quantity_done', '>', 0)
+      .orderBy('tl.line_no')
+      .execute();
+    if (rows.length === 0) continue;
+    const lines = rows.map((r) => ({ lineNo: r.order_line_no ?? r.line_no, sku: r.sku, quantity: Number(r.quantity_done), unit: r.code, unitPriceMinor: 0 }));
+    await save(ctx, '856', orderId, order.partner_id, t.id, build856(po.edi, await nextControl(ctx), ctx.now, { po: order.customer_po ?? po.ref, shipmentRef: t.number, carrier: t.carrier, lines }));
+    made++;
+  }
+  return made;
+}
