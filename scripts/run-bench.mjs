@@ -23,6 +23,7 @@ const SUITES = {
   rpc: ['rpc.bench.ts', 'RPC round trip: in-process, worker thread, HTTP /rpc, WebSocket /ws vs raw echo'],
   host: ['host.bench.ts', 'headless host cold start vs node -e'],
   inventory: ['inventory.bench.ts', 'inventory on 1,000,000 moves: availability, posting moves, reserving a 20-line order, a 500-order wave'],
+  reports: ['reports.bench.ts', 'reports on the large demo (1M moves): each dashboard widget vs raw SQL, refresh, forecasting 5,000 products x 2 warehouses'],
   sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
 };
 
