@@ -9,6 +9,7 @@ import * as m0007 from './0007_partners_pricing';
 import * as m0008 from './0008_sales';
 import * as m0009 from './0009_imports_notifications';
 import * as m0010 from './0010_purchasing';
+import * as m0011 from './0011_finance';
 import * as m0012 from './0012_service';
 import * as m0013 from './0013_reports';
 
@@ -27,6 +28,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008_sales': m0008,
   '0009_imports_notifications': m0009,
   '0010_purchasing': m0010,
+  '0011_finance': m0011,
   '0012_service': m0012,
   '0013_reports': m0013,
 };

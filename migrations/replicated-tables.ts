@@ -38,6 +38,12 @@ export const REPLICATED_TABLES = {
   service_team: { class: 'central' },
   sla_policy: { class: 'central' },
   assignment_rule: { class: 'central' },
+  // Finance master data (chart, journals, taxes, company lock dates) is the centre's.
+  account: { class: 'central' },
+  journal: { class: 'central' },
+  tax_rate: { class: 'central' },
+  fiscal_position: { class: 'central' },
+  company_lock: { class: 'central' },
   // Customers may be created at any branch and are seen by all.
   partner: { class: 'branch' },
   partner_address: { class: 'branch' },
@@ -85,6 +91,16 @@ export const REPLICATED_TABLES = {
   replenishment_run: { class: 'branch', private: true },
   replenishment_proposal: { class: 'branch', private: true },
   purchase_attachment: { class: 'branch', private: true },
+  journal_draft: { class: 'branch', private: true },
+  payment: { class: 'branch', private: true },
+  payment_allocation: { class: 'branch', private: true },
+  bank_statement: { class: 'branch', private: true },
+  bank_statement_line: { class: 'branch', private: true },
+  // A branch's own close (lock dates): seen by all, so the centre knows who has closed.
+  branch_lock: { class: 'branch' },
+  // Posted entries are append-only facts (a correction is a reversing entry).
+  journal_entry: { class: 'ledger', private: true },
+  journal_line: { class: 'ledger', private: true },
   stock_move: { class: 'ledger' },
   audit_log: { class: 'ledger', private: true },
 } as const satisfies Record<string, ReplicatedTable>;

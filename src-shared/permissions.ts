@@ -33,6 +33,10 @@ export const PERMISSIONS = [
   'service.write',
   'service.approve',
   'service.config',
+  'finance.read',
+  'finance.post',
+  'finance.close',
+  'finance.config',
   'users.read',
   'users.write',
   'system.admin',
@@ -57,7 +61,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   clerk: ['catalog.read', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'sales.write', 'service.read', 'service.write', 'reports.read'],
   warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read', 'purchasing.read', 'purchasing.receive', 'reports.read'],
   buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'purchasing.read', 'purchasing.write', 'purchasing.approve', 'purchasing.receive', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read', 'reports.forecast'],
-  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read'],
+  finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read', 'finance.read', 'finance.post', 'finance.close', 'finance.config'],
   admin: PERMISSIONS,
 };
 

@@ -8,6 +8,7 @@ import { inventoryHandlers } from './inventory/handlers';
 import { partnersHandlers } from './partners/handlers';
 import { pricingHandlers } from './pricing/handlers';
 import { salesHandlers } from './sales/handlers';
+import { financeHandlers } from './finance/handlers';
 import { importsHandlers } from './imports/handlers';
 import { notificationsHandlers } from './notifications/handlers';
 import { reportsHandlers } from './reports/handlers';
@@ -31,7 +32,7 @@ import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...importsHandlers, ...notificationsHandlers, ...reportsHandlers, ...purchasingHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers, ...serviceHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...financeHandlers, ...importsHandlers, ...notificationsHandlers, ...reportsHandlers, ...purchasingHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers, ...serviceHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };

@@ -5,6 +5,7 @@ import { inventoryContract } from './inventory';
 import { partnersContract } from './partners';
 import { pricingContract } from './pricing';
 import { salesContract } from './sales';
+import { financeContract } from './finance';
 import { importsContract } from './imports';
 import { notificationsContract } from './notifications';
 import { reportsContract } from './reports';
@@ -29,6 +30,7 @@ export const contract = {
   ...partnersContract,
   ...pricingContract,
   ...salesContract,
+  ...financeContract,
   ...importsContract,
   ...notificationsContract,
   ...reportsContract,

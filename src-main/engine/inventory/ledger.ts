@@ -4,6 +4,7 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { isOwned, type LocationInfo } from './locations';
+import { postStockValuation, type ValuedMove } from '../finance/auto';
 import type { StockMoveTable, ValuationLayerTable } from '../platform/schema';
 import { preparedInsertMany } from './batch';
 import { adjustLevel, flushAllLevels, flushProductLevels, readLevel } from './levels';
@@ -231,6 +232,7 @@ export async function averageCost(ctx: CommandContext, productId: string): Promi
 export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Promise<string[]> {
   const s = inventorySession(ctx);
   const ids: string[] = [];
+  const valued: ValuedMove[] = [];
   for (const m of moves) {
     if (!Number.isInteger(m.quantity) || m.quantity <= 0) throw new DomainError('VALIDATION', `Move quantity must be a whole number above zero (got ${m.quantity})`);
     if (m.from.id === m.to.id) throw new DomainError('BUSINESS_RULE', `A move needs two different locations (${m.from.path})`);
@@ -293,12 +295,15 @@ export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Prom
     await adjustLevel(ctx, { productId: m.productId, location: m.to, lotKey }, { onHand: m.quantity });
     if (entering || leaving) {
       await addValuation(ctx, m.productId, entering ? m.quantity : -m.quantity, value);
+      valued.push({ productId: m.productId, valueMinor: value, fromUsage: m.from.usage, toUsage: m.to.usage, fromWarehouseId: m.from.warehouse_id, toWarehouseId: m.to.warehouse_id, transferId: m.transferId ?? null, reference: m.reference });
       if (entering && info.costing === 'fifo') {
         await writeLayer(ctx, { id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: m.productId, move_id: id, remaining_quantity: m.quantity, remaining_value_minor: value });
       }
     }
     ids.push(id);
   }
+  // Finance: perpetual valuation — the stock entry of these moves, in the same transaction.
+  await postStockValuation(ctx, valued);
   return ids;
 }
 

@@ -6,6 +6,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { lineAmountsBetween } from '../pricing/money';
+import { postCustomerInvoice } from '../finance/auto';
 import type { InvoiceLineTable } from './schema';
 
 /**
@@ -104,6 +105,8 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const lineRows: InvoiceLineTable[] = rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }));
   for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('invoice_line').values(lineRows.slice(i, i + 200)).execute();
   for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
+  // Finance: the invoice's journal entry (and captured payment) in the same transaction.
+  await postCustomerInvoice(ctx, id, opts);
   // Finance: the invoice's journal entry (and captured payment) in the same transaction.
   await ctx.db
     .updateTable('sales_order')

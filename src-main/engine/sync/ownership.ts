@@ -29,6 +29,11 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
   'channel_policy',
   'pricelist',
   'approval_rule',
+  'account',
+  'journal',
+  'tax_rate',
+  'fiscal_position',
+  'company_lock',
   'partner',
   'partner_address',
   'partner_contact',
@@ -48,9 +53,17 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
   'invoice',
   'invoice_line',
   'stock_move',
+  'journal_line',
+  'journal_entry',
+  'journal_draft',
+  'payment',
+  'payment_allocation',
+  'bank_statement',
+  'bank_statement_line',
+  'branch_lock',
   'audit_log',
   'sync_exception',
 ];
 
 /** Methods that write central master data: refused on a branch bound to a centre (edit them at the centre). */
-export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.', 'service.team.', 'service.sla.', 'service.assignmentRule.'];
+export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.', 'finance.account.', 'finance.tax.', 'finance.company.', 'service.team.', 'service.sla.', 'service.assignmentRule.'];

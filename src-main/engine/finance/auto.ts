@@ -1,0 +1,158 @@
+import type { CommandContext } from '../platform/context';
+import { nextDocumentNumber, branchCode } from '../platform/series';
+import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
+
+/**
+ * Automatic postings, called by the commands that make the source documents, inside their
+ * transaction — so a document without its entry (or the reverse) cannot exist:
+ *  - customer invoice: Dr receivable (total) / Cr revenue (each line's subtotal) / Cr output tax (per rate);
+ *    an invoice paid when placed also gets its payment (Dr bank / Cr receivable);
+ *  - stock moves entering or leaving owned stock (perpetual valuation): receipt Dr stock / Cr GRNI,
+ *    delivery Dr COGS / Cr stock, customer return the reverse, count differences and scrap
+ *    against inventory loss / scrap, return to vendor Dr GRNI / Cr stock.
+ */
+
+/** A signed amount on its natural side: negative amounts (credit notes) go to the other side. */
+const side = (natural: 'debit' | 'credit', amount: number): { debit?: number; credit?: number } =>
+  amount >= 0 ? { [natural]: amount } : { [natural === 'debit' ? 'credit' : 'debit']: -amount };
+
+/**
+ * Posts a customer invoice (or credit note: an invoice row with negative amounts) just written
+ * by sales (`sales/invoices.ts`). Credit notes go to the sales-returns account.
+ */
+export async function postCustomerInvoice(ctx: CommandContext, invoiceId: string, opts: { paid: boolean }): Promise<string | null> {
+  const inv = await ctx.db
+    .selectFrom('invoice as i')
+    .innerJoin('partner as p', 'p.id', 'i.partner_id')
+    .leftJoin('sales_order as o', 'o.id', 'i.order_id')
+    .select(['i.id', 'i.number', 'i.partner_id', 'i.invoice_date', 'i.total_minor', 'p.customer_class', 'o.channel_code', 'o.warehouse_id'])
+    .where('i.id', '=', invoiceId)
+    .executeTakeFirstOrThrow();
+  const lines = await ctx.db.selectFrom('invoice_line').select(['product_id', 'description', 'subtotal_minor', 'tax_minor', 'tax_rate_bp']).where('invoice_id', '=', invoiceId).orderBy('line_no').execute();
+  const total = Number(inv.total_minor);
+  const credit = total < 0;
+  const dims = { partnerId: inv.partner_id, channelCode: inv.channel_code ?? null, customerClass: inv.customer_class ?? null, warehouseId: inv.warehouse_id ?? null };
+  const posting: PostingLine[] = [{ account: 'receivable', ...side('debit', total), label: inv.number, ...dims }];
+  const taxByRate = new Map<number, { tax: number; base: number }>();
+  for (const l of lines) {
+    const base = Number(l.subtotal_minor);
+    posting.push({ account: credit ? 'sales_returns' : 'revenue', ...side('credit', base), label: l.description, productId: l.product_id, taxRateBp: l.tax_rate_bp, taxBaseMinor: base, ...dims });
+    const t = taxByRate.get(l.tax_rate_bp) ?? { tax: 0, base: 0 };
+    t.tax += Number(l.tax_minor);
+    t.base += base;
+    taxByRate.set(l.tax_rate_bp, t);
+  }
+  // A zero-rate tax line posts nothing; the tax report reads bases from the revenue lines.
+  for (const [rate, t] of taxByRate) posting.push({ account: 'tax_out', ...side('credit', t.tax), label: `Output tax ${rate / 100}%`, taxRateBp: rate, ...dims });
+  const entryId = await postEntry(ctx, { journal: 'sales', date: inv.invoice_date, memo: `${credit ? 'Credit note' : 'Invoice'} ${inv.number}`, sourceKind: 'invoice', sourceId: inv.id, sourceNumber: inv.number, lines: posting });
+  if (opts.paid && total !== 0) await recordCapturedPayment(ctx, inv.id, inv.number, inv.partner_id, total, inv.invoice_date);
+  return entryId;
+}
+
+/** An invoice settled when placed (payment captured by the channel), or a credit note refunded at once: a payment fully allocated to it. */
+async function recordCapturedPayment(ctx: CommandContext, invoiceId: string, invoiceNumber: string, partnerId: string, amount: number, date: string): Promise<void> {
+  const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-PAY-${date.slice(0, 4)}-`);
+  const paymentId = ctx.newId();
+  const entryId = await postEntry(ctx, {
+    journal: 'bank',
+    date,
+    memo: amount > 0 ? `Payment ${number} captured with ${invoiceNumber}` : `Refund ${number} of ${invoiceNumber}`,
+    sourceKind: 'payment',
+    sourceId: paymentId,
+    sourceNumber: number,
+    lines: [
+      { account: 'bank', ...side('debit', amount), partnerId },
+      { account: 'receivable', ...side('credit', amount), partnerId, label: invoiceNumber },
+    ],
+  });
+  await ctx.db
+    .insertInto('payment')
+    .values({ id: paymentId, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, number, direction: amount > 0 ? 'in' : 'out', partner_id: partnerId, journal_id: (await journalIdOf(ctx, 'bank'))!, date, amount_minor: Math.abs(amount), allocated_minor: Math.abs(amount), reference: invoiceNumber, entry_id: entryId!, statement_line_id: null })
+    .execute();
+  await ctx.db.insertInto('payment_allocation').values({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, payment_id: paymentId, invoice_id: invoiceId, amount_minor: Math.abs(amount) }).execute();
+}
+
+async function journalIdOf(ctx: CommandContext, kind: string): Promise<string | undefined> {
+  return (await financeSession(ctx)).journals.get(kind)?.id;
+}
+
+/** One stock move as the inventory ledger valued it. */
+export interface ValuedMove {
+  productId: string;
+  /** Signed change of the company's stock value (+ entering owned stock, − leaving). */
+  valueMinor: number;
+  fromUsage: string;
+  toUsage: string;
+  fromWarehouseId: string | null;
+  toWarehouseId: string | null;
+  transferId: string | null;
+  reference: string;
+}
+
+const OWNED = new Set(['internal', 'transit']);
+
+/** The account on the other side of the stock account, by the virtual location the stock came from or went to. */
+function counterpartRole(usage: string): string {
+  switch (usage) {
+    case 'vendor':
+      return 'grni';
+    case 'customer':
+      return 'cogs';
+    case 'scrap':
+      return 'scrap';
+    default:
+      return 'inventory_loss';
+  }
+}
+
+/**
+ * Perpetual valuation: one stock entry for the moves of one `postMoves` call, lines summed
+ * per (account, product, warehouse, channel, customer class). Deliveries carry the order's
+ * channel and the customer's class so channel margin can be read from the ledger.
+ */
+export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[]): Promise<string | null> {
+  const valued = moves.filter((m) => m.valueMinor !== 0 && OWNED.has(m.fromUsage) !== OWNED.has(m.toUsage));
+  if (valued.length === 0) return null;
+  const salesDims = new Map<string, { channel_code: string; customer_class: string | null } | null>();
+  for (const m of valued) {
+    if (m.transferId && (m.toUsage === 'customer' || m.fromUsage === 'customer') && !salesDims.has(m.transferId)) {
+      const row = await ctx.db
+        .selectFrom('transfer as t')
+        .innerJoin('sales_order as o', (j) => j.onRef('o.number', '=', 't.origin'))
+        .innerJoin('partner as p', 'p.id', 'o.partner_id')
+        .select(['o.channel_code', 'p.customer_class'])
+        .where('t.id', '=', m.transferId)
+        .executeTakeFirst();
+      salesDims.set(m.transferId, row ?? null);
+    }
+  }
+  const lines = new Map<string, PostingLine & { amount: number; side: 'debit' | 'credit' }>();
+  const add = (side: 'debit' | 'credit', account: string, amount: number, dims: Omit<PostingLine, 'account'>) => {
+    const key = [side, account, dims.productId, dims.warehouseId, dims.channelCode, dims.customerClass].join('|');
+    const l = lines.get(key);
+    if (l) l.amount += amount;
+    else lines.set(key, { account, side, amount, ...dims });
+  };
+  for (const m of valued) {
+    const entering = OWNED.has(m.toUsage);
+    const amount = Math.abs(m.valueMinor);
+    // A negative value entering (or positive leaving) flips the sides.
+    const stockSide = (m.valueMinor > 0) === entering ? (entering ? 'debit' : 'credit') : entering ? 'credit' : 'debit';
+    const other = stockSide === 'debit' ? 'credit' : 'debit';
+    const sd = m.transferId ? salesDims.get(m.transferId) : null;
+    const warehouseId = entering ? m.toWarehouseId : m.fromWarehouseId;
+    const dims = { productId: m.productId, warehouseId, channelCode: sd?.channel_code ?? null, customerClass: sd?.customer_class ?? null };
+    add(stockSide, 'stock', amount, { productId: m.productId, warehouseId });
+    add(other, counterpartRole(entering ? m.fromUsage : m.toUsage), amount, dims);
+  }
+  const first = valued[0]!;
+  return postEntry(ctx, {
+    journal: 'stock',
+    date: todayOf(ctx),
+    memo: `Stock valuation ${first.reference}${valued.length > 1 ? ` (${valued.length} moves)` : ''}`,
+    sourceKind: 'stock',
+    sourceId: first.transferId,
+    sourceNumber: first.reference,
+    lines: [...lines.values()].map(({ amount, side, ...l }) => ({ ...l, [side]: amount })),
+  });
+}

@@ -1,0 +1,283 @@
+import { sql } from 'kysely';
+import type { Db, Tx } from '../platform/db';
+import { notFound } from '../platform/errors';
+import type { AccountType } from './schema';
+
+/**
+ * Reports read straight from the journal lines (covering index journal_line_tb: account,
+ * date, branch → debit, credit), so they always agree with the entries. Signs: assets and
+ * expenses are debit − credit; liabilities, equity and income credit − debit.
+ */
+
+interface Scope {
+  from?: string;
+  to: string;
+  branchId?: string;
+}
+
+export async function accountSums(db: Db | Tx, scope: Scope) {
+  let q = db
+    .selectFrom('journal_line')
+    .select((eb) => ['account_id', eb.fn.sum<number>('debit_minor').as('d'), eb.fn.sum<number>('credit_minor').as('c')])
+    .where('date', '<=', scope.to);
+  if (scope.from) q = q.where('date', '>=', scope.from);
+  if (scope.branchId) q = q.where('branch_id', '=', scope.branchId);
+  const rows = await q.groupBy('account_id').execute();
+  return new Map(rows.map((r) => [r.account_id, { debit: Number(r.d ?? 0), credit: Number(r.c ?? 0) }]));
+}
+
+async function chart(db: Db | Tx) {
+  return db.selectFrom('account').select(['id', 'code', 'name', 'type', 'role']).orderBy('code').execute();
+}
+
+const natural = (type: AccountType, debit: number, credit: number) => (type === 'asset' || type === 'expense' ? debit - credit : credit - debit);
+
+export async function trialBalance(db: Db | Tx, scope: Scope) {
+  const [sums, accounts] = await Promise.all([accountSums(db, scope), chart(db)]);
+  let debit = 0;
+  let credit = 0;
+  const rows = [];
+  for (const a of accounts) {
+    const s = sums.get(a.id);
+    if (!s) continue;
+    debit += s.debit;
+    credit += s.credit;
+    rows.push({ accountId: a.id, code: a.code, name: a.name, type: a.type, debitMinor: s.debit, creditMinor: s.credit, balanceMinor: s.debit - s.credit });
+  }
+  return { from: scope.from ?? null, to: scope.to, branchId: scope.branchId ?? null, rows, debitMinor: debit, creditMinor: credit };
+}
+
+export async function profitLoss(db: Db | Tx, input: { from: string; to: string; compareFrom?: string; compareTo?: string; branchId?: string }) {
+  const [sums, accounts] = await Promise.all([accountSums(db, input), chart(db)]);
+  const compare = input.compareFrom && input.compareTo ? await accountSums(db, { from: input.compareFrom, to: input.compareTo, branchId: input.branchId }) : null;
+  const rowsOf = (type: 'income' | 'expense') =>
+    accounts
+      .filter((a) => a.type === type && (sums.has(a.id) || compare?.has(a.id)))
+      .map((a) => {
+        const s = sums.get(a.id);
+        const c = compare?.get(a.id);
+        return { accountId: a.id, code: a.code, name: a.name, type: a.type, amountMinor: s ? natural(a.type, s.debit, s.credit) : 0, compareMinor: compare ? (c ? natural(a.type, c.debit, c.credit) : 0) : null };
+      });
+  const income = rowsOf('income');
+  const expense = rowsOf('expense');
+  const incomeMinor = income.reduce((t, r) => t + r.amountMinor, 0);
+  const expenseMinor = expense.reduce((t, r) => t + r.amountMinor, 0);
+  const compareResultMinor = compare ? income.reduce((t, r) => t + (r.compareMinor ?? 0), 0) - expense.reduce((t, r) => t + (r.compareMinor ?? 0), 0) : null;
+  return { income, expense, incomeMinor, expenseMinor, resultMinor: incomeMinor - expenseMinor, compareResultMinor };
+}
+
+export async function balanceSheet(db: Db | Tx, input: { at: string; branchId?: string }) {
+  const [sums, accounts] = await Promise.all([accountSums(db, { to: input.at, branchId: input.branchId }), chart(db)]);
+  const rowsOf = (type: AccountType) =>
+    accounts
+      .filter((a) => a.type === type && sums.has(a.id))
+      .map((a) => ({ accountId: a.id, code: a.code, name: a.name, type: a.type, amountMinor: natural(a.type, sums.get(a.id)!.debit, sums.get(a.id)!.credit), compareMinor: null }));
+  const sum = (rows: { amountMinor: number }[]) => rows.reduce((t, r) => t + r.amountMinor, 0);
+  const assets = rowsOf('asset');
+  const liabilities = rowsOf('liability');
+  const equity = rowsOf('equity');
+  // Income and expense not yet closed to retained earnings belong to equity.
+  const unclosedResultMinor = sum(rowsOf('income')) - sum(rowsOf('expense'));
+  return { assets, liabilities, equity, assetsMinor: sum(assets), liabilitiesMinor: sum(liabilities), equityMinor: sum(equity) + unclosedResultMinor, unclosedResultMinor };
+}
+
+export async function generalLedger(db: Db | Tx, input: { accountId: string; from?: string; to: string; branchId?: string; offset: number; limit: number }) {
+  const account = await db.selectFrom('account').select(['id', 'type']).where('id', '=', input.accountId).executeTakeFirst();
+  if (!account) throw notFound('Account');
+  const base = () => {
+    let q = db.selectFrom('journal_line as l').where('l.account_id', '=', input.accountId).where('l.date', '<=', input.to);
+    if (input.from) q = q.where('l.date', '>=', input.from);
+    if (input.branchId) q = q.where('l.branch_id', '=', input.branchId);
+    return q;
+  };
+  let openingQ = db.selectFrom('journal_line').select((eb) => [eb.fn.sum<number>('debit_minor').as('d'), eb.fn.sum<number>('credit_minor').as('c')]).where('account_id', '=', input.accountId);
+  openingQ = input.from ? openingQ.where('date', '<', input.from) : openingQ.where(sql<boolean>`1 = 0`);
+  if (input.branchId) openingQ = openingQ.where('branch_id', '=', input.branchId);
+  const opening = await openingQ.executeTakeFirst();
+  const openingMinor = Number(opening?.d ?? 0) - Number(opening?.c ?? 0);
+  // Running balance: the opening balance plus every line before this page, then line by line.
+  const before = input.offset
+    ? await db
+        .selectFrom(base().select(['l.debit_minor', 'l.credit_minor']).orderBy('l.date').orderBy('l.entry_id').orderBy('l.line_no').limit(input.offset).as('x'))
+        .select((eb) => [eb.fn.sum<number>('x.debit_minor').as('d'), eb.fn.sum<number>('x.credit_minor').as('c')])
+        .executeTakeFirst()
+    : null;
+  let balance = openingMinor + Number(before?.d ?? 0) - Number(before?.c ?? 0);
+  const [rows, count] = await Promise.all([
+    base()
+      .innerJoin('journal_entry as e', 'e.id', 'l.entry_id')
+      .select(['l.id', 'l.entry_id', 'l.date', 'e.memo', 'l.label', 'l.debit_minor', 'l.credit_minor', 'e.source_kind', 'e.source_id', 'e.source_number'])
+      .orderBy('l.date')
+      .orderBy('l.entry_id')
+      .orderBy('l.line_no')
+      .offset(input.offset)
+      .limit(input.limit)
+      .execute(),
+    base().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return {
+    openingMinor,
+    total: Number(count.n),
+    rows: rows.map((r) => {
+      balance += Number(r.debit_minor) - Number(r.credit_minor);
+      return { lineId: r.id, entryId: r.entry_id, date: r.date, memo: r.memo, label: r.label, debitMinor: Number(r.debit_minor), creditMinor: Number(r.credit_minor), balanceMinor: balance, sourceKind: r.source_kind, sourceId: r.source_id, sourceNumber: r.source_number };
+    }),
+  };
+}
+
+/** channel margin = (revenue − cost of goods sold) ÷ revenue, by channel (GLOSSARY; channel fees are not booked yet). */
+export async function channelMargin(db: Db | Tx, input: { from: string; to: string; by: 'channel' | 'customer_class' | 'warehouse'; branchId?: string }) {
+  const col = input.by === 'channel' ? 'l.channel_code' : input.by === 'customer_class' ? 'l.customer_class' : 'l.warehouse_id';
+  let q = db
+    .selectFrom('journal_line as l')
+    .innerJoin('account as a', 'a.id', 'l.account_id')
+    .select((eb) => [sql<string | null>`${sql.ref(col)}`.as('k'), 'a.role', eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
+    .where('a.role', 'in', ['revenue', 'sales_returns', 'cogs'])
+    .where('l.date', '>=', input.from)
+    .where('l.date', '<=', input.to);
+  if (input.branchId) q = q.where('l.branch_id', '=', input.branchId);
+  const rows = await q.groupBy([sql.ref(col), 'a.role']).execute();
+  const out = new Map<string, { revenue: number; cogs: number }>();
+  for (const r of rows) {
+    const key = r.k ?? '(none)';
+    const m = out.get(key) ?? { revenue: 0, cogs: 0 };
+    if (r.role === 'cogs') m.cogs += Number(r.d ?? 0) - Number(r.c ?? 0);
+    else m.revenue += Number(r.c ?? 0) - Number(r.d ?? 0);
+    out.set(key, m);
+  }
+  return [...out.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, m]) => ({ key, revenueMinor: m.revenue, cogsMinor: m.cogs, marginMinor: m.revenue - m.cogs, marginBp: m.revenue !== 0 ? Math.round(((m.revenue - m.cogs) * 10000) / m.revenue) : null }));
+}
+
+/** Tax per rate: tax from the tax accounts' lines, base from the revenue lines of the same rate. */
+export async function taxReport(db: Db | Tx, input: { from: string; to: string; branchId?: string }) {
+  let q = db
+    .selectFrom('journal_line as l')
+    .innerJoin('account as a', 'a.id', 'l.account_id')
+    .select((eb) => ['l.tax_rate_bp', 'a.role', eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
+    .where('l.tax_rate_bp', 'is not', null)
+    .where('a.role', 'in', ['revenue', 'sales_returns', 'tax_out'])
+    .where('l.date', '>=', input.from)
+    .where('l.date', '<=', input.to);
+  if (input.branchId) q = q.where('l.branch_id', '=', input.branchId);
+  const rows = await q.groupBy(['l.tax_rate_bp', 'a.role']).execute();
+  const out = new Map<number, { base: number; tax: number }>();
+  for (const r of rows) {
+    const m = out.get(r.tax_rate_bp!) ?? { base: 0, tax: 0 };
+    const amount = Number(r.c ?? 0) - Number(r.d ?? 0);
+    if (r.role === 'tax_out') m.tax += amount;
+    else m.base += amount;
+    out.set(r.tax_rate_bp!, m);
+  }
+  return [...out.entries()].sort(([a], [b]) => a - b).map(([rateBp, m]) => ({ rateBp, baseMinor: m.base, taxMinor: m.tax }));
+}
+
+const DAY = 86_400_000;
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY);
+
+/** Aged receivables from the open invoices (credit notes and unallocated payments as credit). */
+export async function agedReceivables(db: Db | Tx, at: string) {
+  const [invoices, payments] = await Promise.all([
+    db
+      .selectFrom('invoice as i')
+      .innerJoin('partner as p', 'p.id', 'i.partner_id')
+      .select(['i.partner_id', 'p.name', 'i.due_date', 'i.total_minor', 'i.paid_minor'])
+      .where('i.state', '=', 'open')
+      .where('i.invoice_date', '<=', at)
+      .execute(),
+    db
+      .selectFrom('payment as y')
+      .innerJoin('partner as p', 'p.id', 'y.partner_id')
+      .select(['y.partner_id', 'p.name', (eb) => eb.fn.sum<number>(eb('y.amount_minor', '-', eb.ref('y.allocated_minor'))).as('free')])
+      .where('y.direction', '=', 'in')
+      .where('y.date', '<=', at)
+      .groupBy(['y.partner_id', 'p.name'])
+      .execute(),
+  ]);
+  const rows = new Map<string, { partnerId: string; partnerName: string; currentMinor: number; d1to30Minor: number; d31to60Minor: number; d61to90Minor: number; over90Minor: number; totalMinor: number; creditMinor: number }>();
+  const rowOf = (id: string, name: string) => {
+    let r = rows.get(id);
+    if (!r) rows.set(id, (r = { partnerId: id, partnerName: name, currentMinor: 0, d1to30Minor: 0, d31to60Minor: 0, d61to90Minor: 0, over90Minor: 0, totalMinor: 0, creditMinor: 0 }));
+    return r;
+  };
+  for (const i of invoices) {
+    const open = Number(i.total_minor) - Number(i.paid_minor);
+    if (open === 0) continue;
+    const r = rowOf(i.partner_id, i.name);
+    if (open < 0) r.creditMinor += open;
+    else {
+      const late = daysBetween(i.due_date, at);
+      if (late <= 0) r.currentMinor += open;
+      else if (late <= 30) r.d1to30Minor += open;
+      else if (late <= 60) r.d31to60Minor += open;
+      else if (late <= 90) r.d61to90Minor += open;
+      else r.over90Minor += open;
+    }
+    r.totalMinor += open;
+  }
+  for (const p of payments) {
+    const free = Number(p.free ?? 0);
+    if (free <= 0) continue;
+    const r = rowOf(p.partner_id, p.name);
+    r.creditMinor -= free;
+    r.totalMinor -= free;
+  }
+  const list = [...rows.values()].sort((a, b) => b.totalMinor - a.totalMinor || a.partnerName.localeCompare(b.partnerName));
+  return { at, rows: list, totalMinor: list.reduce((t, r) => t + r.totalMinor, 0) };
+}
+
+export async function dunningList(db: Db | Tx, at: string, minDaysOverdue: number) {
+  const cutoff = new Date(Date.parse(`${at}T00:00:00Z`) - minDaysOverdue * DAY).toISOString().slice(0, 10);
+  const rows = await db
+    .selectFrom('invoice as i')
+    .innerJoin('partner as p', 'p.id', 'i.partner_id')
+    .select(['i.id', 'i.number', 'i.partner_id', 'p.name', 'i.due_date', 'i.total_minor', 'i.paid_minor'])
+    .where('i.state', '=', 'open')
+    .where('i.total_minor', '>', 0)
+    .where('i.due_date', '<', minDaysOverdue === 0 ? at : cutoff)
+    .orderBy('i.due_date')
+    .execute();
+  const out = new Map<string, { partnerId: string; partnerName: string; overdueMinor: number; oldestDueDate: string; maxDaysOverdue: number; invoices: { id: string; number: string; dueDate: string; openMinor: number }[] }>();
+  for (const r of rows) {
+    const open = Number(r.total_minor) - Number(r.paid_minor);
+    let d = out.get(r.partner_id);
+    if (!d) out.set(r.partner_id, (d = { partnerId: r.partner_id, partnerName: r.name, overdueMinor: 0, oldestDueDate: r.due_date, maxDaysOverdue: daysBetween(r.due_date, at), invoices: [] }));
+    d.overdueMinor += open;
+    d.invoices.push({ id: r.id, number: r.number, dueDate: r.due_date, openMinor: open });
+  }
+  return [...out.values()].sort((a, b) => b.maxDaysOverdue - a.maxDaysOverdue || b.overdueMinor - a.overdueMinor);
+}
+
+/**
+ * Gapless proof: per series (the number without its 6-digit counter) the numbers used must be
+ * exactly 1..last, none twice, and the series' next number must be last + 1.
+ */
+export async function invoiceNumberProof(db: Db | Tx) {
+  const rows = await db.selectFrom('invoice').select(['number']).execute();
+  const series = new Map<string, number[]>();
+  for (const r of rows) {
+    const m = /^(.*?)(\d{6,})$/.exec(r.number);
+    if (!m) continue;
+    const list = series.get(m[1]!) ?? [];
+    list.push(Number(m[2]));
+    series.set(m[1]!, list);
+  }
+  const prefixes = [...series.keys()];
+  const next = prefixes.length ? await db.selectFrom('document_series').select(['prefix', 'next_number']).where('prefix', 'in', prefixes).execute() : [];
+  const nextOf = new Map(next.map((n) => [n.prefix, Number(n.next_number)]));
+  return prefixes.sort().map((prefix) => {
+    const nums = series.get(prefix)!.sort((a, b) => a - b);
+    const seen = new Set<number>();
+    const duplicates: string[] = [];
+    for (const n of nums) {
+      if (seen.has(n)) duplicates.push(`${prefix}${String(n).padStart(6, '0')}`);
+      seen.add(n);
+    }
+    const last = nums.at(-1)!;
+    const gaps: number[] = [];
+    for (let n = 1; n <= last && gaps.length < 1000; n++) if (!seen.has(n)) gaps.push(n);
+    const nextNumber = nextOf.get(prefix) ?? null;
+    return { series: prefix, count: nums.length, first: nums[0]!, last, nextNumber, gaps, duplicates, ok: gaps.length === 0 && duplicates.length === 0 && (nextNumber === null || nextNumber === last + 1) };
+  });
+}
