@@ -164,6 +164,12 @@ export const reportsContract = {
     output: pageOf(DrillRow),
     summary: 'The documents behind a KPI',
   }),
+  'reports.export': query({
+    access: 'reports.read',
+    input: z.object({ kpi: z.enum(KPI_IDS), filter: ReportFilter, groupBy: z.enum(GROUP_BYS).default('none'), format: z.enum(['xlsx', 'pdf']) }).strict(),
+    output: z.object({ filename: z.string(), contentType: z.string(), base64: z.string() }),
+    summary: 'A KPI with its segments as an XLSX or PDF file',
+  }),
   'reports.forecast.run': command({
     access: 'reports.forecast',
     input: z

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { defineHandlers } from '../platform/context';
 import { notFound } from '../platform/errors';
 import { drill } from './drill';
+import { exportKpi } from './export';
 import { cancelForecastRuns, forecastSummary, runForecast, safetyStockFor, storedModel, weekStart, weeklyDemand } from './forecast-run';
 import { computeKpi } from './kpis';
 import { refreshReports } from './refresh';
@@ -20,6 +21,7 @@ export const reportsHandlers = defineHandlers({
     return { results };
   },
   'reports.drill': (ctx, input) => drill(ctx.db, input.kpi, input.filter, input.failingOnly, input.offset, input.limit),
+  'reports.export': async (ctx, input) => exportKpi(await computeKpi(ctx, input.kpi, input.filter, input.groupBy), input.filter, input.format),
   'reports.forecast.run': async (ctx, input) => {
     const summary = await runForecast(ctx.db, {
       now: ctx.now,

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventoryFixture } from '../inventory/fixtures';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
@@ -171,6 +172,19 @@ describe.each(DIALECTS)('reports KPIs (%s)', (dialect) => {
     expect(short.rows[0]!.detail).toBe('ordered 8, first shipment 5, shipped 8');
     const all = await t.engine.run('reports.drill', { kpi: 'fill_rate_lines', filter: filter(), failingOnly: false }, as);
     expect(all.total).toBe(3);
+  });
+
+  it('exports a KPI as XLSX and PDF', async () => {
+    const xlsx = await t.engine.run('reports.export', { kpi: 'backorder_rate', filter: filter(), groupBy: 'channel', format: 'xlsx' }, as);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(xlsx.base64, 'base64') as unknown as ArrayBuffer);
+    const ws = wb.worksheets[0]!;
+    const values = ws.getSheetValues().filter(Boolean).map((r) => (r as unknown[]).slice(1));
+    expect(values).toContainEqual(['portal', 0.5, 1, 2]);
+    expect(values).toContainEqual(['Total', 1 / 3, 1, 3]);
+    const pdf = await t.engine.run('reports.export', { kpi: 'backorder_rate', filter: filter(), format: 'pdf' }, as);
+    expect(Buffer.from(pdf.base64, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.filename).toBe(`backorder_rate-${today}-${today}.pdf`);
   });
 
   it('refuses bad filters with a clear message and field', async () => {
