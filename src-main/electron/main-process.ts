@@ -11,6 +11,7 @@ import type { BrowserWindow, ElectronMain, WebContents } from './electron-api';
 import { RendererSessions, newSessionKey, registerRpcChannel, trustedSenderCheck } from './rpc-ipc';
 import { CONTENT_SECURITY_POLICY, devContentSecurityPolicy, hardenWebContents, openExternalSafely, secureSession, secureWebPreferences } from './security';
 import type { UpdaterService } from './updater';
+import { isClientUpdater, withClientUpdates } from './update-rpc';
 
 export interface MainProcessOptions {
   /** out/renderer: what app:// serves. */
@@ -118,7 +119,8 @@ export function wireMainProcess(electron: ElectronMain, options: MainProcessOpti
   let mainWindow: BrowserWindow | undefined;
   const windowContents = () => (mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : undefined);
   const sessions = new RendererSessions((key) => service.endSession(key), options.newSessionKey ?? newSessionKey);
-  registerRpcChannel(ipcMain, { service, sessions, isTrustedSender: trustedSenderCheck(windowContents, devOrigin), log });
+  // `updates.client.*` (the header's update indicator) are answered by the updater once the engine has checked the caller.
+  registerRpcChannel(ipcMain, { service: withClientUpdates(service, isClientUpdater(options.updater) ? options.updater : null), sessions, isTrustedSender: trustedSenderCheck(windowContents, devOrigin), log });
 
   const createMainWindow = (): BrowserWindow => {
     const win = new BrowserWindow({

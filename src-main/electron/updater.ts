@@ -38,6 +38,8 @@ export interface DesktopUpdater extends UpdaterService {
   onStatus(listener: (status: UpdateSnapshot) => void): () => void;
   /** "Restart to update": installs now, or says why it waits. */
   restartToUpdate(): Promise<UpdateSnapshot>;
+  /** Downloads the available release in the background (when autoDownload is off). */
+  download(): Promise<UpdateSnapshot>;
   /** The merged settings, with the keys the administrator fixed. */
   settings(): EffectiveSettings;
   stop(): void;
@@ -280,6 +282,7 @@ export function electronUpdater(options: ElectronUpdaterOptions): DesktopUpdater
     status: () => controller.getStatus(),
     onStatus: (listener) => controller.onStatus(listener),
     restartToUpdate: () => controller.restartToUpdate(),
+    download: () => controller.download(),
     settings,
     stop: () => controller.stop(),
   };

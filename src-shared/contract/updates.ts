@@ -68,7 +68,48 @@ export const UpdatesOverview = z.object({
   }),
 });
 
+/**
+ * This install's own update, for the header's indicator: found, downloading (progress), ready
+ * ("Restart to update"), waiting (and why), required. The engine alone answers `unmanaged`
+ * (browser mode, the CLI); in the desktop app the main process answers from its updater.
+ */
+export const CLIENT_UPDATE_STATES = ['unmanaged', 'disabled', 'idle', 'checking', 'up-to-date', 'available', 'downloading', 'ready', 'waiting', 'installing', 'error'] as const;
+export const ClientUpdateStatus = z.object({
+  state: z.enum(CLIENT_UPDATE_STATES),
+  currentVersion: z.string(),
+  channel: UpdateChannel.nullable(),
+  availableVersion: z.string().nullable(),
+  forced: z.boolean(),
+  forcedWhy: z.string().nullable(),
+  progress: z.object({ percent: z.number(), transferred: z.number(), total: z.number(), bytesPerSecond: z.number() }).nullable(),
+  /** Why the update waits, why updates are off, or what failed. */
+  message: z.string().nullable(),
+  /** When a required update installs by itself. */
+  installAt: z.string().nullable(),
+  /** Update settings fixed by the machine policy ("set by your administrator"). */
+  fixed: z.array(z.string()),
+});
+export type ClientUpdateStatusValue = z.infer<typeof ClientUpdateStatus>;
+
 export const updatesContract = {
+  'updates.client.status': query({
+    access: 'authenticated',
+    summary: 'This install’s update: available, downloading (progress), ready to restart, waiting and why',
+    input: z.object({}).strict(),
+    output: ClientUpdateStatus,
+  }),
+  'updates.client.download': query({
+    access: 'authenticated',
+    summary: 'Download the available update in the background (the desktop app)',
+    input: z.object({}).strict(),
+    output: ClientUpdateStatus,
+  }),
+  'updates.client.restart': query({
+    access: 'authenticated',
+    summary: '“Restart to update”: installs now if nothing forbids it (a period close, an import, unsent changes unless required), otherwise waits and says why',
+    input: z.object({}).strict(),
+    output: ClientUpdateStatus,
+  }),
   'updates.overview': query({
     access: 'system.admin',
     summary: 'Update settings (and which the machine policy fixes), releases in the update folder, channel assignments, the centre’s minimum version',

@@ -64,7 +64,37 @@ const releaseRows = (channels: ChannelState[]) => channels.map((c) => ({ ...c, r
 
 const deviceRow = (d: Device) => d;
 
+/**
+ * The engine has no updater: the desktop app's main process answers the client methods from
+ * its own (src-main/electron/update-rpc.ts) after the engine has checked the caller. Here,
+ * in browser mode and the CLI, this install does not update itself.
+ */
+function unmanaged(ctx: Ctx & { install: QueryContext['install'] }) {
+  let fixed: string[] = [];
+  try {
+    fixed = ctx.services.updates?.settings().fixed ?? [];
+  } catch {
+    fixed = [];
+  }
+  return {
+    state: 'unmanaged' as const,
+    currentVersion: ctx.install.appVersion,
+    channel: null,
+    availableVersion: null,
+    forced: false,
+    forcedWhy: null,
+    progress: null,
+    message: 'This install does not update itself here: the desktop app checks for updates and installs them',
+    installAt: null,
+    fixed,
+  };
+}
+
 export const updatesHandlers = defineHandlers({
+  'updates.client.status': async (ctx) => unmanaged(ctx),
+  'updates.client.download': async (ctx) => unmanaged(ctx),
+  'updates.client.restart': async (ctx) => unmanaged(ctx),
+
   'updates.overview': async (ctx) => {
     const host = hostOf(ctx);
     const settings = host.settings();

@@ -41,10 +41,21 @@ import { StockPage } from '../warehouse/StockPage';
 import { TransfersRoute } from '../warehouse/TransfersPage';
 import { WarehouseSettingsPage } from '../warehouse/WarehouseSettingsPage';
 import { WavesPage } from '../warehouse/WavesPage';
+import { IconChecklist, IconFileInvoice, IconFilePlus } from '@tabler/icons-react';
+import { CustomersPage } from '../partners/CustomersPage';
+import { ApprovalsPage } from '../sales/ApprovalsPage';
+import { InvoicesPage } from '../sales/InvoicesPage';
+import { OrderEntry } from '../sales/OrderEntry';
+import { OrdersRoute } from '../sales/OrdersPage';
 import { SyncIndicator } from '../sync/SyncIndicator';
 import { SyncPage } from '../sync/SyncPage';
 import { Brand } from './Brand';
 import { ComingSoon } from './ComingSoon';
+import { IconAlertTriangle, IconTrendingUp } from '@tabler/icons-react';
+import { ForecastPage } from '../reports/ForecastPage';
+import { InboxPage } from '../reports/InboxPage';
+import { ReportsRoute } from '../reports/ReportsPage';
+import { UpdateIndicator } from './UpdateIndicator';
 import { NoAccess } from './NoAccess';
 import { navigate, useRoute } from './router';
 import { useSession } from './session';
@@ -74,17 +85,11 @@ const SECTIONS: Section[] = [
     label: 'Orders',
     icon: <IconShoppingCart size={16} />,
     pages: [
-      {
-        route: 'orders',
-        label: 'Orders',
-        icon: null,
-        render: soon('Orders', <IconShoppingCart size={26} />, 'Sales orders from every channel — reps, the portal, e-commerce, marketplaces, EDI and contracts — in one queue.', [
-          'Quotations and sales orders with order lines, pricelists and payment terms',
-          'Approval requests and credit holds against each customer’s credit limit',
-          'ATP (available to promise) on every order line, reservations and backorders',
-          'Order states from draft to delivered, invoiced and done',
-        ]),
-      },
+      { route: 'orders', label: 'Sales orders', icon: <IconShoppingCart size={15} />, needs: 'sales.read', render: (r) => <OrdersRoute route={r} /> },
+      { route: 'orders/new', label: 'New order', icon: <IconFilePlus size={15} />, needs: 'sales.write', render: () => <OrderEntry /> },
+      { route: 'orders/approvals', label: 'Approvals & tasks', icon: <IconChecklist size={15} />, needs: 'sales.read', render: () => <ApprovalsPage /> },
+      { route: 'orders/invoices', label: 'Invoices', icon: <IconFileInvoice size={15} />, needs: 'sales.read', render: () => <InvoicesPage /> },
+      { route: 'orders/customers', label: 'Customers', icon: <IconUsers size={15} />, needs: 'partners.read', render: () => <CustomersPage /> },
     ],
   },
   {
@@ -161,17 +166,9 @@ const SECTIONS: Section[] = [
     label: 'Reports',
     icon: <IconChartBar size={16} />,
     pages: [
-      {
-        route: 'reports',
-        label: 'Reports',
-        icon: null,
-        render: soon('Reports', <IconChartBar size={26} />, 'The KPIs a distributor runs on, each defined once and computed by the engine.', [
-          'Fill rate (lines and units), OTIF and order cycle time',
-          'Stockout frequency, backorder rate and return rate',
-          'Channel margin by channel',
-          'Inventory accuracy, inventory turns and days of supply',
-        ]),
-      },
+      { route: 'reports', label: 'Dashboards', icon: <IconChartBar size={15} />, needs: 'reports.read', render: (r) => <ReportsRoute route={r} /> },
+      { route: 'reports/inbox', label: 'Exceptions inbox', icon: <IconAlertTriangle size={15} />, needs: 'reports.read', render: () => <InboxPage /> },
+      { route: 'reports/forecast', label: 'Demand forecast', icon: <IconTrendingUp size={15} />, needs: 'reports.read', render: () => <ForecastPage /> },
     ],
   },
   {
@@ -233,6 +230,7 @@ export function Shell() {
             {status.readOnly && <Badge color="red">Read-only</Badge>}
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <UpdateIndicator />
             <SyncIndicator />
             <Menu position="bottom-end" width={260} shadow="md">
               <Menu.Target>
