@@ -86,8 +86,10 @@ export async function up(db: MigrationDb): Promise<void> {
   // tickets without an SLA carry a far-future due time so the sort needs no NULL handling.
   await db.schema.createIndex('ticket_active_due').on('ticket').columns(['resolved_at', 'resolution_due_at', 'id']).execute();
   await db.schema.createIndex('ticket_state_due').on('ticket').columns(['state', 'resolution_due_at', 'id']).execute();
-  await db.schema.createIndex('ticket_assignee_state_due').on('ticket').columns(['assignee', 'state', 'resolution_due_at']).execute();
-  await db.schema.createIndex('ticket_type_state_due').on('ticket').columns(['type', 'state', 'resolution_due_at']).execute();
+  // Per assignee and per type within the active queue, in due order (the queue's common filters).
+  // resolved_at leads so SQLite never skip-scans these (by type) for the unfiltered queue and sorts.
+  await db.schema.createIndex('ticket_assignee_active_due').on('ticket').columns(['resolved_at', 'assignee', 'resolution_due_at', 'id']).execute();
+  await db.schema.createIndex('ticket_type_active_due').on('ticket').columns(['resolved_at', 'type', 'resolution_due_at', 'id']).execute();
   await db.schema.createIndex('ticket_partner').on('ticket').columns(['partner_id', 'created_at']).execute();
   await db.schema.createIndex('ticket_rule').on('ticket').column('assignment_rule_id').execute();
   await db.schema.createIndex('ticket_order').on('ticket').column('order_id').execute();

@@ -24,6 +24,7 @@ const SUITES = {
   host: ['host.bench.ts', 'headless host cold start vs node -e'],
   inventory: ['inventory.bench.ts', 'inventory on 1,000,000 moves: availability, posting moves, reserving a 20-line order, a 500-order wave'],
   reports: ['reports.bench.ts', 'reports on the large demo (1M moves): each dashboard widget vs raw SQL, refresh, forecasting 5,000 products x 2 warehouses'],
+  service: ['service.bench.ts', 'service: ticket queue on 100,000 tickets (filter + sort) vs raw SQL; classifier training on 20,000 texts and prediction'],
   sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
 };
 

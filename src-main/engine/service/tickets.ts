@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 import {
   ATTACHMENT_TYPES,
@@ -249,29 +249,35 @@ export interface QueueFilter {
 
 /** The queue: filters and sort in SQL (indexes: active by due, per assignee, per type); SLA state per row of the page. */
 export async function listTickets(ctx: QueryContext, f: QueueFilter, now = new Date().toISOString()) {
-  let q = summaryQuery(ctx.db);
-  // "active" = not resolved: one index range (resolved_at IS NULL) ordered by due time.
-  if (f.state === 'active') q = q.where('t.resolved_at', 'is', null);
-  else q = q.where('t.state', '=', f.state);
-  if (f.type) q = q.where('t.type', '=', f.type);
-  if (f.assignee) q = q.where('t.assignee', '=', f.assignee);
-  if (f.customerId) q = q.where('t.partner_id', '=', f.customerId);
-  if (f.sla) {
-    const nowTs = ctx.dialect === 'postgres' ? sql`${now}::timestamptz` : sql`${now}`;
-    q = q.where('t.paused_at', 'is', null).where('t.resolved_at', 'is', null);
-    q =
-      f.sla === 'breached'
-        ? q.where((eb) => eb.or([sql<boolean>`t.resolution_due_at < ${nowTs}`, sql<boolean>`(t.first_responded_at IS NULL AND t.first_response_due_at < ${nowTs})`]))
-        : q.where(sql<boolean>`t.resolution_warn_at <= ${nowTs}`);
-  }
-  if (f.query) {
-    const pattern = `%${likeEscape(f.query.toLowerCase())}%`;
-    q = q.where(sql<boolean>`t.search_text LIKE ${pattern} ESCAPE '\\'`);
-  }
+  // The same filters on the page (with its joins) and on the total (the ticket table alone: the
+  // customer always exists, so counting needs no join and reads only an index range).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one filter for two query shapes (page with joins, bare count)
+  const filter = <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
+    let w = q as unknown as SelectQueryBuilder<{ t: TicketTable }, 't', object>;
+    // "active" = not resolved: one index range (resolved_at IS NULL) ordered by due time.
+    if (f.state === 'active') w = w.where('t.resolved_at', 'is', null);
+    else w = w.where('t.state', '=', f.state);
+    if (f.type) w = w.where('t.type', '=', f.type);
+    if (f.assignee) w = w.where('t.assignee', '=', f.assignee);
+    if (f.customerId) w = w.where('t.partner_id', '=', f.customerId);
+    if (f.sla) {
+      const nowTs = ctx.dialect === 'postgres' ? sql`${now}::timestamptz` : sql`${now}`;
+      w = w.where('t.paused_at', 'is', null).where('t.resolved_at', 'is', null);
+      w =
+        f.sla === 'breached'
+          ? w.where((eb) => eb.or([sql<boolean>`t.resolution_due_at < ${nowTs}`, sql<boolean>`(t.first_responded_at IS NULL AND t.first_response_due_at < ${nowTs})`]))
+          : w.where(sql<boolean>`t.resolution_warn_at <= ${nowTs}`);
+    }
+    if (f.query) {
+      const pattern = `%${likeEscape(f.query.toLowerCase())}%`;
+      w = w.where(sql<boolean>`t.search_text LIKE ${pattern} ESCAPE '\\'`);
+    }
+    return w as unknown as Q;
+  };
   const order = f.sort === 'priority' ? sql`CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END` : sql.ref(SORT[f.sort]);
   const [rows, total] = await Promise.all([
-    q.orderBy(order, f.dir).orderBy('t.id', f.dir).limit(f.limit).offset(f.offset).execute(),
-    q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    filter(summaryQuery(ctx.db)).orderBy(order, f.dir).orderBy('t.id', f.dir).limit(f.limit).offset(f.offset).execute(),
+    filter(ctx.db.selectFrom('ticket as t').select((eb) => eb.fn.countAll<number>().as('n'))).executeTakeFirstOrThrow(),
   ]);
   return { rows: rows.map((r) => toSummary(r, now)), total: Number(total.n), offset: f.offset };
 }
