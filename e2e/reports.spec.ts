@@ -1,0 +1,65 @@
+import type { APIRequestContext } from '@playwright/test';
+import { ensureDemo, expect, hostFor, login, rpc, shot, test } from './support';
+
+/**
+ * Reports in browser mode on the demo company: the admin dashboard shows real figures for
+ * its year of history (tiles and widgets), a tile drills down to the deliveries behind the
+ * figure, and a document opens from there; the exceptions inbox lists what needs attention.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let api: APIRequestContext;
+
+test.beforeAll(async ({ playwright }, testInfo) => {
+  testInfo.setTimeout(300_000);
+  api = await playwright.request.newContext({ baseURL: hostFor(testInfo.file).url });
+  await ensureDemo(api);
+  await rpc(api, 'auth.login', { username: 'admin', password: 'demo-admin' });
+  await rpc(api, 'reports.refresh', {});
+});
+test.afterAll(async () => {
+  await api?.dispose();
+});
+
+test('the admin dashboard shows the figures of the demo year and drills down to a delivery', async ({ page }) => {
+  await login(page, 'admin', 'demo-admin');
+  await page.goto(`${page.url().split('#')[0]}#/reports`);
+  await expect(page.getByRole('heading', { name: 'Dashboards' })).toBeVisible();
+  // A whole year, so the history's shipments are in the period.
+  const today = new Date().toISOString().slice(0, 10);
+  const yearAgo = new Date(Date.now() - 364 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByLabel('From').fill(yearAgo);
+  await page.getByLabel('To').fill(today);
+
+  const fill = page.getByTestId('tile-fill_rate_lines');
+  await expect(fill).toContainText(/\d+\.\d %/, { timeout: 30_000 });
+  await expect(page.getByTestId('tile-otif')).toContainText(/\d+\.\d %/);
+  await expect(page.getByTestId('widget-otif-month').getByRole('img')).toHaveAttribute('aria-label', /On time in full by month: .*\d+\.\d %/);
+  await expect(page.getByTestId('widget-channel_margin-channel').getByRole('img')).toHaveAttribute('aria-label', /portal \d+\.\d %/);
+  await shot(page, '90-reports-admin-dashboard');
+
+  // The same figure as the engine computes it.
+  const engine = await rpc<{ value: number }>(api, 'reports.kpi', { kpi: 'fill_rate_lines', filter: { from: yearAgo, to: today } });
+  await expect(fill).toContainText(`${(engine.value * 100).toFixed(1)} %`);
+
+  // Drill down: the order lines that were short on their first shipment.
+  await fill.click();
+  await expect(page.getByRole('heading', { name: 'Fill rate (lines): documents' })).toBeVisible();
+  await expect(page.getByTestId('drill-count')).toHaveText(/[1-9][\d,]* document lines/, { timeout: 30_000 });
+  const first = page.getByRole('table', { name: 'Documents behind the figure' }).getByRole('row').nth(1);
+  await expect(first).toContainText('against');
+  const number = (await first.getByRole('cell').nth(1).textContent())!.trim();
+  expect(number).toMatch(/-OUT-|-OUT-\d|WH\d-/);
+  await shot(page, '91-reports-drill-down');
+  await first.click();
+  await expect(page.getByRole('heading', { name: number })).toBeVisible();
+});
+
+test('the exceptions inbox ranks what needs attention', async ({ page }) => {
+  await login(page, 'admin', 'demo-admin');
+  await page.goto(`${page.url().split('#')[0]}#/reports/inbox`);
+  await expect(page.getByRole('heading', { name: 'Exceptions inbox' })).toBeVisible();
+  await expect(page.getByTestId('inbox-count')).toHaveText(/[1-9][\d,]* exceptions?/, { timeout: 30_000 });
+  await expect(page.getByRole('table', { name: 'Exceptions' })).toContainText('Credit hold');
+  await shot(page, '92-reports-inbox');
+});
