@@ -23,6 +23,8 @@ export const Warehouse = z.object({
   receptionSteps: z.number().int(),
   deliverySteps: z.number().int(),
   allowNegative: z.boolean(),
+  /** Receipts go straight from Input to Output for waiting deliveries (the XD operation type). */
+  crossDock: z.boolean(),
 });
 
 export const Location = z.object({
@@ -255,14 +257,15 @@ export const inventoryContract = {
         receptionSteps: Steps.default(1),
         deliverySteps: Steps.default(1),
         allowNegative: z.boolean().default(false),
+        crossDock: z.boolean().default(false),
       })
       .strict(),
     output: Warehouse,
   }),
   'inventory.warehouse.configure': command({
     access: 'inventory.config',
-    summary: 'Change reception/delivery steps or negative-stock policy of a warehouse',
-    input: z.object({ id: Id, receptionSteps: Steps.optional(), deliverySteps: Steps.optional(), allowNegative: z.boolean().optional() }).strict(),
+    summary: 'Change reception/delivery steps, negative-stock policy or cross-docking of a warehouse',
+    input: z.object({ id: Id, receptionSteps: Steps.optional(), deliverySteps: Steps.optional(), allowNegative: z.boolean().optional(), crossDock: z.boolean().optional() }).strict(),
     output: Warehouse,
   }),
   'inventory.location.list': query({

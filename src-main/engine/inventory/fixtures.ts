@@ -1,10 +1,10 @@
 import type { Engine } from '../engine';
 
 /** Test scaffolding: a warehouse, a unit and products made through the real commands. */
-export async function inventoryFixture(engine: Engine, as: { userId: string }, options: { receptionSteps?: number; deliverySteps?: number; code?: string } = {}) {
+export async function inventoryFixture(engine: Engine, as: { userId: string }, options: { receptionSteps?: number; deliverySteps?: number; code?: string; crossDock?: boolean } = {}) {
   const uoms = await engine.run('catalog.uom.list', {}, as);
   const each = uoms.uoms.find((u) => u.code === 'EA') ?? (await engine.run('catalog.uom.create', { code: 'EA', name: 'Each' }, as));
-  const wh = await engine.run('inventory.warehouse.create', { code: options.code ?? 'WH1', name: 'Main', region: 'North', receptionSteps: options.receptionSteps ?? 1, deliverySteps: options.deliverySteps ?? 1 }, as);
+  const wh = await engine.run('inventory.warehouse.create', { code: options.code ?? 'WH1', name: 'Main', region: 'North', receptionSteps: options.receptionSteps ?? 1, deliverySteps: options.deliverySteps ?? 1, crossDock: options.crossDock ?? false }, as);
   const locations = (await engine.run('inventory.location.list', { warehouseId: wh.id }, as)).rows;
   const stock = locations.find((l) => l.zone === 'stock' && l.path === `${wh.code}/Stock`)!;
   let n = 0;

@@ -7,6 +7,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import type { TransferState } from '../platform/schema';
 import { approveCount, classifyAbc, createCount, loadCount, recordCount, scheduleCounts, submitCount } from './counts';
+import { crossDockOn, setCrossDock } from './crossdock';
 import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
@@ -18,7 +19,7 @@ import { buildWave, loadWave } from './waves';
 async function loadWarehouse(db: Db | Tx, id: string) {
   const w = await db.selectFrom('warehouse').selectAll().where('id', '=', id).executeTakeFirst();
   if (!w) throw notFound('Warehouse');
-  return { id: w.id, code: w.code, name: w.name, region: w.region, receptionSteps: w.reception_steps, deliverySteps: w.delivery_steps, allowNegative: w.allow_negative === 1 };
+  return { id: w.id, code: w.code, name: w.name, region: w.region, receptionSteps: w.reception_steps, deliverySteps: w.delivery_steps, allowNegative: w.allow_negative === 1, crossDock: await crossDockOn(db, w.id) };
 }
 
 /** A transfer's state and number, for a command's precondition (the full transfer is read once, for its reply). */
@@ -57,6 +58,7 @@ export const inventoryHandlers = defineHandlers({
       .values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, code: input.code, name: input.name, region: input.region, active: 1, reception_steps: input.receptionSteps, delivery_steps: input.deliverySteps, allow_negative: input.allowNegative ? 1 : 0 })
       .execute();
     await createWarehouseStructure(ctx, { id, code: input.code });
+    if (input.crossDock) await setCrossDock(ctx, id, true);
     ctx.summarize(`Created warehouse ${input.code}`);
     return loadWarehouse(ctx.db, id);
   },
@@ -74,6 +76,7 @@ export const inventoryHandlers = defineHandlers({
       })
       .where('id', '=', input.id)
       .execute();
+    if (input.crossDock !== undefined) await setCrossDock(ctx, input.id, input.crossDock);
     ctx.summarize(`Configured warehouse ${w.code}`);
     return loadWarehouse(ctx.db, input.id);
   },

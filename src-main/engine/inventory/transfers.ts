@@ -7,6 +7,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import type { LocationUsage, LocationZone, OperationKind, TransferLineTable, TransferState, TransferTable } from '../platform/schema';
 import { branchCode, nextDocumentNumber } from '../platform/series';
+import { CrossDock } from './crossdock';
 import { preparedInsertMany, preparedSelectIn } from './batch';
 import { adjustLevel, batchLedgerWrites, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
 import { flushProductLevels } from './levels';
@@ -560,6 +561,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   const postPending = async () => {
     if (pendingMoves.length > 0) await postMoves(ctx, pendingMoves.splice(0));
   };
+  const crossDock = await CrossDock.open(ctx, t);
   for (const line of lines) {
     const need = line.quantity - line.quantity_done;
     const reserved = reservedOf.get(line.id) ?? 0;
@@ -607,11 +609,12 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
       pendingMoves.push(...moves);
       if (isOwned(dest.usage) && !isOwned(line.from.usage)) enteredProducts.add(line.product_id);
       if (dest.usage === 'internal' && line.from.usage === 'transit') enteredProducts.add(line.product_id);
-      // Feed the next step: what arrived here is reserved for it, lot by lot.
+      // Feed the next step: what arrived here is reserved for it, lot by lot — less what
+      // cross-docking sends straight to waiting deliveries.
       if (line.next_line_id) {
-        for (const m of moves) {
-          await addReservation(ctx, { lineId: line.next_line_id, productId: line.product_id, location: dest, lotKey: lotKeyOf(m.lotId), quantity: m.quantity });
-        }
+        let feed = moves.map((m) => ({ lotKey: lotKeyOf(m.lotId), quantity: m.quantity }));
+        if (crossDock) feed = await crossDock.take(line, dest, feed);
+        for (const f of feed) await addReservation(ctx, { lineId: line.next_line_id, productId: line.product_id, location: dest, lotKey: f.lotKey, quantity: f.quantity });
       }
     }
     // Nothing in this loop reads incoming/outgoing, so the line's planned crossing is taken
@@ -625,6 +628,12 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   }
   if (!anyDone) throw new DomainError('BUSINESS_RULE', `Nothing to validate on ${t.number}: no quantity is done${t.state === 'waiting' ? ' (stock is not reserved yet)' : ''}`);
   await postPending();
+  if (crossDock && (await crossDock.finish())) {
+    for (const line of lines) {
+      const docked = crossDock.dockedFrom(line.id);
+      if (docked > 0 && line.next_line_id) await shrinkLine(ctx, line.next_line_id, docked);
+    }
+  }
   await closeLines(ctx, id, closings);
   await planCrossings(ctx, crossings);
   await setTransferDone.execute(ctx.db, { id, now: ctx.now, version: t.version + 1 });
@@ -748,8 +757,11 @@ async function shrinkFeeders(ctx: CommandContext, lineId: string, by: number): P
   }
 }
 
-/** A step upstream will not deliver `by` units: the line (and the steps after it) shrink, or are cancelled. */
-async function shrinkLine(ctx: CommandContext, lineId: string, by: number): Promise<void> {
+/**
+ * A step upstream will not deliver `by` units: the line (and, with `cascade`, the steps after
+ * it) shrink, or are cancelled.
+ */
+export async function shrinkLine(ctx: CommandContext, lineId: string, by: number, cascade = true): Promise<void> {
   const line = await ctx.db.selectFrom('transfer_line').selectAll().where('id', '=', lineId).executeTakeFirst();
   if (!line || line.state === 'done' || line.state === 'cancelled') return;
   const from = await inventorySession(ctx).location(line.from_location_id);
@@ -763,7 +775,7 @@ async function shrinkLine(ctx: CommandContext, lineId: string, by: number): Prom
   } else {
     await ctx.db.updateTable('transfer_line').set({ quantity: left, updated_at: ctx.now }).where('id', '=', line.id).execute();
   }
-  if (line.next_line_id) await shrinkLine(ctx, line.next_line_id, cut);
+  if (line.next_line_id && cascade) await shrinkLine(ctx, line.next_line_id, cut);
   await closeIfEmpty(ctx, line.transfer_id);
 }
 

@@ -22,7 +22,7 @@ const DELIVERY = [
   { value: '3', label: '3 steps — pick, pack, ship' },
 ];
 
-/** Warehouse steps and negative-stock policy; company-wide inventory policies (preemption, count approval thresholds). */
+/** Warehouse steps, negative-stock policy and cross-docking; company-wide inventory policies (preemption, count approval thresholds). */
 export function WarehouseSettingsPage() {
   const { can } = useSession();
   const config = can('inventory.config');
@@ -90,6 +90,7 @@ export function WarehouseSettingsPage() {
                   <th>Reception</th>
                   <th>Delivery</th>
                   <th>Negative stock</th>
+                  <th title="Receipts go from Input straight to Output for deliveries waiting for them">Cross-dock</th>
                   <th />
                 </tr>
               </thead>
@@ -138,13 +139,14 @@ function WarehouseRow({ w, editable, onSaved, onError }: { w: Warehouse; editabl
   const [reception, setReception] = useState(String(w.receptionSteps));
   const [delivery, setDelivery] = useState(String(w.deliverySteps));
   const [negative, setNegative] = useState(w.allowNegative);
+  const [crossDock, setCrossDock] = useState(w.crossDock);
   const [saving, setSaving] = useState(false);
-  const dirty = reception !== String(w.receptionSteps) || delivery !== String(w.deliverySteps) || negative !== w.allowNegative;
+  const dirty = reception !== String(w.receptionSteps) || delivery !== String(w.deliverySteps) || negative !== w.allowNegative || crossDock !== w.crossDock;
 
   async function save() {
     setSaving(true);
     try {
-      await client.call('inventory.warehouse.configure', { id: w.id, receptionSteps: Number(reception), deliverySteps: Number(delivery), allowNegative: negative });
+      await client.call('inventory.warehouse.configure', { id: w.id, receptionSteps: Number(reception), deliverySteps: Number(delivery), allowNegative: negative, crossDock });
       notifications.show({ color: 'teal', title: `${w.code} saved`, message: 'New transfers follow the new steps; open ones keep theirs' });
       onSaved();
     } catch (e) {
@@ -169,6 +171,17 @@ function WarehouseRow({ w, editable, onSaved, onError }: { w: Warehouse; editabl
       </td>
       <td>
         <Switch aria-label={`Allow negative stock in ${w.code}`} size="xs" checked={negative} onChange={(e) => setNegative(e.currentTarget.checked)} disabled={!editable} label={negative ? 'Allowed' : 'Refused'} />
+      </td>
+      <td>
+        {/* Needs receipts through Input and deliveries through Output (2 or 3 steps each). */}
+        <Switch
+          aria-label={`Cross-dock in ${w.code}`}
+          size="xs"
+          checked={crossDock}
+          onChange={(e) => setCrossDock(e.currentTarget.checked)}
+          disabled={!editable}
+          label={crossDock ? (reception === '1' || delivery === '1' ? 'On (needs 2+ steps)' : 'On') : 'Off'}
+        />
       </td>
       <td>
         {editable && (
