@@ -251,7 +251,6 @@ export interface QueueFilter {
 export async function listTickets(ctx: QueryContext, f: QueueFilter, now = new Date().toISOString()) {
   // The same filters on the page (with its joins) and on the total (the ticket table alone: the
   // customer always exists, so counting needs no join and reads only an index range).
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one filter for two query shapes (page with joins, bare count)
   const filter = <Q extends SelectQueryBuilder<any, any, any>>(q: Q): Q => {
     let w = q as unknown as SelectQueryBuilder<{ t: TicketTable }, 't', object>;
     // "active" = not resolved: one index range (resolved_at IS NULL) ordered by due time.

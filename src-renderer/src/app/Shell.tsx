@@ -43,6 +43,7 @@ import { WarehouseSettingsPage } from '../warehouse/WarehouseSettingsPage';
 import { WavesPage } from '../warehouse/WavesPage';
 import { IconChecklist, IconFileInvoice, IconFilePlus } from '@tabler/icons-react';
 import { CustomersPage } from '../partners/CustomersPage';
+import { ServiceRoute } from '../service/TicketsPage';
 import { ApprovalsPage } from '../sales/ApprovalsPage';
 import { InvoicesPage } from '../sales/InvoicesPage';
 import { OrderEntry } from '../sales/OrderEntry';
@@ -148,17 +149,7 @@ const SECTIONS: Section[] = [
     label: 'Service',
     icon: <IconHeadset size={16} />,
     pages: [
-      {
-        route: 'service',
-        label: 'Service',
-        icon: null,
-        render: soon('Service', <IconHeadset size={26} />, 'After-sales work: tickets, returns and their dispositions.', [
-          'Tickets with SLA policies',
-          'RMAs (return authorisations) with return lines',
-          'Dispositions: restock, scrap, return-to-vendor, repair',
-          'Credit notes for accepted returns',
-        ]),
-      },
+      { route: 'service', label: 'Tickets', icon: <IconHeadset size={15} />, needs: 'service.read', render: (r) => <ServiceRoute route={r} /> },
     ],
   },
   {
