@@ -4,14 +4,22 @@ import type { Bill, BillCreateInput, PurchaseSettings } from '../../../src-share
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
+import { preparedInsertMany } from '../inventory/batch';
 import { formatMinor } from '../pricing/money';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { addDays, openReceiptsOf, orderRow, refreshBilledState } from './orders';
-import type { BillState } from './schema';
+import type { BillState, VendorBillLineTable } from './schema';
 import { readPurchaseSettings } from './settings';
 
 type CreateInput = z.output<typeof BillCreateInput>;
 type LineStatus = 'matched' | 'price' | 'quantity' | 'unreceived';
+
+const BILL_LINE_COLUMNS = [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'bill_id', 'line_no', 'order_line_id', 'product_id', 'quantity', 'unit_price_minor', 'subtotal_minor',
+  'po_price_minor', 'price_difference_minor', 'qty_short', 'status',
+] as const satisfies readonly (keyof VendorBillLineTable)[];
+// Compiled once: a 1,000-line bill is a few prepared multi-row statements, not SQL built per call.
+const insertBillLines = preparedInsertMany<'vendor_bill_line', VendorBillLineTable & Record<string, unknown>>('vendor_bill_line', BILL_LINE_COLUMNS);
 
 export interface MatchInput {
   quantity: number;
@@ -141,6 +149,18 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
   }
   const vendor = await ctx.db.selectFrom('partner').select(['payment_terms_days']).where('id', '=', po.vendor_id).executeTakeFirstOrThrow();
   const total = input.lines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, 0);
+  const settings = await readPurchaseSettings(ctx.db);
+  // Matched before writing: the lines are inserted with their status in one pass (no update per line).
+  const elsewhere = await billedElsewhere(ctx.db, [...seen], null);
+  const products = new Map((await ctx.db.selectFrom('product').select(['id', 'sku']).where('id', 'in', [...new Set([...poLines.values()].map((l) => l.product_id))]).execute()).map((p) => [p.id, p.sku]));
+  const results = input.lines.map((l) => {
+    const o = poLines.get(l.orderLineId)!;
+    const received = Number(o.qty_received);
+    const r = matchLine({ quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, poPriceMinor: Number(o.unit_price_minor), received, billable: received - Number(o.qty_rejected) - (elsewhere.get(l.orderLineId) ?? 0) }, settings);
+    return { ...r, sku: products.get(o.product_id) ?? '?', quantity: l.quantity, poPrice: Number(o.unit_price_minor), productId: o.product_id };
+  });
+  const receiptsOpen = (await openReceiptsOf(ctx.db, po.number)).length > 0;
+  const state = billStateOf(results.map((r) => r.status), receiptsOpen);
   const id = ctx.newId();
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-BILL-${ctx.now.slice(0, 4)}-`, 5);
   await ctx.db
@@ -154,37 +174,32 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
       bill_date: input.billDate,
       due_date: input.dueDate ?? addDays(`${input.billDate}T00:00:00.000Z`, Number(vendor.payment_terms_days)).slice(0, 10),
       currency: po.currency,
-      state: 'unmatched',
+      state,
       total_minor: total,
-      difference_minor: 0,
-      hold_reason: null,
+      difference_minor: results.reduce((s, r) => s + r.priceDifferenceMinor + r.qtyShort * r.poPrice, 0),
+      hold_reason: JSON.stringify(reasonsOf(results)),
       approved_by: null,
       approved_at: null,
     })
     .execute();
-  await ctx.db
-    .insertInto('vendor_bill_line')
-    .values(
-      input.lines.map((l, i) => {
-        const po_line = poLines.get(l.orderLineId)!;
-        return {
-          ...newRowMeta(ctx),
-          bill_id: id,
-          line_no: i + 1,
-          order_line_id: l.orderLineId,
-          product_id: po_line.product_id,
-          quantity: l.quantity,
-          unit_price_minor: l.unitPriceMinor,
-          subtotal_minor: l.quantity * l.unitPriceMinor,
-          po_price_minor: Number(po_line.unit_price_minor),
-          price_difference_minor: 0,
-          qty_short: 0,
-          status: 'unreceived' as const,
-        };
-      }),
-    )
-    .execute();
-  const state = await matchBill(ctx, id, await readPurchaseSettings(ctx.db));
+  const rows = input.lines.map((l, i) => {
+    const r = results[i]!;
+    return {
+      ...newRowMeta(ctx),
+      bill_id: id,
+      line_no: i + 1,
+      order_line_id: l.orderLineId,
+      product_id: r.productId,
+      quantity: l.quantity,
+      unit_price_minor: l.unitPriceMinor,
+      subtotal_minor: l.quantity * l.unitPriceMinor,
+      po_price_minor: r.poPrice,
+      price_difference_minor: r.priceDifferenceMinor,
+      qty_short: r.qtyShort,
+      status: r.status,
+    };
+  });
+  await insertBillLines(ctx.db, rows);
   await syncBilledQuantities(ctx, po.id);
   await refreshBilledState(ctx, po.id);
   ctx.summarize(`Recorded bill ${number} (${input.vendorReference}, ${formatMinor(total)}) on ${po.number}: ${state.replaceAll('_', ' ')}`);

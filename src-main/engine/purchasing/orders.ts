@@ -4,9 +4,16 @@ import type { PoCreateInput, PurchaseOrder } from '../../../src-shared/contract/
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
+import { preparedInsertMany } from '../inventory/batch';
 import { formatMinor } from '../pricing/money';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import type { PoState } from './schema';
+import type { PoState, PurchaseOrderLineTable } from './schema';
+
+const PO_LINE_COLUMNS = [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'order_id', 'line_no', 'product_id', 'quantity', 'unit_price_minor', 'subtotal_minor', 'unit_weight_g',
+  'qty_received', 'qty_rejected', 'qty_billed', 'needs_inspection', 'reason',
+] as const satisfies readonly (keyof PurchaseOrderLineTable)[];
+const insertPoLines = preparedInsertMany<'purchase_order_line', PurchaseOrderLineTable & Record<string, unknown>>('purchase_order_line', PO_LINE_COLUMNS);
 import { readPurchaseSettings } from './settings';
 import { findVendorPrice, requireVendor } from './vendors';
 
@@ -107,10 +114,7 @@ export async function createPurchaseOrder(ctx: CommandContext, input: PoDraft): 
       search_text: `${number} ${vendor.code} ${vendor.name}`.toLowerCase(),
     })
     .execute();
-  await ctx.db
-    .insertInto('purchase_order_line')
-    .values(
-      priced.map((l, i) => ({
+  const lineRows = priced.map((l, i) => ({
         ...newRowMeta(ctx),
         order_id: id,
         line_no: i + 1,
@@ -124,9 +128,8 @@ export async function createPurchaseOrder(ctx: CommandContext, input: PoDraft): 
         qty_billed: 0,
         needs_inspection: l.inspect ? 1 : 0,
         reason: l.reason,
-      })),
-    )
-    .execute();
+      }));
+  await insertPoLines(ctx.db, lineRows);
   ctx.summarize(`Created purchase order ${number} for ${vendor.name} (${formatMinor(total)})`);
   return id;
 }
