@@ -23,10 +23,10 @@ const SUITES = {
   rpc: ['rpc.bench.ts', 'RPC round trip: in-process, worker thread, HTTP /rpc, WebSocket /ws vs raw echo'],
   host: ['host.bench.ts', 'headless host cold start vs node -e'],
   inventory: ['inventory.bench.ts', 'inventory on 1,000,000 moves: availability, posting moves, reserving a 20-line order, a 500-order wave'],
+  'orders-ui': ['orders-ui.bench.ts', 'order entry in Chromium (Playwright): Enter on a SKU → price and availability shown, p95, vs the raw engine calls over fetch'],
   reports: ['reports.bench.ts', 'reports on the large demo (1M moves): each dashboard widget vs raw SQL, refresh, forecasting 5,000 products x 2 warehouses'],
   service: ['service.bench.ts', 'service: ticket queue on 100,000 tickets (filter + sort) vs raw SQL; classifier training on 20,000 texts and prediction'],
   sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
-  purchasing: ['purchasing.bench.ts', 'purchasing: replenishment run over 5,000 products × 2 warehouses with 12 months of history; three-way matching 10,000 bill lines; each vs raw SQL'],
 };
 
 function usage() {
