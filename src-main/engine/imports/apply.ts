@@ -49,9 +49,11 @@ const addressByGln = preparedQuery<{ gln: string }, { id: string; partner_id: st
 /** Caches for one apply command (units do not change inside it). */
 export interface ApplySession {
   uoms: Map<string, string | null>;
+  /** Item code (with the customer) → product, for orders repeating an item on many lines. */
+  products: Map<string, string | null>;
 }
 
-async function findCustomer(db: Db | Tx, c: ImportedOrder['customer']): Promise<string | null> {
+export async function findCustomer(db: Db | Tx, c: ImportedOrder['customer']): Promise<string | null> {
   const tries: [keyof typeof customerQueries, string | null | undefined][] = [
     ['code', c.code],
     ['gln', c.gln],
@@ -127,7 +129,9 @@ export async function applyImportedOrder(ctx: CommandContext, importOrderId: str
       if (!found) errors.push({ location: l.location, message: `Unknown unit "${l.unit}"` });
       else uomId = found;
     }
-    const productId = await resolveProduct(ctx.db, l.skus, channelCode, customerId);
+    const key = `${customerId}|${l.skus.join('|')}`;
+    if (!session.products.has(key)) session.products.set(key, await resolveProduct(ctx.db, l.skus, channelCode, customerId));
+    const productId = session.products.get(key)!;
     if (!productId) unmapped.push({ lineNo: l.lineNo, sku: l.skus[0] ?? '', description: l.description, quantity: l.quantity });
     else lines.push({ productId, quantity: l.quantity, uomId, discountBp: 0 });
   }

@@ -3,7 +3,7 @@ import type { ImportReport } from '../../../src-shared/contract/imports';
 import { defineHandlers, newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { applyImportedOrder, rejection, type ApplySession, type Outcome } from './apply';
+import { applyImportedOrder, findCustomer, rejection, type ApplySession, type Outcome } from './apply';
 import { readMapping } from './mapping';
 import type { ImportedOrder } from './model';
 import { ediOnShipped } from './outbound';
@@ -73,7 +73,7 @@ const pick = (db: Db | Tx) => db.selectFrom('import_order').select([...ORDER_COL
  */
 async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: string; payload: string }[]): Promise<Map<string, Outcome>> {
   const mapping = await readMapping(ctx.db, b.channel_code);
-  const session: ApplySession = { uoms: new Map() };
+  const session: ApplySession = { uoms: new Map(), products: new Map() };
   const results = new Map<string, Outcome>();
   const total = b.total;
   let done = total - (await countsOf(ctx.db, b.id)).pending;
@@ -201,14 +201,7 @@ export const importsHandlers = defineHandlers({
     if (input.forCustomerOnly) {
       // The customer of the first waiting order: its item code means this product for that customer.
       const o = JSON.parse(waiting[0]!.payload) as ImportedOrder;
-      const c = o.customer;
-      const hit = await ctx.db
-        .selectFrom('partner')
-        .select('id')
-        .where('kind', '=', 'customer')
-        .where((eb) => eb.or([eb('code', '=', c.code ?? '\u0000'), eb('gln', '=', c.gln ?? '\u0000'), eb('external_id', '=', c.externalId ?? '\u0000'), eb('email', '=', c.email ?? '\u0000')]))
-        .executeTakeFirst();
-      partnerId = hit?.id ?? null;
+      partnerId = await findCustomer(ctx.db, o.customer);
     }
     await ctx.db.insertInto('sku_alias').values({ ...newRowMeta(ctx), channel_code: b.channel_code, partner_id: partnerId, external_sku: input.externalSku, product_id: product.id }).execute();
     await applyRows(ctx, { ...b, total: b.total }, waiting);
