@@ -390,29 +390,39 @@ export async function snapshot(branch: BranchDatabase, central: CentralDatabase,
   let done = tables.slice(0, Math.max(tables.indexOf(state.snapshot_table as never), 0)).reduce((s, t) => s + counts[tables.indexOf(t)]!, 0);
   let applied = 0;
   const page = (table: (typeof tables)[number], after: string) => ahead(readPage(central, table, after, pageSize));
-  for (let i = Math.max(tables.indexOf(state.snapshot_table as never), 0); i < tables.length; i++) {
-    const table = tables[i]!;
-    let after = table === state.snapshot_table ? (state.snapshot_after ?? '') : '';
-    let next = page(table, after);
-    for (;;) {
-      aborted(hooks);
-      const rows = await next;
-      if (rows.length === 0) break;
-      after = rows.at(-1)!.id as string;
-      next = rows.length < pageSize ? Promise.resolve([]) : page(table, after);
-      applied += await applyPulled(
-        branch,
-        rows.map((row) => ({ table, id: row.id as string, op: 'update', row })),
-        new Set(),
-        { snapshot_table: table, snapshot_after: after },
-        false,
-      );
-      done += rows.length;
-      hooks.onProgress?.('snapshot', done, total);
-      crashPoint('snapshot:page');
+  // Each page is its own local transaction, in id order, and a row may refer to one on a
+  // later page (a chained step's next step is created after it; a journal line before its
+  // entry): the rows come from the centre, where they hold together, so references are not
+  // checked while the copy is made (the demo company copied this way has no dangling one).
+  const enforced = branch.sqlite.pragma('foreign_keys', { simple: true }) === 1;
+  if (enforced) branch.sqlite.pragma('foreign_keys = OFF');
+  try {
+    for (let i = Math.max(tables.indexOf(state.snapshot_table as never), 0); i < tables.length; i++) {
+      const table = tables[i]!;
+      let after = table === state.snapshot_table ? (state.snapshot_after ?? '') : '';
+      let next = page(table, after);
+      for (;;) {
+        aborted(hooks);
+        const rows = await next;
+        if (rows.length === 0) break;
+        after = rows.at(-1)!.id as string;
+        next = rows.length < pageSize ? Promise.resolve([]) : page(table, after);
+        applied += await applyPulled(
+          branch,
+          rows.map((row) => ({ table, id: row.id as string, op: 'update', row })),
+          new Set(),
+          { snapshot_table: table, snapshot_after: after },
+          false,
+        );
+        done += rows.length;
+        hooks.onProgress?.('snapshot', done, total);
+        crashPoint('snapshot:page');
+      }
+      const following = tables[i + 1];
+      await branch.db.updateTable('sync_state').set({ snapshot_table: following ?? null, snapshot_after: '' }).execute();
     }
-    const following = tables[i + 1];
-    await branch.db.updateTable('sync_state').set({ snapshot_table: following ?? null, snapshot_after: '' }).execute();
+  } finally {
+    if (enforced) branch.sqlite.pragma('foreign_keys = ON');
   }
   // Derived stock, once, from every fact now here (also those of pages a resumed snapshot did not re-read).
   await branch.db.transaction().execute(async (trx) => {

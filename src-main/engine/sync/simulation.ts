@@ -170,7 +170,13 @@ export async function syncBranch(sim: Sim, b: SimBranch) {
  * transaction of the cluster — another test's, autovacuum's — holds it back, so a round that
  * pulls nothing proves nothing until the cursor is past the changes.)
  */
-export async function quiesce(sim: Sim, order: number[], maxRounds = 8, maxWaitMs = 60_000): Promise<number> {
+/**
+ * The pull horizon is server-wide: a long transaction of any other suite on the same server
+ * (a bench's cursor, a big test) holds it back, so the wait for it is long by default.
+ */
+export const HORIZON_WAIT_MS = 180_000;
+
+export async function quiesce(sim: Sim, order: number[], maxRounds = 8, maxWaitMs = HORIZON_WAIT_MS): Promise<number> {
   const started = Date.now();
   let quiet = 0;
   for (let round = 1; ; round++) {
@@ -198,7 +204,7 @@ export async function quiesce(sim: Sim, order: number[], maxRounds = 8, maxWaitM
  * Waits until the centre's pull horizon (the oldest transaction still running anywhere on
  * the server) has passed every change in its log, so the next pull sees all of them.
  */
-export async function waitForHorizon(sim: Sim, maxWaitMs = 60_000): Promise<void> {
+export async function waitForHorizon(sim: Sim, maxWaitMs = HORIZON_WAIT_MS): Promise<void> {
   const started = Date.now();
   for (;;) {
     const r = (await sim.world.admin.pool.query(`SELECT (SELECT max(txid) FROM change_log) < pg_snapshot_xmin(pg_current_snapshot()) AS past`)).rows[0] as { past: boolean | null };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshot } from './protocol';
 import { createSyncWorld, type SyncWorld, type TestBranch } from './testing';
 
 describe('replication between branches and the centre', () => {
@@ -33,6 +34,22 @@ describe('replication between branches and the centre', () => {
     const login = await b2.engine.run('auth.login', { username: 'clerk', password: 'demo-clerk' }, { sessionKey: 'k' });
     expect(login.user.username).toBe('clerk');
   });
+
+  it('a first sync in small pages (one local transaction each) copies every table whole, leaves no dangling reference, and keeps references enforced afterwards', async () => {
+    const central = { userId: world.adminUserId };
+    const each = (await world.centralEngine.run('catalog.uom.list', {}, central)).uoms.find((u) => u.code === 'EA')!;
+    const p = await world.centralEngine.run('catalog.product.create', { sku: 'SYNC-PAGES-1', name: 'Paged', uomId: each.id, listPriceMinor: 100, costMinor: 50 }, central);
+    const b3 = await world.addBranch('B03');
+    const pulled = await snapshot(b3.db, b3.link, {}, 3);
+    expect(pulled).toBeGreaterThan(500);
+    expect(b3.db.sqlite.pragma('foreign_key_check')).toEqual([]);
+    expect(b3.db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    for (const table of ['product', 'location', 'stock_move'] as const) {
+      const [here, there] = [await b3.db.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(), await b3.link.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()];
+      expect(Number(here.n), table).toBe(Number(there.n));
+    }
+    expect((await b3.db.db.selectFrom('product').select('sku').where('id', '=', p.id).executeTakeFirst())?.sku).toBe('SYNC-PAGES-1');
+  }, 180_000);
 
   it('master data is read-only on a branch', async () => {
     const uoms = await b1.engine.run('catalog.uom.list', {}, { userId: await b1.adminId() });
