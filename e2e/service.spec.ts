@@ -69,7 +69,7 @@ test('a damaged-goods complaint: ticket → RMA → receive and inspect → cred
   const customer = dialog.getByRole('combobox', { name: 'Customer' }).or(dialog.getByRole('textbox', { name: 'Customer' })).first();
   await customer.fill('E2E Service');
   await page.getByRole('option', { name: new RegExp(CUSTOMER) }).click();
-  await dialog.getByRole('textbox', { name: 'Order' }).click();
+  await dialog.getByRole('combobox', { name: 'Order' }).or(dialog.getByRole('textbox', { name: 'Order' })).first().click();
   await page.getByRole('option', { name: new RegExp(orderNumber) }).click();
   await dialog.getByLabel('Subject').fill('Grinders arrived broken');
   await dialog.getByLabel('What the customer says').fill('The carton was crushed and two grinders arrived broken, the casing is cracked.');
@@ -102,7 +102,7 @@ test('a damaged-goods complaint: ticket → RMA → receive and inspect → cred
   await rma.getByRole('button', { name: 'Receive into Returns' }).click();
   await expect(rma.getByTestId('rma-state')).toHaveText(/Received/);
   await expect(sla).toBeVisible();
-  await rma.getByRole('textbox', { name: `Disposition ${SKU}` }).click();
+  await rma.getByRole('combobox', { name: `Disposition ${SKU}` }).or(rma.getByRole('textbox', { name: `Disposition ${SKU}` })).first().click();
   await page.getByRole('option', { name: 'Restock' }).click();
   await rma.getByRole('button', { name: 'Record inspection' }).click();
   await expect(rma.getByTestId('rma-state')).toHaveText(/Inspected/);
