@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { installCaptureTriggers } from './0005_replication';
-import { bigintType, isPostgres, makeAppendOnly, type MigrationDb, timestampType, withRowMeta } from './helpers';
+import { bigintType, isPostgres, makeAppendOnly, type MigrationDb, withRowMeta } from './helpers';
 
 /**
  * Finance: chart of accounts, journals, posted journal entries and lines (append-only, balanced
@@ -52,7 +52,6 @@ export const templateJournalId = (code: string) => `01900000-0000-7000-8000-2${B
 export const COMPANY_LOCK_ID = '01900000-0000-7000-8000-300000000001';
 
 export async function up(db: MigrationDb): Promise<void> {
-  const ts = timestampType(db);
   const big = bigintType(db);
   const pg = isPostgres(db);
   const epoch = '2026-01-01T00:00:00.000Z';
@@ -90,10 +89,12 @@ export async function up(db: MigrationDb): Promise<void> {
   await db.schema.createIndex('journal_entry_source').on('journal_entry').columns(['source_id']).execute();
   await db.schema.createIndex('journal_entry_reversal').on('journal_entry').columns(['reversal_of_id']).execute();
 
-  // Lines: debit or credit, never both; the entry id is a DEFERRED foreign key, so lines are
-  // written first and the entry last (its insert checks the balance on SQLite).
+  // Lines: debit or credit, never both. Lines are written first and the entry last (its insert
+  // checks the balance on SQLite). PostgreSQL: a DEFERRED foreign key to the entry. SQLite: no
+  // foreign key — a branch's first sync commits the lines' pages before the entries' — so the
+  // close checklist checks that no line is without its entry.
   await withRowMeta(db, db.schema.createTable('journal_line'))
-    .addColumn('entry_id', 'text', (c) => c.notNull().references('journal_entry.id').modifyEnd(sql`DEFERRABLE INITIALLY DEFERRED`))
+    .addColumn('entry_id', 'text', (c) => (pg ? c.notNull().references('journal_entry.id').modifyEnd(sql`DEFERRABLE INITIALLY DEFERRED`) : c.notNull()))
     .addColumn('line_no', 'integer', (c) => c.notNull())
     .addColumn('date', 'text', (c) => c.notNull())
     .addColumn('account_id', 'text', (c) => c.notNull().references('account.id'))
@@ -119,7 +120,7 @@ export async function up(db: MigrationDb): Promise<void> {
 
   if (pg) {
     // Balanced at commit, whatever wrote the rows: a deferred constraint trigger per entry and per line.
-    await sql`CREATE OR REPLACE FUNCTION finance_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+    await sql`CREATE OR REPLACE FUNCTION finance_check_balanced() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
       DECLARE e text := COALESCE(to_jsonb(NEW)->>'entry_id', NEW.id);
         d bigint; c bigint; n bigint;
       BEGIN
@@ -135,8 +136,8 @@ export async function up(db: MigrationDb): Promise<void> {
     }
   } else {
     // SQLite has no deferred triggers: the entry is inserted after its lines and checks them;
-    // a line can never join an entry that already exists. The deferred foreign key refuses
-    // lines without an entry at commit. (A row already present is an idempotent replay.)
+    // a line can never join an entry that already exists. (A row already present is an
+    // idempotent replay.)
     await sql`CREATE TRIGGER journal_entry_balanced BEFORE INSERT ON journal_entry
       WHEN NOT EXISTS (SELECT 1 FROM journal_entry WHERE id = NEW.id)
       BEGIN SELECT RAISE(ABORT, 'journal entry is not balanced')
@@ -256,8 +257,9 @@ export async function up(db: MigrationDb): Promise<void> {
   if (pg) {
     // The centre: an entry replicated from a branch dated on or before the company's lock date
     // is moved to the first open date (entry and lines alike), with an audit record and a sync
-    // exception for finance — never dropped, never silently changed.
-    await sql`CREATE OR REPLACE FUNCTION finance_move_locked() RETURNS trigger LANGUAGE plpgsql AS $$
+    // exception for finance — never dropped, never silently changed. SECURITY DEFINER: the
+    // branch's login may not write audit rows or exceptions itself (row-level security).
+    await sql`CREATE OR REPLACE FUNCTION finance_move_locked() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
       DECLARE lock_date text; open_date text;
       BEGIN
         -- The engine's own postings were checked already (finance may post in a soft-locked period).

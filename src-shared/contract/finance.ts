@@ -260,8 +260,8 @@ export const financeContract = {
   }),
   'finance.stock.alignOpening': command({
     access: 'finance.post',
-    summary: 'Post the opening stock value (valuation − stock accounts) against retained earnings, e.g. after loading stock history',
-    input: z.object({}).strict(),
+    summary: 'Post the opening stock value (valuation − stock accounts, as of a date) against retained earnings, e.g. after loading stock history',
+    input: z.object({ date: IsoDate.optional() }).strict(),
     output: z.object({ entryId: z.string().nullable(), differenceMinor: z.number().int() }),
   }),
 

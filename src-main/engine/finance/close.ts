@@ -135,6 +135,27 @@ export async function closeChecklist(ctx: Ctx, period: string): Promise<z.infer<
     blockingCount: exceptions.length,
   });
 
+  // 7. Ledger integrity: no journal line without its entry (SQLite has no foreign key there), debits = credits.
+  let oq = ctx.db
+    .selectFrom('journal_line as l')
+    .select(['l.id', 'l.entry_id', 'l.date'])
+    .where('l.date', '<=', to)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('journal_entry as e').select('e.id').whereRef('e.id', '=', 'l.entry_id'))));
+  if (scope) oq = oq.where('l.branch_id', '=', scope);
+  const orphans = await oq.limit(1000).execute();
+  let tq = ctx.db.selectFrom('journal_line').select((eb) => [eb.fn.sum<number>('debit_minor').as('d'), eb.fn.sum<number>('credit_minor').as('c')]).where('date', '<=', to);
+  if (scope) tq = tq.where('branch_id', '=', scope);
+  const totals = await tq.executeTakeFirst();
+  const off = Number(totals?.d ?? 0) - Number(totals?.c ?? 0);
+  items.push({
+    key: 'ledger_integrity',
+    title: 'Ledger integrity',
+    ok: orphans.length === 0 && off === 0,
+    detail: orphans.length === 0 && off === 0 ? 'Every line belongs to a posted entry; debits equal credits' : `${orphans.length} line(s) without an entry; debits − credits = ${fmt(off)}. The database was written outside Branchline: restore it or ask support`,
+    blocking: orphans.slice(0, LIST).map((o) => ({ kind: 'journal_line', id: o.id, number: null, label: `${o.date} line of missing entry ${o.entry_id}` })),
+    blockingCount: orphans.length,
+  });
+
   return { period, from, to, branchId: scope ?? 'company', items, ready: items.every((i) => i.ok) };
 }
 
@@ -246,14 +267,17 @@ export async function closeYear(ctx: CommandContext, year: number): Promise<stri
   return id!;
 }
 
-/** Posts the difference between the stock ledger's value and the stock accounts (opening balance) against retained earnings. */
-export async function alignOpeningStock(ctx: CommandContext) {
-  const tie = await stockTieOut(ctx, todayOf(ctx));
+/**
+ * Posts the difference between the stock ledger's value and the stock accounts as of `date`
+ * (stock history loaded before finance, e.g. the demo's) against retained earnings.
+ */
+export async function alignOpeningStock(ctx: CommandContext, date = todayOf(ctx)) {
+  const tie = await stockTieOut(ctx, date);
   if (tie.difference === 0) return { entryId: null, differenceMinor: 0 };
   const d = tie.difference;
   const entryId = await postEntry(ctx, {
     journal: 'stock',
-    date: todayOf(ctx),
+    date,
     memo: 'Opening stock value (stock ledger history before finance)',
     sourceKind: 'opening',
     lines: [

@@ -94,17 +94,27 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
     await expect(db.deleteFrom('journal_entry').where('id', '=', e.id).execute()).rejects.toThrow(/append-only/);
     // A hand-written unbalanced entry: refused at insert (SQLite) or at commit (PostgreSQL's deferred trigger).
     const id = '01900000-0000-7000-8000-900000000001';
-    const meta = { branch_id: 'x', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', version: 1 };
+    const branchId = (await db.selectFrom('client_state').select('branch_id').executeTakeFirstOrThrow()).branch_id!;
+    const meta = { branch_id: branchId, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', version: 1 };
     const line = (n: number, debit: number, credit: number) => ({ ...meta, id: `01900000-0000-7000-8000-90000000001${n}`, entry_id: id, line_no: n, date: '2026-11-01', account_id: ACC('1000'), debit_minor: debit, credit_minor: credit });
-    const before = await count('journal_line');
+    let before = await count('journal_line');
     await expect(
       db.transaction().execute(async (trx) => {
         await trx.insertInto('journal_line').values([line(1, 500, 0), line(2, 0, 400)]).execute();
         await trx.insertInto('journal_entry').values({ ...meta, id, journal_id: MISC, date: '2026-11-01', memo: 'hack', source_kind: 'manual' }).execute();
       }),
     ).rejects.toThrow(/not balanced/);
-    // Lines without an entry never commit either (deferred foreign key).
-    await expect(db.transaction().execute(async (trx) => void (await trx.insertInto('journal_line').values([line(1, 500, 0), line(2, 0, 500)]).execute()))).rejects.toThrow(/FOREIGN KEY|foreign key/);
+    // Lines without an entry: PostgreSQL refuses them at commit (deferred foreign key); SQLite
+    // (whose first sync commits line pages before entry pages) flags them in the close checklist.
+    const orphans = db.transaction().execute(async (trx) => void (await trx.insertInto('journal_line').values([line(1, 500, 0), line(2, 0, 500)]).execute()));
+    if (dialect === 'postgres') await expect(orphans).rejects.toThrow(/foreign key/);
+    else {
+      await orphans;
+      const item = (await t.engine.run('finance.close.checklist', { period: '2026-11' }, finance)).items.find((i) => i.key === 'ledger_integrity')!;
+      expect(item).toMatchObject({ ok: false, blockingCount: 2 });
+      expect((await t.engine.run('finance.close.checklist', { period: '2026-10' }, finance)).items.find((i) => i.key === 'ledger_integrity')!.ok).toBe(true);
+    }
+    before = await count('journal_line');
     // Nor can a line be added to a posted entry.
     await expect(db.transaction().execute(async (trx) => void (await trx.insertInto('journal_line').values({ ...line(3, 1, 0), entry_id: e.id, line_no: 99 }).execute()))).rejects.toThrow(/posted|not balanced/);
     expect(await count('journal_line')).toBe(before);

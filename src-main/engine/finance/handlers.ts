@@ -64,7 +64,7 @@ export const financeHandlers = defineHandlers({
   'finance.period.reopen': (ctx, input) => reopenBranch(ctx, input.softLockDate),
   'finance.company.close': (ctx, input) => closeCompany(ctx, input),
   'finance.year.close': async (ctx, input) => loadEntry(ctx.db, await closeYear(ctx, input.year)),
-  'finance.stock.alignOpening': (ctx) => alignOpeningStock(ctx),
+  'finance.stock.alignOpening': (ctx, input) => alignOpeningStock(ctx, input.date),
 
   'finance.report.trialBalance': (ctx, input) => trialBalance(ctx.db, input),
   'finance.report.profitLoss': (ctx, input) => {
