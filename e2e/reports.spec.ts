@@ -28,8 +28,8 @@ test('the admin dashboard shows the figures of the demo year and drills down to 
   // A whole year, so the history's shipments are in the period.
   const today = new Date().toISOString().slice(0, 10);
   const yearAgo = new Date(Date.now() - 364 * 86_400_000).toISOString().slice(0, 10);
-  await page.getByLabel('From').fill(yearAgo);
-  await page.getByLabel('To').fill(today);
+  await page.getByRole('textbox', { name: 'From', exact: true }).fill(yearAgo);
+  await page.getByRole('textbox', { name: 'To', exact: true }).fill(today);
 
   const fill = page.getByTestId('tile-fill_rate_lines');
   await expect(fill).toContainText(/\d+\.\d %/, { timeout: 30_000 });

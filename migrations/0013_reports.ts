@@ -69,6 +69,65 @@ export async function up(db: MigrationDb): Promise<void> {
     .columns(['day_no', 'warehouse_id', 'channel_code', 'customer_class', 'region', 'ordered_qty', 'first_qty', 'backordered', 'revenue_minor', 'cogs_minor'])
     .execute();
 
+  // One row per order (root delivery): OTIF and cycle time per order.
+  await db.schema
+    .createTable('report_order')
+    .addColumn('root_id', 'text', (c) => c.primaryKey())
+    .addColumn('day_no', 'integer', (c) => c.notNull())
+    .addColumn('warehouse_id', 'text', (c) => c.notNull())
+    .addColumn('channel_code', 'text', (c) => c.notNull())
+    .addColumn('customer_class', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addColumn('finished', 'integer', (c) => c.notNull())
+    .addColumn('otif', 'integer', (c) => c.notNull())
+    .addColumn('cycle_hours', dbl)
+    .execute();
+  await db.schema.createIndex('report_order_day_cycle').on('report_order').columns(['day_no', 'warehouse_id', 'channel_code', 'customer_class', 'region', 'cycle_hours']).execute();
+
+  // The dashboards' rollup: order lines and orders summed per day and segment (a few rows per
+  // day instead of hundreds), kept by the same refresh that writes the lines.
+  await db.schema
+    .createTable('report_order_day')
+    .addColumn('day_no', 'integer', (c) => c.notNull())
+    .addColumn('warehouse_id', 'text', (c) => c.notNull())
+    .addColumn('channel_code', 'text', (c) => c.notNull())
+    .addColumn('customer_class', 'text', (c) => c.notNull())
+    .addColumn('region', 'text', (c) => c.notNull())
+    .addColumn('lines', big, (c) => c.notNull())
+    .addColumn('complete_first', big, (c) => c.notNull())
+    .addColumn('first_qty', big, (c) => c.notNull())
+    .addColumn('ordered_qty', big, (c) => c.notNull())
+    .addColumn('backordered', big, (c) => c.notNull())
+    .addColumn('revenue_minor', big, (c) => c.notNull())
+    .addColumn('cogs_minor', big, (c) => c.notNull())
+    .addColumn('orders', big, (c) => c.notNull())
+    .addColumn('orders_finished', big, (c) => c.notNull())
+    .addColumn('orders_otif', big, (c) => c.notNull())
+    .addPrimaryKeyConstraint('report_order_day_pk', ['day_no', 'warehouse_id', 'channel_code', 'customer_class', 'region'])
+    .execute();
+
+  // Product-days on which a first shipment was short (stockout frequency's numerator).
+  await db.schema
+    .createTable('report_short_day')
+    .addColumn('warehouse_id', 'text', (c) => c.notNull())
+    .addColumn('day_no', 'integer', (c) => c.notNull())
+    .addColumn('product_id', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('report_short_day_pk', ['warehouse_id', 'day_no', 'product_id'])
+    .execute();
+
+  // Per warehouse and day: stock changes in units and at the moves' unit cost, shipments, returns, COGS.
+  await db.schema
+    .createTable('report_value_day')
+    .addColumn('warehouse_id', 'text', (c) => c.notNull())
+    .addColumn('day_no', 'integer', (c) => c.notNull())
+    .addColumn('net_qty', big, (c) => c.notNull())
+    .addColumn('net_value_minor', big, (c) => c.notNull())
+    .addColumn('out_qty', big, (c) => c.notNull())
+    .addColumn('return_qty', big, (c) => c.notNull())
+    .addColumn('cogs_minor', big, (c) => c.notNull())
+    .addPrimaryKeyConstraint('report_value_day_pk', ['warehouse_id', 'day_no'])
+    .execute();
+
   await db.schema
     .createTable('report_stock_day')
     .addColumn('product_id', 'text', (c) => c.notNull())

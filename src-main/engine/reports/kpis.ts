@@ -116,16 +116,8 @@ async function ratio(ctx: Ctx, kpi: KpiId, groupBy: GroupBy, raw: Raw[], unit: K
 
 async function orderLineRatio(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, n: RawBuilder<number>, d: RawBuilder<number>): Promise<KpiResult> {
   checkGroup(kpi, groupBy, ORDER_SEGMENTS);
-  const r = await sql<Raw>`SELECT ${groupKey(groupBy)} AS key, SUM(${n}) AS n, SUM(${d}) AS d FROM report_order_line WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+  const r = await sql<Raw>`SELECT ${groupKey(groupBy)} AS key, SUM(${n}) AS n, SUM(${d}) AS d FROM report_order_day WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
   return ratio(ctx, kpi, groupBy, r.rows);
-}
-
-/** Order-level view (one row per order = first shipment and its backorders), for OTIF and cycle time. */
-function ordersSql(filter: ReportFilter, groupBy: GroupBy) {
-  return sql`SELECT root_id, ${groupKey(groupBy)} AS key, MIN(finished) AS finished,
-      MIN(CASE WHEN shipped_qty >= ordered_qty THEN 1 ELSE 0 END) AS in_full,
-      MAX(last_ship_ms) AS last_ship_ms, MAX(promised_ms) AS promised_ms, MIN(order_ms) AS order_ms, MIN(first_ship_ms) AS first_ship_ms
-    FROM report_order_line WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY root_id, 2`;
 }
 
 function percentile(sorted: number[], p: number): number | null {
@@ -141,25 +133,21 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * shipped, in the period (of the first shipment). An order line is one product of one
    * order (first shipment and its backorders); complete = first shipment shipped all ordered.
    */
-  fill_rate_lines: (ctx, f, g) => orderLineRatio(ctx, 'fill_rate_lines', f, g, sql`CASE WHEN first_qty >= ordered_qty THEN 1 ELSE 0 END`, sql`1`),
+  fill_rate_lines: (ctx, f, g) => orderLineRatio(ctx, 'fill_rate_lines', f, g, sql`complete_first`, sql`lines`),
 
   /** Fill rate (units) = units shipped on the first shipment ÷ units ordered. */
   fill_rate_units: (ctx, f, g) => orderLineRatio(ctx, 'fill_rate_units', f, g, sql`first_qty`, sql`ordered_qty`),
 
   /** Backorder rate = order lines that produced a backorder (first shipment short) ÷ order lines. */
-  backorder_rate: (ctx, f, g) => orderLineRatio(ctx, 'backorder_rate', f, g, sql`backordered`, sql`1`),
+  backorder_rate: (ctx, f, g) => orderLineRatio(ctx, 'backorder_rate', f, g, sql`backordered`, sql`lines`),
 
   /**
    * OTIF = orders delivered complete on or before the promised date ÷ orders delivered.
    * Delivered = nothing of the order still waits; complete = every line shipped in full;
    * on time = the last shipment's day ≤ the promised day (no promise: on time).
    */
-  otif: async (ctx, f, g) => {
-    checkGroup('otif', g, ORDER_SEGMENTS);
-    const r = await sql<Raw>`SELECT key, SUM(CASE WHEN in_full = 1 AND (promised_ms IS NULL OR CAST(last_ship_ms / 86400000 AS INTEGER) <= CAST(promised_ms / 86400000 AS INTEGER)) THEN 1 ELSE 0 END) AS n, COUNT(*) AS d
-      FROM (${ordersSql(f, g)}) o WHERE finished = 1 GROUP BY key`.execute(ctx.db);
-    return ratio(ctx, 'otif', g, r.rows);
-  },
+  otif: (ctx, f, g) => orderLineRatio(ctx, 'otif', f, g, sql`orders_otif`, sql`orders_finished`),
+
 
   /**
    * Order cycle time = time from the order (confirmation) to its first shipment, in hours:
@@ -167,7 +155,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    */
   order_cycle_time: async (ctx, f, g) => {
     checkGroup('order_cycle_time', g, ORDER_SEGMENTS);
-    const r = await sql<{ key: string | number; h: number }>`SELECT key, (first_ship_ms - order_ms) / 3600000.0 AS h FROM (${ordersSql(f, g)}) o WHERE order_ms IS NOT NULL ORDER BY 2`.execute(ctx.db);
+    const r = await sql<{ key: string | number; h: number }>`SELECT ${groupKey(g)} AS key, cycle_hours AS h FROM report_order WHERE ${where(f, ORDER_SEGMENTS)} AND cycle_hours IS NOT NULL`.execute(ctx.db);
     const folded = new Map<string, number[]>();
     const keyOf = fold(g, r.rows.map((x) => ({ key: x.key, n: 0, d: 0 }))).map((x) => String(x.key));
     // fold() on months merges rows; re-key each row individually instead.
@@ -197,7 +185,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
   channel_margin: async (ctx, f, g) => {
     checkGroup('channel_margin', g, ORDER_SEGMENTS);
     const r = await sql<{ key: string | number; revenue: number; cogs: number; channel: string }>`SELECT ${groupKey(g)} AS key, channel_code AS channel, SUM(revenue_minor) AS revenue, SUM(cogs_minor) AS cogs
-      FROM report_order_line WHERE ${where(f, ORDER_SEGMENTS)} GROUP BY 1, 2`.execute(ctx.db);
+      FROM report_order_day WHERE ${where(f, ORDER_SEGMENTS)} GROUP BY 1, 2`.execute(ctx.db);
     const fees = new Map<string, number>();
     for (const source of feeSources) for (const [ch, v] of await source(ctx, f)) fees.set(ch, (fees.get(ch) ?? 0) + v);
     // Fees are known per channel; other splits share a channel's fee by revenue.
@@ -222,7 +210,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
   /** Return rate = units returned by customers ÷ units shipped to customers (by movement day). */
   return_rate: async (ctx, f, g) => {
     checkGroup('return_rate', g, STOCK_SEGMENTS);
-    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(return_qty) AS n, SUM(out_qty) AS d FROM report_stock_day WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(return_qty) AS n, SUM(out_qty) AS d FROM report_value_day WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
     return ratio(ctx, 'return_rate', g, r.rows);
   },
 
@@ -235,9 +223,10 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
     checkGroup('stockout_frequency', g, STOCK_SEGMENTS);
     const w = where(f, STOCK_SEGMENTS);
     const num = await sql<{ key: string | number; warehouse_id: string; day_no: number; n: number }>`
-      SELECT ${groupKey(g)} AS key, warehouse_id, day_no, COUNT(DISTINCT product_id) AS n FROM report_order_line WHERE ${w} AND backordered = 1 GROUP BY 1, 2, 3`.execute(ctx.db);
+      SELECT ${groupKey(g)} AS key, warehouse_id, day_no, COUNT(*) AS n FROM report_short_day WHERE ${w} GROUP BY 1, 2, 3`.execute(ctx.db);
+    // Products stocked at each warehouse: those with a stock level row in its locations.
     const stocked = await sql<{ warehouse_id: string; n: number }>`
-      SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM report_stock_day WHERE day_no <= ${dayOf(f.to)} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+      SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM stock_level WHERE warehouse_id IS NOT NULL ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
     const products = new Map(stocked.rows.map((r) => [r.warehouse_id, Number(r.n)]));
     const allProducts = [...products.values()].reduce((a, b) => a + b, 0);
     const raw = new Map<string, Raw>();
@@ -298,7 +287,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
     const end = dayOf(f.to);
     const start = end - 364;
     const stock = await averageStock(ctx, start, end, f.warehouseId, true);
-    const cogs = await sql<{ warehouse_id: string; v: number }>`SELECT warehouse_id, SUM(cogs_minor) AS v FROM report_stock_day WHERE day_no >= ${start} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+    const cogs = await sql<{ warehouse_id: string; v: number }>`SELECT warehouse_id, SUM(cogs_minor) AS v FROM report_value_day WHERE day_no >= ${start} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
     const raw: Raw[] = [...stock].map(([wh, avg]) => ({ key: g === 'none' ? 'all' : wh, n: Number(cogs.rows.find((c) => c.warehouse_id === wh)?.v ?? 0), d: avg }));
     const merged = new Map<string, Raw>();
     for (const x of raw) {
@@ -315,7 +304,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
     checkGroup('days_of_supply', g, WAREHOUSE_ONLY);
     const end = dayOf(f.to);
     const stock = await averageStock(ctx, end, end, f.warehouseId, false);
-    const demand = await sql<{ warehouse_id: string; q: number }>`SELECT warehouse_id, SUM(out_qty) AS q FROM report_stock_day WHERE day_no > ${end - 90} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+    const demand = await sql<{ warehouse_id: string; q: number }>`SELECT warehouse_id, SUM(out_qty) AS q FROM report_value_day WHERE day_no > ${end - 90} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
     const merged = new Map<string, Raw>();
     for (const [wh, qty] of stock) {
       const key = g === 'none' ? 'all' : wh;
@@ -337,7 +326,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
 
 /**
  * Average on hand per warehouse over days [start, end] (end of each day), in value (minor
- * units, at unit cost) or units. On hand at the end of day x = today's on hand − Σ net
+ * units: today's stock at unit cost, walked back at the moves' unit cost) or units. On hand at the end of day x = today's on hand − Σ net
  * change of the days after x; averaged over D days, a day d's change weighs clamp(d − start, 0, D) ÷ D.
  */
 async function averageStock(ctx: Ctx, start: number, end: number, warehouseId: string | undefined, value: boolean): Promise<Map<string, number>> {
@@ -350,12 +339,11 @@ async function averageStock(ctx: Ctx, start: number, end: number, warehouseId: s
       WHERE s.warehouse_id IS NOT NULL GROUP BY s.warehouse_id, s.product_id
     ) x JOIN product p ON p.id = x.product_id LEFT JOIN product_valuation pv ON pv.product_id = x.product_id
     WHERE 1 = 1 ${wh} GROUP BY x.warehouse_id`.execute(ctx.db);
+  // The walk back uses each day's change at the moves' own unit cost (report_value_day: a row per warehouse and day).
+  const change = value ? sql.raw('net_value_minor') : sql.raw('net_qty');
   const back = await sql<{ warehouse_id: string; v: number }>`
-    SELECT x.warehouse_id, SUM(x.q * ${unit}) AS v FROM (
-      SELECT warehouse_id, product_id, SUM(net_qty * (CASE WHEN day_no > ${end} THEN ${D} ELSE day_no - ${start} END)) * 1.0 / ${D} AS q
-      FROM report_stock_day WHERE day_no > ${start} GROUP BY warehouse_id, product_id
-    ) x JOIN product p ON p.id = x.product_id LEFT JOIN product_valuation pv ON pv.product_id = x.product_id
-    WHERE 1 = 1 ${wh} GROUP BY x.warehouse_id`.execute(ctx.db);
+    SELECT warehouse_id, SUM(${change} * (CASE WHEN day_no > ${end} THEN ${D} ELSE day_no - ${start} END)) * 1.0 / ${D} AS v
+    FROM report_value_day WHERE day_no > ${start} ${warehouseId ? sql`AND warehouse_id = ${warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
   const out = new Map<string, number>();
   for (const r of now.rows) out.set(r.warehouse_id, Number(r.v));
   for (const r of back.rows) out.set(r.warehouse_id, (out.get(r.warehouse_id) ?? 0) - Number(r.v));

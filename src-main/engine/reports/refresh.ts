@@ -50,7 +50,7 @@ export interface RefreshResult {
 export async function refreshReports(db: AnyDb, dialect: Dialect, options: { rebuild?: boolean; now?: string; progress?: (done: number, total: number) => void } = {}): Promise<RefreshResult> {
   const now = options.now ?? new Date().toISOString();
   if (options.rebuild) {
-    for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_stock_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
+    for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
   }
   const moves = await refreshStockDays(db, dialect, now, options.progress);
   const { shipments, orders } = await refreshShipments(db, now);
@@ -93,6 +93,28 @@ async function refreshStockDays(db: AnyDb, dialect: Dialect, now: string, progre
         return_qty = report_stock_day.return_qty + excluded.return_qty,
         cogs_minor = report_stock_day.cogs_minor + excluded.cogs_minor`.execute(db);
     void r;
+    // The same moves per warehouse and day, with their value at the move's unit cost.
+    await sql`
+      INSERT INTO report_value_day (warehouse_id, day_no, net_qty, net_value_minor, out_qty, return_qty, cogs_minor)
+      SELECT warehouse_id, day_no, SUM(net_qty), SUM(net_value), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
+        SELECT f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty, -m.quantity * m.unit_cost_minor AS net_value,
+          CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
+          CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
+        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
+          AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
+        UNION ALL
+        SELECT t.warehouse_id, ${day}, m.quantity, m.quantity * m.unit_cost_minor, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
+        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
+          AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
+      ) x GROUP BY warehouse_id, day_no
+      ON CONFLICT (warehouse_id, day_no) DO UPDATE SET
+        net_qty = report_value_day.net_qty + excluded.net_qty,
+        net_value_minor = report_value_day.net_value_minor + excluded.net_value_minor,
+        out_qty = report_value_day.out_qty + excluded.out_qty,
+        return_qty = report_value_day.return_qty + excluded.return_qty,
+        cogs_minor = report_value_day.cogs_minor + excluded.cogs_minor`.execute(db);
     const n = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor} AND id <= ${hi}`.execute(db)).rows[0]?.n ?? 0);
     done += n;
     cursor = hi;
@@ -134,7 +156,8 @@ async function finishedAfter(db: AnyDb, cursorName: string, side: 'to_customer' 
   const [u, id] = splitCursor(await readCursor(db, cursorName));
   const join = side === 'to_customer' ? sql`JOIN location l ON l.id = t.to_location_id AND l.usage = 'customer'` : sql`JOIN location l ON l.id = t.from_location_id AND l.usage = 'vendor'`;
   // An empty cursor reads from the start (a timestamp column cannot compare with '').
-  const after = u === '' ? sql`1 = 1` : sql`(t.updated_at > ${u} OR (t.updated_at = ${u} AND t.id > ${id}))`;
+  // The first term is an index range on (updated_at, id): a refresh with nothing new reads nothing.
+  const after = u === '' ? sql`1 = 1` : sql`t.updated_at >= ${u} AND (t.updated_at > ${u} OR t.id > ${id})`;
   const r = await sql<TransferRow>`
     SELECT t.id, t.number, t.state, t.origin, t.warehouse_id, t.partner_id, t.channel_code, t.order_date, t.promised_date, t.done_at, t.updated_at, t.backorder_of_id, t.order_value_minor
     FROM transfer t ${join}
@@ -197,7 +220,17 @@ interface LineRow {
  * shipment of the chain still waits.
  */
 async function deriveOrder(db: AnyDb, rootId: string): Promise<void> {
+  // Take the order's old contribution out of the rollup, then write it anew.
+  const old = await sql<OrderDayKey & Totals>`
+    SELECT l.day_no, l.warehouse_id, l.channel_code, l.customer_class, l.region, COUNT(*) AS lines,
+      SUM(CASE WHEN l.first_qty >= l.ordered_qty THEN 1 ELSE 0 END) AS complete_first, SUM(l.first_qty) AS first_qty, SUM(l.ordered_qty) AS ordered_qty,
+      SUM(l.backordered) AS backordered, SUM(l.revenue_minor) AS revenue_minor, SUM(l.cogs_minor) AS cogs_minor,
+      MIN(o.finished) AS orders_finished, MIN(o.otif) AS orders_otif
+    FROM report_order_line l JOIN report_order o ON o.root_id = l.root_id WHERE l.root_id = ${rootId}
+    GROUP BY l.day_no, l.warehouse_id, l.channel_code, l.customer_class, l.region`.execute(db);
+  for (const o of old.rows) await addOrderDay(db, o, { ...o, orders: 1 }, -1);
   await sql`DELETE FROM report_order_line WHERE root_id = ${rootId}`.execute(db);
+  await sql`DELETE FROM report_order WHERE root_id = ${rootId}`.execute(db);
   const rootRows = await sql<TransferRow>`SELECT id, number, state, origin, warehouse_id, partner_id, channel_code, order_date, promised_date, done_at, updated_at, backorder_of_id, order_value_minor FROM transfer WHERE id = ${rootId}`.execute(db);
   const root = rootRows.rows[0];
   if (!root || root.state !== 'done' || !root.done_at) return;
@@ -313,6 +346,71 @@ async function deriveOrder(db: AnyDb, rootId: string): Promise<void> {
       part.map((r) => sql`(${sql.join(cols.map((c) => (r as Record<string, unknown>)[c]))})`),
     )}`.execute(db);
   }
+  if (rows.length === 0) return;
+  const key: OrderDayKey = { day_no: dn, warehouse_id: root.warehouse_id, channel_code: rows[0]!.channel_code, customer_class: rows[0]!.customer_class, region: rows[0]!.region };
+  // The order: delivered (nothing waits), in full, on time (last shipment's day ≤ promised day).
+  const finished = rows.every((r) => r.finished === 1) ? 1 : 0;
+  const inFull = rows.every((r) => r.shipped_qty >= r.ordered_qty);
+  const last = Math.max(...rows.map((r) => r.last_ship_ms));
+  const promised = toMs(root.promised_date);
+  const otif = finished && inFull && (promised === null || dayNo(last) <= dayNo(promised)) ? 1 : 0;
+  const orderMs = toMs(root.order_date);
+  const cycle = orderMs === null ? null : Math.max(0, (rootDone - orderMs) / 3_600_000);
+  await sql`INSERT INTO report_order (root_id, day_no, warehouse_id, channel_code, customer_class, region, finished, otif, cycle_hours)
+    VALUES (${rootId}, ${dn}, ${key.warehouse_id}, ${key.channel_code}, ${key.customer_class}, ${key.region}, ${finished}, ${otif}, ${cycle})`.execute(db);
+  await addOrderDay(
+    db,
+    key,
+    {
+      lines: rows.length,
+      complete_first: rows.filter((r) => r.first_qty >= r.ordered_qty).length,
+      first_qty: rows.reduce((a, r) => a + r.first_qty, 0),
+      ordered_qty: rows.reduce((a, r) => a + r.ordered_qty, 0),
+      backordered: rows.reduce((a, r) => a + r.backordered, 0),
+      revenue_minor: rows.reduce((a, r) => a + r.revenue_minor, 0),
+      cogs_minor: rows.reduce((a, r) => a + r.cogs_minor, 0),
+      orders: 1,
+      orders_finished: finished,
+      orders_otif: otif,
+    },
+    1,
+  );
+  for (const r of rows.filter((x) => x.backordered === 1)) {
+    await sql`INSERT INTO report_short_day (warehouse_id, day_no, product_id) VALUES (${key.warehouse_id}, ${dn}, ${r.product_id}) ON CONFLICT DO NOTHING`.execute(db);
+  }
+}
+
+interface OrderDayKey {
+  day_no: number;
+  warehouse_id: string;
+  channel_code: string;
+  customer_class: string;
+  region: string;
+}
+interface Totals {
+  lines: number;
+  complete_first: number;
+  first_qty: number;
+  ordered_qty: number;
+  backordered: number;
+  revenue_minor: number;
+  cogs_minor: number;
+  orders: number;
+  orders_finished: number;
+  orders_otif: number;
+}
+
+/** Adds (sign 1) or takes out (sign −1) an order's totals at its day and segment. */
+async function addOrderDay(db: AnyDb, k: OrderDayKey, t: Totals, sign: 1 | -1): Promise<void> {
+  const v = (x: number) => sign * Number(x);
+  await sql`INSERT INTO report_order_day (day_no, warehouse_id, channel_code, customer_class, region, lines, complete_first, first_qty, ordered_qty, backordered, revenue_minor, cogs_minor, orders, orders_finished, orders_otif)
+    VALUES (${Number(k.day_no)}, ${k.warehouse_id}, ${k.channel_code}, ${k.customer_class}, ${k.region}, ${v(t.lines)}, ${v(t.complete_first)}, ${v(t.first_qty)}, ${v(t.ordered_qty)}, ${v(t.backordered)}, ${v(t.revenue_minor)}, ${v(t.cogs_minor)}, ${v(t.orders)}, ${v(t.orders_finished)}, ${v(t.orders_otif)})
+    ON CONFLICT (day_no, warehouse_id, channel_code, customer_class, region) DO UPDATE SET
+      lines = report_order_day.lines + excluded.lines, complete_first = report_order_day.complete_first + excluded.complete_first,
+      first_qty = report_order_day.first_qty + excluded.first_qty, ordered_qty = report_order_day.ordered_qty + excluded.ordered_qty,
+      backordered = report_order_day.backordered + excluded.backordered, revenue_minor = report_order_day.revenue_minor + excluded.revenue_minor,
+      cogs_minor = report_order_day.cogs_minor + excluded.cogs_minor, orders = report_order_day.orders + excluded.orders,
+      orders_finished = report_order_day.orders_finished + excluded.orders_finished, orders_otif = report_order_day.orders_otif + excluded.orders_otif`.execute(db);
 }
 
 // --- vendor receipts: report_receipt_line --------------------------------------------------
