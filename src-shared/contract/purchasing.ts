@@ -401,6 +401,24 @@ export const purchasingContract = {
   }),
   'purchasing.po.cancel': command({ access: 'purchasing.write', summary: 'Cancel an order not yet received', input: z.object({ id: Id }).strict(), output: PurchaseOrder }),
   'purchasing.po.close': command({ access: 'purchasing.write', summary: 'Close a billed order (done)', input: z.object({ id: Id }).strict(), output: PurchaseOrder }),
+  'purchasing.po.pdf': query({
+    access: 'purchasing.read',
+    summary: 'The purchase order as a printable PDF (what is sent to the vendor)',
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ filename: z.string(), contentType: z.literal('application/pdf'), base64: z.string() }),
+  }),
+  'purchasing.po.edi850': query({
+    access: 'purchasing.read',
+    summary: 'The purchase order as an ASC X12 850 (EDI vendors only)',
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ filename: z.string(), contentType: z.literal('application/edi-x12'), text: z.string() }),
+  }),
+  'purchasing.attachment.get': query({
+    access: 'purchasing.read',
+    summary: 'One attached file with its content',
+    input: z.object({ id: Id }).strict(),
+    output: Attachment.extend({ contentBase64: z.string() }),
+  }),
   'purchasing.po.get': query({ access: 'purchasing.read', summary: 'One purchase order with its lines', input: z.object({ id: Id }).strict(), output: PurchaseOrder }),
   'purchasing.po.list': query({
     access: 'purchasing.read',

@@ -10,6 +10,7 @@ import { branchCode, nextDocumentNumber } from '../platform/series';
 import { addDays, openReceiptsOf, orderRow, refreshBilledState } from './orders';
 import type { BillState, VendorBillLineTable } from './schema';
 import { readPurchaseSettings } from './settings';
+import { postVendorBill } from '../finance/auto';
 
 type CreateInput = z.output<typeof BillCreateInput>;
 type LineStatus = 'matched' | 'price' | 'quantity' | 'unreceived';
@@ -131,7 +132,10 @@ export async function rematchBillsOf(ctx: CommandContext, orderId: string): Prom
   const bills = await ctx.db.selectFrom('vendor_bill').select('id').where('order_id', '=', orderId).where('state', 'in', ['unmatched', 'held']).where('approved_by', 'is', null).execute();
   if (bills.length === 0) return;
   const settings = await readPurchaseSettings(ctx.db);
-  for (const b of bills) await matchBill(ctx, b.id, settings);
+  for (const b of bills) {
+    await matchBill(ctx, b.id, settings);
+    await postVendorBill(ctx, b.id); // finance: posted once ready to pay
+  }
   await refreshBilledState(ctx, orderId);
 }
 
@@ -202,6 +206,7 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
   await insertBillLines(ctx.db, rows);
   await syncBilledQuantities(ctx, po.id);
   await refreshBilledState(ctx, po.id);
+  await postVendorBill(ctx, id); // finance: GRNI / price difference / payable once ready to pay
   ctx.summarize(`Recorded bill ${number} (${input.vendorReference}, ${formatMinor(total)}) on ${po.number}: ${state.replaceAll('_', ' ')}`);
   return id;
 }
@@ -219,6 +224,7 @@ export async function decideBill(ctx: CommandContext, id: string, decision: 'app
     .where('id', '=', id)
     .execute();
   await refreshBilledState(ctx, bill.order_id);
+  await postVendorBill(ctx, id);
   ctx.summarize(`${decision === 'approve' ? 'Approved held bill' : 'Requested a credit note for'} ${bill.number}: ${reason}`);
 }
 

@@ -7,6 +7,7 @@ import { billAccountingFacts, createBill, decideBill, grniByOrder, loadBill, toB
 import { approveOrder, createPurchaseOrder, loadOrder, orderListQuery, orderRow, refuseState, setState, submitOrder, toOrderHeader } from './orders';
 import { addLandedCost, loadLandedCost, receiveOrder, recordInspection, sendOrder } from './receiving';
 import { decideProposal, runReplenishment } from './replenish';
+import { purchaseOrder850, purchaseOrderPdf } from './documents';
 import { readPurchaseSettings, writePurchaseSettings } from './settings';
 import { createVendor, findVendorPrice, loadVendor, requireVendor, toVendorHeader, vendorSearchText, writeContacts } from './vendors';
 import { cancelTransfer } from '../inventory/transfers';
@@ -286,6 +287,23 @@ export const purchasingHandlers = defineHandlers({
     return loadOrder(ctx.db, input.id);
   },
   'purchasing.po.get': async (ctx, input) => loadOrder(ctx.db, input.id),
+  'purchasing.po.pdf': async (ctx, input) => {
+    const pdf = await purchaseOrderPdf(ctx.db, input.id);
+    return { filename: pdf.filename, contentType: 'application/pdf' as const, base64: pdf.buffer.toString('base64') };
+  },
+  'purchasing.po.edi850': async (ctx, input) => {
+    const po = await orderRow(ctx.db, input.id);
+    const v = await ctx.db.selectFrom('vendor_profile').select(['edi_enabled', 'edi_id']).where('partner_id', '=', po.vendor_id).executeTakeFirst();
+    if (v?.edi_enabled !== 1 || !v.edi_id) throw new DomainError('BUSINESS_RULE', `${po.number}: the vendor does not take EDI orders (enable EDI and give its EDI id)`);
+    const branch = await ctx.db.selectFrom('branch').select('code').orderBy('created_at').executeTakeFirst();
+    const edi = await purchaseOrder850(ctx.db, input.id, `BL${branch?.code ?? 'B00'}`);
+    return { filename: edi.filename, contentType: 'application/edi-x12' as const, text: edi.text };
+  },
+  'purchasing.attachment.get': async (ctx, input) => {
+    const r = await ctx.db.selectFrom('purchase_attachment').selectAll().where('id', '=', input.id).executeTakeFirst();
+    if (!r) throw notFound('Attachment');
+    return { id: r.id, ownerKind: r.owner_kind, ownerId: r.owner_id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: Number(r.size_bytes), sha256: r.sha256, createdAt: r.created_at, contentBase64: r.content_base64 };
+  },
   'purchasing.po.list': async (ctx, input) => {
     const { q, sortColumn } = orderListQuery(ctx.db, input);
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

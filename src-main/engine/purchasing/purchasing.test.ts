@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../platform/errors';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { X12Parser, type X12Interchange } from 'node-x12';
 import { billAccountingFacts } from './bills';
+import { purchaseOrderPdf } from './documents';
 import { purchasingFixture } from './fixtures';
 
 async function refusal(p: Promise<unknown>): Promise<DomainError> {
@@ -12,6 +14,13 @@ async function refusal(p: Promise<unknown>): Promise<DomainError> {
     throw e;
   }
   throw new Error('expected a refusal');
+}
+
+/** The text runs of an uncompressed PDF (pdfkit writes each as hex strings inside a TJ array). */
+function textOf(pdf: Buffer): string[] {
+  return [...pdf.toString('latin1').matchAll(/\[((?:<[0-9a-fA-F]*>\s*-?[\d.]*\s*)+)\]\s*TJ/g)].map((m) =>
+    [...m[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1]!, 'hex').toString('latin1')).join(''),
+  );
 }
 
 describe.each(DIALECTS)('procure to pay on %s', (dialect) => {
@@ -238,6 +247,33 @@ describe.each(DIALECTS)('procure to pay on %s', (dialect) => {
     expect(bill.lines[0]).toMatchObject({ status: 'quantity', qtyShort: 4 });
     const credit = await t.engine.run('purchasing.bill.requestCredit', { id: bill.id, reason: 'Only 6 delivered' }, buyer);
     expect(credit.state).toBe('credit_requested');
+  });
+
+  it('sends the order as a PDF, and as an X12 850 to EDI vendors, keeping both with the order', async () => {
+    const v = await f.vendor({ ediEnabled: true, ediId: 'ACME850' });
+    const p = await f.bought(v.id, 1234);
+    const po = await f.sentOrder({ vendorId: v.id, warehouseId: f.wh.id, lines: [{ productId: p.id, quantity: 3 }] });
+    const files = await t.engine.run('purchasing.attachment.list', { ownerKind: 'purchase_order', ownerId: po.id }, as);
+    expect(files.rows.map((r) => [r.fileName, r.mimeType])).toEqual([[`${po.number}.pdf`, 'application/pdf'], [`${po.number}.x12`, 'application/edi-x12']]);
+    const edi = await t.engine.run('purchasing.po.edi850', { id: po.id }, as);
+    const parsed = new X12Parser(true).parse(edi.text) as X12Interchange;
+    const segments = parsed.functionalGroups[0]!.transactions[0]!.segments;
+    expect(segments.find((s) => s.tag === 'BEG')!.valueOf(3)).toBe(po.number);
+    const po1 = segments.find((s) => s.tag === 'PO1')!;
+    expect([po1.valueOf(2), po1.valueOf(4), po1.valueOf(7)]).toEqual(['3', '12.34', p.sku]);
+    expect(parsed.header.valueOf(8)?.trim()).toBe('ACME850');
+    const stored = await t.engine.run('purchasing.attachment.get', { id: files.rows[1]!.id }, as);
+    expect(Buffer.from(stored.contentBase64, 'base64').toString('utf8')).toBe(edi.text);
+    const text = textOf((await purchaseOrderPdf(t.database.db, po.id, { compress: false })).buffer).join(' ');
+    expect(text).toContain(po.number);
+    expect(text).toContain(p.sku);
+    expect(text).toContain('37.02');
+    const pdf = await t.engine.run('purchasing.po.pdf', { id: po.id }, as);
+    expect(Buffer.from(pdf.base64, 'base64').subarray(0, 5).toString()).toBe('%PDF-');
+    const plain = await f.vendor();
+    const q = await f.bought(plain.id);
+    const po2 = await t.engine.run('purchasing.po.create', { vendorId: plain.id, warehouseId: f.wh.id, lines: [{ productId: q.id, quantity: 1 }] }, as);
+    expect((await refusal(t.engine.run('purchasing.po.edi850', { id: po2.id }, as))).message).toMatch(/does not take EDI orders/);
   });
 
   it('refuses attachments that are too large or not the type they claim', async () => {

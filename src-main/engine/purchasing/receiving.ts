@@ -10,6 +10,8 @@ import { branchCode, nextDocumentNumber } from '../platform/series';
 import { openReceiptsOf, orderRow, refreshReceiptState, refuseState, setState } from './orders';
 import { readPurchaseSettings } from './settings';
 import { rematchBillsOf } from './bills';
+import { createHash } from 'node:crypto';
+import { purchaseOrder850, purchaseOrderPdf } from './documents';
 
 type ReceiveLine = z.output<typeof ReceiveLineInput>;
 const DAY = 86_400_000;
@@ -55,7 +57,22 @@ export async function sendOrder(ctx: CommandContext, id: string): Promise<void> 
     });
   }
   await setState(ctx, id, 'sent', { sent_at: ctx.now });
-  ctx.summarize(`Sent ${po.number} to the vendor`);
+  // What was sent is kept with the order (replicated like any row): the PDF, and the 850 for EDI vendors.
+  const sent: { name: string; mime: string; bytes: Buffer }[] = [];
+  const pdf = await purchaseOrderPdf(ctx.db, id);
+  sent.push({ name: pdf.filename, mime: 'application/pdf', bytes: pdf.buffer });
+  const vendor = await ctx.db.selectFrom('vendor_profile').select(['edi_enabled', 'edi_id']).where('partner_id', '=', po.vendor_id).executeTakeFirst();
+  if (vendor?.edi_enabled === 1 && vendor.edi_id) {
+    const edi = await purchaseOrder850(ctx.db, id, `BL${await branchCode(ctx)}`);
+    sent.push({ name: edi.filename, mime: 'application/edi-x12', bytes: Buffer.from(edi.text, 'utf8') });
+  }
+  for (const f of sent) {
+    await ctx.db
+      .insertInto('purchase_attachment')
+      .values({ ...newRowMeta(ctx), owner_kind: 'purchase_order', owner_id: id, file_name: f.name, mime_type: f.mime, size_bytes: f.bytes.length, sha256: createHash('sha256').update(f.bytes).digest('hex'), content_base64: f.bytes.toString('base64') })
+      .execute();
+  }
+  ctx.summarize(`Sent ${po.number} to the vendor (${sent.map((f) => f.name).join(', ')})`);
 }
 
 /**
