@@ -107,7 +107,7 @@ function ReleasesPanel({ overview, onChanged }: { overview: Overview; onChanged(
       label="Releases"
       extra={
         folder.dir && (
-          <Text size="xs" c="dimmed" className="bl-mono" data-testid="updates-folder">
+          <Text size="xs" c="dimmed" className="bl-mono" tt="none" data-testid="updates-folder">
             {folder.dir}
           </Text>
         )
@@ -200,6 +200,7 @@ function ChannelRollout({ channel, releases, onChanged }: { channel: Channel; re
             w={110}
             min={0}
             max={100}
+            clampBehavior="none"
             allowDecimal={false}
             value={percent}
             onChange={(v) => {
@@ -438,7 +439,7 @@ function DevicesPanel({ devices, error, centre, filter, setFilter }: { devices: 
                 {
                   id: 'version',
                   label: 'Version',
-                  width: 170,
+                  width: 210,
                   testId: 'device-version',
                   render: (d) => (
                     <Group gap={6} wrap="nowrap">
