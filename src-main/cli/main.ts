@@ -194,6 +194,33 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       print(cmd, describeReplenishment(r), r);
     });
 
+  const importCmd = program.command('import').description('import orders into the order pipeline, with a report (accepted, held, rejected)');
+  const runImportCommand = async (kind: 'orders' | 'edi', file: string, opts: { channel?: string; user?: string }, cmd: Command) => {
+    const { importFile, describeImport } = await import('./import-commands');
+    // Ctrl-C cancels the rest of the import; orders already imported stay (each is whole).
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGINT', onSignal);
+    try {
+      const report = await importFile(dbOf(cmd), { kind, file, channel: opts.channel, user: opts.user, signal: abort.signal, progress: json(cmd) || !process.stderr.isTTY ? undefined : (line) => io.err(line) });
+      print(cmd, describeImport(report), report);
+      setExitCode(report.batch.counts.rejected > 0 ? 1 : 0);
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  };
+  importCmd
+    .command('orders <file>')
+    .description('a CSV, XLSX or JSON order file from a channel (columns by the channel\'s saved mapping); exits 1 when an order was rejected')
+    .requiredOption('--channel <code>', 'the channel the orders come from: rep, portal, ecommerce, marketplace, edi, contract')
+    .option('--user <name>', 'import as this user (default: the first active admin)')
+    .action((file: string, opts: { channel: string; user?: string }, cmd: Command) => runImportCommand('orders', file, opts, cmd));
+  importCmd
+    .command('edi <file>')
+    .description('EDI X12 850 purchase orders (any delimiters); 855 acknowledgements for the accepted ones; exits 1 when one was rejected')
+    .option('--user <name>', 'import as this user (default: the first active admin)')
+    .action((file: string, opts: { user?: string }, cmd: Command) => runImportCommand('edi', file, opts, cmd));
+
   const central = program.command('central').description('the central PostgreSQL database');
   central
     .command('init')

@@ -209,7 +209,7 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
     const tag = `H${++n}`;
     await product(`${tag}-A`, 1000);
     const tight = await f.customer({ code: `${tag}-TIGHT`, creditLimitMinor: 100 });
-    const ok = await f.customer({ code: `${tag}-OK`, creditLimitMinor: null });
+    await f.customer({ code: `${tag}-OK`, creditLimitMinor: null });
     await t.engine.run('sales.approvalRule.create', { name: `${tag} big orders`, kind: 'order_value', thresholdMinor: 500_000, channelCode: 'portal', approverRole: 'finance' }, as);
     // The rep channel requires a customer PO: an order without one is refused at confirmation, after it was created.
     await t.engine.run('sales.channel.setPolicy', { code: 'rep', requiredFields: ['customerPo'] }, as);

@@ -1,0 +1,28 @@
+import type { ImportReport } from '../../../src-shared/contract/imports';
+import type { InputOf } from '../../../src-shared/contract/index';
+
+type Call = <M extends 'imports.stage' | 'imports.apply' | 'imports.cancel' | 'imports.get'>(method: M, input: InputOf<M>) => Promise<ImportReport>;
+
+/**
+ * Runs an import the way every host does: stage the file, then apply it chunk by chunk (each
+ * chunk one command; each order all or nothing), reporting progress; an abort cancels the
+ * rest (orders already applied stay). Ends with the full report.
+ */
+export async function runImport(
+  call: Call,
+  input: InputOf<'imports.stage'>,
+  options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ImportReport> {
+  let r = await call('imports.stage', input);
+  if (r.duplicateOfBatchId) return r;
+  const total = r.batch.total;
+  while (r.remaining > 0) {
+    if (options.signal?.aborted) {
+      await call('imports.cancel', { batchId: r.batch.id });
+      break;
+    }
+    r = await call('imports.apply', { batchId: r.batch.id, limit: options.chunk ?? 250 });
+    options.onProgress?.(total - r.remaining, total);
+  }
+  return call('imports.get', { batchId: r.batch.id, limit: 10_000 });
+}
