@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../engine/engine';
 import { openSqlite } from '../engine/platform/db';
 import { migrateToLatest } from '../engine/platform/migrate';
-import { minVersionFromBlockedReason, sqliteActivityProbe } from './activity';
+import { minVersionFromBlockedReason, readActivity, sqliteActivityProbe } from './activity';
+import { decideInstall } from './policy';
 
 const dir = mkdtempSync(join(tmpdir(), 'bl-activity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,5 +33,34 @@ describe('engine activity read from the database', () => {
     db.close();
     expect(await probe()).toMatchObject({ unpushed: 3, minVersion: '1.2.0' });
     expect(minVersionFromBlockedReason('This database is a copy')).toBeNull();
+  });
+
+  it('reads a running order import (not one left running hours ago by a crash), so an update waits for it', async () => {
+    const file = join(dir, 'importing.sqlite');
+    const database = openSqlite(file);
+    await migrateToLatest(database);
+    await (await Engine.open({ database, appVersion: '1.0.0' })).close();
+    const db = new SQLite(file);
+    const has = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'import_batch'").get();
+    if (!has) db.exec("CREATE TABLE import_batch (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL)");
+    const cols = db.prepare("SELECT name, \"notnull\" AS nn, dflt_value AS d, type FROM pragma_table_info('import_batch')").all() as { name: string; nn: number; d: unknown; type: string }[];
+    const insert = (id: string, state: string, updatedAt: string) => {
+      const needed = cols.filter((c) => (c.nn && c.d === null) || ['id', 'state', 'updated_at'].includes(c.name));
+      const value = (c: { name: string; type: string }) =>
+        c.name === 'id' ? id : c.name === 'state' ? state : c.name === 'updated_at' || c.name === 'created_at' ? updatedAt : c.name === 'kind' ? 'orders' : c.name === 'format' ? 'csv' : /INT/i.test(c.type) ? 1 : 'x';
+      db.prepare(`INSERT INTO import_batch (${needed.map((c) => c.name).join(', ')}) VALUES (${needed.map(() => '?').join(', ')})`).run(...needed.map(value));
+    };
+    const now = Date.parse('2030-01-01T12:00:00Z');
+    insert('done', 'done', '2030-01-01T11:59:00.000Z');
+    insert('stale', 'running', '2030-01-01T09:00:00.000Z');
+    expect(readActivity(db, now).importing).toBe(false);
+    insert('live', 'running', '2030-01-01T11:30:00.000Z');
+    const activity = readActivity(db, now);
+    expect(activity.importing).toBe(true);
+    expect(decideInstall({ currentVersion: '1.0.0', version: '1.1.0', activity, force: true })).toMatchObject({ install: false, wait: true, reason: expect.stringMatching(/import is running/) });
+    const changed = db.prepare("UPDATE import_batch SET state = 'done' WHERE id = 'live'").run().changes;
+    expect(changed, JSON.stringify(db.prepare('SELECT id, state, updated_at FROM import_batch').all())).toBe(1);
+    expect(readActivity(db, now).importing).toBe(false);
+    db.close();
   });
 });
