@@ -5,6 +5,7 @@
  *  - availability of one product (inventory.availability through Engine.call) vs a prepared
  *    SUM over its summary rows — target p50 < 100 µs;
  *  - reserving a 20-line delivery (create + confirm, which reserves) — target p50 < 2 ms;
+ *  - confirming a 20-line sales order (create with confirm) — target p50 < 5 ms;
  *  - building a wave of 500 ready deliveries — target < 200 ms.
  * The database is built once (raw inserts; summary and valuation computed from the moves, so
  * `inventory.check` holds) and cached in .bench-data/.
@@ -16,6 +17,7 @@ import { Engine } from '../src-main/engine/engine';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';
+import { prepareOrderBench } from '../src-main/engine/sales/bench';
 import { ADMIN, BENCH_DIR, rng } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
@@ -169,6 +171,19 @@ try {
   );
   const [re, rr] = [stats(reserve.subject), stats(reserve.baseline)];
   report({ suite: SUITE, name: 'reserve a 20-line delivery p50', valueMs: re.p50, baseline: { label: 'raw 20 level updates', valueMs: rr.p50 }, target: { text: 'p50<2ms', pass: re.p50 < 2 } });
+
+  // Confirming a 20-line sales order (sales.order.create with confirm: pricing, credit,
+  // routing, the delivery flow and its reservations) — the sales target rides on the same path.
+  const orders = await prepareOrderBench(b.engine, b.as, { lines: 20, tag: `IB${process.pid % 1000}` });
+  const confirm = await measurePair(
+    async () => {
+      await orders.createAndConfirm();
+    },
+    (i) => rawReserveTx(i),
+    { iterations: iterations(200), warmup: 5, round: 10, budgetMs: 15_000, minIterations: 40 },
+  );
+  const [ce, cr] = [stats(confirm.subject), stats(confirm.baseline)];
+  report({ suite: SUITE, name: 'sales order create+confirm, 20 lines p50', valueMs: ce.p50, baseline: { label: 'raw 20 level updates', valueMs: cr.p50 }, target: { text: 'p50<5ms', pass: ce.p50 < 5 } });
 
   // Wave of 500 ready deliveries.
   const waveTimes: number[] = [];

@@ -119,15 +119,31 @@ const LINE_COLUMNS = [
 ] as const satisfies readonly (keyof TransferLineTable)[];
 const insertLineRows = preparedInsertMany<'transfer_line', TransferLineTable & Record<string, unknown>>('transfer_line', LINE_COLUMNS);
 
-/** Inserts one transfer (draft) and its lines; returns the ids of its lines in order. */
-export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines: (PlannedLine & { originLineId?: string | null; salesLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[]) {
+/** Where a transfer sits in a flow created at once: ids chosen ahead, so steps link as they are inserted. */
+interface Placement {
+  id: string;
+  lineIds: string[];
+  /** The next step and its lines (by position), or null for the last step. */
+  next: { id: string; lineIds: string[] } | null;
+  /** 'waiting' when the flow is confirmed as it is created (no draft to update). */
+  state: 'draft' | 'waiting';
+}
+
+/** Inserts one transfer (draft, unless placed otherwise) and its lines; returns the ids of its lines in order, and the rows. */
+export async function insertTransfer(
+  ctx: CommandContext,
+  t: NewTransfer,
+  lines: (PlannedLine & { originLineId?: string | null; salesLineId?: string | null; from?: LocationInfo; to?: LocationInfo })[],
+  placement?: Placement,
+) {
   const wh = await inventorySession(ctx).warehouse(t.warehouseId);
   if (!wh) throw notFound('Warehouse');
   const op = await operationTypeId.first(ctx.db, { warehouseId: t.warehouseId, code: t.opCode });
   if (!op) throw new DomainError('NOT_FOUND', `Warehouse ${wh.code} has no operation type ${t.opCode}`);
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-${wh.code}-${t.opCode}-${ctx.now.slice(0, 4)}-`);
-  const id = ctx.newId();
-  const meta = () => ({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
+  const id = placement?.id ?? ctx.newId();
+  const state = placement?.state ?? 'draft';
+  const meta = (j: number) => ({ id: placement?.lineIds[j] ?? ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
   const transfer: TransferTable = {
     id,
     branch_id: ctx.branchId,
@@ -138,7 +154,7 @@ export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines:
     operation_type_id: op.id,
     warehouse_id: t.warehouseId,
     kind: t.kind,
-    state: 'draft',
+    state,
     from_location_id: t.from.id,
     to_location_id: t.to.id,
     partner_id: t.partnerId,
@@ -153,14 +169,14 @@ export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines:
     carrier_cutoff: t.carrierCutoff,
     order_value_minor: t.orderValueMinor,
     backorder_of_id: t.backorderOfId ?? null,
-    linked_transfer_id: null,
+    linked_transfer_id: placement?.next?.id ?? null,
     wave_id: null,
     backorder_reason: null,
     done_at: null,
   };
   await insertTransferRows(ctx.db, [transfer as TransferTable & Record<string, unknown>]);
   const lineRows: TransferLineTable[] = lines.map((l, i) => ({
-    ...meta(),
+    ...meta(i),
     transfer_id: id,
     line_no: i + 1,
     product_id: l.productId,
@@ -170,14 +186,14 @@ export async function insertTransfer(ctx: CommandContext, t: NewTransfer, lines:
     quantity_done: 0,
     from_location_id: (l.from ?? t.from).id,
     to_location_id: (l.to ?? t.to).id,
-    state: 'draft',
+    state,
     unit_cost_minor: l.unitCostMinor,
     origin_line_id: l.originLineId ?? null,
-    next_line_id: null,
+    next_line_id: placement?.next?.lineIds[i] ?? null,
     sales_line_id: l.salesLineId ?? null,
   }));
   await insertLineRows(ctx.db, lineRows as (TransferLineTable & Record<string, unknown>)[]);
-  return { id, number, lineIds: lineRows.map((l) => l.id) };
+  return { id, number, lineIds: lineRows.map((l) => l.id), lineRows };
 }
 
 const channelPriority = preparedQuery<{ code: string }, { reservation_priority: number }>(['code'], (db, p) =>
@@ -220,10 +236,14 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
   const rank = input.priorityRank ?? (await channelRank(ctx, input.channelCode));
   const opKinds: Record<string, OperationKind> = { IN: 'receipt', QC: 'quality', PUT: 'internal', PICK: 'pick', PACK: 'pack', OUT: 'delivery', INT: 'internal' };
 
-  let previous: { id: string; lineIds: string[] } | null = null;
-  let firstId = '';
+  // Every step's ids are chosen first, so each step is inserted already linked to the next
+  // (and, when confirming, already waiting) instead of updated line by line afterwards.
+  const placed = steps.map(() => ({ id: ctx.newId(), lineIds: planned.map(() => ctx.newId()) }));
+  const state = input.confirm ? 'waiting' : 'draft';
+  const firstId = placed[0]!.id;
+  const created: { lineRows: TransferLineTable[]; from: LocationInfo; to: LocationInfo }[] = [];
   for (const [i, step] of steps.entries()) {
-    const created: { id: string; number: string; lineIds: string[] } = await insertTransfer(
+    const { lineRows } = await insertTransfer(
       ctx,
       {
         kind: opKinds[step.code]!,
@@ -243,13 +263,19 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
         carrierCutoff: input.carrierCutoff,
         orderValueMinor: input.orderValueMinor,
       },
-      planned.map((l, j) => ({ ...l, originLineId: previous?.lineIds[j] ?? null })),
+      planned.map((l, j) => ({ ...l, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
+      { ...placed[i]!, next: placed[i + 1] ?? null, state },
     );
-    if (previous) await linkSteps(ctx, previous, created);
-    else firstId = created.id;
-    previous = created;
+    created.push({ lineRows, from: ends[i]!.from, to: ends[i]!.to });
   }
-  if (input.confirm) await confirmFlow(ctx, firstId);
+  if (input.confirm) {
+    // As confirmFlow does for drafts: lines become planned moves, the first step reserves.
+    for (const c of created) await planCrossings(ctx, c.lineRows.map((l) => ({ line: { product_id: l.product_id, from: c.from, to: c.to }, quantity: l.quantity })));
+    const policy = await reservationPolicy.first(ctx.db, { id: firstId });
+    if (!policy) throw notFound('Transfer');
+    const firstLines = created[0]!.lineRows.map((l) => Object.assign(l, { from: created[0]!.from, to: created[0]!.to }));
+    await reserveConfirmed(ctx, firstId, policy, firstLines, true);
+  }
   return firstId;
 }
 
@@ -389,10 +415,19 @@ async function confirmFlowBatched(ctx: CommandContext, firstId: string): Promise
     // The first step's lines, as they now are (all of a draft's lines are drafts), for reserving.
     if (id === firstId) firstLines = lines.map((l) => Object.assign(l, { state: 'waiting' as const }));
   }
-  if (policyReservesNow(ctx, chain[0]!)) {
+  await reserveConfirmed(ctx, firstId, chain[0]!, firstLines, false);
+}
+
+/**
+ * The first step of a just-confirmed flow reserves (per its operation's reservation policy);
+ * what is short is left to the allocation policy. `fresh`: its lines were made by this
+ * command, so nothing is reserved for them yet.
+ */
+async function reserveConfirmed(ctx: CommandContext, firstId: string, policy: { reservation_method: string; reservation_days: number; scheduled_date: string }, firstLines: Line[], fresh: boolean): Promise<void> {
+  if (policyReservesNow(ctx, policy)) {
     // After confirming, every line of the first step is open, so the refresh that ends the
     // reservation sees them all: short lines need no second read.
-    const reserved = await reserveTransferBatched(ctx, firstId, firstLines);
+    const reserved = await reserveTransferBatched(ctx, firstId, firstLines, fresh);
     // Short: let the allocation policy decide, which may take stock from lower-priority demand.
     const missing = reserved.lines.filter((l) => l.usage === 'internal' && l.reserved < l.need).map((l) => l.productId);
     if (missing.length > 0) await allocate(ctx, { warehouseId: reserved.warehouseId, productIds: missing });
@@ -404,14 +439,14 @@ export function reserveTransfer(ctx: CommandContext, id: string) {
   return batchLedgerWrites(ctx, () => reserveTransferBatched(ctx, id));
 }
 
-/** `open`: the transfer's open lines when the caller has just read them (confirmFlow). */
-async function reserveTransferBatched(ctx: CommandContext, id: string, open?: Line[]) {
+/** `open`: the transfer's open lines when the caller has just read them (confirmFlow); `fresh`: made by this command (nothing reserved yet). */
+async function reserveTransferBatched(ctx: CommandContext, id: string, open?: Line[], fresh = false) {
   const lines = open ?? (await linesOf(ctx, id, ['waiting', 'ready']));
   // Later steps of a chain are fed by the step before them, not from free stock; stock from
   // outside the company (vendors) needs no reservation.
   const first = lines.filter((l) => l.origin_line_id === null && isOwned(l.from.usage));
   if (first.length > 0) {
-    const reserved = await reservedByLine(ctx, id);
+    const reserved = fresh ? new Map<string, number>() : await reservedByLine(ctx, id);
     const short = first.filter((l) => l.quantity - l.quantity_done - (reserved.get(l.id) ?? 0) > 0);
     // Free stock of all short lines' products in one query per source location, not one per line.
     const pool = new FreeStockPool(ctx);
