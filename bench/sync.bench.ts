@@ -137,12 +137,13 @@ async function newBranch(centre: Centre, code: string): Promise<Branch> {
 
 const SNAPSHOT_TABLES = APPLY_ORDER.filter((t) => t !== 'audit_log');
 
-/** Raw first sync: a server-side cursor per table (same login, same order), prepared INSERTs per 5,000 rows into the same schema. */
+/** Raw first sync: a server-side cursor per table (same login, same order), prepared INSERT OR REPLACE (rows the install seeded itself, e.g. its chart of accounts, give way as in an upsert) per 5,000 rows into the same schema. */
 async function rawFirstSync(centre: Centre, creds: SyncCredentials): Promise<{ ms: number; rows: number; counts: Map<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'branchline-bench-raw-'));
   const db = openSqlite(join(dir, 'raw.sqlite'));
   await migrateToLatest(db);
   await Engine.open({ database: db, appVersion: 'bench' }); // this install's identity (client_state)
+  db.sqlite.pragma('foreign_keys = OFF'); // as the snapshot copies pages (a row may refer to a later page)
   const client = new pg.Client({ connectionString: creds.url });
   await client.connect();
   const types = { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === pg.types.builtins.TIMESTAMPTZ ? isoUtc : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser };
@@ -160,7 +161,7 @@ async function rawFirstSync(centre: Centre, creds: SyncCredentials): Promise<{ m
         if (page.rows.length === 0) break;
         if (!insert) {
           cols = Object.keys(page.rows[0]!);
-          const stmt = db.sqlite.prepare(`INSERT INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+          const stmt = db.sqlite.prepare(`INSERT OR REPLACE INTO "${table}" (${cols.map((c) => `"${c}"`).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
           insert = (values) => stmt.run(values);
         }
         const write = insert;
