@@ -390,10 +390,10 @@ export async function snapshot(branch: BranchDatabase, central: CentralDatabase,
   let done = tables.slice(0, Math.max(tables.indexOf(state.snapshot_table as never), 0)).reduce((s, t) => s + counts[tables.indexOf(t)]!, 0);
   let applied = 0;
   const page = (table: (typeof tables)[number], after: string) => ahead(readPage(central, table, after, pageSize));
-  // Each page is its own local transaction, in id order, and a row may refer to one on a
-  // later page (a chained step's next step is created after it; a journal line before its
-  // entry): the rows come from the centre, where they hold together, so references are not
-  // checked while the copy is made (the demo company copied this way has no dangling one).
+  // Each page is its own local transaction, and in between the copy is only partly there
+  // (checked page by page, the default demo's first sync failed on a foreign key mid-copy).
+  // The rows come from the centre, where they hold together, so references are not checked
+  // while the copy is made; the finished copy has no dangling one (sync.test.ts checks).
   const enforced = branch.sqlite.pragma('foreign_keys', { simple: true }) === 1;
   if (enforced) branch.sqlite.pragma('foreign_keys = OFF');
   try {
