@@ -27,6 +27,7 @@ const SUITES = {
   reports: ['reports.bench.ts', 'reports on the large demo (1M moves): each dashboard widget vs raw SQL, refresh, forecasting 5,000 products x 2 warehouses'],
   service: ['service.bench.ts', 'service: ticket queue on 100,000 tickets (filter + sort) vs raw SQL; classifier training on 20,000 texts and prediction'],
   sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
+  imports: ['imports.bench.ts', 'order imports: 10,000 marketplace orders from CSV and 1,000 EDI 850 interchanges through the whole pipeline vs raw INSERTs of the same orders'],
   purchasing: ['purchasing.bench.ts', 'purchasing: replenishment run over 5,000 products × 2 warehouses with 12 months of history; three-way matching 10,000 bill lines; each vs raw SQL'],
 };
 
