@@ -12,13 +12,12 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATEST_SCHEMA } from '../migrations/index';
 import { Engine } from '../src-main/engine/engine';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { prepareOrderBench } from '../src-main/engine/sales/bench';
-import { ADMIN, BENCH_DIR, rng } from './lib/dataset';
+import { ADMIN, BENCH_DIR, rng, SCHEMA_KEY } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
 
@@ -27,7 +26,7 @@ const MOVES = Number(process.env.BENCH_INVENTORY_MOVES ?? 1_000_000);
 const PRODUCTS = 2_000;
 
 async function ensureInventoryDataset(): Promise<string> {
-  const file = join(BENCH_DIR, `inventory-${MOVES}-${LATEST_SCHEMA}-g1.sqlite`);
+  const file = join(BENCH_DIR, `inventory-${MOVES}-${SCHEMA_KEY}-g1.sqlite`);
   if (existsSync(file)) return file;
   mkdirSync(BENCH_DIR, { recursive: true });
   const tmp = `${file}.building-${process.pid}`;

@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { LATEST_SCHEMA } from '../migrations/index';
 import { Engine } from '../src-main/engine/engine';
 import type { RowChange } from '../src-main/engine/platform/bus';
 import { type BranchDatabase, type CentralDatabase, openPostgres, openSqlite } from '../src-main/engine/platform/db';
@@ -33,6 +32,7 @@ import { push, snapshot } from '../src-main/engine/sync/protocol';
 import { registerBranch } from '../src-main/engine/sync/register';
 import { isoUtc, normalizeValue } from '../src-main/engine/sync/rows';
 import { adminUrl } from '../src-main/engine/testing/databases';
+import { SCHEMA_KEY } from './lib/dataset';
 import { log, report, stats } from './lib/measure';
 
 const SUITE = 'sync';
@@ -40,7 +40,7 @@ const QUICK = !!process.env.BENCH_QUICK;
 const MUTATIONS = Number(process.env.BENCH_SYNC_MUTATIONS ?? (QUICK ? 1_000 : 5_000));
 const PULL_ROUNDS = QUICK ? 1 : 2;
 const ROUND_TRIPS = QUICK ? 6 : 20;
-const TEMPLATE = `bl_bench_sync_${LATEST_SCHEMA.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_g1`;
+const TEMPLATE = `bl_bench_sync_${SCHEMA_KEY.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_g1`;
 
 const withDb = (url: string, name: string) => {
   const u = new URL(url);

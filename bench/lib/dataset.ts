@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LATEST_SCHEMA } from '../../migrations/index';
+import { LATEST_SCHEMA, MIGRATIONS } from '../../migrations/index';
 import { demoBarcode } from '../../src-main/engine/demo/seed';
 import { BRANDS, DEMO_CATEGORIES, GRADES, SIZES } from '../../src-main/engine/demo/catalog-data';
 import { searchTextOf } from '../../src-main/engine/catalog/products';
@@ -25,8 +25,14 @@ export const BENCH_DIR = join(REPO_ROOT, '.bench-data');
 
 export const ADMIN = { username: 'admin', password: 'bench-admin-pass' };
 
+/**
+ * The schema a cached bench database was built at: the latest migration and how many there
+ * are (a migration numbered below the latest, added later, changes the count, not the name).
+ */
+export const SCHEMA_KEY = `${LATEST_SCHEMA}-m${Object.keys(MIGRATIONS).length}`;
+
 export function datasetFile(products: number): string {
-  return join(BENCH_DIR, `catalog-${products}-${LATEST_SCHEMA}-g${GENERATOR_VERSION}.sqlite`);
+  return join(BENCH_DIR, `catalog-${products}-${SCHEMA_KEY}-g${GENERATOR_VERSION}.sqlite`);
 }
 
 /** A small deterministic PRNG (mulberry32): the same rows every build. */
