@@ -52,6 +52,9 @@ import { SyncIndicator } from '../sync/SyncIndicator';
 import { SyncPage } from '../sync/SyncPage';
 import { Brand } from './Brand';
 import { ComingSoon } from './ComingSoon';
+import { PurchasingRoute } from '../purchasing/PurchaseOrdersPage';
+import { ReplenishPage } from '../purchasing/ReplenishPage';
+import { BillsPage } from '../purchasing/BillsPage';
 import { IconAlertTriangle, IconTrendingUp } from '@tabler/icons-react';
 import { ForecastPage } from '../reports/ForecastPage';
 import { InboxPage } from '../reports/InboxPage';
@@ -113,17 +116,9 @@ const SECTIONS: Section[] = [
     label: 'Purchasing',
     icon: <IconTruckDelivery size={16} />,
     pages: [
-      {
-        route: 'purchasing',
-        label: 'Purchasing',
-        icon: null,
-        render: soon('Purchasing', <IconTruckDelivery size={26} />, 'Buying from vendors, from replenishment proposal to paid vendor bill.', [
-          'Purchase orders and receipts, with backorders for short deliveries',
-          'Vendor bills with three-way match and landed costs',
-          'Reorder rules and replenishment proposals',
-          'Vendor on-time rate',
-        ]),
-      },
+      { route: 'purchasing', label: 'Purchase orders', icon: <IconTruckDelivery size={15} />, needs: 'purchasing.read', render: (r) => <PurchasingRoute route={r} /> },
+      { route: 'purchasing/replenish', label: 'Replenishment', icon: <IconRefresh size={15} />, needs: 'purchasing.read', render: () => <ReplenishPage /> },
+      { route: 'purchasing/bills', label: 'Vendor bills', icon: <IconFileInvoice size={15} />, needs: 'purchasing.read', render: () => <BillsPage /> },
     ],
   },
   {
