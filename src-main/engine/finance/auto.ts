@@ -156,3 +156,26 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
     lines: [...lines.values()].map(({ amount, side, ...l }) => ({ ...l, [side]: amount })),
   });
 }
+
+/**
+ * Posts a vendor bill once it is ready to pay (matched, or a held one approved) — purchasing
+ * calls this after it records, re-matches or approves a bill; a bill already posted is left
+ * alone. Dr GRNI (PO price × billed quantity: clears the receipt's accrual), Dr/Cr price
+ * difference (bill price − PO price), Cr payable (the bill total), from purchasing's
+ * `billAccountingFacts`.
+ */
+export async function postVendorBill(ctx: CommandContext, billId: string): Promise<string | null> {
+  const { billAccountingFacts } = await import('../purchasing/bills');
+  const facts = await billAccountingFacts(ctx.db, billId);
+  if (!facts.postable) return null;
+  const done = await ctx.db.selectFrom('journal_entry').select('id').where('source_id', '=', billId).where('source_kind', '=', 'bill').executeTakeFirst();
+  if (done) return null;
+  const vendor = { partnerId: facts.vendorId };
+  const lines: PostingLine[] = [];
+  for (const l of facts.lines) {
+    lines.push({ account: 'grni', ...side('debit', l.grniClearedMinor), productId: l.productId, ...vendor });
+    if (l.priceDifferenceMinor !== 0) lines.push({ account: 'price_difference', ...side('debit', l.priceDifferenceMinor), productId: l.productId, ...vendor });
+  }
+  lines.push({ account: 'payable', ...side('credit', facts.totalMinor), label: facts.number, ...vendor });
+  return postEntry(ctx, { journal: 'purchase', date: facts.billDate, memo: `Vendor bill ${facts.number}`, sourceKind: 'bill', sourceId: billId, sourceNumber: facts.number, lines });
+}

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateAccountId, templateJournalId } from '../../../migrations/0011_finance';
 import { DomainError } from '../platform/errors';
+import { purchasingFixture } from '../purchasing/fixtures';
 import { salesFixture } from '../sales/fixtures';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
 import { stockTieOut } from './close';
@@ -149,6 +150,25 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
     expect(await balanceOf('5200')).toBe(lossBefore + 800);
     const margin = await t.engine.run('finance.report.channelMargin', { from: today(), to: today() }, finance);
     expect(margin.find((m) => m.key === 'portal')).toMatchObject({ revenueMinor: inv.untaxedMinor, cogsMinor: 1200, marginMinor: inv.untaxedMinor - 1200 });
+    await invariants();
+  });
+
+  it('posts vendor bills once ready to pay: GRNI cleared, price difference, payable; pays the vendor', async () => {
+    const pf = await purchasingFixture(t.engine, as, { code: 'WHP' });
+    const v = await pf.vendor();
+    const a = await pf.bought(v.id, 1000);
+    const po = await pf.sentOrder({ vendorId: v.id, warehouseId: pf.wh.id, lines: [{ productId: a.id, quantity: 10 }] });
+    const grniBefore = await balanceOf('2100');
+    await t.engine.run('purchasing.po.receive', { id: po.id, lines: po.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, as);
+    expect(await balanceOf('2100')).toBe(grniBefore - 10_000);
+    const bill = await t.engine.run('purchasing.bill.create', { orderId: po.id, vendorReference: `FIN-${dialect}`, billDate: today(), lines: [{ orderLineId: po.lines[0]!.id, quantity: 10, unitPriceMinor: 1002 }] }, as);
+    expect(bill.state).toBe('ready_to_pay');
+    const [posted] = (await t.engine.run('finance.entry.list', { sourceKind: 'bill', query: bill.number }, finance)).rows;
+    const e = await t.engine.run('finance.entry.get', { id: posted!.id }, finance);
+    expect(Object.fromEntries(e.lines.map((l) => [l.accountCode, l.debitMinor - l.creditMinor]))).toEqual({ '2100': 10_000, '5100': 20, '2000': -10_020 });
+    expect(await balanceOf('2100')).toBe(grniBefore);
+    const pay = await t.engine.run('finance.payment.register', { partnerId: v.id, direction: 'out', amountMinor: 10_020, reference: bill.number }, finance);
+    expect(pay.direction).toBe('out');
     await invariants();
   });
 
