@@ -11,12 +11,11 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATEST_SCHEMA } from '../migrations/index';
 import { KPI_IDS, ROLE_DASHBOARDS } from '../src-shared/contract/reports';
 import { Engine } from '../src-main/engine/engine';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';
-import { BENCH_DIR } from './lib/dataset';
+import { BENCH_DIR, SCHEMA_KEY } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
 
@@ -24,7 +23,7 @@ const SUITE = 'reports';
 const SIZE = (process.env.BENCH_REPORTS_SIZE ?? 'large') as 'large' | 'default' | 'small';
 
 async function ensureDemo(): Promise<string> {
-  const file = join(BENCH_DIR, `reports-demo-${SIZE}-${LATEST_SCHEMA}-g2.sqlite`);
+  const file = join(BENCH_DIR, `reports-demo-${SIZE}-${SCHEMA_KEY}-g2.sqlite`);
   if (existsSync(file)) return file;
   mkdirSync(BENCH_DIR, { recursive: true });
   const tmp = `${file}.building-${process.pid}`;
