@@ -8,6 +8,7 @@ import { createCompanyAndBranch } from '../system/company';
 import { BRANDS, DEMO_CATEGORIES, GRADES, REGIONS, SIZES } from './catalog-data';
 import { seedStockHistory } from './history';
 import { seedSalesDemo } from '../sales/demo';
+import { seedServiceDemo } from '../service/seed';
 
 /** Demo logins are printed on the login screen of a demo install; never use them for real data. */
 export const DEMO_LOGINS = [
@@ -194,5 +195,6 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
   await insertInBatches(ctx.db, 'partner', partners);
   await seedStockHistory(ctx, { seed: options.seed, size, onProgress: options.onProgress });
   await seedSalesDemo(ctx);
+  await seedServiceDemo(ctx, { count: 1000, seed: options.seed });
   return { products: size.products, customers: size.customers, vendors: size.vendors };
 }

@@ -3,6 +3,7 @@ import { defineHandlers, newRowMeta, type CommandContext } from '../platform/con
 import { DomainError } from '../platform/errors';
 import { predict, train } from './classifier';
 import { demoTexts } from './demo';
+import { seedServiceDemo } from './seed';
 import { acceptableAttachments, parseEmail } from './email';
 import { retrain, suggest, teach } from './model';
 import { countRmas, createRma, decideRma, inspectRma, loadRma, loadRmaSummaries, readServiceSettings, receiveRma, resolveRma, writeServiceSettings } from './rma';
@@ -38,14 +39,6 @@ const toRule = (r: { id: string; name: string; ticket_type: string | null; regio
   position: r.position,
   active: r.active === 1,
 });
-
-/** Default SLA policies of the demo company (minutes): key accounts fastest, consumers slowest. */
-const DEMO_POLICIES = [
-  { name: 'Key accounts', customer_class: 'key_account', ticket_type: null, first_response_minutes: 60, resolution_minutes: 8 * 60 },
-  { name: 'Regular customers', customer_class: 'regular', ticket_type: null, first_response_minutes: 4 * 60, resolution_minutes: 2 * 24 * 60 },
-  { name: 'Consumers', customer_class: 'consumer', ticket_type: null, first_response_minutes: 8 * 60, resolution_minutes: 5 * 24 * 60 },
-  { name: 'Failed deliveries', customer_class: null, ticket_type: 'failed_delivery', first_response_minutes: 30, resolution_minutes: 24 * 60 },
-];
 
 export const serviceHandlers = defineHandlers({
   'service.settings.get': (ctx) => readServiceSettings(ctx.db),
@@ -237,22 +230,9 @@ export const serviceHandlers = defineHandlers({
     return { trained: cut, tested: test.length, accuracyBp: test.length ? Math.round((correct * 10_000) / test.length) : 0, perCategory: [...per].map(([category, v]) => ({ category, ...v })) };
   },
   'service.demo.seed': async (ctx, input) => {
-    const texts = demoTexts(input.count, input.seed);
-    for (let i = 0; i < texts.length; i += 200) {
-      await ctx.db
-        .insertInto('classifier_example')
-        .values(texts.slice(i, i + 200).map((t) => ({ ...newRowMeta(ctx), text: t.text, category: t.category, source: 'demo' as const, ticket_id: null })))
-        .execute();
-    }
-    let policies = 0;
-    const have = await ctx.db.selectFrom('sla_policy').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    if (Number(have.n) === 0) {
-      await ctx.db.insertInto('sla_policy').values(DEMO_POLICIES.map((p) => ({ ...newRowMeta(ctx), ...p, warn_percent: 75, active: 1 }))).execute();
-      policies = DEMO_POLICIES.length;
-    }
-    await retrain(ctx);
-    ctx.summarize(`Loaded ${texts.length} labelled return reasons${policies ? ` and ${policies} SLA policies` : ''}; trained the classifier`);
-    return { examples: texts.length, policies };
+    const r = await seedServiceDemo(ctx, input);
+    ctx.summarize(`Loaded ${r.examples} labelled return reasons${r.policies ? ` and ${r.policies} SLA policies` : ''}; trained the classifier`);
+    return r;
   },
 });
 

@@ -341,3 +341,20 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
     expect((await t.engine.run('service.classifier.predict', { text: odd }, clerk)).category).toBe('quality_defect');
   });
 });
+
+describe.each(DIALECTS)('the demo company’s service data on %s', (dialect) => {
+  let t: TestEngine;
+  beforeAll(async () => {
+    t = await createTestEngine(dialect, { demoSize: 'small' });
+  }, 180_000);
+  afterAll(async () => t?.dispose());
+
+  it('has SLA policies by class and type, labelled history and a trained classifier', async () => {
+    const as = { userId: (await t.database.db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id };
+    const policies = (await t.engine.run('service.sla.list', {}, as)).rows;
+    expect(policies.map((p) => [p.customerClass, p.ticketType]).sort()).toEqual([['consumer', null], ['key_account', null], ['regular', null], [null, 'failed_delivery']].sort());
+    const s = await t.engine.run('service.classifier.predict', { text: 'the motor stopped working after two days, it is faulty' }, as);
+    expect(s.category).toBe('quality_defect');
+    expect(s.replyTemplate).toMatch(/defective/);
+  });
+});

@@ -5,6 +5,7 @@ import { features, learn, predict, serialize, train } from './classifier';
 import { demoTexts } from './demo';
 import { parseEmail } from './email';
 import { deadlines, resume, slaStatus } from './sla';
+import { APPLY_ORDER, REPLICATED_TABLES } from '../sync/ownership';
 import { checkAttachment, sniffType } from './tickets';
 
 const MIN = 60_000;
@@ -102,5 +103,21 @@ describe('attachments and e-mail', () => {
     await expect(parseEmail('\r\n\r\nno headers')).rejects.toThrow(/does not start with mail headers/);
     await expect(parseEmail('From: nobody\r\nSubject: x\r\n\r\ny')).rejects.toThrow(/no valid sender/);
     await expect(parseEmail('From: a@b.test\r\n\r\n')).rejects.toThrow(/neither a subject nor any text/);
+  });
+});
+
+describe('replication of the service tables', () => {
+  it('every service table is replicated and applied after the tables it refers to (a table missing from APPLY_ORDER is silently not applied)', () => {
+    const tables = ['service_team', 'sla_policy', 'assignment_rule', 'ticket', 'ticket_message', 'ticket_attachment', 'rma', 'rma_line', 'classifier_example'] as const;
+    for (const t of tables) {
+      expect(REPLICATED_TABLES).toHaveProperty(t);
+      expect(APPLY_ORDER).toContain(t);
+    }
+    const at = (t: string) => APPLY_ORDER.indexOf(t as (typeof APPLY_ORDER)[number]);
+    expect(at('partner')).toBeLessThan(at('ticket'));
+    expect(at('ticket')).toBeLessThan(at('ticket_message'));
+    expect(at('ticket')).toBeLessThan(at('ticket_attachment'));
+    expect(at('sales_order')).toBeLessThan(at('rma'));
+    expect(at('rma')).toBeLessThan(at('rma_line'));
   });
 });

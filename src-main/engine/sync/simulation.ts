@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { RowChange } from '../platform/bus';
+import { TICKET_TYPES } from '../../../src-shared/contract/service';
 import { DomainError } from '../platform/errors';
 import { mutationPayload } from '../platform/mutation';
 import { REPLICATED_TABLE_NAMES, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
@@ -32,7 +33,9 @@ export type SimStep =
    */
   | { kind: 'race'; b: number; other: number; product: number; wh: number; qty: number; otherQty: number; all: boolean }
   /** Receive at one branch, then every online branch syncs: stock all of them see, and may all sell. */
-  | { kind: 'restock'; b: number; product: number; wh: number; qty: number };
+  | { kind: 'restock'; b: number; product: number; wh: number; qty: number }
+  /** Service: a ticket for a customer, then a note or a wait (pausing its SLA) on one of the branch's tickets. */
+  | { kind: 'ticket'; b: number; type: number; follow: number; pick: number };
 
 export const BRANCHES = 3;
 export const PRODUCTS_PER_CASE = 2;
@@ -57,6 +60,7 @@ export const SimStepArb: fc.Arbitrary<SimStep> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('sync' as const), b: branchIx }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cut' as const), b: branchIx, length: fc.integer({ min: 1, max: 12 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('restock' as const), b: branchIx, product: productIx, wh: whIx, qty: fc.integer({ min: 1, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('ticket' as const), b: branchIx, type: fc.nat(TICKET_TYPES.length - 1), follow: fc.nat(2), pick: fc.nat() }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -327,6 +331,18 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       for (const k of [other, s.b, other]) if (offline[k]! <= index) await syncBranch(sim, sim.branches[k]!);
       break;
     }
+    case 'ticket': {
+      const customers = b.t.db.sqlite.prepare("SELECT id FROM partner WHERE kind = 'customer' AND active = 1 ORDER BY id LIMIT 20").all() as { id: string }[];
+      if (customers.length === 0) break;
+      await attempt(sim, () =>
+        e.run('service.ticket.create', { type: TICKET_TYPES[s.type]!, customerId: customers[s.pick % customers.length]!.id, subject: `Simulated ${index}`, description: 'Simulated complaint: the box arrived crushed' }, as),
+      );
+      const open = b.t.db.sqlite.prepare("SELECT id FROM ticket WHERE branch_id = ? AND state = 'open' ORDER BY created_at, id").all(b.t.creds.branchId) as { id: string }[];
+      if (open.length === 0 || s.follow === 0) break;
+      const id = open[s.pick % open.length]!.id;
+      await attempt(sim, () => (s.follow === 1 ? e.run('service.ticket.note', { id, body: 'Simulated note' }, as) : e.run('service.ticket.setState', { id, state: 'waiting_customer' }, as)));
+      break;
+    }
   }
 }
 
@@ -546,7 +562,7 @@ export async function checkInvariants(sim: Sim, scope: CaseScope | null, options
   if (!scope || options.inventoryCheck) await inventoryCheckEverywhere(sim, report);
 
   // Document numbers: unique at the centre and per branch, each in its branch's series.
-  const dup = await admin.query(`SELECT number FROM transfer GROUP BY number HAVING count(*) > 1`);
+  const dup = await admin.query(`SELECT number FROM transfer GROUP BY number HAVING count(*) > 1 UNION ALL SELECT number FROM ticket GROUP BY number HAVING count(*) > 1`);
   report.duplicateNumbers.push(...dup.rows.map((r: { number: string }) => `centre: ${r.number}`));
   for (const b of sim.branches) {
     const rows = b.t.db.sqlite.prepare('SELECT number, branch_id FROM transfer').all() as { number: string; branch_id: string }[];
