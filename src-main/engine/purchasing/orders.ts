@@ -290,3 +290,34 @@ export async function loadOrder(db: Db | Tx, id: string): Promise<PurchaseOrder>
     })),
   };
 }
+
+/** Adds a line to a draft order (a reviewed proposal joining its run's order); the total follows. */
+export async function appendLine(ctx: CommandContext, orderId: string, l: { productId: string; quantity: number; unitPriceMinor: number; reason: string | null }): Promise<void> {
+  const po = await orderRow(ctx.db, orderId);
+  if (po.state !== 'draft') throw refuseState(po.number, po.state, 'changed');
+  const last = await ctx.db.selectFrom('purchase_order_line').select((eb) => eb.fn.max<number>('line_no').as('n')).where('order_id', '=', orderId).executeTakeFirstOrThrow();
+  const inspected = await inspectedProducts(ctx.db, [l.productId]);
+  const subtotal = l.quantity * l.unitPriceMinor;
+  await insertPoLines(ctx.db, [
+    {
+      ...newRowMeta(ctx),
+      order_id: orderId,
+      line_no: Number(last.n ?? 0) + 1,
+      product_id: l.productId,
+      quantity: l.quantity,
+      unit_price_minor: l.unitPriceMinor,
+      subtotal_minor: subtotal,
+      unit_weight_g: 0,
+      qty_received: 0,
+      qty_rejected: 0,
+      qty_billed: 0,
+      needs_inspection: inspected.has(l.productId) ? 1 : 0,
+      reason: l.reason,
+    },
+  ]);
+  await ctx.db
+    .updateTable('purchase_order')
+    .set((eb) => ({ total_minor: eb('total_minor', '+', subtotal), updated_at: ctx.now, version: eb('version', '+', 1) }))
+    .where('id', '=', orderId)
+    .execute();
+}

@@ -88,6 +88,25 @@ describe.each(DIALECTS)('replenishment run on %s', (dialect) => {
     expect(again.proposals.filter((p) => p.productId === a.id)).toEqual([]);
   });
 
+  it('puts reviewed proposals of one run for the same vendor and warehouse on one urgent order', async () => {
+    const v = await w2.vendor();
+    const x = await w2.bought(v.id, 100);
+    const y = await w2.bought(v.id, 200);
+    for (const p of [x, y]) {
+      await t.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: w2.wh.id, lines: [{ productId: p.id, quantity: 4 }] }, as);
+      await rule(p.id, w2.wh.id, 2, 10);
+    }
+    const run = await t.engine.run('purchasing.replenish.run', { warehouseId: w2.wh.id }, as);
+    const review = (await t.engine.run('purchasing.replenish.review', { runId: run.runId! }, as)).rows.filter((r) => r.productId === x.id || r.productId === y.id);
+    expect(review.map((r) => r.exception)).toEqual(['urgent', 'urgent']);
+    const a = await t.engine.run('purchasing.replenish.decide', { id: review[0]!.id, accept: true }, as);
+    const b = await t.engine.run('purchasing.replenish.decide', { id: review[1]!.id, accept: true }, as);
+    expect(b.orderId).toBe(a.orderId);
+    const po = await t.engine.run('purchasing.po.get', { id: a.orderId! }, as);
+    expect(po.lines.map((l) => l.quantity).sort()).toEqual([14, 14]);
+    expect(po).toMatchObject({ urgent: true, totalMinor: 14 * 100 + 14 * 200 });
+  });
+
   it('flags high-value lines and vendors that deliver late', async () => {
     const late = await w1.vendor();
     const p = await w1.bought(late.id, 100);

@@ -7,7 +7,7 @@ import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import { createPurchaseOrder } from './orders';
+import { appendLine, createPurchaseOrder } from './orders';
 import { readPurchaseSettings } from './settings';
 import { roundToVendor, vendorPerformance } from './vendors';
 
@@ -380,6 +380,24 @@ export async function decideProposal(ctx: CommandContext, id: string, accept: bo
     return null;
   }
   if (!p.vendor_id) throw new DomainError('BUSINESS_RULE', 'No vendor has a price for this product: add a vendor price, then run replenishment again');
+  // Proposals of one run for the same vendor and warehouse (and urgency) go on one draft order.
+  const urgent = p.exception === 'urgent' ? 1 : 0;
+  const open = await ctx.db
+    .selectFrom('purchase_order')
+    .select('id')
+    .where('run_id', '=', p.run_id)
+    .where('vendor_id', '=', p.vendor_id)
+    .where('warehouse_id', '=', p.warehouse_id)
+    .where('urgent', '=', urgent)
+    .where('state', '=', 'draft')
+    .where('notes', '=', 'Replenishment (reviewed)')
+    .executeTakeFirst();
+  const onIt = open ? await ctx.db.selectFrom('purchase_order_line').select('id').where('order_id', '=', open.id).where('product_id', '=', p.product_id).executeTakeFirst() : undefined;
+  if (open && !onIt) {
+    await appendLine(ctx, open.id, { productId: p.product_id, quantity: Number(p.quantity), unitPriceMinor: Number(p.unit_price_minor), reason: p.reason.slice(0, 300) });
+    await ctx.db.updateTable('replenishment_proposal').set({ state: 'ordered', order_id: open.id, updated_at: ctx.now }).where('id', '=', id).execute();
+    return open.id;
+  }
   const orderId = await createPurchaseOrder(ctx, {
     vendorId: p.vendor_id,
     warehouseId: p.warehouse_id,
