@@ -6,8 +6,8 @@ import { ensureDemo, expect, hostFor, login, rpc, test } from './support';
  * Order entry speed in Chromium: from Enter on a typed SKU to the line's price and
  * availability on screen (performance marks in OrderEntry: "order-entry:sku-to-price"), over
  * many SKUs of the demo catalogue. The raw baseline, measured in the same page and minutes, is
- * the two engine calls the line needs (product search, then sales.entry.line) over fetch, with
- * no rendering. `npm run bench -- --only orders-ui` runs this and reports the p95
+ * the engine call the line needs (sales.entry.line by SKU) over fetch, with no rendering,
+ * one after each UI line. `npm run bench -- --only orders-ui` runs this and reports the p95
  * (BL_ORDERS_PERF_OUT names the file the samples go to).
  */
 
@@ -29,7 +29,7 @@ test.afterAll(async () => {
   await api?.dispose();
 });
 
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(0.95 * xs.length) - 1)]!;
+const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * xs.length) - 1)]!;
 
 test('typing SKUs in the order entry grid: price and availability show fast (p95 measured)', async ({ page }) => {
   test.setTimeout(180_000);
@@ -40,6 +40,24 @@ test('typing SKUs in the order entry grid: price and availability show fast (p95
   await page.getByRole('option', { name: new RegExp(customer.code) }).first().click();
   await expect(page.getByRole('combobox', { name: 'Product, line 1' })).toBeFocused();
 
+  // Baseline: the same engine call over fetch from the page, without React or the DOM; one after
+  // each UI line, so both sides see the same moments of a busy machine.
+  const rawCalls = (sku: string) =>
+    page.evaluate(
+      async ({ sku, customerId }) => {
+        const call = async (method: string, input: unknown) => {
+          const r = await fetch('/rpc', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, input }) });
+          const env = (await r.json()) as { ok: boolean };
+          if (!env.ok) throw new Error(`${method} failed`);
+          return env.value;
+        };
+        const t0 = performance.now();
+        await call('sales.entry.line', { customerId, code: sku, quantity: 1 });
+        return performance.now() - t0;
+      },
+      { sku, customerId: customer.id },
+    );
+  const raw: number[] = [];
   for (let i = 0; i < skus.length; i++) {
     const line = i + 1;
     const cell = page.getByRole('combobox', { name: `Product, line ${line}` });
@@ -47,6 +65,7 @@ test('typing SKUs in the order entry grid: price and availability show fast (p95
     await cell.press('Enter');
     await expect(page.getByTestId(`atp-${line}`)).not.toBeEmpty();
     await expect(page.getByTestId(`why-${line}`)).not.toBeEmpty();
+    raw.push(await rawCalls(skus[(i + 1) % skus.length]!));
     // Qty → unit → price → discount → next line.
     for (let k = 0; k < 4; k++) await page.keyboard.press('Enter');
     await expect(page.getByRole('combobox', { name: `Product, line ${line + 1}` })).toBeFocused();
@@ -54,29 +73,8 @@ test('typing SKUs in the order entry grid: price and availability show fast (p95
   const ui = await page.evaluate(() => performance.getEntriesByName('order-entry:sku-to-price').map((e) => e.duration));
   expect(ui).toHaveLength(skus.length);
 
-  // Baseline: the same two calls over fetch from the page, without React or the DOM.
-  const raw = await page.evaluate(
-    async ({ skus, customerId }) => {
-      const call = async (method: string, input: unknown) => {
-        const r = await fetch('/rpc', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, input }) });
-        const env = (await r.json()) as { ok: boolean; value: { rows?: { id: string }[] } };
-        if (!env.ok) throw new Error(`${method} failed`);
-        return env.value;
-      };
-      const out: number[] = [];
-      for (const sku of skus) {
-        const t0 = performance.now();
-        const found = await call('catalog.product.search', { query: sku, limit: 8 });
-        await call('sales.entry.line', { customerId, productId: found.rows![0]!.id, quantity: 1 });
-        out.push(performance.now() - t0);
-      }
-      return out;
-    },
-    { skus, customerId: customer.id },
-  );
-
-  const result = { ui, raw, p95: p95(ui), rawP95: p95(raw) };
-  console.log(`order entry SKU → price p95 ${result.p95.toFixed(1)} ms (raw calls p95 ${result.rawP95.toFixed(1)} ms, n=${ui.length})`);
+  const result = { ui, raw, p50: quantile(ui, 0.5), p95: quantile(ui, 0.95), rawP95: quantile(raw, 0.95) };
+  console.log(`order entry SKU → price p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms; samples ${ui.map((x) => x.toFixed(0)).join(' ')} (raw calls p95 ${result.rawP95.toFixed(1)} ms, n=${ui.length})`);
   if (process.env.BL_ORDERS_PERF_OUT) writeFileSync(process.env.BL_ORDERS_PERF_OUT, JSON.stringify(result));
   // The target is 50 ms (the bench reports it); here only a bound a loaded CI machine still meets.
   expect(result.p95).toBeLessThan(500);

@@ -210,14 +210,14 @@ test('customers: the list is searched by the engine and a customer is edited wit
   await expect(row).toContainText(CUSTOMER);
   await row.dblclick();
   const dialog = page.getByRole('dialog', { name: `Customer ${customerCode}` });
-  await expect(dialog.getByLabel('Name')).toHaveValue(CUSTOMER);
+  await expect(dialog.getByRole('textbox', { name: 'Name', exact: true })).toHaveValue(CUSTOMER);
   await dialog.getByRole('button', { name: 'Add ship-to address' }).click();
   await dialog.getByLabel('Street, address 2').fill('99 Dock Road');
   await dialog.getByLabel('City, address 2').fill('Harbour');
-  await dialog.getByLabel('Credit limit').fill('abc');
+  await dialog.getByRole('textbox', { name: 'Credit limit' }).fill('abc');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog.getByText('Enter an amount like 12.50')).toBeVisible();
-  await dialog.getByLabel('Credit limit').fill('750.00');
+  await dialog.getByRole('textbox', { name: 'Credit limit' }).fill('750.00');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
   await expect(row).toContainText('750.00');

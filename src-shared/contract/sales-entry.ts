@@ -9,6 +9,9 @@ export const EntryLineInfo = z.object({
   productId: Id,
   sku: z.string(),
   name: z.string(),
+  /** The product's stock unit. */
+  uomId: Id,
+  uomCode: z.string(),
   /** The quantity in the product's stock unit (exact conversion from the entered unit). */
   quantity: z.number().int(),
   unitPriceMinor: z.number().int(),
@@ -35,12 +38,15 @@ export const salesEntryContract = {
     input: z
       .object({
         customerId: Id,
-        productId: Id,
+        /** The product; or `code`, an exact SKU or barcode as typed or scanned (one round trip from the keyboard). */
+        productId: Id.optional(),
+        code: text('SKU or barcode', 100, 1).optional(),
         quantity: Quantity.default(1),
         uomId: Id.optional(),
         channelCode: z.enum(CHANNEL_CODES).default('rep'),
       })
-      .strict(),
+      .strict()
+      .refine((v) => (v.productId === undefined) !== (v.code === undefined), { message: 'Give the product or a SKU/barcode (one of them)', path: ['productId'] }),
     output: EntryLineInfo,
   }),
   'sales.entry.checkPo': query({

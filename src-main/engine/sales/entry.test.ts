@@ -42,6 +42,12 @@ describe.each(DIALECTS)('order entry reads and split routing on %s', (dialect) =
     expect(few).toMatchObject({ quantity: 2, unitPriceMinor: 1000, costMinor: 600, marginBp: 4000, available: 7, short: false, substitutes: [] });
     expect(few.byWarehouse.map((w) => [w.code, w.available]).sort()).toEqual([['WH1', 4], ['WH2', 3]]);
 
+    // By SKU as typed (any case) or by barcode: the same answer in one call.
+    const bySku = await t.engine.run('sales.entry.line', { customerId: c.id, code: `drill-a-${dialect}`, quantity: 2 }, clerk);
+    expect(bySku).toEqual(few);
+    expect(bySku.uomCode).toBe('EA');
+    await expect(t.engine.run('sales.entry.line', { customerId: c.id, code: 'NO-SUCH-SKU', quantity: 2 }, clerk)).rejects.toThrow('No product has the SKU or barcode NO-SUCH-SKU');
+    await expect(t.engine.run('sales.entry.line', { customerId: c.id, quantity: 2 }, clerk)).rejects.toThrow(/one of them/);
     const many = await t.engine.run('sales.entry.line', { customerId: c.id, productId: asked.id, quantity: 10 }, clerk);
     expect(many.unitPriceMinor).toBe(900);
     expect(many.reason).toContain('Five or more');

@@ -3,7 +3,7 @@ import { convertQuantity } from '../catalog/uom';
 import { availability } from '../inventory/queries';
 import { defineHandlers } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
-import { notFound } from '../platform/errors';
+import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { marginBp } from '../pricing/money';
 import { priceFor, productForSale, type PricingContext } from '../pricing/price';
@@ -35,13 +35,25 @@ const substitutesOf = preparedQuery<{ productId: string; categoryId: string; nee
     .limit(p.limit),
 );
 
+/** An exact SKU (stored upper-case) or barcode; both are unique. */
+const productByCode = preparedQuery<{ sku: string; code: string }, { id: string }>(['sku', 'code'], (db, p) =>
+  db.selectFrom('product').select('id').where((eb) => eb.or([eb('sku', '=', p.sku), eb('barcode', '=', p.code)])).limit(1),
+);
+const uomCode = preparedQuery<{ id: string }, { code: string }>(['id'], (db, p) => db.selectFrom('uom').select('code').where('id', '=', p.id));
+
 export async function entryLineInfo(
   db: Db | Tx,
-  input: { customerId: string; productId: string; quantity: number; uomId?: string; channelCode: PricingContext['channelCode'] },
+  input: { customerId: string; productId?: string; code?: string; quantity: number; uomId?: string; channelCode: PricingContext['channelCode'] },
   today = new Date().toISOString().slice(0, 10),
 ) {
   const customer = await sellableCustomer(db, input.customerId);
-  const product = await productForSale.first(db, { id: input.productId });
+  let productId = input.productId;
+  if (!productId && input.code) {
+    const found = await productByCode.first(db, { sku: input.code.toUpperCase(), code: input.code });
+    if (!found) throw new DomainError('NOT_FOUND', `No product has the SKU or barcode ${input.code}`, { fields: [{ path: 'code', message: 'Unknown SKU or barcode' }] });
+    productId = found.id;
+  }
+  const product = productId ? await productForSale.first(db, { id: productId }) : undefined;
   if (!product) throw notFound('Product');
   const quantity = input.uomId ? await convertQuantity(db, { productId: product.id, fromUomId: input.uomId, toUomId: product.uom_id, quantity: input.quantity }) : input.quantity;
   const pricing: PricingContext = {
@@ -68,6 +80,8 @@ export async function entryLineInfo(
     productId: product.id,
     sku: product.sku,
     name: product.name,
+    uomId: product.uom_id,
+    uomCode: (await uomCode.first(db, { id: product.uom_id }))?.code ?? '',
     quantity,
     unitPriceMinor: quote.unitPriceMinor,
     listPriceMinor: quote.listPriceMinor,

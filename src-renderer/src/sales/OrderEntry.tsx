@@ -7,7 +7,7 @@ import { CHANNEL_CODES, type CustomerSummary } from '../../../src-shared/contrac
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { CustomerPicker } from '../partners/CustomerPicker';
-import { client, messageOf } from '../rpc';
+import { client, isRpcError, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
 import { GridFooter } from '../ui/GridFooter';
 import { PageHeader, Toolbar } from '../ui/PageHeader';
@@ -155,6 +155,26 @@ export function OrderEntry() {
     performance.mark(start);
     pendingMark.current = { key: l.key, start };
     if (searchTimer.current) clearTimeout(searchTimer.current);
+    const highlighted = suggest && suggest.key === l.key && suggest.text === l.text && suggest.at > 0;
+    // A whole SKU or barcode (typed or scanned) is priced in one round trip; anything else is searched.
+    if (customer && !highlighted && /^[A-Za-z0-9][A-Za-z0-9\-_./]*$/.test(typed) && /^\d+$/.test(l.qty.trim()) && Number(l.qty) >= 1) {
+      ++searchSeq.current;
+      const seq = (infoSeq.current.get(l.key) ?? 0) + 1;
+      infoSeq.current.set(l.key, seq);
+      try {
+        const info = await client.call('sales.entry.line', { customerId: customer.id, code: typed, quantity: Number(l.qty), channelCode: channel });
+        if (infoSeq.current.get(l.key) !== seq) return;
+        setSuggest(null);
+        const product = { id: info.productId, sku: info.sku, name: info.name, uomId: info.uomId, uomCode: info.uomCode };
+        patch(l.key, { product, text: info.sku, uomId: info.uomId, info, error: null, loading: false });
+        return focusCell(row, 'qty');
+      } catch (e) {
+        if (!(isRpcError(e) && e.code === 'NOT_FOUND')) {
+          pendingMark.current = null;
+          return patch(l.key, { error: messageOf(e) });
+        }
+      }
+    }
     let rows = suggest && suggest.key === l.key && suggest.text === l.text ? suggest.rows : null;
     const at = rows ? suggest!.at : 0;
     if (!rows) {
