@@ -1,6 +1,6 @@
-import { Alert, Anchor, Badge, Button, Checkbox, Group, Loader, NumberInput, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Checkbox, FileButton, Group, Loader, NumberInput, Paper, Select, Stack, Text, Textarea, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowBackUp, IconCheck, IconMail, IconNote, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
+import { IconArrowBackUp, IconCheck, IconMail, IconNote, IconPaperclip, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import { DISPOSITIONS, type OutputOf, RETURN_CATEGORIES } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
@@ -207,20 +207,35 @@ export function TicketDetail({ id }: { id: string }) {
               </Stack>
             </Paper>
           )}
-          {t.attachments.length > 0 && (
-            <Paper withBorder p="sm">
-              <Title order={5}>Attachments</Title>
-              {t.attachments.map((a) => (
-                <Text size="sm" key={a.id}>
-                  {a.fileName} ({Math.ceil(a.sizeBytes / 1024)} KB)
-                </Text>
-              ))}
-            </Paper>
-          )}
+          <Paper withBorder p="sm">
+            <Title order={5}>Attachments</Title>
+            {t.attachments.map((a) => (
+              <Text size="sm" key={a.id}>
+                {a.fileName} ({Math.ceil(a.sizeBytes / 1024)} KB)
+              </Text>
+            ))}
+            {writable && (
+              <FileButton accept="image/jpeg,image/png,image/webp,application/pdf,text/plain" onChange={(f) => f && void act('attach', async () => client.call('service.ticket.attach', { id, fileName: f.name, contentType: f.type || 'application/octet-stream', contentBase64: await toBase64(f) }), 'File attached')}>
+                {(props) => (
+                  <Button size="xs" variant="default" mt="xs" leftSection={<IconPaperclip size={14} />} {...props}>
+                    Attach a photo or PDF
+                  </Button>
+                )}
+              </FileButton>
+            )}
+          </Paper>
         </Stack>
       </div>
     </div>
   );
+}
+
+/** A file's bytes as base64, for the contract (attachments travel inside the JSON call). */
+async function toBase64(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 type Act = (label: string, fn: () => Promise<unknown>, done: string) => Promise<boolean>;

@@ -1,6 +1,6 @@
-import { Badge, Button, Kbd, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { Badge, Button, FileButton, Group, Kbd, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconPlus } from '@tabler/icons-react';
+import { IconMail, IconPlus } from '@tabler/icons-react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { type CustomerSummary, type OutputOf, TICKET_PRIORITIES, TICKET_TYPES } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
@@ -66,6 +66,7 @@ export function TicketsPage() {
   const [sla, setSla] = useState<'breached' | 'at_risk' | null>(null);
   const [mine, setMine] = useState(false);
   const [creating, setCreating] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const sorting = useSort<Sort>('due', 'asc', (s) => (s === 'created' || s === 'number' ? 'desc' : 'asc'));
   const { sort, dir } = sorting;
   const gridRef = useRef<VirtualTableHandle>(null);
@@ -103,6 +104,16 @@ export function TicketsPage() {
     ['n', () => writable && setCreating(true)],
   ]);
 
+  async function receiveEmail(file: File) {
+    setError(null);
+    try {
+      const t = await client.call('service.ticket.fromEmail', { eml: await file.text() });
+      navigate(`service/${t.id}`);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  }
+
   return (
     <div className="bl-page">
       <PageHeader
@@ -110,12 +121,22 @@ export function TicketsPage() {
         count={{ total: list.total, one: 'ticket', many: 'tickets', testId: 'ticket-count' }}
         actions={
           writable && (
-            <Button leftSection={<IconPlus size={14} />} rightSection={<Kbd size="xs">N</Kbd>} onClick={() => setCreating(true)}>
-              New ticket
-            </Button>
+            <Group gap="xs">
+              <FileButton accept=".eml,message/rfc822" onChange={(f) => f && void receiveEmail(f)}>
+                {(props) => (
+                  <Button variant="default" leftSection={<IconMail size={14} />} {...props}>
+                    Receive e-mail (.eml)
+                  </Button>
+                )}
+              </FileButton>
+              <Button leftSection={<IconPlus size={14} />} rightSection={<Kbd size="xs">N</Kbd>} onClick={() => setCreating(true)}>
+                New ticket
+              </Button>
+            </Group>
           )
         }
       />
+      <ErrorAlert error={error} onClose={() => setError(null)} />
       <Toolbar>
         <SearchField
           ref={searchRef}
