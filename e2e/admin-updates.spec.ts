@@ -21,6 +21,7 @@ const CENTRAL = `${SERVER}/${DB}`;
 const VERSION = (JSON.parse(readFileSync(resolve('package.json'), 'utf8')) as { version: string }).version;
 const work = mkdtempSync(join(tmpdir(), 'bl-e2e-updates-'));
 const UPDATES = join(work, 'updates');
+const BETA_DIST = join(work, 'dist-beta');
 let settingsFile = '';
 let available = false;
 
@@ -43,6 +44,9 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   mkdirSync(dist, { recursive: true });
   for (const name of ['Branchline-1.4.0-x64.AppImage', 'Branchline-1.4.0-x64.exe']) writeFileSync(join(dist, name), randomBytes(8192));
   cli('release', 'publish', '--dir', dist, '--to', UPDATES, '--channel', 'stable', '--rollout', '10');
+  // A beta build the admin publishes from the screen.
+  mkdirSync(BETA_DIST, { recursive: true });
+  writeFileSync(join(BETA_DIST, 'Branchline-1.5.0-beta.1-x64.AppImage'), randomBytes(8192));
 
   // This host's company (a quick setup, no demo history needed here).
   const host = hostFor(testInfo.file);
@@ -127,10 +131,26 @@ test('publish, roll out to 20 % then to everyone', async ({ page }) => {
   await expect(stable.getByTestId('release-stable-rollout')).toHaveText('100 % of installs');
   expect(stagingOf('latest-linux.yml')).toBeNull();
 
+  // Publish the beta build from the screen: a relative folder is refused first.
+  const publish = page.getByRole('form', { name: 'Publish a build' });
+  const folder = publish.getByLabel('Build folder (electron-builder’s dist)');
+  await folder.fill('dist');
+  await publish.getByRole('button', { name: 'Publish' }).click();
+  await expect(folder).toHaveAccessibleDescription(/Give the full path of the folder electron-builder wrote/);
+  await folder.fill(BETA_DIST);
+  await publish.getByLabel('Channel').click();
+  await page.getByRole('option', { name: 'beta', exact: true }).click();
+  await publish.getByLabel('Rollout %').fill('30');
+  await publish.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByTestId('release-beta-version')).toHaveText('1.5.0-beta.1');
+  await expect(page.getByTestId('release-beta-rollout')).toHaveText('30 % of installs');
+  expect(stagingOf('beta-linux.yml')).toBe('30');
+
   // Each step is in the audit log.
   await page.getByRole('navigation', { name: 'Sections' }).getByText('Audit log', { exact: true }).click();
   await expect(page.getByRole('table', { name: 'Audit log' })).toContainText('Update 1.4.0 on stable offered to 20 % of installs');
   await expect(page.getByRole('table', { name: 'Audit log' })).toContainText('Update 1.4.0 on stable offered to every install');
+  await expect(page.getByRole('table', { name: 'Audit log' })).toContainText('Published 1.5.0-beta.1 to beta for 30 % of installs');
 });
 
 test('raise the minimum version and see the devices by version', async ({ page }) => {

@@ -126,6 +126,24 @@ export const updatesContract = {
       byVersion: z.array(z.object({ version: z.string(), devices: z.number().int() })),
     }),
   }),
+  'updates.release.publish': command({
+    access: 'system.admin',
+    summary: 'Publish the installers electron-builder wrote to a folder into the update folder: installers first, the channel’s metadata last',
+    input: z
+      .object({
+        distDir: z
+          .string({ message: 'Build folder is required' })
+          .trim()
+          .min(1, { message: 'Build folder is required' })
+          .max(500, { message: 'Build folder is at most 500 characters' })
+          .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, { message: 'Give the full path of the folder electron-builder wrote (e.g. /home/me/branchline/dist)' }),
+        channel: UpdateChannel,
+        rollout: z.number({ message: 'Rollout must be a number' }).int({ message: 'Rollout must be a whole percentage' }).min(1, { message: 'Rollout is at least 1 % when publishing' }).max(100, { message: 'Rollout is at most 100' }),
+        required: z.boolean().default(false),
+      })
+      .strict(),
+    output: z.object({ version: z.string(), channel: UpdateChannel, rollout: z.number().int(), artifacts: z.array(z.object({ name: z.string(), state: z.enum(['copied', 'present']) })), metadata: z.array(z.string()) }),
+  }),
   'updates.rollout.set': command({
     access: 'system.admin',
     summary: 'Change the staged rollout of a channel’s current release: raise it, take it to 100 %, or halt it with 0; optionally mark it required',

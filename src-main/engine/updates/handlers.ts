@@ -146,6 +146,19 @@ export const updatesHandlers = defineHandlers({
     };
   },
 
+  'updates.release.publish': async (ctx, input) => {
+    const host = hostOf(ctx);
+    const folder = folderOf(host, host.settings());
+    let report: Awaited<ReturnType<ReleaseFolder['publish']>>;
+    try {
+      report = await folder.publish({ distDir: input.distDir, channel: input.channel, rollout: input.rollout, required: input.required });
+    } catch (error) {
+      throw refuse(reason(error));
+    }
+    ctx.summarize(`Published ${report.version} to ${input.channel} for ${input.rollout === 100 ? 'every install' : `${input.rollout} % of installs`}${input.required ? ', required' : ''}`);
+    return { version: report.version, channel: report.channel, rollout: report.rollout, artifacts: report.artifacts.map((a) => ({ name: a.name, state: a.state })), metadata: report.metadata };
+  },
+
   'updates.rollout.set': async (ctx, input) => {
     const host = hostOf(ctx);
     const folder = folderOf(host, host.settings());

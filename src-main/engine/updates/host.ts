@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { Db } from '../platform/db';
 import type { Database } from '../platform/schema';
 import type { ChannelAssignments } from './policy';
-import { type ChannelState, assignChannel, releaseStatus, setRollout } from './release';
+import { type ChannelState, type PublishReport, assignChannel, publishRelease, releaseStatus, setRollout } from './release';
 import { type Channel, type EffectiveSettings, loadSettings } from './settings';
 
 export interface LoadedSettings extends EffectiveSettings {
@@ -25,6 +25,7 @@ export interface ReleaseFolder {
   status(): { channels: ChannelState[]; assignments: ChannelAssignments };
   setRollout(channel: Channel, percent: number, required?: boolean): { files: string[]; version: string };
   assign(target: { branch?: string; group?: string }, channel: Channel | null): ChannelAssignments;
+  publish(options: { distDir: string; channel: Channel; rollout: number; required: boolean }): Promise<PublishReport>;
 }
 
 /** An admin connection to the centre, closed after each use. */
@@ -46,6 +47,7 @@ export function folderOf(dir: string): ReleaseFolder {
     status: () => releaseStatus(dir),
     setRollout: (channel, percent, required) => setRollout({ dir, channel, percent, required }),
     assign: (target, channel) => assignChannel({ dir, ...target, channel }),
+    publish: (options) => publishRelease({ ...options, outDir: dir }),
   };
 }
 

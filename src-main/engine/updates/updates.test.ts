@@ -157,6 +157,29 @@ describe.each(DIALECTS)('Updates admin on %s', (dialect) => {
     expect(await audit(t)).toEqual(auditBefore);
   });
 
+  it('publishes a build from the screen: installers, then metadata; refuses a relative folder, an empty one and a downgrade', async () => {
+    const dir = (await t.engine.run('updates.overview', {}, t.admin)).folder.dir!;
+    const dist = join(tempDir(), 'dist');
+    mkdirSync(dist, { recursive: true });
+    for (const name of ['Branchline-1.5.0-beta.1-x64.AppImage']) writeFileSync(join(dist, name), randomBytes(4096));
+    const report = await t.engine.run('updates.release.publish', { distDir: dist, channel: 'beta', rollout: 30 }, t.admin);
+    expect(report).toEqual({ version: '1.5.0-beta.1', channel: 'beta', rollout: 30, artifacts: [{ name: 'Branchline-1.5.0-beta.1-x64.AppImage', state: 'copied' }], metadata: ['beta-linux.yml'] });
+    expect(readMetadata(join(dir, 'beta-linux.yml'))).toMatchObject({ version: '1.5.0-beta.1', stagingPercentage: 30 });
+    expect((await t.engine.run('updates.overview', {}, t.admin)).folder.releases.filter((r) => r.channel === 'beta').map((r) => `${r.version} ${r.rollout}`)).toEqual(['1.5.0-beta.1 30']);
+    expect((await audit(t)).at(-1)).toBe('updates.release.publish: Published 1.5.0-beta.1 to beta for 30 % of installs');
+
+    const relative = await refusal(t.engine, 'updates.release.publish', { distDir: 'dist', channel: 'beta', rollout: 30 }, t.admin);
+    expect(relative).toMatchObject({ code: 'VALIDATION', details: { fields: [{ path: 'distDir', message: expect.stringMatching(/full path/) }] } });
+    const empty = join(tempDir(), 'empty');
+    mkdirSync(empty);
+    expect(await refusal(t.engine, 'updates.release.publish', { distDir: empty, channel: 'beta', rollout: 30 }, t.admin)).toMatchObject({ code: 'BUSINESS_RULE', message: expect.stringMatching(/holds no installers/) });
+    const older = join(tempDir(), 'older');
+    mkdirSync(older);
+    writeFileSync(join(older, 'Branchline-1.3.9-x64.AppImage'), randomBytes(1024));
+    expect(await refusal(t.engine, 'updates.release.publish', { distDir: older, channel: 'stable', rollout: 100 }, t.admin)).toMatchObject({ code: 'BUSINESS_RULE', message: expect.stringMatching(/already offers 1\.4\.0, newer than 1\.3\.9; clients never downgrade/) });
+    expect(readMetadata(join(dir, 'latest-linux.yml')).version).toBe('1.4.0');
+  });
+
   it('puts a branch and a device group on a channel, and back', async () => {
     await t.engine.run('updates.channel.assign', { kind: 'branch', key: 'b02', channel: 'beta' }, t.admin);
     const both = await t.engine.run('updates.channel.assign', { kind: 'group', key: 'pilot', channel: 'beta' }, t.admin);
@@ -185,6 +208,7 @@ describe.each(DIALECTS)('Updates admin on %s', (dialect) => {
       ['updates.rollout.set', { channel: 'stable', percent: 100 } satisfies InputOf<'updates.rollout.set'>],
       ['updates.channel.assign', { kind: 'group', key: 'pilot', channel: null }],
       ['updates.minVersion.set', { version: '9.0.0' }],
+      ['updates.release.publish', { distDir: '/tmp', channel: 'beta', rollout: 10 }],
     ];
     for (const [method, input] of calls) expect((await refusal(t.engine, method, input, t.clerk)).code).toBe('FORBIDDEN');
     expect(readFileSync(join(dir, 'latest.yml'), 'utf8')).toBe(before);

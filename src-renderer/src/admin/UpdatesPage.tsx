@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, NumberInput, Progress, SegmentedControl, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Checkbox, Group, NumberInput, Progress, SegmentedControl, Select, Stack, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconLock, IconRefresh } from '@tabler/icons-react';
 import { type FormEvent, type ReactNode, useState } from 'react';
@@ -128,10 +128,65 @@ function ReleasesPanel({ overview, onChanged }: { overview: Overview; onChanged(
           <ChannelRollout key={channel} channel={channel} releases={folder.releases.filter((r) => r.channel === channel)} onChanged={onChanged} />
         ))}
       </Stack>
+      {!folder.problem && <PublishForm onPublished={onChanged} />}
       <Text size="xs" c="dimmed" mt="sm">
-        Publish a build with <span className="bl-mono">npx branchline release publish --dir dist --to {folder.dir ?? 'FOLDER'} --channel stable --rollout 10</span>: installers first, the channel’s metadata last.
+        Or from a shell: <span className="bl-mono">npx branchline release publish --dir dist --to {folder.dir ?? 'FOLDER'} --channel stable --rollout 10</span>. Installers are copied first, the channel’s metadata last; big builds hold other changes back while they copy, so prefer the shell for them.
       </Text>
     </Panel>
+  );
+}
+
+/** Publishes the installers electron-builder wrote (a folder on this machine) to the update folder. */
+function PublishForm({ onPublished }: { onPublished(): void }) {
+  const [distDir, setDistDir] = useState('');
+  const [channel, setChannel] = useState<Channel>('stable');
+  const [rollout, setRollout] = useState<number | string>(10);
+  const [required, setRequired] = useState(false);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function publish(e: FormEvent) {
+    e.preventDefault();
+    const input = { distDir: distDir.trim(), channel, rollout: typeof rollout === 'number' ? rollout : Number.NaN, required };
+    const local = schemaErrors(contract['updates.release.publish'].input, input);
+    setErrors(local);
+    setProblem(null);
+    if (Object.keys(local).length > 0) return;
+    setBusy(true);
+    try {
+      const r = await client.call('updates.release.publish', input);
+      notifications.show({ color: 'teal', title: `Published ${r.version} to ${r.channel}`, message: `${r.artifacts.length} installer(s); ${r.metadata.join(', ')}` });
+      setDistDir('');
+      onPublished();
+    } catch (err) {
+      if (err instanceof RpcError && err.fields.length > 0) setErrors(Object.fromEntries(err.fields.map((f) => [f.path, f.message])));
+      else setProblem(messageOf(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={(e) => void publish(e)} aria-label="Publish a build">
+      <Text size="sm" fw={600} mt="md" mb={4}>
+        Publish a build
+      </Text>
+      <Group gap="xs" align="flex-start" wrap="wrap">
+        <TextInput label="Build folder (electron-builder’s dist)" placeholder="/home/me/branchline/dist" w={360} value={distDir} onChange={(e) => setDistDir(e.currentTarget.value)} error={errors.distDir} />
+        <Select label="Channel" w={110} data={['stable', 'beta']} value={channel} onChange={(v) => v && setChannel(v as Channel)} allowDeselect={false} error={errors.channel} />
+        <NumberInput label="Rollout %" w={110} min={1} max={100} clampBehavior="none" allowDecimal={false} value={rollout} onChange={setRollout} error={errors.rollout} />
+        <Checkbox label="Required" mt={30} checked={required} onChange={(e) => setRequired(e.currentTarget.checked)} />
+        <Button type="submit" mt={24} loading={busy}>
+          Publish
+        </Button>
+      </Group>
+      {problem && (
+        <Alert color="red" variant="light" mt="xs" data-testid="publish-problem">
+          {problem}
+        </Alert>
+      )}
+    </form>
   );
 }
 
