@@ -207,6 +207,7 @@ function ChannelRollout({ channel, releases, onChanged }: { channel: Channel; re
     try {
       const r = await client.call('updates.rollout.set', input);
       setError(null);
+      setPercent(r.percent);
       notifications.show({ color: 'teal', title: `${channel}: ${r.version}`, message: r.percent === 0 ? 'Halted: no install is offered it now' : `Offered to ${r.percent} % of installs` });
       onChanged();
     } catch (e) {
