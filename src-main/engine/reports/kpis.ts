@@ -120,10 +120,18 @@ async function orderLineRatio(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupB
   return ratio(ctx, kpi, groupBy, r.rows);
 }
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
-  return sorted[i]!;
+/** The p-quantile (nearest rank) of counts per tenth-of-an-hour bucket, as the bucket's middle. */
+function bucketPercentile(hist: Map<number, number>, p: number): number | null {
+  const buckets = [...hist].sort((a, b) => a[0] - b[0]);
+  const n = buckets.reduce((s, [, c]) => s + c, 0);
+  if (n === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * n));
+  let seen = 0;
+  for (const [b, c] of buckets) {
+    seen += c;
+    if (seen >= rank) return (b + 0.5) / 10;
+  }
+  return (buckets.at(-1)![0] + 0.5) / 10;
 }
 
 /** The KPIs. Each function's comment is its definition. */
@@ -155,25 +163,28 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    */
   order_cycle_time: async (ctx, f, g) => {
     checkGroup('order_cycle_time', g, ORDER_SEGMENTS);
-    const r = await sql<{ key: string | number; h: number }>`SELECT ${groupKey(g)} AS key, cycle_hours AS h FROM report_order WHERE ${where(f, ORDER_SEGMENTS)} AND cycle_hours IS NOT NULL`.execute(ctx.db);
-    const folded = new Map<string, number[]>();
-    const keyOf = fold(g, r.rows.map((x) => ({ key: x.key, n: 0, d: 0 }))).map((x) => String(x.key));
-    // fold() on months merges rows; re-key each row individually instead.
-    r.rows.forEach((x, i) => {
-      const key = g === 'month' ? isoDay(Number(x.key) * DAY_MS).slice(0, 7) : g === 'week' ? keyOf[i]! : String(x.key);
-      const list = folded.get(key) ?? [];
-      list.push(Math.max(0, Number(x.h)));
-      folded.set(key, list);
-    });
+    // Percentiles from tenth-of-an-hour buckets counted in SQL (a few hundred rows, not every order).
+    const r = await sql<{ key: string | number; b: number; n: number }>`SELECT ${groupKey(g)} AS key, CAST(cycle_hours * 10 AS INTEGER) AS b, COUNT(*) AS n
+      FROM report_order WHERE ${where(f, ORDER_SEGMENTS)} AND cycle_hours IS NOT NULL GROUP BY 1, 2`.execute(ctx.db);
+    const folded = new Map<string, Map<number, number>>();
+    const overall = new Map<number, number>();
+    for (const x of r.rows) {
+      const day = Number(x.key);
+      const key = g === 'month' ? isoDay(day * DAY_MS).slice(0, 7) : g === 'week' ? isoDay((day * 7 - 3) * DAY_MS) : String(x.key);
+      const hist = folded.get(key) ?? new Map<number, number>();
+      hist.set(Number(x.b), (hist.get(Number(x.b)) ?? 0) + Number(x.n));
+      folded.set(key, hist);
+      overall.set(Number(x.b), (overall.get(Number(x.b)) ?? 0) + Number(x.n));
+    }
     const label = await labels(ctx, g);
-    const all = r.rows.map((x) => Math.max(0, Number(x.h))).sort((a, b) => a - b);
     const rows: KpiRow[] = [...folded]
-      .map(([key, hs]) => {
-        hs.sort((a, b) => a - b);
-        return { key, label: label(key), value: percentile(hs, 0.5), p90: percentile(hs, 0.9), numerator: hs.length, denominator: hs.length };
+      .map(([key, hist]) => {
+        const n = [...hist.values()].reduce((a, b) => a + b, 0);
+        return { key, label: label(key), value: bucketPercentile(hist, 0.5), p90: bucketPercentile(hist, 0.9), numerator: n, denominator: n };
       })
       .sort((a, b) => (a.key < b.key ? -1 : 1));
-    return { kpi: 'order_cycle_time', label: KPI_LABELS.order_cycle_time, unit: 'hours', value: percentile(all, 0.5), p90: percentile(all, 0.9), numerator: all.length, denominator: all.length, rows, note: 'median hours from order to first shipment (p90 beside it)' };
+    const all = { length: [...overall.values()].reduce((a, b) => a + b, 0) };
+    return { kpi: 'order_cycle_time', label: KPI_LABELS.order_cycle_time, unit: 'hours', value: bucketPercentile(overall, 0.5), p90: bucketPercentile(overall, 0.9), numerator: all.length, denominator: all.length, rows, note: 'median hours from order to first shipment (p90 beside it)' };
   },
 
   /**
@@ -278,9 +289,9 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
 
   /**
    * Inventory turns = COGS over the 12 months ending on the period's last day ÷ average stock
-   * value over those months. Average stock value = Σ products of the average daily on-hand
-   * (today's on hand, walked back through each day's net change) × the product's unit cost
-   * (moving average, or standard cost when none is in stock).
+   * value over those months. Average stock value = the mean of each day's closing stock value,
+   * the stock valued at the unit cost each move carried (receipts at their cost, issues at the
+   * moving average or FIFO cost they left with).
    */
   inventory_turns: async (ctx, f, g) => {
     checkGroup('inventory_turns', g, WAREHOUSE_ONLY);
@@ -325,29 +336,18 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
 };
 
 /**
- * Average on hand per warehouse over days [start, end] (end of each day), in value (minor
- * units: today's stock at unit cost, walked back at the moves' unit cost) or units. On hand at the end of day x = today's on hand − Σ net
- * change of the days after x; averaged over D days, a day d's change weighs clamp(d − start, 0, D) ÷ D.
+ * Average on hand per warehouse over days [start, end] (end of each day), in units or in value
+ * (minor units, each move at its own unit cost): from report_value_day, a row per warehouse and day.
  */
 async function averageStock(ctx: Ctx, start: number, end: number, warehouseId: string | undefined, value: boolean): Promise<Map<string, number>> {
   const D = end - start + 1;
-  const unit = value ? sql`CASE WHEN pv.quantity > 0 THEN pv.value_minor * 1.0 / pv.quantity ELSE p.cost_minor END` : sql`1`;
-  const wh = warehouseId ? sql`AND x.warehouse_id = ${warehouseId}` : sql``;
-  const now = await sql<{ warehouse_id: string; v: number }>`
-    SELECT x.warehouse_id, SUM(x.q * ${unit}) AS v FROM (
-      SELECT s.warehouse_id, s.product_id, SUM(s.on_hand) AS q FROM stock_level s JOIN location l ON l.id = s.location_id AND l.usage = 'internal'
-      WHERE s.warehouse_id IS NOT NULL GROUP BY s.warehouse_id, s.product_id
-    ) x JOIN product p ON p.id = x.product_id LEFT JOIN product_valuation pv ON pv.product_id = x.product_id
-    WHERE 1 = 1 ${wh} GROUP BY x.warehouse_id`.execute(ctx.db);
-  // The walk back uses each day's change at the moves' own unit cost (report_value_day: a row per warehouse and day).
+  // On hand at the end of day x = Σ changes of days ≤ x (the rollup holds the whole ledger);
+  // averaged over [start, end], a day's change weighs the number of window days it precedes.
   const change = value ? sql.raw('net_value_minor') : sql.raw('net_qty');
-  const back = await sql<{ warehouse_id: string; v: number }>`
-    SELECT warehouse_id, SUM(${change} * (CASE WHEN day_no > ${end} THEN ${D} ELSE day_no - ${start} END)) * 1.0 / ${D} AS v
-    FROM report_value_day WHERE day_no > ${start} ${warehouseId ? sql`AND warehouse_id = ${warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
-  const out = new Map<string, number>();
-  for (const r of now.rows) out.set(r.warehouse_id, Number(r.v));
-  for (const r of back.rows) out.set(r.warehouse_id, (out.get(r.warehouse_id) ?? 0) - Number(r.v));
-  return out;
+  const r = await sql<{ warehouse_id: string; v: number }>`
+    SELECT warehouse_id, SUM(${change} * (CASE WHEN day_no <= ${start} THEN ${D} WHEN day_no > ${end} THEN 0 ELSE ${D} - (day_no - ${start}) END)) * 1.0 / ${D} AS v
+    FROM report_value_day ${warehouseId ? sql`WHERE warehouse_id = ${warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+  return new Map(r.rows.map((x) => [x.warehouse_id, Number(x.v)]));
 }
 
 export async function computeKpi(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, options: { tolerancePct?: number } = {}): Promise<KpiResult> {

@@ -53,8 +53,8 @@ export async function refreshReports(db: AnyDb, dialect: Dialect, options: { reb
     for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
   }
   const moves = await refreshStockDays(db, dialect, now, options.progress);
-  const { shipments, orders } = await refreshShipments(db, now);
-  const receipts = await refreshReceipts(db, now);
+  const { shipments, orders } = await refreshShipments(db, dialect, now);
+  const receipts = await refreshReceipts(db, dialect, now);
   return { moves, shipments, orders, receipts };
 }
 
@@ -152,7 +152,7 @@ function splitCursor(c: string | null): [string, string] {
 }
 
 /** Finished documents after the cursor whose locations have the given usages. */
-async function finishedAfter(db: AnyDb, cursorName: string, side: 'to_customer' | 'from_vendor') {
+async function finishedAfter(db: AnyDb, dialect: Dialect, cursorName: string, side: 'to_customer' | 'from_vendor') {
   const [u, id] = splitCursor(await readCursor(db, cursorName));
   const join = side === 'to_customer' ? sql`JOIN location l ON l.id = t.to_location_id AND l.usage = 'customer'` : sql`JOIN location l ON l.id = t.from_location_id AND l.usage = 'vendor'`;
   // An empty cursor reads from the start (a timestamp column cannot compare with '').
@@ -160,17 +160,17 @@ async function finishedAfter(db: AnyDb, cursorName: string, side: 'to_customer' 
   const after = u === '' ? sql`1 = 1` : sql`t.updated_at >= ${u} AND (t.updated_at > ${u} OR t.id > ${id})`;
   const r = await sql<TransferRow>`
     SELECT t.id, t.number, t.state, t.origin, t.warehouse_id, t.partner_id, t.channel_code, t.order_date, t.promised_date, t.done_at, t.updated_at, t.backorder_of_id, t.order_value_minor
-    FROM transfer t ${join}
+    FROM transfer t ${dialect === 'sqlite' ? sql.raw('INDEXED BY transfer_updated') : sql``} ${join}
     WHERE t.state IN ('done', 'cancelled') AND ${after}
     ORDER BY t.updated_at, t.id LIMIT ${DOC_BATCH}`.execute(db);
   return r.rows.map((row) => ({ ...row, updated_at: new Date(row.updated_at).toISOString() }));
 }
 
-async function refreshShipments(db: AnyDb, now: string): Promise<{ shipments: number; orders: number }> {
+async function refreshShipments(db: AnyDb, dialect: Dialect, now: string): Promise<{ shipments: number; orders: number }> {
   let shipments = 0;
   let orders = 0;
   for (;;) {
-    const batch = await finishedAfter(db, 'shipments', 'to_customer');
+    const batch = await finishedAfter(db, dialect, 'shipments', 'to_customer');
     if (batch.length === 0) break;
     const roots = new Set<string>();
     for (const t of batch) {
@@ -415,10 +415,10 @@ async function addOrderDay(db: AnyDb, k: OrderDayKey, t: Totals, sign: 1 | -1): 
 
 // --- vendor receipts: report_receipt_line --------------------------------------------------
 
-async function refreshReceipts(db: AnyDb, now: string): Promise<number> {
+async function refreshReceipts(db: AnyDb, dialect: Dialect, now: string): Promise<number> {
   let count = 0;
   for (;;) {
-    const batch = await finishedAfter(db, 'receipts', 'from_vendor');
+    const batch = await finishedAfter(db, dialect, 'receipts', 'from_vendor');
     if (batch.length === 0) break;
     const done = batch.filter((t) => t.state === 'done' && t.done_at);
     if (done.length > 0) {
