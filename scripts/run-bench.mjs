@@ -28,6 +28,7 @@ const SUITES = {
   service: ['service.bench.ts', 'service: ticket queue on 100,000 tickets (filter + sort) vs raw SQL; classifier training on 20,000 texts and prediction'],
   sync: ['sync.bench.ts', 'replication on the default demo (PostgreSQL): push, first pull, round trip between two online branches'],
   imports: ['imports.bench.ts', 'order imports: 10,000 marketplace orders from CSV and 1,000 EDI 850 interchanges through the whole pipeline vs raw INSERTs of the same orders'],
+  finance: ['finance.bench.ts', 'finance: trial balance over 1,000,000 journal lines vs the raw aggregate; close checklist of a 100,000-entry month; posting 10,000 invoices with entries vs raw INSERTs'],
   purchasing: ['purchasing.bench.ts', 'purchasing: replenishment run over 5,000 products × 2 warehouses with 12 months of history; three-way matching 10,000 bill lines; each vs raw SQL'],
 };
 

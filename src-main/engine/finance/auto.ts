@@ -1,6 +1,22 @@
 import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
+import { preparedQuery } from '../platform/prepared';
 import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
+
+const invoiceForPosting = preparedQuery<
+  { id: string },
+  { id: string; number: string; partner_id: string; invoice_date: string; total_minor: number; customer_class: string | null; channel_code: string | null; warehouse_id: string | null }
+>(['id'], (db, p) =>
+  db
+    .selectFrom('invoice as i')
+    .innerJoin('partner as p', 'p.id', 'i.partner_id')
+    .leftJoin('sales_order as o', 'o.id', 'i.order_id')
+    .select(['i.id', 'i.number', 'i.partner_id', 'i.invoice_date', 'i.total_minor', 'p.customer_class', 'o.channel_code', 'o.warehouse_id'])
+    .where('i.id', '=', p.id),
+);
+const invoiceLinesForPosting = preparedQuery<{ id: string }, { product_id: string | null; description: string; subtotal_minor: number; tax_minor: number; tax_rate_bp: number }>(['id'], (db, p) =>
+  db.selectFrom('invoice_line').select(['product_id', 'description', 'subtotal_minor', 'tax_minor', 'tax_rate_bp']).where('invoice_id', '=', p.id).orderBy('line_no'),
+);
 
 /**
  * Automatic postings, called by the commands that make the source documents, inside their
@@ -21,14 +37,9 @@ const side = (natural: 'debit' | 'credit', amount: number): { debit?: number; cr
  * by sales (`sales/invoices.ts`). Credit notes go to the sales-returns account.
  */
 export async function postCustomerInvoice(ctx: CommandContext, invoiceId: string, opts: { paid: boolean }): Promise<string | null> {
-  const inv = await ctx.db
-    .selectFrom('invoice as i')
-    .innerJoin('partner as p', 'p.id', 'i.partner_id')
-    .leftJoin('sales_order as o', 'o.id', 'i.order_id')
-    .select(['i.id', 'i.number', 'i.partner_id', 'i.invoice_date', 'i.total_minor', 'p.customer_class', 'o.channel_code', 'o.warehouse_id'])
-    .where('i.id', '=', invoiceId)
-    .executeTakeFirstOrThrow();
-  const lines = await ctx.db.selectFrom('invoice_line').select(['product_id', 'description', 'subtotal_minor', 'tax_minor', 'tax_rate_bp']).where('invoice_id', '=', invoiceId).orderBy('line_no').execute();
+  const inv = await invoiceForPosting.first(ctx.db, { id: invoiceId });
+  if (!inv) throw new Error(`invoice ${invoiceId} to post was not found`);
+  const lines = await invoiceLinesForPosting.rows(ctx.db, { id: invoiceId });
   const total = Number(inv.total_minor);
   const credit = total < 0;
   const dims = { partnerId: inv.partner_id, channelCode: inv.channel_code ?? null, customerClass: inv.customer_class ?? null, warehouseId: inv.warehouse_id ?? null };

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, refuse } from '../platform/errors';
-import type { AccountType, JournalKind } from './schema';
+import { preparedInsertMany } from '../inventory/batch';
+import type { AccountType, JournalEntryTable, JournalKind, JournalLineTable } from './schema';
 import './schema';
 
 /**
@@ -59,6 +60,12 @@ interface FinanceSession {
 }
 
 const sessions = new WeakMap<object, FinanceSession>();
+
+// Compiled once: Kysely would compile a multi-row insert on every posting (about a millisecond).
+const LINE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'entry_id', 'line_no', 'date', 'account_id', 'debit_minor', 'credit_minor', 'label', 'partner_id', 'product_id', 'warehouse_id', 'channel_code', 'customer_class', 'tax_rate_bp', 'tax_base_minor'] as const;
+const insertLines = preparedInsertMany<'journal_line', JournalLineTable & Record<string, unknown>>('journal_line', LINE_COLUMNS);
+const ENTRY_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'journal_id', 'date', 'memo', 'source_kind', 'source_id', 'source_number', 'reversal_of_id', 'posted_by', 'moved_from_date'] as const;
+const insertEntries = preparedInsertMany<'journal_entry', JournalEntryTable & Record<string, unknown>>('journal_entry', ENTRY_COLUMNS);
 
 /** The chart and journals, read once per command (they are small). */
 export async function financeSession(ctx: CommandContext | { db: Db | Tx }): Promise<FinanceSession> {
@@ -195,10 +202,10 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
     tax_rate_bp: l.taxRateBp ?? null,
     tax_base_minor: l.taxBaseMinor ?? null,
   }));
-  for (let i = 0; i < rows.length; i += 100) await ctx.db.insertInto('journal_line').values(rows.slice(i, i + 100)).execute();
-  await ctx.db
-    .insertInto('journal_entry')
-    .values({
+  // Lines first, the entry last: on SQLite the entry's insert trigger checks the lines' balance.
+  await insertLines(ctx.db, rows);
+  await insertEntries(ctx.db, [
+    {
       id: entryId,
       branch_id: ctx.branchId,
       created_at: ctx.now,
@@ -213,8 +220,8 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
       reversal_of_id: req.reversalOfId ?? null,
       posted_by: ctx.actor.userId,
       moved_from_date: null,
-    })
-    .execute();
+    },
+  ]);
   return entryId;
 }
 
