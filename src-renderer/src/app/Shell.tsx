@@ -46,6 +46,7 @@ import { CustomersPage } from '../partners/CustomersPage';
 import { ServiceRoute } from '../service/TicketsPage';
 import { ApprovalsPage } from '../sales/ApprovalsPage';
 import { InvoicesPage } from '../sales/InvoicesPage';
+import { ImportsPage } from '../imports/ImportsPage';
 import { OrderEntry } from '../sales/OrderEntry';
 import { OrdersRoute } from '../sales/OrdersPage';
 import { SyncIndicator } from '../sync/SyncIndicator';
@@ -93,6 +94,7 @@ const SECTIONS: Section[] = [
       { route: 'orders/new', label: 'New order', icon: <IconFilePlus size={15} />, needs: 'sales.write', render: () => <OrderEntry /> },
       { route: 'orders/approvals', label: 'Approvals & tasks', icon: <IconChecklist size={15} />, needs: 'sales.read', render: () => <ApprovalsPage /> },
       { route: 'orders/invoices', label: 'Invoices', icon: <IconFileInvoice size={15} />, needs: 'sales.read', render: () => <InvoicesPage /> },
+      { route: 'orders/imports', label: 'Import orders', icon: <IconFilePlus size={15} />, needs: 'sales.write', render: () => <ImportsPage /> },
       { route: 'orders/customers', label: 'Customers', icon: <IconUsers size={15} />, needs: 'partners.read', render: () => <CustomersPage /> },
     ],
   },
