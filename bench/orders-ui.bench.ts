@@ -41,7 +41,7 @@ const port = await new Promise<number>((done) => {
 const hosts = JSON.stringify({ 'orders-entry.spec.ts': { port, db: join(dir, 'orders-entry.sqlite') } });
 try {
   log('running e2e/orders-entry.spec.ts (loads the demo company first)');
-  const r = spawnSync('npx', ['playwright', 'test', 'e2e/orders-entry.spec.ts', '--reporter=line'], {
+  const r = spawnSync('npx', ['playwright', 'test', 'e2e/orders-entry.spec.ts', '--reporter=line', '--output', join(dir, 'results')], {
     cwd: REPO_ROOT,
     env: { ...process.env, BL_E2E_HOSTS: hosts, BL_ORDERS_PERF_OUT: out, BL_ORDERS_PERF_SAMPLES: process.env.BENCH_QUICK ? '15' : '60' },
     stdio: ['ignore', 'ignore', 'inherit'],
