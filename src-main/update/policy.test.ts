@@ -26,6 +26,7 @@ describe('machine policy and user settings', () => {
       centralUrl: 'postgres://branch@central.example/erp',
       checkIntervalHours: 2,
       autoDownload: true,
+      releaseDir: null,
     });
     expect(s.fixed.sort()).toEqual(['centralUrl', 'updateUrl']);
     expect(s.source).toMatchObject({ updateUrl: 'machine', channel: 'user', deviceGroup: 'machine-default', checkIntervalHours: 'user', autoDownload: 'default' });
@@ -33,6 +34,10 @@ describe('machine policy and user settings', () => {
     expect(() => changeUserSetting({}, s, 'updateUrl', 'https://x.example')).toThrow(/set by your administrator/);
     expect(changeUserSetting({ channel: 'beta' }, s, 'channel', 'stable')).toEqual({ channel: 'stable' });
     expect(() => changeUserSetting({}, s, 'channel', 'nightly')).toThrow(/channel must be one of/);
+    // The update folder the Admin screen manages: a full path only.
+    expect(changeUserSetting({}, s, 'releaseDir', '/srv/updates')).toEqual({ releaseDir: '/srv/updates' });
+    expect(changeUserSetting({}, s, 'releaseDir', 'C:\\Updates')).toEqual({ releaseDir: 'C:\\Updates' });
+    expect(() => changeUserSetting({}, s, 'releaseDir', 'updates')).toThrow(/releaseDir must be a full folder path/);
   });
 
   it('ignores bad values with a warning, refuses plain-http update servers except on this machine, and passwords in the centre URL', () => {
