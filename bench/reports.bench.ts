@@ -55,6 +55,8 @@ try {
   const lines = count("SELECT count(*) AS n FROM transfer_line l JOIN transfer t ON t.id = l.transfer_id JOIN location c ON c.id = t.to_location_id AND c.usage = 'customer'");
   log(`reports: ${moves.toLocaleString('en-US')} moves, ${lines.toLocaleString('en-US')} customer delivery lines, ${count('SELECT count(*) AS n FROM report_order_line').toLocaleString('en-US')} order lines in the report table`);
 
+  // Catch up first (the cached database may predate derived rows a newer refresh keeps).
+  mustOk(await b.engine.call('reports.refresh', {}, b.as));
   const today = new Date().toISOString().slice(0, 10);
   const yearAgo = new Date(Date.now() - 364 * 86_400_000).toISOString().slice(0, 10);
   const filter = { from: yearAgo, to: today };

@@ -235,10 +235,9 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
     const w = where(f, STOCK_SEGMENTS);
     const num = await sql<{ key: string | number; warehouse_id: string; day_no: number; n: number }>`
       SELECT ${groupKey(g)} AS key, warehouse_id, day_no, COUNT(*) AS n FROM report_short_day WHERE ${w} GROUP BY 1, 2, 3`.execute(ctx.db);
-    // Products stocked at each warehouse: those with a stock level row in its locations.
-    const stocked = await sql<{ warehouse_id: string; n: number }>`
-      SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM stock_level WHERE warehouse_id IS NOT NULL ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
-    const products = new Map(stocked.rows.map((r) => [r.warehouse_id, Number(r.n)]));
+    // Products stocked at each warehouse (with a stock level row there), as counted by the last refresh.
+    const stocked = await sql<{ name: string; position: string }>`SELECT name, position FROM report_cursor WHERE name LIKE 'stocked:%'`.execute(ctx.db);
+    const products = new Map(stocked.rows.map((r) => [r.name.slice('stocked:'.length), Number(r.position)]).filter(([wh]) => !f.warehouseId || wh === f.warehouseId) as [string, number][]);
     const allProducts = [...products.values()].reduce((a, b) => a + b, 0);
     const raw = new Map<string, Raw>();
     const keyFor = (key: string | number, day: number) => (g === 'month' ? isoDay(day * DAY_MS).slice(0, 7) : g === 'week' ? isoDay((Math.floor((day + 3) / 7) * 7 - 3) * DAY_MS) : String(key));

@@ -55,6 +55,12 @@ export async function refreshReports(db: AnyDb, dialect: Dialect, options: { reb
   const moves = await refreshStockDays(db, dialect, now, options.progress);
   const { shipments, orders } = await refreshShipments(db, dialect, now);
   const receipts = await refreshReceipts(db, dialect, now);
+  // Products stocked per warehouse (stockout frequency's denominator), counted once per refresh that saw moves.
+  const known = await sql<{ n: number }>`SELECT count(*) AS n FROM report_cursor WHERE name LIKE 'stocked:%'`.execute(db);
+  if (moves > 0 || Number(known.rows[0]?.n ?? 0) === 0) {
+    const stocked = await sql<{ warehouse_id: string; n: number }>`SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM stock_level WHERE warehouse_id IS NOT NULL GROUP BY warehouse_id`.execute(db);
+    for (const r of stocked.rows) await writeCursor(db, `stocked:${r.warehouse_id}`, String(r.n), now);
+  }
   return { moves, shipments, orders, receipts };
 }
 
