@@ -241,6 +241,9 @@ test('transfers are filtered by type, state and warehouse and sorted by the engi
   await expect(page.getByText('Read-only: changing these needs inventory.config')).toBeVisible();
   await expect(page.getByRole('table', { name: 'Warehouses' }).getByRole('row').filter({ hasText: 'WH1' })).toContainText('Central Distribution Centre');
   await expect(page.getByRole('combobox', { name: 'Delivery steps of WH1' })).toHaveValue('3 steps — pick, pack, ship');
+  // Cross-docking is a warehouse setting too, off in the demo and read-only here.
+  await expect(page.getByRole('switch', { name: 'Cross-dock in WH1' })).not.toBeChecked();
+  await expect(page.getByRole('switch', { name: 'Cross-dock in WH1' })).toBeDisabled();
   await expect(page.getByRole('button', { name: 'Save policies' })).toHaveCount(0);
   await shot(page, '71-settings-read-only');
 });
