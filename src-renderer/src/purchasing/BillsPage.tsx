@@ -116,7 +116,10 @@ export function BillMatch({ po, bills, onChanged }: { po: Po; bills: BillRow[]; 
           ))}
           {b.state === 'held' && can('purchasing.bill.approve') && (
             <Group align="end">
-              <TextInput size="xs" w={280} label="Reason" value={reasons[b.id] ?? ''} onChange={(e) => setReasons((r) => ({ ...r, [b.id]: e.currentTarget.value }))} data-testid="bill-reason" />
+              <TextInput size="xs" w={280} label="Reason" value={reasons[b.id] ?? ''} onChange={(e) => {
+                      const value = e.currentTarget.value;
+                      setReasons((r) => ({ ...r, [b.id]: value }));
+                    }} data-testid="bill-reason" />
               <Button size="xs" color="teal" onClick={() => void decide(b.id, 'approve')} data-testid="bill-approve">
                 Approve difference
               </Button>
@@ -155,7 +158,10 @@ export function BillMatch({ po, bills, onChanged }: { po: Po; bills: BillRow[]; 
                     aria-label={`Bill price ${x.l.sku}`}
                     data-testid={`bill-price-${x.l.lineNo}`}
                     value={prices[x.l.id] ?? moneyInput(x.l.unitPriceMinor)}
-                    onChange={(e) => setPrices((p) => ({ ...p, [x.l.id]: e.currentTarget.value }))}
+                    onChange={(e) => {
+                      const value = e.currentTarget.value;
+                      setPrices((p) => ({ ...p, [x.l.id]: value }));
+                    }}
                   />
                 ),
               },

@@ -188,7 +188,10 @@ export function PoDetail({ id }: { id: string }) {
           <Group align="end">
             <Select label="Kind" w={120} data={[...LANDED_COST_KINDS]} value={landed.kind} onChange={(v) => setLanded((s) => ({ ...s, kind: v ?? 'freight' }))} />
             <Select label="Allocate by" w={120} data={[...LANDED_COST_METHODS]} value={landed.method} onChange={(v) => setLanded((s) => ({ ...s, method: v ?? 'value' }))} />
-            <TextInput label="Amount" w={120} data-testid="landed-amount" value={landed.amount} onChange={(e) => setLanded((s) => ({ ...s, amount: e.currentTarget.value }))} />
+            <TextInput label="Amount" w={120} data-testid="landed-amount" value={landed.amount} onChange={(e) => {
+                      const value = e.currentTarget.value;
+                      setLanded((s) => ({ ...s, amount: value }));
+                    }} />
             <Button
               size="xs"
               data-testid="landed-add"
