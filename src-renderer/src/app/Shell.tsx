@@ -52,11 +52,11 @@ import { OrdersRoute } from '../sales/OrdersPage';
 import { SyncIndicator } from '../sync/SyncIndicator';
 import { SyncPage } from '../sync/SyncPage';
 import { Brand } from './Brand';
-import { ComingSoon } from './ComingSoon';
 import { PurchasingRoute } from '../purchasing/PurchaseOrdersPage';
 import { ReplenishPage } from '../purchasing/ReplenishPage';
 import { BillsPage } from '../purchasing/BillsPage';
 import { IconAlertTriangle, IconTrendingUp } from '@tabler/icons-react';
+import { FinancePage } from '../finance/FinancePage';
 import { ForecastPage } from '../reports/ForecastPage';
 import { InboxPage } from '../reports/InboxPage';
 import { ReportsRoute } from '../reports/ReportsPage';
@@ -82,7 +82,6 @@ interface Section {
   pages: Page[];
 }
 
-const soon = (title: string, icon: ReactNode, summary: string, items: string[]) => () => <ComingSoon title={title} icon={icon} summary={summary} items={items} />;
 
 const SECTIONS: Section[] = [
   {
@@ -128,17 +127,7 @@ const SECTIONS: Section[] = [
     label: 'Finance',
     icon: <IconReceipt2 size={16} />,
     pages: [
-      {
-        route: 'finance',
-        label: 'Finance',
-        icon: null,
-        render: soon('Finance', <IconReceipt2 size={26} />, 'The books of the company: every invoice, payment and stock valuation posted as journal entries.', [
-          'Chart of accounts, journals, journal entries and journal lines',
-          'Invoices, credit notes, payments and reconciliation',
-          'Tax rates and fiscal positions',
-          'Periods with lock dates and a close checklist',
-        ]),
-      },
+      { route: 'finance', label: 'Books and close', icon: <IconReceipt2 size={15} />, needs: 'finance.read', render: () => <FinancePage /> },
     ],
   },
   {
