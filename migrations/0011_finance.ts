@@ -112,6 +112,31 @@ export async function up(db: MigrationDb): Promise<void> {
     .execute();
   // Covering index of the trial balance (account, date range, branch → sums).
   await db.schema.createIndex('journal_line_tb').on('journal_line').columns(['account_id', 'date', 'branch_id', 'debit_minor', 'credit_minor']).execute();
+  // Balances per (account, day, branch), kept by a trigger on every line written — also lines
+  // a sync applies — so the trial balance sums a few thousand rows instead of every line.
+  // Derived and local (not replicated): each database computes its own from its lines.
+  await db.schema
+    .createTable('account_balance')
+    .addColumn('account_id', 'text', (c) => c.notNull())
+    .addColumn('date', 'text', (c) => c.notNull())
+    .addColumn('branch_id', 'text', (c) => c.notNull())
+    .addColumn('debit_minor', big, (c) => c.notNull())
+    .addColumn('credit_minor', big, (c) => c.notNull())
+    .addPrimaryKeyConstraint('account_balance_pk', ['account_id', 'date', 'branch_id'])
+    .execute();
+  if (pg) {
+    await sql`CREATE OR REPLACE FUNCTION finance_add_balance() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+      BEGIN
+        INSERT INTO account_balance (account_id, date, branch_id, debit_minor, credit_minor) VALUES (NEW.account_id, NEW.date, NEW.branch_id, NEW.debit_minor, NEW.credit_minor)
+        ON CONFLICT (account_id, date, branch_id) DO UPDATE SET debit_minor = account_balance.debit_minor + EXCLUDED.debit_minor, credit_minor = account_balance.credit_minor + EXCLUDED.credit_minor;
+        RETURN NULL;
+      END $$`.execute(db);
+    await sql`CREATE TRIGGER journal_line_balance AFTER INSERT ON journal_line FOR EACH ROW EXECUTE FUNCTION finance_add_balance()`.execute(db);
+  } else {
+    await sql`CREATE TRIGGER journal_line_balance AFTER INSERT ON journal_line
+      BEGIN INSERT INTO account_balance (account_id, date, branch_id, debit_minor, credit_minor) VALUES (NEW.account_id, NEW.date, NEW.branch_id, NEW.debit_minor, NEW.credit_minor)
+        ON CONFLICT (account_id, date, branch_id) DO UPDATE SET debit_minor = debit_minor + excluded.debit_minor, credit_minor = credit_minor + excluded.credit_minor; END`.execute(db);
+  }
   await db.schema.createIndex('journal_line_entry').on('journal_line').columns(['entry_id', 'line_no']).unique().execute();
   await db.schema.createIndex('journal_line_partner').on('journal_line').columns(['partner_id', 'account_id']).execute();
   await db.schema.createIndex('journal_line_date').on('journal_line').columns(['date']).execute();

@@ -4,8 +4,9 @@ import { notFound } from '../platform/errors';
 import type { AccountType } from './schema';
 
 /**
- * Reports read straight from the journal lines (covering index journal_line_tb: account,
- * date, branch → debit, credit), so they always agree with the entries. Signs: assets and
+ * Account totals come from account_balance (per account, day and branch; kept by a trigger on
+ * every journal line, so it always agrees with the lines); line-level reports read the lines
+ * (covering index journal_line_tb: account, date, branch → debit, credit). Signs: assets and
  * expenses are debit − credit; liabilities, equity and income credit − debit.
  */
 
@@ -15,9 +16,10 @@ interface Scope {
   branchId?: string;
 }
 
+/** Debit and credit per account in the scope, from the trigger-kept daily balances. */
 export async function accountSums(db: Db | Tx, scope: Scope) {
   let q = db
-    .selectFrom('journal_line')
+    .selectFrom('account_balance')
     .select((eb) => ['account_id', eb.fn.sum<number>('debit_minor').as('d'), eb.fn.sum<number>('credit_minor').as('c')])
     .where('date', '<=', scope.to);
   if (scope.from) q = q.where('date', '>=', scope.from);

@@ -126,8 +126,18 @@ export interface BranchLockTable extends LockTable {
   closed_by: string | null;
 }
 
+/** Derived per-day balances (trigger-maintained), read by the trial balance and statements. */
+export interface AccountBalanceTable {
+  account_id: string;
+  date: string;
+  branch_id: string;
+  debit_minor: number;
+  credit_minor: number;
+}
+
 declare module '../platform/schema' {
   interface Database {
+    account_balance: AccountBalanceTable;
     account: AccountTable;
     journal: JournalTable;
     journal_entry: JournalEntryTable;
