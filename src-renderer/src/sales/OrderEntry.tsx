@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Group, Kbd, Select, Text, TextInput, Tooltip } fr
 import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCheck, IconDeviceFloppy, IconPlus, IconTrash } from '@tabler/icons-react';
-import { Fragment, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { Fragment, type KeyboardEvent, memo, useCallback, useEffect, useRef, useState } from 'react';
 import { CHANNEL_CODES, type CustomerSummary } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
@@ -279,6 +279,10 @@ export function OrderEntry() {
     { untaxed: 0, cost: 0 },
   );
   const writable = can('sales.write');
+  // Rows are memoized: typing in one line re-renders that line only. They call back through this
+  // ref, which always holds this render's handlers.
+  const handlers = useRef<RowHandlers>(null as unknown as RowHandlers);
+  handlers.current = { onProductTyped, onCellKey, choose, patch, refreshInfo, removeRow, closeSuggest: (key) => setSuggest((x) => (x?.key === key ? null : x)) };
 
   return (
     <div className="bl-page">
@@ -363,175 +367,9 @@ export function OrderEntry() {
             </tr>
           </thead>
           <tbody>
-            {lines.map((l, row) => {
-              const info = l.info;
-              const price = info ? (manualPrice(l) ?? info.unitPriceMinor) : null;
-              const disc = parsePercent(l.discount) ?? 0;
-              const sub = info && price !== null ? lineSubtotal(info.quantity, price, disc) : null;
-              const margin = info && sub !== null ? marginOf(sub, info.quantity * info.costMinor) : null;
-              const ref = (cell: Cell) => (el: HTMLElement | null) => {
-                if (el) cells.current.set(`${l.key}:${cell}`, el);
-                else cells.current.delete(`${l.key}:${cell}`);
-              };
-              const showSuggest = suggest && suggest.key === l.key && !l.product && suggest.rows.length > 0;
-              return (
-                <Fragment key={l.key}>
-                  <tr data-testid={`entry-line-${row + 1}`} className={info?.short ? 'so-short' : undefined}>
-                    <td className="bl-num so-muted">{row + 1}</td>
-                    <td style={{ position: 'relative' }}>
-                      <input
-                        ref={ref('product')}
-                        className="so-cell"
-                        role="combobox"
-                        aria-expanded={!!showSuggest}
-                        aria-label={`Product, line ${row + 1}`}
-                        value={l.text}
-                        placeholder="SKU, name or barcode ↵"
-                        autoComplete="off"
-                        onChange={(e) => onProductTyped(l.key, e.currentTarget.value)}
-                        onKeyDown={(e) => onCellKey(e, row, 'product')}
-                        onBlur={() => setTimeout(() => setSuggest((s) => (s?.key === l.key ? null : s)), 150)}
-                      />
-                      {l.product && (
-                        <div className="so-sub" title={l.product.name}>
-                          {l.product.name}
-                        </div>
-                      )}
-                      {showSuggest && (
-                        <div className="so-suggest" role="listbox" aria-label={`Products matching ${l.text}`}>
-                          {suggest.rows.map((p, i) => (
-                            <div
-                              key={p.id}
-                              role="option"
-                              aria-selected={i === suggest.at}
-                              className="so-option"
-                              onMouseDown={(e) => {
-                                e.preventDefault();
-                                void choose(row, p);
-                              }}
-                            >
-                              <span className="bl-mono">{p.sku}</span> <span>{p.name}</span>
-                            </div>
-                          ))}
-                        </div>
-                      )}
-                    </td>
-                    <td>
-                      <input
-                        ref={ref('qty')}
-                        className="so-cell bl-num"
-                        aria-label={`Quantity, line ${row + 1}`}
-                        inputMode="numeric"
-                        value={l.qty}
-                        onChange={(e) => {
-                          const qty = e.currentTarget.value;
-                          patch(l.key, { qty });
-                          void refreshInfo(l.key, { qty });
-                        }}
-                        onKeyDown={(e) => onCellKey(e, row, 'qty')}
-                      />
-                    </td>
-                    <td>
-                      <select
-                        ref={ref('unit')}
-                        className="so-cell"
-                        aria-label={`Unit, line ${row + 1}`}
-                        value={l.uomId ?? ''}
-                        disabled={!l.product}
-                        onChange={(e) => {
-                          const uomId = e.currentTarget.value;
-                          patch(l.key, { uomId });
-                          void refreshInfo(l.key, { uomId });
-                        }}
-                        onKeyDown={(e) => onCellKey(e, row, 'unit')}
-                      >
-                        {!l.product && <option value="">—</option>}
-                        {uoms.map((u) => (
-                          <option key={u.id} value={u.id}>
-                            {u.code}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>
-                      <input
-                        ref={ref('price')}
-                        className="so-cell bl-num"
-                        aria-label={`Price, line ${row + 1}`}
-                        data-testid={`price-${row + 1}`}
-                        placeholder={info ? money(info.unitPriceMinor) : ''}
-                        value={l.price}
-                        onChange={(e) => patch(l.key, { price: e.currentTarget.value })}
-                        onKeyDown={(e) => onCellKey(e, row, 'price')}
-                      />
-                    </td>
-                    <td>
-                      <input
-                        ref={ref('discount')}
-                        className="so-cell bl-num"
-                        aria-label={`Discount %, line ${row + 1}`}
-                        value={l.discount}
-                        placeholder="0"
-                        onChange={(e) => patch(l.key, { discount: e.currentTarget.value })}
-                        onKeyDown={(e) => onCellKey(e, row, 'discount')}
-                      />
-                    </td>
-                    <td className="bl-num" data-testid={`amount-${row + 1}`}>
-                      {sub === null ? '' : money(sub)}
-                    </td>
-                    <td className={`bl-num ${margin !== null && margin < 1000 ? 'so-bad' : ''}`} data-testid={`margin-${row + 1}`}>
-                      {info ? pct(margin) : ''}
-                    </td>
-                    <td data-testid={`atp-${row + 1}`}>
-                      {l.loading && !info ? <span className="so-muted">…</span> : null}
-                      {info && (
-                        <span className={info.short ? 'so-bad' : undefined}>
-                          {info.byWarehouse.length === 0 ? 'none in stock' : info.byWarehouse.map((w) => `${w.code} ${w.available.toLocaleString('en-US')}`).join(' · ')}
-                          {info.short ? ` — short by ${(info.quantity - Math.max(0, info.available)).toLocaleString('en-US')}` : ''}
-                        </span>
-                      )}
-                    </td>
-                    <td className="so-why" data-testid={`why-${row + 1}`}>
-                      {l.error ? (
-                        <span className="so-bad" role="alert">
-                          {l.error}
-                        </span>
-                      ) : info ? (
-                        <Tooltip label={`List ${money(info.listPriceMinor)} · cost ${money(info.costMinor)}`}>
-                          <span>{l.price.trim() ? 'Manual price' : info.reason}</span>
-                        </Tooltip>
-                      ) : null}
-                    </td>
-                    <td>
-                      <button type="button" className="so-icon" aria-label={`Remove line ${row + 1}`} tabIndex={-1} onClick={() => removeRow(row)}>
-                        <IconTrash size={13} />
-                      </button>
-                    </td>
-                  </tr>
-                  {info?.short && info.substitutes.length > 0 && (
-                    <tr className="so-subs" data-testid={`substitutes-${row + 1}`}>
-                      <td />
-                      <td colSpan={10}>
-                        <span className="so-muted">{substitutesAllowed[channel] === false ? 'Substitutes (this channel does not allow them without the customer’s consent): ' : 'Substitutes in stock: '}</span>
-                        {info.substitutes.map((s) => (
-                          <button
-                            key={s.productId}
-                            type="button"
-                            className="so-chip"
-                            onClick={async () => {
-                              const found = (await client.call('catalog.product.search', { query: s.sku, limit: 3 })).rows.find((p) => p.id === s.productId);
-                              if (found) await choose(row, found);
-                            }}
-                          >
-                            <span className="bl-mono">{s.sku}</span> {s.name} · {s.available.toLocaleString('en-US')} free · {money(s.unitPriceMinor)}
-                          </button>
-                        ))}
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              );
-            })}
+            {lines.map((l, row) => (
+              <EntryRow key={l.key} l={l} row={row} suggest={suggest && suggest.key === l.key ? suggest : null} uoms={uoms} substitutesDisallowed={substitutesAllowed[channel] === false} h={handlers} cells={cells} />
+            ))}
           </tbody>
         </table>
         <Group px="md" py="xs" gap="xs">
@@ -556,6 +394,204 @@ export function OrderEntry() {
     </div>
   );
 }
+
+interface RowHandlers {
+  onProductTyped(key: string, text: string): void;
+  onCellKey(e: KeyboardEvent<HTMLElement>, row: number, cell: Cell): void;
+  choose(row: number, p: FoundProduct): Promise<void>;
+  patch(key: string, p: Partial<EntryLine>): void;
+  refreshInfo(key: string, next?: Partial<EntryLine>): Promise<void>;
+  removeRow(row: number): void;
+  closeSuggest(key: string): void;
+}
+
+interface RowProps {
+  l: EntryLine;
+  row: number;
+  suggest: { key: string; rows: FoundProduct[]; text: string; at: number } | null;
+  uoms: { id: string; code: string }[];
+  substitutesDisallowed: boolean;
+  h: { current: RowHandlers };
+  cells: { current: Map<string, HTMLElement> };
+}
+
+/** One line of the grid: its cells, what the engine said about it, and substitutes when short. */
+const EntryRow = memo(function EntryRow({ l, row, suggest, uoms, substitutesDisallowed, h, cells }: RowProps) {
+  const onProductTyped = (key: string, text: string) => h.current.onProductTyped(key, text);
+  const onCellKey = (e: KeyboardEvent<HTMLElement>, r: number, cell: Cell) => h.current.onCellKey(e, r, cell);
+  const choose = (r: number, p: FoundProduct) => h.current.choose(r, p);
+  const patch = (key: string, p: Partial<EntryLine>) => h.current.patch(key, p);
+  const refreshInfo = (key: string, next?: Partial<EntryLine>) => h.current.refreshInfo(key, next);
+  const removeRow = (r: number) => h.current.removeRow(r);
+  const setSuggest = () => h.current.closeSuggest(l.key);
+  const info = l.info;
+  const price = info ? (manualPrice(l) ?? info.unitPriceMinor) : null;
+  const disc = parsePercent(l.discount) ?? 0;
+  const sub = info && price !== null ? lineSubtotal(info.quantity, price, disc) : null;
+  const margin = info && sub !== null ? marginOf(sub, info.quantity * info.costMinor) : null;
+  const ref = (cell: Cell) => (el: HTMLElement | null) => {
+    if (el) cells.current.set(`${l.key}:${cell}`, el);
+    else cells.current.delete(`${l.key}:${cell}`);
+  };
+  const showSuggest = suggest && !l.product && suggest.rows.length > 0;
+  return (
+    <Fragment key={l.key}>
+      <tr data-testid={`entry-line-${row + 1}`} className={info?.short ? 'so-short' : undefined}>
+        <td className="bl-num so-muted">{row + 1}</td>
+        <td style={{ position: 'relative' }}>
+          <input
+            ref={ref('product')}
+            className="so-cell"
+            role="combobox"
+            aria-expanded={!!showSuggest}
+            aria-label={`Product, line ${row + 1}`}
+            value={l.text}
+            placeholder="SKU, name or barcode ↵"
+            autoComplete="off"
+            onChange={(e) => onProductTyped(l.key, e.currentTarget.value)}
+            onKeyDown={(e) => onCellKey(e, row, 'product')}
+            onBlur={() => setTimeout(setSuggest, 150)}
+          />
+          {l.product && (
+            <div className="so-sub" title={l.product.name}>
+              {l.product.name}
+            </div>
+          )}
+          {showSuggest && (
+            <div className="so-suggest" role="listbox" aria-label={`Products matching ${l.text}`}>
+              {suggest.rows.map((p, i) => (
+                <div
+                  key={p.id}
+                  role="option"
+                  aria-selected={i === suggest.at}
+                  className="so-option"
+                  onMouseDown={(e) => {
+                    e.preventDefault();
+                    void choose(row, p);
+                  }}
+                >
+                  <span className="bl-mono">{p.sku}</span> <span>{p.name}</span>
+                </div>
+              ))}
+            </div>
+          )}
+        </td>
+        <td>
+          <input
+            ref={ref('qty')}
+            className="so-cell bl-num"
+            aria-label={`Quantity, line ${row + 1}`}
+            inputMode="numeric"
+            value={l.qty}
+            onChange={(e) => {
+              const qty = e.currentTarget.value;
+              patch(l.key, { qty });
+              void refreshInfo(l.key, { qty });
+            }}
+            onKeyDown={(e) => onCellKey(e, row, 'qty')}
+          />
+        </td>
+        <td>
+          <select
+            ref={ref('unit')}
+            className="so-cell"
+            aria-label={`Unit, line ${row + 1}`}
+            value={l.uomId ?? ''}
+            disabled={!l.product}
+            onChange={(e) => {
+              const uomId = e.currentTarget.value;
+              patch(l.key, { uomId });
+              void refreshInfo(l.key, { uomId });
+            }}
+            onKeyDown={(e) => onCellKey(e, row, 'unit')}
+          >
+            {!l.product && <option value="">—</option>}
+            {uoms.map((u) => (
+              <option key={u.id} value={u.id}>
+                {u.code}
+              </option>
+            ))}
+          </select>
+        </td>
+        <td>
+          <input
+            ref={ref('price')}
+            className="so-cell bl-num"
+            aria-label={`Price, line ${row + 1}`}
+            data-testid={`price-${row + 1}`}
+            placeholder={info ? money(info.unitPriceMinor) : ''}
+            value={l.price}
+            onChange={(e) => patch(l.key, { price: e.currentTarget.value })}
+            onKeyDown={(e) => onCellKey(e, row, 'price')}
+          />
+        </td>
+        <td>
+          <input
+            ref={ref('discount')}
+            className="so-cell bl-num"
+            aria-label={`Discount %, line ${row + 1}`}
+            value={l.discount}
+            placeholder="0"
+            onChange={(e) => patch(l.key, { discount: e.currentTarget.value })}
+            onKeyDown={(e) => onCellKey(e, row, 'discount')}
+          />
+        </td>
+        <td className="bl-num" data-testid={`amount-${row + 1}`}>
+          {sub === null ? '' : money(sub)}
+        </td>
+        <td className={`bl-num ${margin !== null && margin < 1000 ? 'so-bad' : ''}`} data-testid={`margin-${row + 1}`}>
+          {info ? pct(margin) : ''}
+        </td>
+        <td data-testid={`atp-${row + 1}`}>
+          {l.loading && !info ? <span className="so-muted">…</span> : null}
+          {info && (
+            <span className={info.short ? 'so-bad' : undefined}>
+              {info.byWarehouse.length === 0 ? 'none in stock' : info.byWarehouse.map((w) => `${w.code} ${w.available.toLocaleString('en-US')}`).join(' · ')}
+              {info.short ? ` — short by ${(info.quantity - Math.max(0, info.available)).toLocaleString('en-US')}` : ''}
+            </span>
+          )}
+        </td>
+        <td className="so-why" data-testid={`why-${row + 1}`}>
+          {l.error ? (
+            <span className="so-bad" role="alert">
+              {l.error}
+            </span>
+          ) : info ? (
+            <Tooltip label={`List ${money(info.listPriceMinor)} · cost ${money(info.costMinor)}`}>
+              <span>{l.price.trim() ? 'Manual price' : info.reason}</span>
+            </Tooltip>
+          ) : null}
+        </td>
+        <td>
+          <button type="button" className="so-icon" aria-label={`Remove line ${row + 1}`} tabIndex={-1} onClick={() => removeRow(row)}>
+            <IconTrash size={13} />
+          </button>
+        </td>
+      </tr>
+      {info?.short && info.substitutes.length > 0 && (
+        <tr className="so-subs" data-testid={`substitutes-${row + 1}`}>
+          <td />
+          <td colSpan={10}>
+            <span className="so-muted">{substitutesDisallowed ? 'Substitutes (this channel does not allow them without the customer’s consent): ' : 'Substitutes in stock: '}</span>
+            {info.substitutes.map((s) => (
+              <button
+                key={s.productId}
+                type="button"
+                className="so-chip"
+                onClick={async () => {
+                  const found = (await client.call('catalog.product.search', { query: s.sku, limit: 3 })).rows.find((p) => p.id === s.productId);
+                  if (found) await choose(row, found);
+                }}
+              >
+                <span className="bl-mono">{s.sku}</span> {s.name} · {s.available.toLocaleString('en-US')} free · {money(s.unitPriceMinor)}
+              </button>
+            ))}
+          </td>
+        </tr>
+      )}
+    </Fragment>
+  );
+});
 
 function manualPrice(l: EntryLine): number | null {
   if (!l.price.trim()) return null;
