@@ -155,14 +155,21 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
   const total = input.lines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, 0);
   const settings = await readPurchaseSettings(ctx.db);
   // Matched before writing: the lines are inserted with their status in one pass (no update per line).
-  const elsewhere = await billedElsewhere(ctx.db, [...seen], null);
-  const products = new Map((await ctx.db.selectFrom('product').select(['id', 'sku']).where('id', 'in', [...new Set([...poLines.values()].map((l) => l.product_id))]).execute()).map((p) => [p.id, p.sku]));
+  // Most orders have no other bill yet: then nothing is billed elsewhere and the per-line read is skipped.
+  const otherBill = await ctx.db.selectFrom('vendor_bill').select('id').where('order_id', '=', po.id).where('state', '!=', 'cancelled').executeTakeFirst();
+  const elsewhere = otherBill ? await billedElsewhere(ctx.db, [...seen], null) : new Map<string, number>();
   const results = input.lines.map((l) => {
     const o = poLines.get(l.orderLineId)!;
     const received = Number(o.qty_received);
     const r = matchLine({ quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, poPriceMinor: Number(o.unit_price_minor), received, billable: received - Number(o.qty_rejected) - (elsewhere.get(l.orderLineId) ?? 0) }, settings);
-    return { ...r, sku: products.get(o.product_id) ?? '?', quantity: l.quantity, poPrice: Number(o.unit_price_minor), productId: o.product_id };
+    return { ...r, sku: '', quantity: l.quantity, poPrice: Number(o.unit_price_minor), productId: o.product_id };
   });
+  // SKUs only for the lines a reason is written about.
+  const flagged = results.filter((r) => r.status !== 'matched');
+  if (flagged.length > 0) {
+    const skus = new Map((await ctx.db.selectFrom('product').select(['id', 'sku']).where('id', 'in', [...new Set(flagged.map((r) => r.productId))]).execute()).map((p) => [p.id, p.sku]));
+    for (const r of flagged) r.sku = skus.get(r.productId) ?? '?';
+  }
   const receiptsOpen = (await openReceiptsOf(ctx.db, po.number)).length > 0;
   const state = billStateOf(results.map((r) => r.status), receiptsOpen);
   const id = ctx.newId();
