@@ -34,6 +34,8 @@ export type SimStep =
   | { kind: 'race'; b: number; other: number; product: number; wh: number; qty: number; otherQty: number; all: boolean }
   /** Receive at one branch, then every online branch syncs: stock all of them see, and may all sell. */
   | { kind: 'restock'; b: number; product: number; wh: number; qty: number }
+  /** Imports: an order file for a case product through imports.stage/apply; `again` re-sends the branch's last order id (imported once). */
+  | { kind: 'import'; b: number; product: number; qty: number; again: boolean }
   /** Service: a ticket for a customer, then a note or a wait (pausing its SLA) on one of the branch's tickets. */
   | { kind: 'ticket'; b: number; type: number; follow: number; pick: number };
 
@@ -60,6 +62,7 @@ export const SimStepArb: fc.Arbitrary<SimStep> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('sync' as const), b: branchIx }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('cut' as const), b: branchIx, length: fc.integer({ min: 1, max: 12 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('restock' as const), b: branchIx, product: productIx, wh: whIx, qty: fc.integer({ min: 1, max: 10 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('import' as const), b: branchIx, product: productIx, qty: fc.integer({ min: 1, max: 6 }), again: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('ticket' as const), b: branchIx, type: fc.nat(TICKET_TYPES.length - 1), follow: fc.nat(2), pick: fc.nat() }) },
   {
     weight: 2,
@@ -259,6 +262,9 @@ async function openTransfers(b: SimBranch, products: string[]): Promise<string[]
   return rows.map((r) => r.id);
 }
 
+/** The last imported order id per branch, re-sent by `again` import steps. */
+const lastImportId = new Map<number, string>();
+
 export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: number[], index: number): Promise<void> {
   const b = sim.branches[s.b]!;
   const e = b.t.engine;
@@ -329,6 +335,19 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
         );
       }
       for (const k of [other, s.b, other]) if (offline[k]! <= index) await syncBranch(sim, sim.branches[k]!);
+      break;
+    }
+    case 'import': {
+      const customer = b.t.db.sqlite.prepare("SELECT code FROM partner WHERE kind = 'customer' AND active = 1 AND merged_into_id IS NULL ORDER BY id LIMIT 1").get() as { code: string } | undefined;
+      const channel = b.t.db.sqlite.prepare("SELECT channel_code FROM channel_policy WHERE channel_code IN ('portal', 'ecommerce', 'rep') ORDER BY channel_code LIMIT 1").get() as { channel_code: 'portal' | 'ecommerce' | 'rep' } | undefined;
+      const sku = (b.t.db.sqlite.prepare('SELECT sku FROM product WHERE id = ?').get(product) as { sku: string } | undefined)?.sku;
+      if (!customer || !channel || !sku) break;
+      const orderId = (s.again && lastImportId.get(s.b)) || `SIM-${s.b}-${index}-${sim.stats.commands}`;
+      lastImportId.set(s.b, orderId);
+      await attempt(sim, async () => {
+        let r = await e.run('imports.stage', { kind: 'orders', channelCode: channel.channel_code, fileName: `sim-${index}.csv`, content: `order_id,customer_code,sku,quantity\n${orderId},${customer.code},${sku},${s.qty}\n` }, as);
+        while (r.remaining > 0) r = await e.run('imports.apply', { batchId: r.batch.id }, as);
+      });
       break;
     }
     case 'ticket': {
@@ -562,7 +581,7 @@ export async function checkInvariants(sim: Sim, scope: CaseScope | null, options
   if (!scope || options.inventoryCheck) await inventoryCheckEverywhere(sim, report);
 
   // Document numbers: unique at the centre and per branch, each in its branch's series.
-  const dup = await admin.query(`SELECT number FROM transfer GROUP BY number HAVING count(*) > 1 UNION ALL SELECT number FROM ticket GROUP BY number HAVING count(*) > 1`);
+  const dup = await admin.query(`SELECT number FROM transfer GROUP BY number HAVING count(*) > 1 UNION ALL SELECT number FROM ticket GROUP BY number HAVING count(*) > 1 UNION ALL SELECT key AS number FROM import_key GROUP BY key HAVING count(*) > 1 UNION ALL SELECT number FROM sales_order GROUP BY number HAVING count(*) > 1`);
   report.duplicateNumbers.push(...dup.rows.map((r: { number: string }) => `centre: ${r.number}`));
   for (const b of sim.branches) {
     const rows = b.t.db.sqlite.prepare('SELECT number, branch_id FROM transfer').all() as { number: string; branch_id: string }[];
