@@ -47,7 +47,7 @@ test('typing SKUs in the order entry grid: price and availability show fast (p95
       async ({ sku, customerId }) => {
         const call = async (method: string, input: unknown) => {
           const r = await fetch('/rpc', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, input }) });
-          const env = (await r.json()) as { ok: boolean };
+          const env = (await r.json()) as { ok: boolean; value?: unknown };
           if (!env.ok) throw new Error(`${method} failed`);
           return env.value;
         };
