@@ -107,7 +107,6 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
   // Finance: the invoice's journal entry (and captured payment) in the same transaction.
   await postCustomerInvoice(ctx, id, opts);
-  // Finance: the invoice's journal entry (and captured payment) in the same transaction.
   await ctx.db
     .updateTable('sales_order')
     .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
@@ -278,5 +277,6 @@ export async function createCreditNote(
     })
     .execute();
   await ctx.db.insertInto('invoice_line').values(rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }))).execute();
+  await postCustomerInvoice(ctx, id, { paid: input.settled }); // finance: the credit note's entry (and refund)
   return id;
 }

@@ -251,6 +251,17 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
       [order.lines[0]!.id, -3, -3000],
       [order.lines[1]!.id, -2, -2000],
     ]);
+    // The credit note is in the books, in the same transaction: one balanced entry that takes 50.00 off receivables.
+    const entries = await t.database.db.selectFrom('journal_entry').select('id').where('source_id', '=', cn.id).execute();
+    expect(entries).toHaveLength(1);
+    const lines = await t.database.db
+      .selectFrom('journal_line as l')
+      .innerJoin('account as a', 'a.id', 'l.account_id')
+      .select(['a.role', 'l.debit_minor', 'l.credit_minor'])
+      .where('l.entry_id', '=', entries[0]!.id)
+      .execute();
+    expect(lines.reduce((s, l) => s + Number(l.debit_minor) - Number(l.credit_minor), 0)).toBe(0);
+    expect(lines.filter((l) => l.role === 'receivable').reduce((s, l) => s + Number(l.debit_minor) - Number(l.credit_minor), 0)).toBe(-5000);
     const ticket = await t.engine.run('service.ticket.get', { id: tk.id }, clerk);
     expect(ticket.rmas).toEqual([expect.objectContaining({ id: rma.id, state: 'resolved', creditNoteNumber: cn.number })]);
     expect(ticket.messages.at(-1)!.body).toMatch(new RegExp(`resolved: credit note ${cn.number}`));
