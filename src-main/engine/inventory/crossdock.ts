@@ -6,7 +6,7 @@ import type { TransferState } from '../platform/schema';
 import { FAR_FUTURE, type LocationInfo } from './locations';
 import { addReservation, refreshTransferState } from './reservations';
 import { inventorySession } from './session';
-import { insertTransfer, shrinkLine } from './transfers';
+import { insertTransfer, NO_ORDER_FIELDS, shrinkLine } from './transfers';
 
 /**
  * Cross-dock: with the warehouse's XD operation type active, what a receipt brings into Input
@@ -214,13 +214,8 @@ export class CrossDock {
         origin: this.receipt.number,
         channelCode: null,
         priorityRank: Math.min(...this.docked.map((d) => d.priorityRank)),
-        promisedDate: null,
-        orderDate: null,
         scheduledDate: ctx.now,
-        shippingPolicy: 'asap',
-        carrier: null,
-        carrierCutoff: null,
-        orderValueMinor: 0,
+        ...NO_ORDER_FIELDS,
       },
       this.docked.map((d) => ({
         productId: d.productId,

@@ -102,6 +102,19 @@ export interface NewTransfer {
   backorderOfId?: string | null;
 }
 
+/**
+ * The order fields of a transfer that serves no customer order (cross-dock, return to vendor,
+ * a customer return): shipped as soon as possible, no promise, no carrier, no order value.
+ */
+export const NO_ORDER_FIELDS = {
+  promisedDate: null,
+  orderDate: null,
+  shippingPolicy: 'asap',
+  carrier: null,
+  carrierCutoff: null,
+  orderValueMinor: 0,
+} as const satisfies Partial<NewTransfer>;
+
 const operationTypeId = preparedQuery<{ warehouseId: string; code: string }, { id: string }>(['warehouseId', 'code'], (db, p) =>
   db.selectFrom('operation_type').select('id').where('warehouse_id', '=', p.warehouseId).where('code', '=', p.code),
 );

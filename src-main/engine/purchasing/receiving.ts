@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { LandedCost, ReceiveLineInput } from '../../../src-shared/contract/purchasing';
 import { averageCost, batchLedgerWrites, postMoves, prorate } from '../inventory/ledger';
 import { inventorySession } from '../inventory/session';
-import { confirmFlow, createFlow, insertTransfer, planLines, validateTransfer } from '../inventory/transfers';
+import { confirmFlow, createFlow, insertTransfer, NO_ORDER_FIELDS, planLines, validateTransfer } from '../inventory/transfers';
 import { type CommandContext, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
 import { formatMinor } from '../pricing/money';
@@ -223,13 +223,8 @@ export async function recordInspection(ctx: CommandContext, input: { id: string;
           origin: `${po.number} RTV`,
           channelCode: null,
           priorityRank: 0,
-          promisedDate: null,
-          orderDate: null,
           scheduledDate: ctx.now,
-          shippingPolicy: 'asap',
-          carrier: null,
-          carrierCutoff: null,
-          orderValueMinor: 0,
+          ...NO_ORDER_FIELDS,
         },
         planned,
       ),

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Rma, RmaSummary, ServiceSettings } from '../../../src-shared/contract/service';
 import { batchLedgerWrites, postMoves } from '../inventory/ledger';
 import { inventorySession } from '../inventory/session';
-import { confirmFlow, insertTransfer, validateTransfer } from '../inventory/transfers';
+import { confirmFlow, insertTransfer, NO_ORDER_FIELDS, validateTransfer } from '../inventory/transfers';
 import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
@@ -234,13 +234,8 @@ async function planReceipt(ctx: CommandContext, rmaId: string) {
       origin: r.number,
       channelCode: r.channel_code,
       priorityRank: 100,
-      promisedDate: null,
-      orderDate: null,
       scheduledDate: ctx.now,
-      shippingPolicy: 'asap',
-      carrier: null,
-      carrierCutoff: null,
-      orderValueMinor: 0,
+      ...NO_ORDER_FIELDS,
     },
     lines.map((l) => ({ productId: l.product_id, uomId: uomOf.get(l.product_id)!, uomQuantity: Number(l.quantity), quantity: Number(l.quantity), unitCostMinor: Number(l.unit_cost_minor) })),
   );
