@@ -33,7 +33,16 @@ type JsonSchema = {
 };
 
 /** Hand-written inputs for methods the generator cannot satisfy (add here if ever needed). */
-export const SAMPLE_OVERRIDES: Partial<Record<MethodName, unknown>> = {};
+export const SAMPLE_OVERRIDES: Partial<Record<MethodName, unknown>> = {
+  // A period whose end is not before its start, which random day strings rarely give.
+  'reports.kpi': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' }, groupBy: 'none' },
+  'reports.kpis': { kpis: ['fill_rate_lines', 'otif'], filter: { from: '2026-01-01', to: '2026-01-31' } },
+  'reports.drill': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' } },
+  'reports.export': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' }, format: 'xlsx' },
+  // Inputs whose rule joins two fields (one of two ids must be given).
+  'service.rma.create': { orderId: '01890a5d-ac96-774b-bcce-b302099a8057', reason: 'Damaged in transit', lines: [{ orderLineId: '01890a5d-ac96-774b-bcce-b302099a8058', quantity: 1 }] },
+  'sales.entry.line': { customerId: '01890a5d-ac96-774b-bcce-b302099a8057', code: 'DRL-100' },
+};
 
 const letters = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -74,6 +83,8 @@ function arbitraryFor(schema: JsonSchema, root: JsonSchema): fc.Arbitrary<unknow
       // Small, readable numbers when the range allows.
       min = Math.max(min, Math.min(-1000, max));
       max = Math.min(max, Math.max(1000, min));
+      // A fractional range (a service level between 0.5 and 0.9999) holds no integer.
+      if (Math.ceil(min) > Math.floor(max)) return fc.double({ min, max, noNaN: true });
       return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
     }
     case 'boolean':
