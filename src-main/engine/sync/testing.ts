@@ -33,6 +33,24 @@ export interface TestBranch {
   adminId(): Promise<string>;
 }
 
+/**
+ * One sync as a test expects it: push, pull, and pull again while the centre holds changes
+ * behind its horizon, as the background service does. Test files share one PostgreSQL server,
+ * and a long transaction anywhere on it (another file loading the default demo) keeps the
+ * horizon below changes that are already committed here; without waiting, a pull right after
+ * another branch's push may not see them yet. Counts add up over the rounds.
+ */
+async function syncSettled(db: BranchDatabase, link: CentralDatabase, creds: SyncCredentials, maxWaitMs = 180_000): Promise<Awaited<ReturnType<typeof syncOnce>>> {
+  const started = Date.now();
+  let total = await syncOnce(db, link, creds, '1.0.0');
+  while (total.behind && Date.now() - started < maxWaitMs) {
+    await new Promise((done) => setTimeout(done, 100));
+    const next = await syncOnce(db, link, creds, '1.0.0');
+    total = { ...next, pushed: total.pushed + next.pushed, quarantined: total.quarantined + next.quarantined, pulled: total.pulled + next.pulled };
+  }
+  return total;
+}
+
 export async function createSyncWorld(options: { demoSize?: 'small' | 'default' } = {}): Promise<SyncWorld> {
   const name = `bl_sync_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
   const c = new pg.Client({ connectionString: adminUrl() });
@@ -70,7 +88,7 @@ export async function createSyncWorld(options: { demoSize?: 'small' | 'default' 
         engine,
         creds,
         link,
-        sync: () => syncOnce(db, link, creds, '1.0.0'),
+        sync: () => syncSettled(db, link, creds),
         async adminId() {
           return (await db.db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow()).id;
         },
