@@ -10,14 +10,14 @@
  * The database is built once (raw inserts; summary and valuation computed from the moves, so
  * `inventory.check` holds) and cached in .bench-data/.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../src-main/engine/engine';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { prepareOrderBench } from '../src-main/engine/sales/bench';
-import { ADMIN, BENCH_DIR, rng, SCHEMA_KEY } from './lib/dataset';
+import { ADMIN, BENCH_DIR, deriveStockSummaries, finishDataset, rng, SCHEMA_KEY } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
 
@@ -76,22 +76,9 @@ async function ensureInventoryDataset(): Promise<string> {
         p.onHand -= q;
       }
     }
-    // Summary and valuation exactly as the moves imply (the engine's invariant).
-    s.exec(`INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at)
-      SELECT f.product_id, f.location_id, '', l.warehouse_id, SUM(f.q), 0, 0, 0, '${at}' FROM (
-        SELECT product_id, to_location_id AS location_id, quantity AS q FROM stock_move
-        UNION ALL SELECT product_id, from_location_id, -quantity FROM stock_move) f
-      JOIN location l ON l.id = f.location_id GROUP BY f.product_id, f.location_id`);
-    s.exec(`INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at)
-      SELECT m.product_id, SUM(CASE WHEN m.reference = 'BENCH-IN' THEN m.quantity ELSE -m.quantity END), SUM(m.value_minor), '${at}' FROM stock_move m GROUP BY m.product_id`);
+    deriveStockSummaries(s, at);
   })();
-  s.pragma('synchronous = FULL');
-  s.pragma('wal_checkpoint(TRUNCATE)');
-  await engine.close();
-  for (const suffix of ['-wal', '-shm']) rmSync(`${tmp}${suffix}`, { force: true });
-  renameSync(tmp, file);
-  log(`built ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
+  return finishDataset(s, engine, tmp, file, t0, log);
 }
 
 const file = await ensureInventoryDataset();

@@ -9,7 +9,7 @@
  * The database is built once with raw inserts (summary and valuation computed from the moves)
  * and cached in .bench-data/.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LATEST_SCHEMA } from '../migrations/index';
 import { Engine } from '../src-main/engine/engine';
@@ -18,7 +18,7 @@ import { newId } from '../src-main/engine/platform/ids';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { matchLine } from '../src-main/engine/purchasing/bills';
 import { PURCHASE_DEFAULTS } from '../src-main/engine/purchasing/settings';
-import { ADMIN, BENCH_DIR, rng } from './lib/dataset';
+import { ADMIN, BENCH_DIR, deriveStockSummaries, finishDataset, rng } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { log, report, stats } from './lib/measure';
 
@@ -102,22 +102,9 @@ async function ensureDataset(): Promise<string> {
         }
       }
     }
-    s.exec(`INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at)
-      SELECT f.product_id, f.location_id, '', l.warehouse_id, SUM(f.q), 0, 0, 0, '${at}' FROM (
-        SELECT product_id, to_location_id AS location_id, quantity AS q FROM stock_move
-        UNION ALL SELECT product_id, from_location_id, -quantity FROM stock_move) f
-      JOIN location l ON l.id = f.location_id GROUP BY f.product_id, f.location_id`);
-    s.exec(`INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at)
-      SELECT m.product_id, SUM(CASE WHEN m.reference = 'BENCH-IN' THEN m.quantity ELSE -m.quantity END), SUM(m.value_minor), '${at}' FROM stock_move m GROUP BY m.product_id`);
+    deriveStockSummaries(s, at);
   })();
-  s.pragma('synchronous = FULL');
-  s.exec('ANALYZE');
-  s.pragma('wal_checkpoint(TRUNCATE)');
-  await engine.close();
-  for (const suffix of ['-wal', '-shm']) rmSync(`${tmp}${suffix}`, { force: true });
-  renameSync(tmp, file);
-  log(`built ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return file;
+  return finishDataset(s, engine, tmp, file, t0, log, { analyze: true });
 }
 
 const file = await ensureDataset();

@@ -14,6 +14,7 @@ import { BRANDS, DEMO_CATEGORIES, GRADES, SIZES } from '../../src-main/engine/de
 import { searchTextOf } from '../../src-main/engine/catalog/products';
 import { Engine } from '../../src-main/engine/engine';
 import { openSqlite, type BranchDatabase } from '../../src-main/engine/platform/db';
+import type SQLite from 'better-sqlite3';
 import { migrateToLatest } from '../../src-main/engine/platform/migrate';
 import { newId } from '../../src-main/engine/platform/ids';
 
@@ -122,4 +123,30 @@ function insertProducts(database: BranchDatabase, count: number, uomId: string, 
     }
   })();
   sqlite.pragma('synchronous = FULL');
+}
+
+/**
+ * Stock summary and valuation of a bench ledger written with raw INSERTs (receipts carry the
+ * reference BENCH-IN), exactly as its moves imply — the engine's own invariant.
+ */
+export function deriveStockSummaries(s: SQLite.Database, at: string): void {
+  s.exec(`INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at)
+    SELECT f.product_id, f.location_id, '', l.warehouse_id, SUM(f.q), 0, 0, 0, '${at}' FROM (
+      SELECT product_id, to_location_id AS location_id, quantity AS q FROM stock_move
+      UNION ALL SELECT product_id, from_location_id, -quantity FROM stock_move) f
+    JOIN location l ON l.id = f.location_id GROUP BY f.product_id, f.location_id`);
+  s.exec(`INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at)
+    SELECT m.product_id, SUM(CASE WHEN m.reference = 'BENCH-IN' THEN m.quantity ELSE -m.quantity END), SUM(m.value_minor), '${at}' FROM stock_move m GROUP BY m.product_id`);
+}
+
+/** Makes a dataset built in `tmp` durable and moves it to `file` (the cache), in one rename. */
+export async function finishDataset(s: SQLite.Database, engine: Engine, tmp: string, file: string, startedAt: number, log: (m: string) => void, options: { analyze?: boolean } = {}): Promise<string> {
+  s.pragma('synchronous = FULL');
+  if (options.analyze) s.exec('ANALYZE');
+  s.pragma('wal_checkpoint(TRUNCATE)');
+  await engine.close();
+  for (const suffix of ['-wal', '-shm']) rmSync(`${tmp}${suffix}`, { force: true });
+  renameSync(tmp, file);
+  log(`built ${file} in ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+  return file;
 }
