@@ -22,12 +22,13 @@ describe('landed cost allocation (fast-check)', () => {
         const total = weights.reduce((a, b) => a + b, 0);
         shares.forEach((s, i) => {
           expect(s).toBeGreaterThanOrEqual(0);
-          // Only the largest weight takes the rounding; the others are within half a cent.
+          // Largest remainder: every share is its exact proportion rounded down or up, never further.
           if (weights[i] === 0) expect(s).toBe(0);
-          else expect(Math.abs(s - (amount * weights[i]!) / total)).toBeLessThanOrEqual(weights.length);
+          else expect(Math.abs(s - (amount * weights[i]!) / total)).toBeLessThan(1);
         });
       }),
-      { numRuns: 300 },
+      // Half-up rounding on every share once overshot the amount here and drove the largest line negative.
+      { numRuns: 300, examples: [[6, [6, 6, 6, 6, 6, 16, 16]]] },
     );
   });
 });

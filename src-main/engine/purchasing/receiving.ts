@@ -246,17 +246,24 @@ export async function recordInspection(ctx: CommandContext, input: { id: string;
   ctx.summarize(`Inspection on ${po.number}: ${input.passed} passed, ${input.failed} failed${input.failed > 0 ? ' (quarantined, return to vendor planned)' : ''}`);
 }
 
-/** Splits `amount` over `weights` exactly: each share prorated, the rounding left on the largest weight. */
+/**
+ * Splits `amount` over `weights` exactly by the largest-remainder method: every share is its
+ * exact proportion rounded down, and the units left over go one each to the largest remainders.
+ * So shares sum to `amount`, are never negative and each is within one unit of its proportion
+ * (rounding every share half-up and dumping the difference on one line could drive it below zero).
+ */
 export function allocate(amount: number, weights: number[]): number[] {
-  const total = weights.reduce((a, b) => a + b, 0);
-  const shares = weights.map((w) => prorate(amount, w, total));
-  const diff = amount - shares.reduce((a, b) => a + b, 0);
-  if (diff !== 0) {
-    let biggest = 0;
-    for (let i = 1; i < weights.length; i++) if (weights[i]! > weights[biggest]!) biggest = i;
-    shares[biggest]! += diff;
+  const total = weights.reduce((a, b) => a + BigInt(b), 0n);
+  const whole = BigInt(amount);
+  const exact = weights.map((w, i) => ({ i, share: (whole * BigInt(w)) / total, rest: (whole * BigInt(w)) % total }));
+  let left = whole - exact.reduce((a, e) => a + e.share, 0n);
+  const byRest = [...exact].sort((a, b) => (b.rest > a.rest ? 1 : b.rest < a.rest ? -1 : a.i - b.i));
+  for (const e of byRest) {
+    if (left <= 0n) break;
+    e.share += 1n;
+    left -= 1n;
   }
-  return shares;
+  return exact.map((e) => Number(e.share));
 }
 
 /**
