@@ -13,8 +13,10 @@ import { defineConfig } from '@playwright/test';
  * workers through the environment (workers inherit it), so every process agrees on them.
  */
 const root = resolve(import.meta.dirname);
+/** `BL_E2E_ONLY=a.spec.ts,b.spec.ts` starts hosts for those specs only (one spec while developing). */
+const only = process.env.BL_E2E_ONLY?.split(',').map((s) => s.trim());
 const specs = readdirSync(join(root, 'e2e'))
-  .filter((f) => f.endsWith('.spec.ts'))
+  .filter((f) => f.endsWith('.spec.ts') && (!only || only.includes(f)))
   .sort();
 
 if (!process.env.BL_E2E_HOSTS) {
@@ -32,7 +34,7 @@ const serve = process.env.BL_SERVE ?? 'node scripts/branchline.mjs serve';
 
 export default defineConfig({
   testDir: 'e2e',
-  testMatch: '*.spec.ts',
+  testMatch: only ?? '*.spec.ts',
   outputDir: 'test-results',
   fullyParallel: false,
   workers: 2,
