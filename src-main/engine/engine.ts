@@ -28,6 +28,7 @@ import { CENTRAL_ONLY_METHOD_PREFIXES } from './sync/ownership';
 import { syncHandlers } from './sync/handlers';
 import type { CredentialStore } from './sync/credentials';
 import { SyncService } from './sync/service';
+import { followUpAfterPull } from './sync/follow-up';
 import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
@@ -162,12 +163,18 @@ export class Engine {
         appVersion: this.install.appVersion,
         onProgress: (task, done, total) => this.emit({ type: 'progress', task: `sync:${task}`, done, total }),
         log: this.options.log,
+        afterSync: () => this.followUpSync(),
         onBound: (creds) => {
           this.setSyncBinding({ signingKey: creds.secret });
           void this.reloadInstall();
         },
       });
     }
+  }
+
+  /** After a sync: what the pull left this branch owing (sync/follow-up.ts); how many documents that made. */
+  followUpSync(): Promise<number> {
+    return followUpAfterPull(this.database.db, () => this.run('sync.followUp', {}, { anonymous: true }));
   }
 
   get boundToCentre(): boolean {

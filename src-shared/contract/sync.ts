@@ -63,6 +63,12 @@ export const syncContract = {
     input: z.object({ status: z.enum(['open', 'resolved', 'all']).default('open'), ...PageInput }).strict(),
     output: pageOf(SyncException),
   }),
+  'sync.followUp': command({
+    access: 'public',
+    summary: "After a pull: what this branch owes for changes another install made to its documents — the 855 of an EDI order whose hold was released elsewhere (each once)",
+    input: z.object({}).strict(),
+    output: z.object({ acknowledged: z.number().int() }),
+  }),
   'sync.exceptions.resolve': command({
     access: 'system.admin',
     summary: 'Resolve a sync exception with a note of what was done',

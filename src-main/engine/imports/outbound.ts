@@ -59,6 +59,28 @@ export async function ediOnConfirmed(ctx: CommandContext, orderId: string): Prom
   await save(ctx, '855', orderId, order.partner_id, null, build855(po.edi, await nextControl(ctx), ctx.now, { po: order.customer_po ?? po.ref, orderNumber: order.number, lines }));
 }
 
+const ediOrdersReleasedUnacknowledged = preparedQuery<{ none: 0 }, { order_id: string }>([], (db) =>
+  db
+    .selectFrom('import_order as io')
+    .innerJoin('import_batch as b', 'b.id', 'io.batch_id')
+    .innerJoin('sales_order as o', 'o.id', 'io.order_id')
+    .select('io.order_id as order_id')
+    .distinct()
+    .where('b.kind', '=', 'edi')
+    .where('o.state', 'in', ['confirmed', 'partially_delivered', 'delivered', 'invoiced', 'done'])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('edi_document as d').select('d.id').whereRef('d.order_id', '=', 'io.order_id').where('d.kind', '=', '855')))),
+);
+
+/**
+ * EDI orders imported on this install that are released but have no 855 yet: their credit
+ * hold (or approval) was released on another install, which has no copy of the 850 (import
+ * batches stay local), and the release reached this install by a pull. This install owes
+ * their 855 (ediOnConfirmed makes it, once).
+ */
+export async function ediAcknowledgementsOwed(db: Db | Tx): Promise<string[]> {
+  return (await ediOrdersReleasedUnacknowledged.rows(db, { none: 0 })).map((r) => r.order_id);
+}
+
 /** When an EDI order ships: an 856 ship notice per delivery not yet noticed. */
 export async function ediOnShipped(ctx: CommandContext, orderId: string): Promise<number> {
   const po = await ediOrderOf(ctx.db, orderId);

@@ -177,6 +177,70 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
       RETURN raised;
     END $$`.execute(db);
 
+  // A branch confirmed an order offline within the credit limit it could see (its own
+  // orders and invoices: other branches' are private). At merge the centre sees them all:
+  // when the customer's exposure across every branch (open receivables + released orders not
+  // yet invoiced, this one included) is over the limit, the order is put on credit hold — a
+  // status change on a branch-owned document — its delivery flow is cancelled (releasing the
+  // credit hold makes a new one, as at the branch), finance gets the task, and an exception
+  // is raised for the branch. An order already being picked, shipped or invoiced cannot be
+  // held any more: the exception alone says so. Orders are taken in confirmation order (the
+  // later one gives way); only the caller's own, and each order once.
+  await sql`CREATE OR REPLACE FUNCTION branchline_credit_holds(p_ids jsonb, p_at timestamptz) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE o record; receivables bigint; orders bigint; exposure bigint; started boolean; products jsonb; raised integer := 0; v_reason text;
+    BEGIN
+      FOR o IN SELECT so.id, so.number, so.branch_id, so.partner_id, so.currency, so.total_minor, so.invoiced_minor, so.cancelled_minor, p.credit_limit_minor, p.name
+               FROM sales_order so JOIN partner p ON p.id = so.partner_id
+               WHERE so.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_ids))) AND so.branch_id = (SELECT branchline_branch())
+                 AND so.state IN ('confirmed', 'partially_delivered', 'delivered', 'invoiced', 'done')
+                 AND so.payment_captured = 0 AND so.credit_released_by IS NULL AND p.credit_limit_minor IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM sync_exception x WHERE x.kind = 'credit' AND x.document_id = so.id)
+               ORDER BY so.confirmed_at, so.id LOOP
+        SELECT COALESCE(SUM(total_minor - paid_minor), 0) INTO receivables FROM invoice WHERE partner_id = o.partner_id AND state = 'open';
+        SELECT COALESCE(SUM(total_minor - cancelled_minor - invoiced_minor), 0) INTO orders FROM sales_order
+          WHERE partner_id = o.partner_id AND state IN ('confirmed', 'partially_delivered', 'delivered');
+        exposure := receivables + orders;
+        CONTINUE WHEN exposure <= o.credit_limit_minor;
+        v_reason := format('Credit limit %s %s exceeded across branches: open invoices %s %s + open orders %s %s (this one included) = %s %s',
+          o.currency, to_char(o.credit_limit_minor / 100.0, 'FM999,999,999,990.00'), o.currency, to_char(receivables / 100.0, 'FM999,999,999,990.00'),
+          o.currency, to_char(orders / 100.0, 'FM999,999,999,990.00'), o.currency, to_char(exposure / 100.0, 'FM999,999,999,990.00'));
+        SELECT EXISTS (SELECT 1 FROM transfer t WHERE t.origin = o.number AND t.partner_id = o.partner_id AND (t.state = 'done' OR t.wave_id IS NOT NULL
+                 OR EXISTS (SELECT 1 FROM transfer_line l WHERE l.transfer_id = t.id AND l.quantity_done > 0))) OR o.invoiced_minor > 0
+          OR (SELECT state FROM sales_order WHERE id = o.id) <> 'confirmed'
+          INTO started;
+        IF started THEN
+          INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+          VALUES (gen_random_uuid()::text, o.branch_id, p_at, p_at, 1, 'credit', 'open',
+            format('%s for %s: %s; it was already being delivered or invoiced, so it was not held', o.number, o.name, v_reason),
+            jsonb_build_object('orderId', o.id, 'partnerId', o.partner_id, 'limitMinor', o.credit_limit_minor, 'exposureMinor', exposure, 'held', false)::text, o.branch_id, o.id);
+          raised := raised + 1;
+          CONTINUE;
+        END IF;
+        SELECT COALESCE(jsonb_agg(DISTINCT l.product_id), '[]'::jsonb) INTO products FROM transfer_line l JOIN transfer t ON t.id = l.transfer_id
+          WHERE t.origin = o.number AND t.partner_id = o.partner_id AND t.state IN ('draft', 'waiting', 'ready');
+        DELETE FROM reservation WHERE transfer_line_id IN (SELECT l.id FROM transfer_line l JOIN transfer t ON t.id = l.transfer_id
+          WHERE t.origin = o.number AND t.partner_id = o.partner_id AND t.state IN ('draft', 'waiting', 'ready'));
+        UPDATE transfer_line l SET state = 'cancelled', updated_at = p_at, version = l.version + 1 FROM transfer t
+          WHERE t.id = l.transfer_id AND t.origin = o.number AND t.partner_id = o.partner_id AND t.state IN ('draft', 'waiting', 'ready') AND l.state IN ('draft', 'waiting', 'ready');
+        UPDATE transfer SET state = 'cancelled', backorder_reason = 'Credit hold at merge', updated_at = p_at, version = version + 1
+          WHERE origin = o.number AND partner_id = o.partner_id AND state IN ('draft', 'waiting', 'ready');
+        UPDATE sales_order SET state = 'credit_hold', hold_reason = v_reason, updated_at = p_at, version = version + 1 WHERE id = o.id;
+        IF NOT EXISTS (SELECT 1 FROM activity WHERE document_id = o.id AND kind = 'credit_hold' AND state = 'open') THEN
+          INSERT INTO activity (id, branch_id, created_at, updated_at, version, role, kind, title, body, document_kind, document_id, document_number, state)
+          VALUES (gen_random_uuid()::text, o.branch_id, p_at, p_at, 1, 'finance', 'credit_hold', format('%s for %s is on credit hold', o.number, o.name), v_reason,
+            'sales_order', o.id, o.number, 'open');
+        END IF;
+        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+        VALUES (gen_random_uuid()::text, o.branch_id, p_at, p_at, 1, 'credit', 'open',
+          format('%s for %s was put on credit hold at merge: %s', o.number, o.name, v_reason),
+          jsonb_build_object('orderId', o.id, 'partnerId', o.partner_id, 'limitMinor', o.credit_limit_minor, 'exposureMinor', exposure, 'held', true)::text, o.branch_id, o.id);
+        IF jsonb_array_length(products) > 0 THEN PERFORM branchline_recompute(products, p_at); END IF;
+        raised := raised + 1;
+      END LOOP;
+      RETURN raised;
+    END $$`.execute(db);
+
   // A mutation that passed the gate but cannot be applied (it writes rows the branch does not
   // own, or breaks a constraint) is set aside, not applied, and the stream moves past it.
   await sql`CREATE OR REPLACE FUNCTION branchline_quarantine(p_client text, p_mutation bigint, p_payload text, p_reason text) RETURNS void
@@ -195,7 +259,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         jsonb_build_object('clientId', p_client, 'mutationId', p_mutation)::text, c.branch_id, NULL);
     END $$`.execute(db);
 
-  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)']) {
+  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)']) {
     await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }

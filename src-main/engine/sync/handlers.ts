@@ -3,6 +3,7 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import type { SyncExceptionTable } from '../platform/schema';
 import { userCount } from '../auth/users';
+import { ediAcknowledgementsOwed, ediOnConfirmed } from '../imports/outbound';
 
 function toException(r: Pick<SyncExceptionTable, 'id' | 'kind' | 'message' | 'branch_id' | 'document_id' | 'created_at' | 'resolution'> & { status: string }) {
   return { id: r.id, kind: r.kind, status: r.status as 'open' | 'resolved', message: r.message, branchId: r.branch_id, documentId: r.document_id, createdAt: r.created_at, resolution: r.resolution };
@@ -66,6 +67,13 @@ export const syncHandlers = defineHandlers({
       if (error instanceof DomainError) throw error;
       throw new DomainError('BUSINESS_RULE', `Registration failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  },
+
+  'sync.followUp': async (ctx) => {
+    const owed = await ediAcknowledgementsOwed(ctx.db);
+    for (const orderId of owed) await ediOnConfirmed(ctx, orderId);
+    ctx.summarize(`855 acknowledgements of ${owed.length} EDI order(s) released on another install`);
+    return { acknowledged: owed.length };
   },
 
   'sync.exceptions.list': async (ctx, input) => {

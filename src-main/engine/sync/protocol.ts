@@ -198,10 +198,13 @@ export async function push(
       const accepted = new Set(gate.accepted.map(Number));
       const changes: RowChange[] = [];
       for (const m of current.changes) if (accepted.has(m.id)) for (const c of m.changes) changes.push(c);
+      const released = await newlyReleasedOrders(trx, changes);
       const products = await applyChanges(trx, 'postgres', changes);
+      const now = new Date().toISOString();
+      // Credit first: an order held at merge gives its reservations back before stock is judged.
+      if (released.length > 0) await sql`SELECT branchline_credit_holds(${JSON.stringify(released)}::jsonb, ${now}::timestamptz)`.execute(trx);
       if (products.size > 0) {
         const ids = JSON.stringify([...products]);
-        const now = new Date().toISOString();
         await sql`SELECT branchline_recompute(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
         await sql`SELECT branchline_stock_exceptions(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
       }
@@ -218,6 +221,24 @@ export async function push(
     // (The gate advanced to this batch's last id; the batch prepared ahead starts after it.)
     if (outcome.lastMutationId !== current.last) next = ahead(prepare(outcome.lastMutationId));
   }
+}
+
+/** Order states after release to the warehouse (sales' RELEASED). */
+const RELEASED_ORDER_STATES = new Set(['confirmed', 'partially_delivered', 'delivered', 'invoiced', 'done']);
+
+/**
+ * Orders this batch releases (confirms) at the centre: released in their last image here, and
+ * not yet at the centre (new, or a draft, held or awaiting approval there). Read before the
+ * batch is applied; the centre then checks their customer's credit across every branch.
+ */
+async function newlyReleasedOrders(trx: Tx, changes: RowChange[]): Promise<string[]> {
+  const last = new Map<string, string>();
+  for (const c of changes) if (c.table === 'sales_order') last.set(c.id, c.op === 'delete' ? '' : String(c.row?.state ?? ''));
+  const ids = [...last].filter(([, state]) => RELEASED_ORDER_STATES.has(state)).map(([id]) => id);
+  if (ids.length === 0) return [];
+  const before = await sql<{ id: string; state: string }>`SELECT id, state FROM sales_order WHERE id = ANY(${ids}::text[])`.execute(trx);
+  const released = new Set(before.rows.filter((r) => RELEASED_ORDER_STATES.has(r.state)).map((r) => r.id));
+  return ids.filter((id) => !released.has(id));
 }
 
 type GateResult = { accepted: number[]; stop: 'gap' | 'version' | null; stopAt: number | null; lastMutationId: number; quarantined: number };

@@ -13,6 +13,8 @@ export interface SyncServiceOptions {
   onBound?: (credentials: SyncCredentials) => void;
   onProgress?: (phase: string, done: number, total: number) => void;
   log?: (message: string, error?: unknown) => void;
+  /** After each successful round: the local work a pull may leave owed (engine commands). */
+  afterSync?: () => Promise<number>;
   /** Limits that turn a stalled network into a failed sync (defaults: 15 s, 120 s, 60 s). */
   timeouts?: Partial<SyncTimeouts>;
 }
@@ -106,15 +108,27 @@ export class SyncService {
     if (!creds) return Promise.reject(new Error('This install is not registered with a centre'));
     const run = (async () => {
       try {
-        const outcome = await syncOnce(this.options.branch, this.link(creds), creds, this.options.appVersion, {
-          ...hooks,
-          onProgress: (phase, done, total) => {
-            this.options.onProgress?.(phase, done, total);
-            hooks.onProgress?.(phase, done, total);
-          },
-        });
+        const round = () =>
+          syncOnce(this.options.branch, this.link(creds), creds, this.options.appVersion, {
+            ...hooks,
+            onProgress: (phase, done, total) => {
+              this.options.onProgress?.(phase, done, total);
+              hooks.onProgress?.(phase, done, total);
+            },
+          });
+        let outcome = await round();
         this.online = true;
         this.failures = 0;
+        // What the pull left this branch to do (e.g. an 855 owed for an order released
+        // elsewhere) is done now and pushed in a second round, so a sync ends with it sent.
+        const owed = await this.options.afterSync?.().catch((e: unknown) => {
+          this.options.log?.('follow-up after sync failed', e);
+          return 0;
+        });
+        if (owed) {
+          const again = await round();
+          outcome = { ...again, pushed: outcome.pushed + again.pushed, quarantined: outcome.quarantined + again.quarantined, pulled: outcome.pulled + again.pulled };
+        }
         this.behindStreak = outcome.behind ? this.behindStreak + 1 : 0;
         // Listening stopped when its connection broke: listen again now the centre answers.
         if (!this.stopped && !this.listener) void this.listen();

@@ -1,0 +1,14 @@
+import { ediAcknowledgementsOwed } from '../imports/outbound';
+import type { Db } from '../platform/db';
+
+/**
+ * After a sync: what a pull may leave this branch owing for changes another install made to
+ * its documents. Today the 855 of an EDI order whose credit hold (or approval) was released
+ * at the centre: only the importing install holds the 850 it answers (import batches stay
+ * local), so that install makes it, through the `sync.followUp` command. Looked up first:
+ * a command always leaves a mutation, and most syncs owe nothing. Returns how many were made.
+ */
+export async function followUpAfterPull(db: Db, run: () => Promise<{ acknowledged: number }>): Promise<number> {
+  if ((await ediAcknowledgementsOwed(db)).length === 0) return 0;
+  return (await run()).acknowledged;
+}
