@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { Id, PageInput, pageOf, text } from './common';
 import { command, query } from './method';
 
-export const NOTIFICATION_KINDS = ['order_confirmation', 'shipment', 'delay', 'return_authorised'] as const;
+export const NOTIFICATION_KINDS = ['order_confirmation', 'shipment', 'delay', 'return_authorised', 'ticket_reply'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 /** Placeholders a template may use: {{name}}. */
-export const TEMPLATE_FIELDS = ['customerName', 'orderNumber', 'customerPo', 'orderDate', 'promisedDate', 'total', 'lines', 'trackingNumber', 'carrier', 'returnNumber', 'companyName'] as const;
+export const TEMPLATE_FIELDS = ['customerName', 'orderNumber', 'customerPo', 'orderDate', 'promisedDate', 'total', 'lines', 'trackingNumber', 'carrier', 'returnNumber', 'companyName', 'ticketNumber', 'ticketSubject', 'message'] as const;
 
 export const NotificationTemplate = z.object({
   kind: z.enum(NOTIFICATION_KINDS),
@@ -20,6 +20,8 @@ export const Notification = z.object({
   kind: z.enum(NOTIFICATION_KINDS),
   orderId: Id.nullable(),
   orderNumber: z.string().nullable(),
+  /** A reply on a service ticket. */
+  ticketId: Id.nullable(),
   toAddress: z.string().nullable(),
   subject: z.string(),
   body: z.string(),
@@ -42,7 +44,7 @@ export const MailServer = z.object({
 export const notificationsContract = {
   'notifications.template.list': query({
     access: 'sales.read',
-    summary: 'The customer notification templates (order confirmation, shipment, delay, return authorised)',
+    summary: 'The customer notification templates (order confirmation, shipment, delay, return authorised, ticket reply)',
     input: z.object({}).strict(),
     output: z.object({ rows: z.array(NotificationTemplate), fields: z.array(z.string()) }),
   }),
@@ -52,10 +54,18 @@ export const notificationsContract = {
     input: z.object({ kind: z.enum(NOTIFICATION_KINDS), subject: text('Subject', 200, 1), body: z.string().trim().min(1, 'Body is required').max(20_000, 'Body is at most 20,000 characters') }).strict(),
     output: NotificationTemplate,
   }),
+  'notifications.template.preview': query({
+    access: 'sales.read',
+    summary: 'A template rendered before it is saved: with an order (and its customer) when given, else with sample values',
+    input: z
+      .object({ kind: z.enum(NOTIFICATION_KINDS), subject: z.string().max(200), body: z.string().max(20_000), orderId: Id.optional() })
+      .strict(),
+    output: z.object({ subject: z.string(), body: z.string() }),
+  }),
   'notifications.list': query({
     access: 'sales.read',
     summary: 'The notification outbox (queued first), and whether a mail server is configured',
-    input: z.object({ state: z.enum(['queued', 'sent', 'failed']).optional(), orderId: Id.optional(), ...PageInput }).strict(),
+    input: z.object({ state: z.enum(['queued', 'sent', 'failed']).optional(), orderId: Id.optional(), ticketId: Id.optional(), ...PageInput }).strict(),
     output: pageOf(Notification).extend({ mailConfigured: z.boolean() }),
   }),
   'notifications.queue': command({

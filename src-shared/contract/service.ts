@@ -70,7 +70,10 @@ export const TicketMessage = z.object({
   toAddress: z.string().nullable(),
   subject: z.string().nullable(),
   body: z.string(),
+  /** A reply's state in the notification outbox (queued, sent, failed); null for other messages. */
   outboxState: z.string().nullable(),
+  /** A reply's notification (the customer notification outbox). */
+  notificationId: Id.nullable(),
   createdAt: z.string(),
 });
 
@@ -83,6 +86,8 @@ export const RmaLine = z.object({
   productId: Id,
   sku: z.string(),
   productName: z.string(),
+  /** The lot or serial number returned (lot/serial-tracked products). */
+  lotName: z.string().nullable(),
   quantity: z.number().int(),
   qtyReceived: z.number().int(),
   unitPriceMinor: z.number().int(),
@@ -121,6 +126,9 @@ export const Rma = z.object({
   replacementOrderId: Id.nullable(),
   replacementOrderNumber: z.string().nullable(),
   refundMinor: z.number().int(),
+  /** The outgoing payment that paid the refund back (finance). */
+  refundPaymentId: Id.nullable(),
+  refundPaymentNumber: z.string().nullable(),
   createdAt: z.string(),
   version: z.number().int(),
   lines: z.array(RmaLine),
@@ -316,7 +324,19 @@ export const serviceContract = {
         deliveryId: Id.optional(),
         ticketId: Id.nullable().default(null),
         reason: text('Reason', 2000, 3),
-        lines: z.array(z.object({ orderLineId: Id, quantity: Quantity }).strict()).min(1, { message: 'Choose at least one line to return' }).max(500),
+        lines: z
+          .array(
+            z
+              .object({
+                orderLineId: Id,
+                quantity: Quantity,
+                /** Lot/serial-tracked products: the lot (or the serial number, quantity 1) delivered. */
+                lotName: text('Lot or serial number', 60, 1).optional(),
+              })
+              .strict(),
+          )
+          .min(1, { message: 'Choose at least one line to return' })
+          .max(500),
       })
       .strict()
       .refine((v) => v.orderId || v.deliveryId, { message: 'Give the order or the delivery the goods came with', path: ['orderId'] }),
@@ -342,7 +362,7 @@ export const serviceContract = {
   }),
   'service.rma.resolve': command({
     access: 'sales.invoice',
-    summary: 'Resolve a return: a credit note, a refund of the original payment (credit note settled) or a replacement shipment',
+    summary: 'Resolve a return: a credit note, a refund of the original payment (credit note paid back by an outgoing payment) or a replacement shipment',
     input: z.object({ id: Id, resolution: z.enum(RESOLUTIONS) }).strict(),
     output: Rma,
   }),

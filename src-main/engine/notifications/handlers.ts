@@ -3,7 +3,7 @@ import { NOTIFICATION_KINDS, TEMPLATE_FIELDS } from '../../../src-shared/contrac
 import { defineHandlers, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
 import { readMailConfig, mailTransport, writeMailConfig, type MailConfig } from './mail';
-import { notificationQuery, queueNotification, templateOf, toNotification } from './outbox';
+import { notificationQuery, queueNotification, renderTemplate, SAMPLE_VALUES, templateOf, templateValues as templateValuesOf, toNotification } from './outbox';
 import { checkTemplate } from './templates';
 
 /** A notification that failed this often is given up (failed) instead of retried. */
@@ -26,10 +26,17 @@ export const notificationsHandlers = defineHandlers({
     return { kind: input.kind, subject: input.subject, body: input.body, edited: true };
   },
 
+  'notifications.template.preview': async (ctx, input) => {
+    checkTemplate(input.subject, 'subject');
+    checkTemplate(input.body, 'body');
+    const values = input.orderId ? (await templateValuesOf(ctx.db, { kind: input.kind, orderId: input.orderId, dedupeKey: null })).values : SAMPLE_VALUES;
+    return renderTemplate({ subject: input.subject, body: input.body }, values);
+  },
   'notifications.list': async (ctx, input) => {
     let q = notificationQuery(ctx.db);
     if (input.state) q = q.where('n.state', '=', input.state);
     if (input.orderId) q = q.where('n.order_id', '=', input.orderId);
+    if (input.ticketId) q = q.where('n.ticket_id', '=', input.ticketId);
     const rows = await q
       .orderBy(sql`case n.state when 'queued' then 0 when 'failed' then 1 else 2 end`)
       .orderBy('n.created_at', 'desc')
@@ -40,6 +47,7 @@ export const notificationsHandlers = defineHandlers({
     let count = ctx.db.selectFrom('notification as n').select((eb) => eb.fn.countAll<number>().as('n'));
     if (input.state) count = count.where('n.state', '=', input.state);
     if (input.orderId) count = count.where('n.order_id', '=', input.orderId);
+    if (input.ticketId) count = count.where('n.ticket_id', '=', input.ticketId);
     const total = Number((await count.executeTakeFirstOrThrow()).n);
     return { rows: rows.map(toNotification), total, offset: input.offset, mailConfigured: !!(await readMailConfig(ctx.db)) };
   },

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Notification, NotificationKind } from '../../../src-shared/contract/notifications';
-import { NOTIFICATION_KINDS } from '../../../src-shared/contract/notifications';
+import { NOTIFICATION_KINDS, type TEMPLATE_FIELDS } from '../../../src-shared/contract/notifications';
 import type { CommandContext } from '../platform/context';
 import { newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
@@ -35,35 +35,93 @@ const companyName = preparedQuery<{ none: 0 }, { name: string }>([], (db) => db.
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : null);
 
-/**
- * Renders a notification about an order from its template into the notification outbox
- * (queued; `notifications.dispatch` sends it). With a dedupe key it is queued once per event.
- * Returns the notification's id, or null when it was already queued.
- */
-export async function queueNotification(
-  ctx: CommandContext,
-  n: { kind: NotificationKind; orderId: string; dedupeKey: string | null; trackingNumber?: string | null; carrier?: string | null; returnNumber?: string | null },
-): Promise<string | null> {
-  if (n.dedupeKey && (await dedupeHit.first(ctx.db, { key: n.dedupeKey }))) return null;
-  const o = await orderForMail.first(ctx.db, { id: n.orderId });
-  if (!o) throw notFound('Sales order');
-  const lines = await mailLines.rows(ctx.db, { id: n.orderId });
-  const listed = lines.slice(0, 50).map((l) => `  ${l.quantity} × ${l.sku} ${l.name}`);
-  if (lines.length > 50) listed.push('  … and more lines');
-  const t = await templateOf(ctx.db, n.kind);
-  const values = {
-    customerName: o.name,
-    orderNumber: o.number,
-    customerPo: o.customer_po,
-    orderDate: day(o.order_date),
-    promisedDate: day(o.promised_date),
-    total: formatMinor(Number(o.total_minor), o.currency),
+export interface NotificationRequest {
+  kind: NotificationKind;
+  /** The order it is about (its number, lines, total fill the template); null for a ticket reply without an order. */
+  orderId: string | null;
+  dedupeKey: string | null;
+  /** Without an order: the customer (name and e-mail address). */
+  partnerId?: string | null;
+  /** A reply on a service ticket: shown on the ticket. */
+  ticketId?: string | null;
+  /** Overrides the customer's e-mail address (a ticket opened from another sender's mail). */
+  toAddress?: string | null;
+  trackingNumber?: string | null;
+  carrier?: string | null;
+  returnNumber?: string | null;
+  ticketNumber?: string | null;
+  ticketSubject?: string | null;
+  message?: string | null;
+}
+
+const partnerForMail = preparedQuery<{ id: string }, { name: string; email: string | null }>(['id'], (db, p) => db.selectFrom('partner').select(['name', 'email']).where('id', '=', p.id));
+
+/** The values a template is rendered with: the order's (when there is one), the customer's and the event's. */
+export async function templateValues(db: Db | Tx, n: NotificationRequest) {
+  const o = n.orderId ? await orderForMail.first(db, { id: n.orderId }) : undefined;
+  if (n.orderId && !o) throw notFound('Sales order');
+  const partnerId = o?.partner_id ?? n.partnerId ?? null;
+  const partner = o ? { name: o.name, email: o.email } : partnerId ? await partnerForMail.first(db, { id: partnerId }) : undefined;
+  if (!partner) throw notFound('Customer');
+  let listed: string[] = [];
+  if (o) {
+    const lines = await mailLines.rows(db, { id: n.orderId! });
+    listed = lines.slice(0, 50).map((l) => `  ${l.quantity} × ${l.sku} ${l.name}`);
+    if (lines.length > 50) listed.push('  … and more lines');
+  }
+  const values: Record<(typeof TEMPLATE_FIELDS)[number], string | null> = {
+    customerName: partner.name,
+    orderNumber: o?.number ?? null,
+    customerPo: o?.customer_po ?? null,
+    orderDate: day(o?.order_date ?? null),
+    promisedDate: day(o?.promised_date ?? null),
+    total: o ? formatMinor(Number(o.total_minor), o.currency) : null,
     lines: listed.join('\n'),
     trackingNumber: n.trackingNumber ?? null,
     carrier: n.carrier ?? null,
     returnNumber: n.returnNumber ?? null,
-    companyName: (await companyName.first(ctx.db, { none: 0 }))?.name ?? null,
+    companyName: (await companyName.first(db, { none: 0 }))?.name ?? null,
+    ticketNumber: n.ticketNumber ?? null,
+    ticketSubject: n.ticketSubject ?? null,
+    message: n.message ?? null,
   };
+  return { values, partnerId, email: partner.email };
+}
+
+/** A template rendered with the given values (the template editor's preview). */
+export function renderTemplate(t: { subject: string; body: string }, values: Partial<Record<(typeof TEMPLATE_FIELDS)[number], string | null>>) {
+  return { subject: render(t.subject, values), body: render(t.body, values) };
+}
+
+/** Made-up values for previewing a template without a real order. */
+export const SAMPLE_VALUES: Record<(typeof TEMPLATE_FIELDS)[number], string> = {
+  customerName: 'Acme Retail Ltd',
+  orderNumber: 'B01-SO-2026-000123',
+  customerPo: 'PO-4711',
+  orderDate: '2026-03-02',
+  promisedDate: '2026-03-06',
+  total: '1,234.50',
+  lines: '  3 × SKU-100 Widget\n  1 × SKU-200 Gadget',
+  trackingNumber: 'B01-WH1-OUT-2026-000042',
+  carrier: 'our own delivery',
+  returnNumber: 'B01-RMA-2026-000007',
+  companyName: 'Your company',
+  ticketNumber: 'B01-TCK-2026-000015',
+  ticketSubject: 'Damaged carton',
+  message: 'We are sorry about the damage; a replacement is on its way.',
+};
+
+/**
+ * Renders a customer notification from its template into the notification outbox (queued;
+ * `notifications.dispatch` sends it): about an order, or a reply on a service ticket. With a
+ * dedupe key it is queued once per event. Returns the notification's id, or null when it was
+ * already queued.
+ */
+export async function queueNotification(ctx: CommandContext, n: NotificationRequest): Promise<string | null> {
+  if (n.dedupeKey && (await dedupeHit.first(ctx.db, { key: n.dedupeKey }))) return null;
+  const { values, partnerId, email } = await templateValues(ctx.db, n);
+  const t = await templateOf(ctx.db, n.kind);
+  const rendered = renderTemplate(t, values);
   const id = ctx.newId();
   await ctx.db
     .insertInto('notification')
@@ -71,11 +129,12 @@ export async function queueNotification(
       ...newRowMeta(ctx, id),
       kind: n.kind,
       order_id: n.orderId,
-      partner_id: o.partner_id,
+      partner_id: partnerId,
+      ticket_id: n.ticketId ?? null,
       dedupe_key: n.dedupeKey,
-      to_address: o.email,
-      subject: render(t.subject, values),
-      body: render(t.body, values),
+      to_address: n.toAddress ?? email,
+      subject: rendered.subject,
+      body: rendered.body,
       state: 'queued',
       attempts: 0,
       last_error: null,
@@ -93,6 +152,7 @@ export function toNotification(r: NotificationRow): z.infer<typeof Notification>
     kind: (NOTIFICATION_KINDS as readonly string[]).includes(r.kind) ? (r.kind as NotificationKind) : 'order_confirmation',
     orderId: r.order_id,
     orderNumber: r.order_number,
+    ticketId: r.ticket_id,
     toAddress: r.to_address,
     subject: r.subject,
     body: r.body,

@@ -11,6 +11,8 @@ export interface NotificationTable extends RowMeta {
   kind: string;
   order_id: string | null;
   partner_id: string | null;
+  /** A reply on a service ticket (the ticket's messages point back with `notification_id`). */
+  ticket_id: string | null;
   /** One notification per event (e.g. `shipment:<transfer id>`), so a re-run queues nothing twice. */
   dedupe_key: string | null;
   to_address: string | null;

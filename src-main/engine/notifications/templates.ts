@@ -20,6 +20,10 @@ export const DEFAULT_TEMPLATES: Record<NotificationKind, { subject: string; body
     subject: 'Return {{returnNumber}} authorised for order {{orderNumber}}',
     body: 'Dear {{customerName}},\n\nyour return {{returnNumber}} for order {{orderNumber}} is authorised. Please put the return number on the parcel.\n\n{{companyName}}',
   },
+  ticket_reply: {
+    subject: 'Re: [{{ticketNumber}}] {{ticketSubject}}',
+    body: '{{message}}\n\n{{companyName}}',
+  },
 };
 
 const PLACEHOLDER = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;

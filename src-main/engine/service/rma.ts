@@ -11,6 +11,7 @@ import { formatMinor, lineAmountsBetween } from '../pricing/money';
 import { createCreditNote } from '../sales/invoices';
 import { createOrder } from '../sales/handlers';
 import type { RmaTable } from './schema';
+import { queueNotification } from '../notifications/outbox';
 import { addMessage, createTicket } from './tickets';
 
 type RmaOut = z.infer<typeof Rma>;
@@ -73,7 +74,7 @@ async function orderOf(db: Tx, input: { orderId?: string; deliveryId?: string })
  * after delivery and at most the value threshold → authorised at once (the receipt into the
  * Returns location is planned); otherwise it waits for approval with the reasons.
  */
-export async function createRma(ctx: CommandContext, input: { orderId?: string; deliveryId?: string; ticketId: string | null; reason: string; lines: { orderLineId: string; quantity: number }[] }): Promise<string> {
+export async function createRma(ctx: CommandContext, input: { orderId?: string; deliveryId?: string; ticketId: string | null; reason: string; lines: { orderLineId: string; quantity: number; lotName?: string }[] }): Promise<string> {
   const { order, delivery } = await orderOf(ctx.db, input);
   if (order.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `Order ${order.number} is cancelled: nothing was delivered that could be returned`, { fields: [{ path: 'orderId', message: 'Cancelled order' }] });
   if (input.ticketId) {
@@ -84,7 +85,7 @@ export async function createRma(ctx: CommandContext, input: { orderId?: string; 
   const orderLines = await ctx.db
     .selectFrom('sales_order_line as l')
     .innerJoin('product as p', 'p.id', 'l.product_id')
-    .select(['l.id', 'l.line_no', 'l.product_id', 'p.sku', 'l.qty_delivered', 'l.unit_price_minor', 'l.discount_bp', 'l.tax_rate_bp', 'l.cost_minor', 'l.quantity'])
+    .select(['l.id', 'l.line_no', 'l.product_id', 'p.sku', 'p.tracking', 'l.qty_delivered', 'l.unit_price_minor', 'l.discount_bp', 'l.tax_rate_bp', 'l.cost_minor', 'l.quantity'])
     .where('l.order_id', '=', order.id)
     .execute();
   const byId = new Map(orderLines.map((l) => [l.id, l]));
@@ -103,8 +104,9 @@ export async function createRma(ctx: CommandContext, input: { orderId?: string; 
     onDelivery = new Map();
     for (const d of done) if (d.sales_line_id) onDelivery.set(d.sales_line_id, (onDelivery.get(d.sales_line_id) ?? 0) + Number(d.quantity_done));
   }
+  const lots = new LotCheck(ctx.db, order, delivery?.id ?? null);
   let value = 0;
-  const planned: { line: (typeof orderLines)[number]; quantity: number }[] = [];
+  const planned: { line: (typeof orderLines)[number]; quantity: number; lotId: string | null }[] = [];
   for (const [i, want] of input.lines.entries()) {
     const l = byId.get(want.orderLineId);
     if (!l) throw new DomainError('VALIDATION', `Line ${i + 1}: not a line of order ${order.number}`, { fields: [{ path: `lines.${i}.orderLineId`, message: 'Not a line of this order' }] });
@@ -118,9 +120,10 @@ export async function createRma(ctx: CommandContext, input: { orderId?: string; 
         { fields: [{ path: `lines.${i}.quantity`, message: `At most ${Math.max(open, 0)}` }] },
       );
     }
+    const lotId = await lots.take(i, l, want);
     returning.set(l.id, already + want.quantity);
     value += lineAmountsBetween({ unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp }, 0, want.quantity).totalMinor;
-    planned.push({ line: l, quantity: want.quantity });
+    planned.push({ line: l, quantity: want.quantity, lotId });
   }
 
   const deliveredAt = delivery?.done_at ?? (await lastDelivery(ctx.db, order))?.done_at ?? null;
@@ -162,6 +165,7 @@ export async function createRma(ctx: CommandContext, input: { orderId?: string; 
       credit_note_id: null,
       replacement_order_id: null,
       refund_minor: 0,
+      refund_payment_id: null,
       resolved_at: null,
     })
     .execute();
@@ -182,13 +186,89 @@ export async function createRma(ctx: CommandContext, input: { orderId?: string; 
         disposition: null,
         inspection_note: null,
         receipt_line_id: null,
+        lot_id: p.lotId,
       })),
     )
     .execute();
-  if (!reasons.length) await planReceipt(ctx, id);
+  if (!reasons.length) await authorised(ctx, id);
   if (input.ticketId) await addMessage(ctx, input.ticketId, { kind: 'system', body: `RMA ${number} ${reasons.length ? `waits for approval: ${reasons.join('; ')}` : 'authorised'}.` });
   ctx.summarize(`RMA ${number} for order ${order.number}: ${reasons.length ? `awaiting approval (${reasons.join('; ')})` : 'authorised'}`);
   return id;
+}
+
+/**
+ * Lot/serial-tracked lines: the lot (or serial number) must have been delivered on this order
+ * line (on the given delivery, when there is one), at most what was delivered of it less what
+ * open returns already cover; a serial number comes back once.
+ */
+class LotCheck {
+  private taken = new Map<string, number>();
+  constructor(
+    private db: Tx,
+    private order: { id: string; number: string },
+    private deliveryId: string | null,
+  ) {}
+
+  async take(i: number, l: { id: string; product_id: string; sku: string; tracking: string }, want: { quantity: number; lotName?: string }): Promise<string | null> {
+    const path = `lines.${i}.lotName`;
+    const kind = l.tracking === 'serial' ? 'serial number' : 'lot';
+    if (l.tracking === 'none') {
+      if (want.lotName) throw new DomainError('VALIDATION', `Line ${i + 1} (${l.sku}): the product is not tracked by lot or serial number; leave the lot empty`, { fields: [{ path, message: 'Not tracked' }] });
+      return null;
+    }
+    let q = this.db
+      .selectFrom('stock_move as m')
+      .innerJoin('transfer_line as tl', 'tl.id', 'm.transfer_line_id')
+      .innerJoin('location as to', 'to.id', 'm.to_location_id')
+      .innerJoin('lot', 'lot.id', 'm.lot_id')
+      .select(['lot.id', 'lot.name', (eb) => eb.fn.sum<number>('m.quantity').as('q')])
+      .where('tl.sales_line_id', '=', l.id)
+      .where('to.usage', '=', 'customer')
+      .where('m.reversal_of_id', 'is', null)
+      .groupBy(['lot.id', 'lot.name'])
+      .orderBy('lot.name');
+    if (this.deliveryId) q = q.where('m.transfer_id', '=', this.deliveryId);
+    const delivered = await q.execute();
+    const names = delivered.map((d) => d.name).join(', ') || 'none';
+    if (!want.lotName) throw new DomainError('VALIDATION', `Line ${i + 1} (${l.sku}) is tracked by ${kind}: name the ${kind} delivered (delivered: ${names})`, { fields: [{ path, message: `Give the ${kind}` }] });
+    if (l.tracking === 'serial' && want.quantity !== 1) {
+      throw new DomainError('VALIDATION', `Line ${i + 1} (${l.sku}): a serial number is one unit; return ${want.quantity} units as ${want.quantity} lines, one per serial number`, { fields: [{ path: `lines.${i}.quantity`, message: 'One unit per serial number' }] });
+    }
+    const lot = delivered.find((d) => d.name === want.lotName);
+    if (!lot) {
+      throw new DomainError('BUSINESS_RULE', `Line ${i + 1} (${l.sku}): ${kind} ${want.lotName} was not delivered on ${this.deliveryId ? 'this delivery of ' : ''}order ${this.order.number} (delivered: ${names})`, { fields: [{ path, message: `Not delivered on this order` }] });
+    }
+    const earlier = await this.db
+      .selectFrom('rma_line as rl')
+      .innerJoin('rma as r', 'r.id', 'rl.rma_id')
+      .select(['r.number', 'rl.quantity'])
+      .where('r.order_id', '=', this.order.id)
+      .where('r.state', 'in', [...OPEN_RMA_STATES])
+      .where('rl.order_line_id', '=', l.id)
+      .where('rl.lot_id', '=', lot.id)
+      .execute();
+    const key = `${l.id}:${lot.id}`;
+    const already = earlier.reduce((t, e) => t + Number(e.quantity), 0) + (this.taken.get(key) ?? 0);
+    if (l.tracking === 'serial' && already > 0) {
+      const where = earlier[0] ? `on return ${earlier[0].number}` : 'twice on this return';
+      throw new DomainError('BUSINESS_RULE', `Line ${i + 1} (${l.sku}): serial number ${lot.name} is already being returned ${where}; a serial number comes back once`, { fields: [{ path, message: 'Already returned' }] });
+    }
+    if (want.quantity > Number(lot.q) - already) {
+      const open = Math.max(Number(lot.q) - already, 0);
+      throw new DomainError('BUSINESS_RULE', `Line ${i + 1} (${l.sku}): you can return at most ${open} of lot ${lot.name} — delivered ${Number(lot.q)}${already ? `, already in returns ${already}` : ''}; asked ${want.quantity}`, {
+        fields: [{ path: `lines.${i}.quantity`, message: `At most ${open}` }],
+      });
+    }
+    this.taken.set(key, (this.taken.get(key) ?? 0) + want.quantity);
+    return lot.id;
+  }
+}
+
+/** An authorised return: the receipt into Returns is planned and the customer gets the "return authorised" notification. */
+async function authorised(ctx: CommandContext, rmaId: string) {
+  await planReceipt(ctx, rmaId);
+  const r = await rmaRow(ctx.db, rmaId);
+  await queueNotification(ctx, { kind: 'return_authorised', orderId: r.order_id, ticketId: r.ticket_id, dedupeKey: `return_authorised:${r.id}`, returnNumber: r.number });
 }
 
 async function lastDelivery(db: Tx, order: { number: string; partner_id: string }) {
@@ -248,7 +328,7 @@ export async function decideRma(ctx: CommandContext, id: string, decision: 'appr
   const r = await rmaRow(ctx.db, id);
   if (r.state !== 'awaiting_approval') throw new DomainError('BUSINESS_RULE', `RMA ${r.number} is ${r.state.replace('_', ' ')}; only returns waiting for approval are decided`);
   await setRma(ctx, r, { state: decision === 'approve' ? 'authorised' : 'rejected', decided_by: ctx.actor.username, decision_note: note });
-  if (decision === 'approve') await planReceipt(ctx, id);
+  if (decision === 'approve') await authorised(ctx, id);
   if (r.ticket_id) await addMessage(ctx, r.ticket_id, { kind: 'system', body: `RMA ${r.number} ${decision === 'approve' ? 'approved' : 'rejected'} by ${ctx.actor.username}: ${note}` });
   ctx.summarize(`${decision === 'approve' ? 'Approved' : 'Rejected'} RMA ${r.number}: ${note}`);
 }
@@ -262,7 +342,13 @@ export async function receiveRma(ctx: CommandContext, id: string, given: { lineI
   const r = await rmaRow(ctx.db, id);
   if (r.state === 'awaiting_approval') throw new DomainError('BUSINESS_RULE', `RMA ${r.number} waits for approval (${r.approval_reason}); it cannot be received until it is approved`);
   if (r.state !== 'authorised') throw new DomainError('BUSINESS_RULE', `RMA ${r.number} is ${r.state.replace('_', ' ')}; only authorised returns are received`);
-  const lines = await ctx.db.selectFrom('rma_line as l').innerJoin('product as p', 'p.id', 'l.product_id').select(['l.id', 'l.line_no', 'l.quantity', 'l.receipt_line_id', 'l.order_line_id', 'p.sku']).where('l.rma_id', '=', id).execute();
+  const lines = await ctx.db
+    .selectFrom('rma_line as l')
+    .innerJoin('product as p', 'p.id', 'l.product_id')
+    .leftJoin('lot', 'lot.id', 'l.lot_id')
+    .select(['l.id', 'l.line_no', 'l.quantity', 'l.receipt_line_id', 'l.order_line_id', 'p.sku', 'p.tracking', 'lot.name as lot_name'])
+    .where('l.rma_id', '=', id)
+    .execute();
   const byId = new Map(lines.map((l) => [l.id, l]));
   const seen = new Set<string>();
   let total = 0;
@@ -284,7 +370,12 @@ export async function receiveRma(ctx: CommandContext, id: string, given: { lineI
   await validateTransfer(
     ctx,
     r.receipt_transfer_id!,
-    lines.map((l) => ({ lineId: l.receipt_line_id!, quantity: qty.get(l.id)?.quantity ?? 0 })),
+    lines.map((l) => {
+      const quantity = qty.get(l.id)?.quantity ?? 0;
+      // The lot (or serial) the customer had comes back into Returns under its own number.
+      const lot = !l.lot_name || quantity === 0 ? {} : l.tracking === 'serial' ? { serials: [l.lot_name] } : { lotName: l.lot_name };
+      return { lineId: l.receipt_line_id!, quantity, ...lot };
+    }),
     false,
   );
   for (const l of lines) {
@@ -313,7 +404,7 @@ export async function receiveRma(ctx: CommandContext, id: string, given: { lineI
 export async function inspectRma(ctx: CommandContext, id: string, given: { lineId: string; disposition: 'restock' | 'scrap' | 'return_to_vendor' | 'repair'; note: string | null }[]) {
   const r = await rmaRow(ctx.db, id);
   if (r.state !== 'received') throw new DomainError('BUSINESS_RULE', `RMA ${r.number} is ${r.state.replace('_', ' ')}; inspection follows the receipt`);
-  const lines = await ctx.db.selectFrom('rma_line as l').innerJoin('product as p', 'p.id', 'l.product_id').select(['l.id', 'l.line_no', 'l.product_id', 'l.qty_received', 'p.sku']).where('l.rma_id', '=', id).execute();
+  const lines = await ctx.db.selectFrom('rma_line as l').innerJoin('product as p', 'p.id', 'l.product_id').select(['l.id', 'l.line_no', 'l.product_id', 'l.qty_received', 'l.lot_id', 'p.sku']).where('l.rma_id', '=', id).execute();
   const decided = new Map(given.map((g) => [g.lineId, g]));
   for (const [i, g] of given.entries()) if (!lines.some((l) => l.id === g.lineId)) throw new DomainError('VALIDATION', `Line ${i + 1}: not a line of RMA ${r.number}`, { fields: [{ path: `lines.${i}.lineId`, message: 'Unknown line' }] });
   const missing = lines.filter((l) => Number(l.qty_received) > 0 && !decided.has(l.id));
@@ -331,7 +422,7 @@ export async function inspectRma(ctx: CommandContext, id: string, given: { lineI
       const g = decided.get(l.id);
       const q = Number(l.qty_received);
       if (!g || q <= 0) continue;
-      await postMoves(ctx, [{ productId: l.product_id, quantity: q, from: returns, to: targets[g.disposition], lotId: null, reference: r.number, reason: `Return ${g.disposition.replace(/_/g, ' ')}${g.note ? `: ${g.note}` : ''}` }]);
+      await postMoves(ctx, [{ productId: l.product_id, quantity: q, from: returns, to: targets[g.disposition], lotId: l.lot_id, reference: r.number, reason: `Return ${g.disposition.replace(/_/g, ' ')}${g.note ? `: ${g.note}` : ''}` }]);
     }
   });
   for (const l of lines) {
@@ -370,6 +461,13 @@ export async function resolveRma(ctx: CommandContext, id: string, resolution: 'c
     set.replacement_order_id = o.id;
     what = `replacement order ${o.number}`;
   } else {
+    // A refund pays back money the customer paid on this order: at most what its invoices
+    // received, less what earlier refunds paid back (credit notes settled carry it negative).
+    const received = resolution === 'refund' ? await receivedOnOrder(ctx.db, r.order_id) : 0;
+    const orderNumber = resolution === 'refund' ? (await ctx.db.selectFrom('sales_order').select('number').where('id', '=', r.order_id).executeTakeFirstOrThrow()).number : '';
+    if (resolution === 'refund' && received <= 0) {
+      throw new DomainError('BUSINESS_RULE', `RMA ${r.number}: no payment was received on order ${orderNumber}, so there is nothing to refund; resolve it with a credit note (it reduces what the customer owes)`, { fields: [{ path: 'resolution', message: 'Nothing paid to refund' }] });
+    }
     const creditId = await createCreditNote(ctx, {
       orderId: r.order_id,
       lines: lines.map((l) => ({ orderLineId: l.order_line_id, quantity: Number(l.qty_received) })),
@@ -378,12 +476,30 @@ export async function resolveRma(ctx: CommandContext, id: string, resolution: 'c
     });
     const cn = await ctx.db.selectFrom('invoice').select(['number', 'total_minor']).where('id', '=', creditId).executeTakeFirstOrThrow();
     set.credit_note_id = creditId;
-    if (resolution === 'refund') set.refund_minor = -Number(cn.total_minor);
-    what = `${resolution === 'refund' ? 'refund by credit note' : 'credit note'} ${cn.number} (${formatMinor(-Number(cn.total_minor))})`;
+    if (resolution === 'refund') {
+      const amount = -Number(cn.total_minor);
+      if (amount > received) {
+        // Thrown inside the command's transaction: the credit note above is not kept either.
+        throw new DomainError('BUSINESS_RULE', `RMA ${r.number}: the refund of ${formatMinor(amount)} is more than the ${formatMinor(received)} received on order ${orderNumber}; resolve it with a credit note instead`, {
+          fields: [{ path: 'resolution', message: `At most ${formatMinor(received)} can be refunded` }],
+        });
+      }
+      // Finance recorded the refund with the settled credit note: an outgoing payment (Dr receivable / Cr bank) allocated to it.
+      const paid = await ctx.db.selectFrom('payment_allocation as a').innerJoin('payment as p', 'p.id', 'a.payment_id').select(['p.id', 'p.number']).where('a.invoice_id', '=', creditId).executeTakeFirstOrThrow();
+      set.refund_minor = amount;
+      set.refund_payment_id = paid.id;
+      what = `refund ${paid.number} of ${formatMinor(amount)} by credit note ${cn.number}`;
+    } else what = `credit note ${cn.number} (${formatMinor(-Number(cn.total_minor))})`;
   }
   await setRma(ctx, r, set);
   if (r.ticket_id) await addMessage(ctx, r.ticket_id, { kind: 'system', body: `RMA ${r.number} resolved: ${what}.` });
   ctx.summarize(`Resolved RMA ${r.number}: ${what}`);
+}
+
+/** What the customer paid on the order's invoices, less what was already paid back (refunded credit notes). */
+async function receivedOnOrder(db: Tx, orderId: string): Promise<number> {
+  const row = await db.selectFrom('invoice').select((eb) => eb.fn.sum<number>('paid_minor').as('paid')).where('order_id', '=', orderId).executeTakeFirst();
+  return Number(row?.paid ?? 0);
 }
 
 // ── Reading.
@@ -397,8 +513,9 @@ function rmaQuery(db: Db | Tx) {
     .leftJoin('transfer as x', 'x.id', 'r.receipt_transfer_id')
     .leftJoin('invoice as cn', 'cn.id', 'r.credit_note_id')
     .leftJoin('sales_order as ro', 'ro.id', 'r.replacement_order_id')
+    .leftJoin('payment as pay', 'pay.id', 'r.refund_payment_id')
     .selectAll('r')
-    .select(['o.number as order_number', 'p.name as customer_name', 't.number as ticket_number', 'x.number as receipt_number', 'cn.number as credit_note_number', 'cn.total_minor as credit_note_total', 'ro.number as replacement_number']);
+    .select(['pay.number as refund_payment_number', 'o.number as order_number', 'p.name as customer_name', 't.number as ticket_number', 'x.number as receipt_number', 'cn.number as credit_note_number', 'cn.total_minor as credit_note_total', 'ro.number as replacement_number']);
 }
 type RmaRow = Awaited<ReturnType<ReturnType<typeof rmaQuery>['executeTakeFirstOrThrow']>>;
 const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(v instanceof Date ? v : String(v)).toISOString());
@@ -432,6 +549,8 @@ function toRmaSummary(r: RmaRow): RmaSummaryOut {
     replacementOrderId: r.replacement_order_id,
     replacementOrderNumber: r.replacement_number,
     refundMinor: Number(r.refund_minor),
+    refundPaymentId: r.refund_payment_id,
+    refundPaymentNumber: r.refund_payment_number,
     createdAt: iso(r.created_at)!,
     version: r.version,
   };
@@ -459,7 +578,8 @@ export async function loadRma(db: Db | Tx, id: string): Promise<RmaOut> {
   const lines = await db
     .selectFrom('rma_line as l')
     .innerJoin('product as p', 'p.id', 'l.product_id')
-    .select(['l.id', 'l.line_no', 'l.order_line_id', 'l.product_id', 'p.sku', 'p.name', 'l.quantity', 'l.qty_received', 'l.unit_price_minor', 'l.unit_cost_minor', 'l.condition', 'l.disposition', 'l.inspection_note'])
+    .leftJoin('lot', 'lot.id', 'l.lot_id')
+    .select(['l.id', 'l.line_no', 'l.order_line_id', 'l.product_id', 'p.sku', 'p.name', 'lot.name as lot_name', 'l.quantity', 'l.qty_received', 'l.unit_price_minor', 'l.unit_cost_minor', 'l.condition', 'l.disposition', 'l.inspection_note'])
     .where('l.rma_id', '=', id)
     .orderBy('l.line_no')
     .execute();
@@ -472,6 +592,7 @@ export async function loadRma(db: Db | Tx, id: string): Promise<RmaOut> {
       productId: l.product_id,
       sku: l.sku,
       productName: l.name,
+      lotName: l.lot_name,
       quantity: Number(l.quantity),
       qtyReceived: Number(l.qty_received),
       unitPriceMinor: Number(l.unit_price_minor),

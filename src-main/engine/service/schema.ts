@@ -71,7 +71,10 @@ export interface TicketMessageTable extends RowMeta {
   to_address: string | null;
   subject: string | null;
   body: string;
+  /** Legacy local outbox, migrated away in 0017 (always null): replies live in `notification`. */
   outbox_state: string | null;
+  /** A reply's notification in the customer notification outbox. */
+  notification_id: string | null;
 }
 
 export interface TicketAttachmentTable extends RowMeta {
@@ -105,6 +108,8 @@ export interface RmaTable extends RowMeta {
   credit_note_id: string | null;
   replacement_order_id: string | null;
   refund_minor: number;
+  /** The outgoing payment of a refund (finance `payment`). */
+  refund_payment_id: string | null;
   resolved_at: string | null;
 }
 
@@ -121,6 +126,8 @@ export interface RmaLineTable extends RowMeta {
   disposition: 'restock' | 'scrap' | 'return_to_vendor' | 'repair' | null;
   inspection_note: string | null;
   receipt_line_id: string | null;
+  /** The lot (or serial number) returned, for lot/serial-tracked products. */
+  lot_id: string | null;
 }
 
 export interface ClassifierExampleTable extends RowMeta {

@@ -24,7 +24,7 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
       throw e;
     }
   };
-  const count = async (table: 'ticket' | 'rma' | 'rma_line' | 'ticket_attachment' | 'invoice' | 'transfer') =>
+  const count = async (table: 'ticket' | 'rma' | 'rma_line' | 'ticket_attachment' | 'invoice' | 'transfer' | 'payment' | 'notification' | 'stock_move') =>
     Number((await t.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const at = (iso: string | number) => vi.setSystemTime(new Date(iso));
 
@@ -100,6 +100,10 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
     const replied = await t.engine.run('service.ticket.reply', { id: tk.id, body: 'Which invoice do you mean?', waitForCustomer: true }, clerk);
     expect(replied).toMatchObject({ state: 'waiting_customer', firstRespondedAt: new Date(t0 + 10 * MIN).toISOString(), slaStatus: 'paused' });
     expect(replied.messages).toEqual([expect.objectContaining({ kind: 'reply', toAddress: 'pause@acme.test', outboxState: 'queued', subject: `Re: [${tk.number}] Question` })]);
+    // The reply is in the customer notification outbox (one outbox), rendered from the ticket reply template.
+    const out = await t.engine.run('notifications.list', { ticketId: tk.id }, as);
+    expect(out.rows).toEqual([expect.objectContaining({ id: replied.messages[0]!.notificationId, kind: 'ticket_reply', ticketId: tk.id, toAddress: 'pause@acme.test', state: 'queued', subject: `Re: [${tk.number}] Question` })]);
+    expect(out.rows[0]!.body).toContain('Which invoice do you mean?');
     const left = replied.slaRemainingMs!;
     expect(left).toBe(470 * MIN);
     at(t0 + 5 * 60 * MIN);
@@ -111,7 +115,9 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
     const resolved = await t.engine.run('service.ticket.setState', { id: tk.id, state: 'resolved' }, clerk);
     expect(resolved).toMatchObject({ slaStatus: 'met', resolvedAt: new Date(t0 + 300 * MIN).toISOString() });
     expect(resolved.messages.map((m) => m.kind)).toEqual(['reply', 'note']);
-    expect(resolved.messages[1]!.outboxState).toBeNull();
+    expect(resolved.messages[1]).toMatchObject({ outboxState: null, notificationId: null });
+    // Internal notes stay internal: still only the reply in the outbox.
+    expect((await t.engine.run('notifications.list', { ticketId: tk.id }, as)).total).toBe(1);
     // Resolved tickets leave the active queue.
     expect((await t.engine.run('service.ticket.list', { customerId: c.id }, clerk)).total).toBe(0);
     expect((await t.engine.run('service.ticket.list', { customerId: c.id, state: 'resolved' }, clerk)).total).toBe(1);
@@ -276,13 +282,94 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
       await t.engine.run('service.rma.inspect', { id: rma.id, lines: [{ lineId: rma.lines[0]!.id, disposition: 'restock' }] }, as);
       return t.engine.run('service.rma.resolve', { id: rma.id, resolution }, as);
     };
-    const refund = await run(0, 'refund');
-    expect(refund).toMatchObject({ resolution: 'refund', refundMinor: 1000 });
+    // Nothing was paid yet: a refund is refused (nothing written), a credit note is the way.
+    const unpaid = await t.engine.run('service.rma.create', { orderId: order.id, reason: 'Wrong item', lines: [{ orderLineId: order.lines[0]!.id, quantity: 1 }] }, clerk);
+    await t.engine.run('service.rma.receive', { id: unpaid.id, lines: [{ lineId: unpaid.lines[0]!.id, quantity: 1 }] }, as);
+    await t.engine.run('service.rma.inspect', { id: unpaid.id, lines: [{ lineId: unpaid.lines[0]!.id, disposition: 'restock' }] }, as);
+    const [invoices, payments] = [await count('invoice'), await count('payment')];
+    expect(await codeOf(t.engine.run('service.rma.resolve', { id: unpaid.id, resolution: 'refund' }, as))).toMatch(/^BUSINESS_RULE: .*no payment was received on order .*nothing to refund/);
+    expect([await count('invoice'), await count('payment')]).toEqual([invoices, payments]);
+    expect((await t.engine.run('service.rma.get', { id: unpaid.id }, as)).state).toBe('inspected');
+    // The customer pays the invoice (finance), then a refund pays the money back against it.
+    const inv = (await t.engine.run('sales.invoice.list', { orderId: order.id }, as)).rows[0]!;
+    await t.engine.run('finance.payment.register', { partnerId: c.id, amountMinor: inv.totalMinor, allocations: [{ invoiceId: inv.id, amountMinor: inv.totalMinor }] }, finance);
+    const refund = await t.engine.run('service.rma.resolve', { id: unpaid.id, resolution: 'refund' }, as);
+    expect(refund).toMatchObject({ resolution: 'refund', refundMinor: 1000, refundPaymentId: expect.any(String), refundPaymentNumber: expect.stringMatching(/-PAY-/) });
     expect(await t.engine.run('sales.invoice.get', { id: refund.creditNoteId! }, as)).toMatchObject({ state: 'paid', totalMinor: -1000, paidMinor: -1000, openMinor: 0 });
+    const pay = (await t.engine.run('finance.payment.list', { partnerId: c.id }, finance)).rows.find((p) => p.id === refund.refundPaymentId)!;
+    expect(pay).toMatchObject({ direction: 'out', amountMinor: 1000, allocations: [expect.objectContaining({ invoiceId: refund.creditNoteId, amountMinor: 1000 })] });
+    // AR ties out: the customer's receivable balance equals their open invoices (none); the bank holds paid − refunded.
+    const balance = async (role: string) => {
+      const r = await t.database.db
+        .selectFrom('journal_line as l')
+        .innerJoin('account as a', 'a.id', 'l.account_id')
+        .select((eb) => [eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
+        .where('a.role', '=', role)
+        .where('l.partner_id', '=', c.id)
+        .executeTakeFirstOrThrow();
+      return Number(r.d ?? 0) - Number(r.c ?? 0);
+    };
+    expect(await balance('receivable')).toBe(0);
+    expect(await balance('bank')).toBe(inv.totalMinor - 1000);
+    expect(refund.orderId).toBe(order.id);
     const repl = await run(1, 'replacement');
     const o2 = await t.engine.run('sales.order.get', { id: repl.replacementOrderId! }, as);
     expect(o2).toMatchObject({ customerId: c.id, customerPo: repl.number, totalMinor: 0, state: 'confirmed' });
     expect(o2.lines).toEqual([expect.objectContaining({ productId: order.lines[1]!.productId, quantity: 1, unitPriceMinor: 0 })]);
+  });
+
+  it('lot and serial returns: the lot/serial delivered comes back into Returns and keeps its number through inspection; the customer gets "return authorised"', async () => {
+    const c = await f.customer({ email: 'lots@acme.test' });
+    const lotted = await f.product({ tracking: 'lot' });
+    await f.receive(lotted.id, 10, 400, { lotName: `LOT-A-${dialect}` });
+    const serial = await f.product({ tracking: 'serial' });
+    await f.receive(serial.id, 2, 400, { serials: [`SN-1-${dialect}`, `SN-2-${dialect}`] });
+    const created = await t.engine.run('sales.order.create', { customerId: c.id, lines: [{ productId: lotted.id, quantity: 4 }, { productId: serial.id, quantity: 2 }], confirm: true }, as);
+    await f.ship(created.id);
+    await t.engine.run('sales.invoice.create', { orderId: created.id }, as);
+    const order = await t.engine.run('sales.order.get', { id: created.id }, as);
+    const [lotLine, serialLine] = order.lines;
+    const tk = await t.engine.run('service.ticket.create', { type: 'return_request', customerId: c.id, orderId: order.id, subject: 'Return', description: 'Two units and a serial back please' }, clerk);
+    const before = { rma: await count('rma'), notification: await count('notification'), moves: await count('stock_move') };
+    const bad = (lines: { orderLineId: string; quantity: number; lotName?: string }[]) => codeOf(t.engine.run('service.rma.create', { orderId: order.id, ticketId: tk.id, reason: 'Not needed', lines }, clerk));
+    expect(await bad([{ orderLineId: lotLine!.id, quantity: 2 }])).toMatch(new RegExp(`^VALIDATION: Line 1 \\(.*\\) is tracked by lot: name the lot delivered \\(delivered: LOT-A-${dialect}\\)`));
+    expect(await bad([{ orderLineId: lotLine!.id, quantity: 5, lotName: `LOT-A-${dialect}` }])).toMatch(/^BUSINESS_RULE: Line 1 .*at most 4/);
+    expect(await bad([{ orderLineId: serialLine!.id, quantity: 1, lotName: 'SN-9' }])).toMatch(new RegExp(`^BUSINESS_RULE: Line 1 \\(.*\\): serial number SN-9 was not delivered on order ${order.number} \\(delivered: SN-1-${dialect}, SN-2-${dialect}\\)`));
+    expect(await bad([{ orderLineId: serialLine!.id, quantity: 2, lotName: `SN-1-${dialect}` }])).toMatch(/^VALIDATION: .*a serial number is one unit/);
+    expect(await bad([{ orderLineId: serialLine!.id, quantity: 1, lotName: `SN-1-${dialect}` }, { orderLineId: serialLine!.id, quantity: 1, lotName: `SN-1-${dialect}` }])).toMatch(/^BUSINESS_RULE: Line 2 .*serial number SN-1-.* is already being returned twice on this return/);
+    expect({ rma: await count('rma'), notification: await count('notification'), moves: await count('stock_move') }).toEqual(before);
+
+    const rma = await t.engine.run('service.rma.create', { orderId: order.id, ticketId: tk.id, reason: 'Not needed', lines: [{ orderLineId: lotLine!.id, quantity: 2, lotName: `LOT-A-${dialect}` }, { orderLineId: serialLine!.id, quantity: 1, lotName: `SN-2-${dialect}` }] }, clerk);
+    expect(rma.state).toBe('authorised');
+    expect(rma.lines.map((l) => l.lotName)).toEqual([`LOT-A-${dialect}`, `SN-2-${dialect}`]);
+    // "Return authorised" from its template, in the notification outbox, shown on the ticket.
+    const notices = (await t.engine.run('notifications.list', { orderId: order.id }, as)).rows.filter((n) => n.kind === 'return_authorised');
+    expect(notices).toEqual([expect.objectContaining({ ticketId: tk.id, toAddress: 'lots@acme.test', state: 'queued', subject: `Return ${rma.number} authorised for order ${order.number}` })]);
+    // The same serial cannot come back twice.
+    expect(await bad([{ orderLineId: serialLine!.id, quantity: 1, lotName: `SN-2-${dialect}` }])).toMatch(new RegExp(`^BUSINESS_RULE: Line 1 .*serial number SN-2-${dialect} is already being returned on return ${rma.number}`));
+
+    await t.engine.run('service.rma.receive', { id: rma.id, lines: rma.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, as);
+    const stockAt = async (productId: string) =>
+      t.database.db
+        .selectFrom('stock_level as s')
+        .innerJoin('location as l', 'l.id', 's.location_id')
+        .innerJoin('lot', 'lot.id', 's.lot_key')
+        .select(['l.zone', 'lot.name', 's.on_hand'])
+        .where('s.product_id', '=', productId)
+        .where('l.usage', '=', 'internal')
+        .where('s.on_hand', '>', 0)
+        .orderBy('l.zone')
+        .execute();
+    expect((await stockAt(lotted.id)).map((r) => [r.zone, r.name, Number(r.on_hand)])).toEqual([
+      ['returns', `LOT-A-${dialect}`, 2],
+      ['stock', `LOT-A-${dialect}`, 6],
+    ]);
+    expect((await stockAt(serial.id)).map((r) => [r.zone, r.name, Number(r.on_hand)])).toEqual([['returns', `SN-2-${dialect}`, 1]]);
+    await t.engine.run('service.rma.inspect', { id: rma.id, lines: [{ lineId: rma.lines[0]!.id, disposition: 'restock' }, { lineId: rma.lines[1]!.id, disposition: 'scrap' }] }, as);
+    expect((await stockAt(lotted.id)).map((r) => [r.zone, r.name, Number(r.on_hand)])).toEqual([['stock', `LOT-A-${dialect}`, 8]]);
+    expect(await stockAt(serial.id)).toEqual([]);
+    const scrapped = await t.database.db.selectFrom('stock_move as m').innerJoin('lot', 'lot.id', 'm.lot_id').select('lot.name').where('m.product_id', '=', serial.id).where('m.reference', '=', rma.number).execute();
+    expect(scrapped.map((m) => m.name)).toEqual([`SN-2-${dialect}`]);
   });
 
   it('bad input: more than delivered, a cancelled order, after the window, above the value threshold; nothing half-written', async () => {

@@ -15,6 +15,7 @@ import { newRowMeta, type CommandContext, type QueryContext } from '../platform/
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { branchCode, nextDocumentNumber } from '../platform/series';
+import { queueNotification } from '../notifications/outbox';
 import { suggest } from './model';
 import type { TicketTable } from './schema';
 import { deadlines, matchPolicy, NO_DEADLINE, resume, slaStatus } from './sla';
@@ -206,7 +207,14 @@ export async function loadTicket(db: Db | Tx, cacheKey: object, id: string, now:
     .executeTakeFirst();
   if (!r) throw notFound('Ticket');
   const [messages, attachments, rmas, suggestion] = await Promise.all([
-    db.selectFrom('ticket_message').select(['id', 'kind', 'author', 'to_address', 'subject', 'body', 'outbox_state', 'created_at']).where('ticket_id', '=', id).orderBy('created_at').orderBy('id').execute(),
+    db
+      .selectFrom('ticket_message as m')
+      .leftJoin('notification as n', 'n.id', 'm.notification_id')
+      .select(['m.id', 'm.kind', 'm.author', 'm.to_address', 'm.subject', 'm.body', 'n.state as outbox_state', 'm.notification_id', 'm.created_at'])
+      .where('m.ticket_id', '=', id)
+      .orderBy('m.created_at')
+      .orderBy('m.id')
+      .execute(),
     db.selectFrom('ticket_attachment').select(['id', 'file_name', 'content_type', 'size_bytes', 'sha256', 'created_at']).where('ticket_id', '=', id).orderBy('created_at').orderBy('id').execute(),
     loadRmaSummaries(db, { ticketId: id }),
     suggest(db, cacheKey, `${r.subject} ${r.description}`),
@@ -219,7 +227,7 @@ export async function loadTicket(db: Db | Tx, cacheKey: object, id: string, now:
     invoiceNumber: r.invoice_number,
     deliveryNumber: r.delivery_number,
     categorySource: r.category_source,
-    messages: messages.map((m) => ({ id: m.id, kind: m.kind, author: m.author, toAddress: m.to_address, subject: m.subject, body: m.body, outboxState: m.outbox_state, createdAt: isoOrNull(m.created_at)! })),
+    messages: messages.map((m) => ({ id: m.id, kind: m.kind, author: m.author, toAddress: m.to_address, subject: m.subject, body: m.body, outboxState: m.outbox_state, notificationId: m.notification_id, createdAt: isoOrNull(m.created_at)! })),
     attachments: attachments.map((a) => ({ id: a.id, fileName: a.file_name, contentType: a.content_type, sizeBytes: Number(a.size_bytes), sha256: a.sha256, createdAt: isoOrNull(a.created_at)! })),
     rmas,
     suggestion,
@@ -287,7 +295,19 @@ export async function ticketRow(db: Tx, id: string) {
   return t;
 }
 
+/**
+ * A message on the ticket. Internal notes, inbound mail and system lines stay on the ticket;
+ * a reply goes to the customer through the notification outbox (rendered from the ticket
+ * reply template, sent by `notifications.dispatch`), and the message points at it.
+ */
 export async function addMessage(ctx: CommandContext, ticketId: string, m: { kind: 'note' | 'reply' | 'inbound' | 'system'; body: string; toAddress?: string | null; subject?: string | null; author?: string | null }) {
+  let notificationId: string | null = null;
+  let subject = m.subject ?? null;
+  if (m.kind === 'reply') {
+    const t = await ticketRow(ctx.db, ticketId);
+    notificationId = await queueNotification(ctx, { kind: 'ticket_reply', orderId: t.order_id, partnerId: t.partner_id, ticketId, dedupeKey: null, toAddress: m.toAddress ?? null, ticketNumber: t.number, ticketSubject: t.subject, message: m.body });
+    subject = (await ctx.db.selectFrom('notification').select('subject').where('id', '=', notificationId!).executeTakeFirstOrThrow()).subject;
+  }
   await ctx.db
     .insertInto('ticket_message')
     .values({
@@ -296,10 +316,10 @@ export async function addMessage(ctx: CommandContext, ticketId: string, m: { kin
       kind: m.kind,
       author: m.author === undefined ? ctx.actor.username : m.author,
       to_address: m.toAddress ?? null,
-      subject: m.subject ?? null,
+      subject,
       body: m.body,
-      // Replies go out through the local notification outbox (see README): queued until a mailer sends them.
-      outbox_state: m.kind === 'reply' ? 'queued' : null,
+      outbox_state: null,
+      notification_id: notificationId,
     })
     .execute();
 }
@@ -314,7 +334,7 @@ export async function reply(ctx: CommandContext, id: string, body: string, waitF
   if (t.state === 'closed') throw new DomainError('BUSINESS_RULE', `Ticket ${t.number} is closed; reopen it to reply`);
   const to = t.from_email ?? (await ctx.db.selectFrom('partner').select('email').where('id', '=', t.partner_id).executeTakeFirst())?.email ?? null;
   if (!to) throw new DomainError('BUSINESS_RULE', 'The customer has no e-mail address to reply to; add one to the customer or note the call instead');
-  await addMessage(ctx, id, { kind: 'reply', body, toAddress: to, subject: `Re: [${t.number}] ${t.subject}` });
+  await addMessage(ctx, id, { kind: 'reply', body, toAddress: to });
   const set: Partial<TicketTable> = {};
   if (!t.first_responded_at) set.first_responded_at = ctx.now;
   if (waitForCustomer && !t.paused_at) {
