@@ -91,6 +91,10 @@ export const REPLICATED_TABLES = {
   replenishment_run: { class: 'branch', private: true },
   replenishment_proposal: { class: 'branch', private: true },
   purchase_attachment: { class: 'branch', private: true },
+  // Drop ship: the products sold by drop ship are seen by all; the order links and shipments are the branch's.
+  dropship_product: { class: 'branch' },
+  dropship_line: { class: 'branch', private: true },
+  dropship_shipment: { class: 'branch', private: true },
   journal_draft: { class: 'branch', private: true },
   payment: { class: 'branch', private: true },
   payment_allocation: { class: 'branch', private: true },

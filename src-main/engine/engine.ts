@@ -18,6 +18,8 @@ import { updatesHandlers } from './updates/handlers';
 import type { UpdatesHost } from './updates/host';
 import { salesEntryHandlers } from './sales/entry';
 import { salesDocumentsHandlers } from './documents/sales-documents';
+import { salesDropShipHandlers } from './sales/dropship';
+import { purchasingDropShipHandlers } from './purchasing/dropship-handlers';
 import { CommandBus } from './platform/bus';
 import { ANONYMOUS, type Actor, type Handlers, type Install, type SessionControl } from './platform/context';
 import type { AnyDatabase } from './platform/db';
@@ -33,7 +35,7 @@ import { systemHandlers } from './system/handlers';
 import { LATEST_SCHEMA } from '../../migrations/index';
 
 /** Every handler, checked by the type system to cover the whole contract. */
-export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...financeHandlers, ...importsHandlers, ...notificationsHandlers, ...reportsHandlers, ...purchasingHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers, ...serviceHandlers };
+export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...financeHandlers, ...importsHandlers, ...notificationsHandlers, ...reportsHandlers, ...purchasingHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers, ...serviceHandlers, ...salesDropShipHandlers, ...purchasingDropShipHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
 export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };

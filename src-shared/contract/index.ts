@@ -12,6 +12,7 @@ import { reportsContract } from './reports';
 import { purchasingContract } from './purchasing';
 import { serviceContract } from './service';
 import { salesEntryContract } from './sales-entry';
+import { dropshipContract } from './dropship';
 import { syncContract } from './sync';
 import type { MethodSpec } from './method';
 import { systemContract } from './system';
@@ -38,6 +39,7 @@ export const contract = {
   ...serviceContract,
   ...updatesContract,
   ...salesEntryContract,
+  ...dropshipContract,
 } as const satisfies Record<string, MethodSpec>;
 
 export type Contract = typeof contract;
@@ -68,3 +70,4 @@ export * from './sync';
 export * from './system';
 export * from './updates';
 export type { MethodSpec, Access } from './method';
+export * from './dropship';

@@ -268,7 +268,8 @@ export async function postMoves(ctx: CommandContext, moves: MoveRequest[]): Prom
       value = -out;
       unitCost = prorate(out, 1, m.quantity);
     } else {
-      unitCost = await averageCost(ctx, m.productId);
+      // Between two virtual locations (a drop ship Vendors → Customers) the given cost is kept: the company's stock value does not change.
+      unitCost = m.unitCostMinor !== undefined && !isOwned(m.from.usage) && !isOwned(m.to.usage) ? m.unitCostMinor : await averageCost(ctx, m.productId);
       value = 0;
     }
     await writeMove(ctx, {

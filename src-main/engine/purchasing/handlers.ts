@@ -13,6 +13,7 @@ import { createVendor, findVendorPrice, loadVendor, requireVendor, toVendorHeade
 import { cancelTransfer } from '../inventory/transfers';
 import { openReceiptsOf } from './orders';
 import type { Db, Tx } from '../platform/db';
+import { assertDropShipPoCancellable } from './dropship';
 
 export { billAccountingFacts, grniByOrder };
 
@@ -274,6 +275,7 @@ export const purchasingHandlers = defineHandlers({
   'purchasing.po.cancel': async (ctx, input) => {
     const po = await orderRow(ctx.db, input.id);
     if (!['draft', 'to_approve', 'approved', 'sent', 'confirmed'].includes(po.state)) throw refuseState(po.number, po.state, 'cancelled (goods were received)');
+    await assertDropShipPoCancellable(ctx.db, po);
     for (const t of await openReceiptsOf(ctx.db, po.number)) await cancelTransfer(ctx, t.id);
     await setState(ctx, po.id, 'cancelled');
     ctx.summarize(`Cancelled ${po.number}`);

@@ -25,8 +25,10 @@ export async function sendOrder(ctx: CommandContext, id: string): Promise<void> 
   const po = await orderRow(ctx.db, id);
   if (po.state !== 'approved') throw refuseState(po.number, po.state, 'sent (approve it first)');
   const lines = await ctx.db.selectFrom('purchase_order_line').selectAll().where('order_id', '=', id).orderBy('line_no').execute();
-  const normal = lines.filter((l) => l.needs_inspection !== 1);
-  const inspected = lines.filter((l) => l.needs_inspection === 1);
+  // A drop-ship order plans no warehouse receipt: the vendor ships to the customer (dropship.ts).
+  const toWarehouse = po.ship_to_partner_id === null ? lines : [];
+  const normal = toWarehouse.filter((l) => l.needs_inspection !== 1);
+  const inspected = toWarehouse.filter((l) => l.needs_inspection === 1);
   const common = {
     warehouseId: po.warehouse_id,
     partnerId: po.vendor_id,

@@ -16,6 +16,7 @@ import { invoiceOrder } from './invoices';
 import { loadOrder } from './orders';
 import { updateState } from './progress';
 import { readSalesSettings } from './settings';
+import { releaseDropShip } from '../purchasing/dropship';
 
 const DAY_MS = 86_400_000;
 
@@ -165,6 +166,9 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
   const warehouseId = await routeWarehouse(ctx.db, order, channel, region?.address_region ?? region?.customer_region ?? null);
   const byService = new Date(Date.parse(ctx.now) + channel.shipWithinHours * 3_600_000).toISOString();
   const promised = order.requestedDate && order.requestedDate > byService ? order.requestedDate : byService;
+  // Drop-ship lines are bought for the customer (purchasing/dropship.ts), not taken from stock.
+  const dropShip = await releaseDropShip(ctx, order, { warehouseId, promisedDate: promised });
+  const stocked = dropShip.lineIds.size === 0 ? order : { ...order, lines: order.lines.filter((l) => !dropShip.lineIds.has(l.id)) };
   const flow: z.output<typeof TransferCreateInput> = {
     kind: 'delivery',
     warehouseId,
@@ -179,14 +183,16 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     carrier: null,
     carrierCutoff: null,
     orderValueMinor: order.totalMinor,
-    lines: order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    lines: stocked.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     confirm: true,
   };
-  const split = await splitByAvailability(ctx.db, order, channel, warehouseId);
+  const split = stocked.lines.length === 0 ? null : await splitByAvailability(ctx.db, stocked, channel, warehouseId);
   let firstId: string;
-  if (!split) {
+  if (stocked.lines.length === 0) firstId = dropShip.firstTransferId!;
+  else if (!split) {
     firstId = await createFlow(ctx, flow);
-    await linkFlow(ctx, order.id, firstId);
+    if (stocked === order) await linkFlow(ctx, order.id, firstId);
+    else await linkSplitFlow(ctx, firstId, stocked.lines.map((l) => l.id));
   } else {
     // One flow per warehouse (the routed one first); each keeps the order's priority and dates.
     const ids: string[] = [];

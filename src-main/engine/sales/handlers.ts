@@ -14,6 +14,7 @@ import { invoiceOrder, invoiceQuery, loadInvoice, toInvoiceSummary } from './inv
 import { currencyOf, insertLines, insertOrder, loadOrder, orderHeaderQuery, orderSearchText, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
 import { refreshOrder, syncDeliveries, updateState } from './progress';
 import { readSalesSettings, writeSalesSettings } from './settings';
+import { settleCancelled as settleCancelledDropShip } from '../purchasing/dropship';
 
 type CreateInput = z.output<typeof SalesOrderCreateInput>;
 
@@ -202,6 +203,7 @@ export const salesHandlers = defineHandlers({
       const still = await ctx.db.selectFrom('transfer').select('state').where('id', '=', t.id).executeTakeFirstOrThrow();
       if ((OPEN_TRANSFER as readonly string[]).includes(still.state)) await cancelTransfer(ctx, t.id);
     }
+    await settleCancelledDropShip(ctx, o.id);
     await syncDeliveries(ctx, o.id);
     const state = await updateState(ctx, o.id);
     await ctx.db

@@ -229,6 +229,8 @@ const shortLines = preparedQuery<{ orderId: string }, { sku: string; quantity: n
         .as('reserved'),
     ])
     .where('l.order_id', '=', p.orderId)
+    // Drop-ship lines wait for the vendor, not for stock (purchasing/dropship.ts).
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('dropship_line as d').select('d.id').whereRef('d.sales_line_id', '=', 'l.id').where('d.state', '!=', 'planned'))))
     .orderBy('l.line_no'),
 );
 
