@@ -75,6 +75,8 @@ export class Engine {
   sync: SyncService | null = null;
   /** Set when the install is bound to a centre: every mutation is then signed with it. */
   private signingKey: string | null = null;
+  /** Background work a host runs over this engine (it keeps the timers); stopped first on close. */
+  readonly background = new Set<{ stop(): Promise<void> }>();
 
   private constructor(
     readonly database: AnyDatabase,
@@ -193,6 +195,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    for (const work of this.background) await work.stop();
     await this.sync?.stop();
     // Lets SQLite keep the statistics its planner needs (cheap; only analyses what changed).
     if (this.database.dialect === 'sqlite') this.database.sqlite.pragma('optimize');

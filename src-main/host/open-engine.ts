@@ -6,6 +6,7 @@ import { migrateToLatest } from '../engine/platform/migrate';
 import { fileUpdatesHost } from '../engine/updates/host';
 import { credentialsFileFor, encryptedCredentialsFileFor, encryptedFileCredentialStore, fileCredentialStore } from '../engine/sync/credentials';
 import type { EngineService, EngineServiceOptions } from './engine-service';
+import { ReportRefresher } from './report-refresher';
 
 /** Opens (creating and migrating if needed) the branch database and its engine. */
 export async function openBranchEngine(options: EngineServiceOptions): Promise<Engine> {
@@ -23,6 +24,8 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
     const updates = options.dbFile === ':memory:' ? undefined : fileUpdatesHost({ dataDir: dirname(options.dbFile), policyFile: options.policyFile });
     const engine = await Engine.open({ database, appVersion: options.appVersion, log: options.log, credentials, readOnly: options.readOnly ?? null, updates });
     if (options.backgroundSync && !options.readOnly && engine.sync?.credentials()) engine.sync.start();
+    // Long-running hosts (those that keep sync going) also keep the report tables fresh.
+    if (options.backgroundSync && !options.readOnly) new ReportRefresher(engine, { log: options.log }).start();
     if (options.demoIfEmpty) {
       const status = await engine.run('system.status', {}, { anonymous: true });
       if (!status.initialized) await engine.run('system.loadDemo', { seed: 1 }, { anonymous: true });

@@ -131,12 +131,53 @@ export const ExceptionItem = z.object({
   document: z.object({ kind: z.enum(['transfer', 'sales_order', 'product', 'sync_exception']), id: z.string(), number: z.string().nullable() }),
 });
 
+const RefreshCounts = { moves: z.number().int(), shipments: z.number().int(), orders: z.number().int(), receipts: z.number().int() };
+/** Work in move-equivalents (a finished document counts as many moves). */
+const RefreshStep = z.object({ ...RefreshCounts, more: z.boolean(), paused: z.boolean(), done: z.number().int(), total: z.number().int() });
+export const RefreshStatus = z.object({
+  asOf: z.string().nullable(),
+  pending: z.boolean(),
+  running: z.boolean(),
+  done: z.number().int(),
+  total: z.number().int(),
+  percent: z.number().int().nullable(),
+  paused: z.boolean(),
+});
+export type RefreshStatus = z.infer<typeof RefreshStatus>;
+
 export const reportsContract = {
   'reports.refresh': command({
     access: 'reports.read',
     input: z.object({ rebuild: z.boolean().default(false) }).strict(),
     output: z.object({ moves: z.number().int(), shipments: z.number().int(), orders: z.number().int(), receipts: z.number().int() }),
     summary: 'Bring the report tables up to date from their cursors (or rebuild them)',
+  }),
+  // The background refresh: the host calls step while status says something waits (one short
+  // transaction per step, resumable from the cursors); public because the host's runner has no
+  // user — a step only moves the derived report tables toward what the documents say.
+  'reports.refresh.step': command({
+    access: 'public',
+    input: z.object({}).strict(),
+    output: RefreshStep,
+    summary: 'Take in the next chunk of new moves and finished documents into the report tables',
+  }),
+  'reports.refresh.status': query({
+    access: 'public',
+    input: z.object({}).strict(),
+    output: RefreshStatus,
+    summary: 'How fresh the report tables are ("figures as of"), and the progress of a refresh under way',
+  }),
+  'reports.refresh.cancel': command({
+    access: 'reports.read',
+    input: z.object({}).strict(),
+    output: RefreshStatus,
+    summary: 'Stop the background refresh of the report tables until it is resumed (what it took in stays)',
+  }),
+  'reports.refresh.resume': command({
+    access: 'reports.read',
+    input: z.object({}).strict(),
+    output: RefreshStatus,
+    summary: 'Resume the background refresh of the report tables',
   }),
   'reports.kpi': query({
     access: 'reports.read',

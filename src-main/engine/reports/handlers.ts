@@ -5,7 +5,7 @@ import { drill } from './drill';
 import { exportKpi } from './export';
 import { cancelForecastRuns, forecastSummary, runForecast, safetyStockFor, storedModel, weekStart, weeklyDemand } from './forecast-run';
 import { computeKpi } from './kpis';
-import { refreshReports } from './refresh';
+import { pauseRefresh, refreshReports, refreshStatus, refreshStep, resumeRefresh } from './refresh';
 import { demandWarnings, exceptionsInbox, lateOrders } from './warnings';
 
 export const reportsHandlers = defineHandlers({
@@ -13,6 +13,23 @@ export const reportsHandlers = defineHandlers({
     const r = await refreshReports(ctx.db, ctx.dialect, { rebuild: input.rebuild, now: ctx.now, progress: (d, t) => ctx.services.progress('reports.refresh', d, t) });
     ctx.summarize(input.rebuild ? 'Rebuilt the report tables' : 'Refreshed the report tables');
     return r;
+  },
+  'reports.refresh.step': async (ctx) => {
+    const r = await refreshStep(ctx.db, ctx.dialect, { now: ctx.now });
+    if (r.total > 0) ctx.services.progress('reports.refresh', Math.min(r.done, r.total), r.total);
+    ctx.summarize(r.more ? `Report tables: took in ${r.moves} moves, ${r.shipments} shipments, ${r.receipts} receipt lines` : 'Report tables up to date');
+    return r;
+  },
+  'reports.refresh.status': (ctx) => refreshStatus(ctx.db, ctx.dialect),
+  'reports.refresh.cancel': async (ctx) => {
+    await pauseRefresh(ctx.db, ctx.now);
+    ctx.summarize('Paused the background refresh of the report tables');
+    return refreshStatus(ctx.db, ctx.dialect);
+  },
+  'reports.refresh.resume': async (ctx) => {
+    await resumeRefresh(ctx.db);
+    ctx.summarize('Resumed the background refresh of the report tables');
+    return refreshStatus(ctx.db, ctx.dialect);
   },
   'reports.kpi': (ctx, input) => computeKpi(ctx, input.kpi, input.filter, input.groupBy, { tolerancePct: input.tolerancePct }),
   'reports.kpis': async (ctx, input) => {

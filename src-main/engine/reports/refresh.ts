@@ -14,8 +14,6 @@ import type { Db, Dialect, Tx } from '../platform/db';
  */
 type AnyDb = Db | Tx;
 
-const CHUNK = 50_000;
-const DOC_BATCH = 1_000;
 const DAY_MS = 86_400_000;
 
 export const dayNo = (ms: number) => Math.floor(ms / DAY_MS);
@@ -46,89 +44,228 @@ export interface RefreshResult {
   receipts: number;
 }
 
-/** Brings every report table up to date; cheap when nothing changed (three index probes). */
-export async function refreshReports(db: AnyDb, dialect: Dialect, options: { rebuild?: boolean; now?: string; progress?: (done: number, total: number) => void } = {}): Promise<RefreshResult> {
+/** How much one background step does: each step is one short transaction. */
+export interface StepSize {
+  moves: number;
+  documents: number;
+}
+/** A step of about a quarter of a second on the shared 2-core machine (large demo). */
+export const STEP_SIZE: StepSize = { moves: 20_000, documents: 200 };
+/** A finished document costs about as much as this many moves (deriving an order reads its chain). */
+const DOC_WEIGHT = 25;
+
+/** A catch-up in progress: what it found to do when it started, and what it has done. */
+interface RunState {
+  total: number;
+  done: number;
+  moves: number;
+  startedAt: string;
+}
+
+export interface StepResult extends RefreshResult {
+  /** More work is waiting: call again (the host does, in the background). */
+  more: boolean;
+  /** Paused by the user (reports.refresh.cancel): nothing was done. */
+  paused: boolean;
+  done: number;
+  total: number;
+}
+
+export interface RefreshStatus {
+  /** When the report tables last caught up with everything (null: never yet). */
+  asOf: string | null;
+  /** Something is waiting to be taken in (new moves or finished documents, or a catch-up under way). */
+  pending: boolean;
+  /** A catch-up is under way: its work done and found, in move-equivalents. */
+  running: boolean;
+  done: number;
+  total: number;
+  percent: number | null;
+  paused: boolean;
+}
+
+const zero = (): RefreshResult => ({ moves: 0, shipments: 0, orders: 0, receipts: 0 });
+
+/** Empties every report table and cursor: the next refresh reads everything again. */
+export async function clearReports(db: AnyDb): Promise<void> {
+  for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
+}
+
+/**
+ * Brings every report table up to date in the caller's transaction (tests, the CLI): the
+ * background steps run back to back. Cheap when nothing changed (three index probes).
+ */
+export async function refreshReports(db: AnyDb, dialect: Dialect, options: { rebuild?: boolean; now?: string; progress?: (done: number, total: number) => void; size?: StepSize } = {}): Promise<RefreshResult> {
   const now = options.now ?? new Date().toISOString();
-  if (options.rebuild) {
-    for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
+  if (options.rebuild) await clearReports(db);
+  const sum = zero();
+  for (;;) {
+    const r = await refreshStep(db, dialect, { now, force: true, size: options.size ?? { moves: 50_000, documents: 1_000 } });
+    sum.moves += r.moves;
+    sum.shipments += r.shipments;
+    sum.orders += r.orders;
+    sum.receipts += r.receipts;
+    if (r.total > 0) options.progress?.(Math.min(r.done, r.total), r.total);
+    if (!r.more) return sum;
   }
-  const moves = await refreshStockDays(db, dialect, now, options.progress);
-  const { shipments, orders } = await refreshShipments(db, dialect, now);
-  const receipts = await refreshReceipts(db, dialect, now);
-  // Products stocked per warehouse (stockout frequency's denominator), counted once per refresh that saw moves.
+}
+
+/** Moves after the ledger cursor, finished documents after theirs: is anything waiting? */
+async function waiting(db: AnyDb, dialect: Dialect): Promise<boolean> {
+  const cursor = (await readCursor(db, 'stock_move')) ?? '';
+  const move = await sql<{ id: string }>`SELECT id FROM stock_move WHERE id > ${cursor} ORDER BY id LIMIT 1`.execute(db);
+  if (move.rows.length > 0) return true;
+  if ((await finishedAfter(db, dialect, 'shipments', 'to_customer', 1)).length > 0) return true;
+  return (await finishedAfter(db, dialect, 'receipts', 'from_vendor', 1)).length > 0;
+}
+
+/** What waits, in move-equivalents (moves + DOC_WEIGHT per finished document): a catch-up's total. */
+async function workWaiting(db: AnyDb, dialect: Dialect): Promise<number> {
+  const cursor = (await readCursor(db, 'stock_move')) ?? '';
+  const moves = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.n ?? 0);
+  const docs = (await countFinishedAfter(db, dialect, 'shipments', 'to_customer')) + (await countFinishedAfter(db, dialect, 'receipts', 'from_vendor'));
+  return moves + DOC_WEIGHT * docs;
+}
+
+async function readRun(db: AnyDb): Promise<RunState | null> {
+  const raw = await readCursor(db, 'run');
+  return raw ? (JSON.parse(raw) as RunState) : null;
+}
+
+/** Freshness and progress of the report tables, for the dashboards and the host's background runner. */
+export async function refreshStatus(db: AnyDb, dialect: Dialect): Promise<RefreshStatus> {
+  const run = await readRun(db);
+  const paused = (await readCursor(db, 'paused')) !== null;
+  const asOf = await readCursor(db, 'asof');
+  const pending = run !== null || (await waiting(db, dialect));
+  const percent = run ? Math.min(99, Math.floor((100 * run.done) / Math.max(1, run.total))) : null;
+  return { asOf, pending, running: run !== null, done: run?.done ?? 0, total: run?.total ?? 0, percent, paused };
+}
+
+/** Stops the background refresh until it is resumed; what it has taken in so far stays. */
+export async function pauseRefresh(db: AnyDb, now: string): Promise<void> {
+  await writeCursor(db, 'paused', now, now);
+}
+
+export async function resumeRefresh(db: AnyDb): Promise<void> {
+  await sql`DELETE FROM report_cursor WHERE name = 'paused'`.execute(db);
+}
+
+/**
+ * One step of the refresh, small enough for one short transaction: a chunk of the ledger
+ * (`size.moves` moves), else a batch of finished customer shipments, else of vendor
+ * receipts, each moving its cursor, so the next step resumes where this one stopped. The
+ * first step of a catch-up measures what waits (for the progress); the step that finds
+ * nothing left ends it and stamps "as of". Paused (and not forced): does nothing.
+ */
+export async function refreshStep(db: AnyDb, dialect: Dialect, options: { now: string; size?: StepSize; force?: boolean }): Promise<StepResult> {
+  const { now } = options;
+  const size = options.size ?? STEP_SIZE;
+  const r = zero();
+  let run = await readRun(db);
+  if (!options.force && (await readCursor(db, 'paused')) !== null) return { ...r, more: false, paused: true, done: run?.done ?? 0, total: run?.total ?? 0 };
+  if (!run) {
+    const total = await workWaiting(db, dialect);
+    if (total === 0) {
+      // Nothing new; the first refresh of an empty company still counts what each warehouse stocks.
+      if ((await readCursor(db, 'asof')) === null) await finishRun(db, now, true);
+      return { ...r, more: false, paused: false, done: 0, total: 0 };
+    }
+    run = { total, done: 0, moves: 0, startedAt: now };
+  }
+  r.moves = await stockDaysChunk(db, dialect, now, size.moves);
+  let work = r.moves;
+  if (r.moves === 0) {
+    const s = await shipmentsBatch(db, dialect, now, size.documents);
+    r.shipments = s.shipments;
+    r.orders = s.orders;
+    work = DOC_WEIGHT * s.shipments;
+    if (s.shipments === 0) {
+      const rc = await receiptsBatch(db, dialect, now, size.documents);
+      r.receipts = rc.lines;
+      work = DOC_WEIGHT * rc.documents;
+    }
+  }
+  run.done += work;
+  run.moves += r.moves;
+  if (work === 0) {
+    await finishRun(db, now, run.moves > 0);
+    return { ...r, more: false, paused: false, done: run.total, total: run.total };
+  }
+  // New work that arrived during the catch-up stretches its total.
+  run.total = Math.max(run.total, run.done);
+  await writeCursor(db, 'run', JSON.stringify(run), now);
+  return { ...r, more: true, paused: false, done: run.done, total: run.total };
+}
+
+/** Ends a catch-up: products stocked per warehouse (stockout frequency's denominator) when moves came in, and "as of". */
+async function finishRun(db: AnyDb, now: string, sawMoves: boolean): Promise<void> {
   const known = await sql<{ n: number }>`SELECT count(*) AS n FROM report_cursor WHERE name LIKE 'stocked:%'`.execute(db);
-  if (moves > 0 || Number(known.rows[0]?.n ?? 0) === 0) {
+  if (sawMoves || Number(known.rows[0]?.n ?? 0) === 0) {
     const stocked = await sql<{ warehouse_id: string; n: number }>`SELECT warehouse_id, COUNT(DISTINCT product_id) AS n FROM stock_level WHERE warehouse_id IS NOT NULL GROUP BY warehouse_id`.execute(db);
-    for (const r of stocked.rows) await writeCursor(db, `stocked:${r.warehouse_id}`, String(r.n), now);
+    for (const s of stocked.rows) await writeCursor(db, `stocked:${s.warehouse_id}`, String(s.n), now);
   }
-  return { moves, shipments, orders, receipts };
+  await sql`DELETE FROM report_cursor WHERE name = 'run'`.execute(db);
+  await writeCursor(db, 'asof', now, now);
 }
 
 // --- the ledger: report_stock_day --------------------------------------------------------
 
-async function refreshStockDays(db: AnyDb, dialect: Dialect, now: string, progress?: (done: number, total: number) => void): Promise<number> {
-  let cursor = (await readCursor(db, 'stock_move')) ?? '';
-  const total = progress ? Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.n ?? 0) : 0;
-  let done = 0;
+/** Adds the next `size` moves after the ledger cursor (in id order) and moves the cursor; returns how many. */
+async function stockDaysChunk(db: AnyDb, dialect: Dialect, now: string, size: number): Promise<number> {
+  const cursor = (await readCursor(db, 'stock_move')) ?? '';
   const day = daySql(dialect, 'm.moved_at');
-  for (;;) {
-    const hiRow = await sql<{ id: string }>`SELECT id FROM stock_move WHERE id > ${cursor} ORDER BY id LIMIT 1 OFFSET ${CHUNK - 1}`.execute(db);
-    let hi = hiRow.rows[0]?.id;
-    if (!hi) hi = (await sql<{ id: string | null }>`SELECT max(id) AS id FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.id ?? undefined;
-    if (!hi) break;
-    // Each move counts at the warehouse(s) whose internal stock it changes: out of one
-    // (negative), into another (positive); moves inside one warehouse change nothing here.
-    const r = await sql`
-      INSERT INTO report_stock_day (product_id, warehouse_id, day_no, net_qty, out_qty, return_qty, cogs_minor)
-      SELECT product_id, warehouse_id, day_no, SUM(net_qty), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
-        SELECT m.product_id, f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty,
-          CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
-          CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
-        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
-        WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
-          AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
-        UNION ALL
-        SELECT m.product_id, t.warehouse_id, ${day}, m.quantity, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
-        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
-        WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
-          AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
-      ) x GROUP BY product_id, warehouse_id, day_no
-      ON CONFLICT (product_id, warehouse_id, day_no) DO UPDATE SET
-        net_qty = report_stock_day.net_qty + excluded.net_qty,
-        out_qty = report_stock_day.out_qty + excluded.out_qty,
-        return_qty = report_stock_day.return_qty + excluded.return_qty,
-        cogs_minor = report_stock_day.cogs_minor + excluded.cogs_minor`.execute(db);
-    void r;
-    // The same moves per warehouse and day, with their value at the move's unit cost.
-    await sql`
-      INSERT INTO report_value_day (warehouse_id, day_no, net_qty, net_value_minor, out_qty, return_qty, cogs_minor)
-      SELECT warehouse_id, day_no, SUM(net_qty), SUM(net_value), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
-        SELECT f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty, -m.quantity * m.unit_cost_minor AS net_value,
-          CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
-          CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
-        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
-        WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
-          AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
-        UNION ALL
-        SELECT t.warehouse_id, ${day}, m.quantity, m.quantity * m.unit_cost_minor, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
-        FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
-        WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
-          AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
-      ) x GROUP BY warehouse_id, day_no
-      ON CONFLICT (warehouse_id, day_no) DO UPDATE SET
-        net_qty = report_value_day.net_qty + excluded.net_qty,
-        net_value_minor = report_value_day.net_value_minor + excluded.net_value_minor,
-        out_qty = report_value_day.out_qty + excluded.out_qty,
-        return_qty = report_value_day.return_qty + excluded.return_qty,
-        cogs_minor = report_value_day.cogs_minor + excluded.cogs_minor`.execute(db);
-    const n = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor} AND id <= ${hi}`.execute(db)).rows[0]?.n ?? 0);
-    done += n;
-    cursor = hi;
-    await writeCursor(db, 'stock_move', cursor, now);
-    progress?.(done, total);
-    if (n < CHUNK) break;
-  }
-  return done;
+  const hiRow = await sql<{ id: string }>`SELECT id FROM stock_move WHERE id > ${cursor} ORDER BY id LIMIT 1 OFFSET ${size - 1}`.execute(db);
+  let hi = hiRow.rows[0]?.id;
+  if (!hi) hi = (await sql<{ id: string | null }>`SELECT max(id) AS id FROM stock_move WHERE id > ${cursor}`.execute(db)).rows[0]?.id ?? undefined;
+  if (!hi) return 0;
+  // Each move counts at the warehouse(s) whose internal stock it changes: out of one
+  // (negative), into another (positive); moves inside one warehouse change nothing here.
+  await sql`
+    INSERT INTO report_stock_day (product_id, warehouse_id, day_no, net_qty, out_qty, return_qty, cogs_minor)
+    SELECT product_id, warehouse_id, day_no, SUM(net_qty), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
+      SELECT m.product_id, f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty,
+        CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
+        CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
+        AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
+      UNION ALL
+      SELECT m.product_id, t.warehouse_id, ${day}, m.quantity, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
+        AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
+    ) x GROUP BY product_id, warehouse_id, day_no
+    ON CONFLICT (product_id, warehouse_id, day_no) DO UPDATE SET
+      net_qty = report_stock_day.net_qty + excluded.net_qty,
+      out_qty = report_stock_day.out_qty + excluded.out_qty,
+      return_qty = report_stock_day.return_qty + excluded.return_qty,
+      cogs_minor = report_stock_day.cogs_minor + excluded.cogs_minor`.execute(db);
+  // The same moves per warehouse and day, with their value at the move's unit cost.
+  await sql`
+    INSERT INTO report_value_day (warehouse_id, day_no, net_qty, net_value_minor, out_qty, return_qty, cogs_minor)
+    SELECT warehouse_id, day_no, SUM(net_qty), SUM(net_value), SUM(out_qty), SUM(return_qty), SUM(cogs_minor) FROM (
+      SELECT f.warehouse_id, ${day} AS day_no, -m.quantity AS net_qty, -m.quantity * m.unit_cost_minor AS net_value,
+        CASE WHEN t.usage = 'customer' THEN m.quantity ELSE 0 END AS out_qty, 0 AS return_qty,
+        CASE WHEN t.usage = 'customer' THEN -m.value_minor ELSE 0 END AS cogs_minor
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL
+        AND (t.usage <> 'internal' OR t.warehouse_id IS NULL OR t.warehouse_id <> f.warehouse_id)
+      UNION ALL
+      SELECT t.warehouse_id, ${day}, m.quantity, m.quantity * m.unit_cost_minor, 0, CASE WHEN f.usage = 'customer' THEN m.quantity ELSE 0 END, 0
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL
+        AND (f.usage <> 'internal' OR f.warehouse_id IS NULL OR f.warehouse_id <> t.warehouse_id)
+    ) x GROUP BY warehouse_id, day_no
+    ON CONFLICT (warehouse_id, day_no) DO UPDATE SET
+      net_qty = report_value_day.net_qty + excluded.net_qty,
+      net_value_minor = report_value_day.net_value_minor + excluded.net_value_minor,
+      out_qty = report_value_day.out_qty + excluded.out_qty,
+      return_qty = report_value_day.return_qty + excluded.return_qty,
+      cogs_minor = report_value_day.cogs_minor + excluded.cogs_minor`.execute(db);
+  const n = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor} AND id <= ${hi}`.execute(db)).rows[0]?.n ?? 0);
+  await writeCursor(db, 'stock_move', hi, now);
+  return n;
 }
 
 // --- customer shipments: report_delivery, report_order_line -------------------------------
@@ -157,41 +294,47 @@ function splitCursor(c: string | null): [string, string] {
   return [c.slice(0, i), c.slice(i + 1)];
 }
 
-/** Finished documents after the cursor whose locations have the given usages. */
-async function finishedAfter(db: AnyDb, dialect: Dialect, cursorName: string, side: 'to_customer' | 'from_vendor') {
-  const [u, id] = splitCursor(await readCursor(db, cursorName));
+function afterCursor(side: 'to_customer' | 'from_vendor', cursor: string | null) {
+  const [u, id] = splitCursor(cursor);
   const join = side === 'to_customer' ? sql`JOIN location l ON l.id = t.to_location_id AND l.usage = 'customer'` : sql`JOIN location l ON l.id = t.from_location_id AND l.usage = 'vendor'`;
   // An empty cursor reads from the start (a timestamp column cannot compare with '').
   // The first term is an index range on (updated_at, id): a refresh with nothing new reads nothing.
   const after = u === '' ? sql`1 = 1` : sql`t.updated_at >= ${u} AND (t.updated_at > ${u} OR t.id > ${id})`;
+  return { join, after };
+}
+
+/** How many finished documents wait after the cursor (a catch-up's measure). */
+async function countFinishedAfter(db: AnyDb, dialect: Dialect, cursorName: string, side: 'to_customer' | 'from_vendor'): Promise<number> {
+  const { join, after } = afterCursor(side, await readCursor(db, cursorName));
+  const r = await sql<{ n: number }>`SELECT count(*) AS n FROM transfer t ${dialect === 'sqlite' ? sql.raw('INDEXED BY transfer_updated') : sql``} ${join} WHERE t.state IN ('done', 'cancelled') AND ${after}`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}
+
+/** Finished documents after the cursor whose locations have the given usages. */
+async function finishedAfter(db: AnyDb, dialect: Dialect, cursorName: string, side: 'to_customer' | 'from_vendor', limit: number) {
+  const { join, after } = afterCursor(side, await readCursor(db, cursorName));
   const r = await sql<TransferRow>`
     SELECT t.id, t.number, t.state, t.origin, t.warehouse_id, t.partner_id, t.channel_code, t.order_date, t.promised_date, t.done_at, t.updated_at, t.backorder_of_id, t.order_value_minor
     FROM transfer t ${dialect === 'sqlite' ? sql.raw('INDEXED BY transfer_updated') : sql``} ${join}
     WHERE t.state IN ('done', 'cancelled') AND ${after}
-    ORDER BY t.updated_at, t.id LIMIT ${DOC_BATCH}`.execute(db);
+    ORDER BY t.updated_at, t.id LIMIT ${limit}`.execute(db);
   return r.rows.map((row) => ({ ...row, updated_at: new Date(row.updated_at).toISOString() }));
 }
 
-async function refreshShipments(db: AnyDb, dialect: Dialect, now: string): Promise<{ shipments: number; orders: number }> {
-  let shipments = 0;
-  let orders = 0;
-  for (;;) {
-    const batch = await finishedAfter(db, dialect, 'shipments', 'to_customer');
-    if (batch.length === 0) break;
-    const roots = new Set<string>();
-    for (const t of batch) {
-      const root = t.backorder_of_id ? await rootOf(db, t.backorder_of_id) : t.id;
-      await sql`INSERT INTO report_delivery (transfer_id, root_id) VALUES (${t.id}, ${root}) ON CONFLICT (transfer_id) DO NOTHING`.execute(db);
-      roots.add(root);
-    }
-    for (const root of roots) await deriveOrder(db, root);
-    shipments += batch.length;
-    orders += roots.size;
-    const last = batch.at(-1)!;
-    await writeCursor(db, 'shipments', `${last.updated_at}|${last.id}`, now);
-    if (batch.length < DOC_BATCH) break;
+/** Re-derives the orders of the next `limit` finished customer shipments after the cursor, and moves it. */
+async function shipmentsBatch(db: AnyDb, dialect: Dialect, now: string, limit: number): Promise<{ shipments: number; orders: number }> {
+  const batch = await finishedAfter(db, dialect, 'shipments', 'to_customer', limit);
+  if (batch.length === 0) return { shipments: 0, orders: 0 };
+  const roots = new Set<string>();
+  for (const t of batch) {
+    const root = t.backorder_of_id ? await rootOf(db, t.backorder_of_id) : t.id;
+    await sql`INSERT INTO report_delivery (transfer_id, root_id) VALUES (${t.id}, ${root}) ON CONFLICT (transfer_id) DO NOTHING`.execute(db);
+    roots.add(root);
   }
-  return { shipments, orders };
+  for (const root of roots) await deriveOrder(db, root);
+  const last = batch.at(-1)!;
+  await writeCursor(db, 'shipments', `${last.updated_at}|${last.id}`, now);
+  return { shipments: batch.length, orders: roots.size };
 }
 
 /** The first delivery of a backorder chain (each backorder names the delivery it continues). */
@@ -421,46 +564,44 @@ async function addOrderDay(db: AnyDb, k: OrderDayKey, t: Totals, sign: 1 | -1): 
 
 // --- vendor receipts: report_receipt_line --------------------------------------------------
 
-async function refreshReceipts(db: AnyDb, dialect: Dialect, now: string): Promise<number> {
+/** Adds the lines of the next `limit` finished vendor receipts after the cursor, and moves it. */
+async function receiptsBatch(db: AnyDb, dialect: Dialect, now: string, limit: number): Promise<{ documents: number; lines: number }> {
+  const batch = await finishedAfter(db, dialect, 'receipts', 'from_vendor', limit);
+  if (batch.length === 0) return { documents: 0, lines: 0 };
   let count = 0;
-  for (;;) {
-    const batch = await finishedAfter(db, dialect, 'receipts', 'from_vendor');
-    if (batch.length === 0) break;
-    const done = batch.filter((t) => t.state === 'done' && t.done_at);
-    if (done.length > 0) {
-      const lines = await sql<{ id: string; transfer_id: string; product_id: string }>`
-        SELECT id, transfer_id, product_id FROM transfer_line WHERE transfer_id IN (${sql.join(done.map((t) => t.id))}) AND quantity_done > 0`.execute(db);
-      const byId = new Map(done.map((t) => [t.id, t]));
-      const rows = lines.rows.map((l) => {
-        const t = byId.get(l.transfer_id)!;
-        const doneMs = toMs(t.done_at)!;
-        const promisedMs = toMs(t.promised_date);
-        return {
-          line_id: l.id,
-          transfer_id: t.id,
-          number: t.number,
-          warehouse_id: t.warehouse_id,
-          partner_id: t.partner_id,
-          product_id: l.product_id,
-          day_no: dayNo(doneMs),
-          promised_ms: promisedMs,
-          done_ms: doneMs,
-          // On time = received on or before the promised day (no promise: on time).
-          on_time: promisedMs === null || dayNo(doneMs) <= dayNo(promisedMs) ? 1 : 0,
-        };
-      });
-      for (let i = 0; i < rows.length; i += 100) {
-        const part = rows.slice(i, i + 100);
-        const cols = Object.keys(part[0]!);
-        await sql`INSERT INTO report_receipt_line (${sql.join(cols.map((c) => sql.ref(c)))}) VALUES ${sql.join(
-          part.map((r) => sql`(${sql.join(cols.map((c) => (r as Record<string, unknown>)[c]))})`),
-        )} ON CONFLICT (line_id) DO NOTHING`.execute(db);
-      }
-      count += rows.length;
+  const done = batch.filter((t) => t.state === 'done' && t.done_at);
+  if (done.length > 0) {
+    const lines = await sql<{ id: string; transfer_id: string; product_id: string }>`
+      SELECT id, transfer_id, product_id FROM transfer_line WHERE transfer_id IN (${sql.join(done.map((t) => t.id))}) AND quantity_done > 0`.execute(db);
+    const byId = new Map(done.map((t) => [t.id, t]));
+    const rows = lines.rows.map((l) => {
+      const t = byId.get(l.transfer_id)!;
+      const doneMs = toMs(t.done_at)!;
+      const promisedMs = toMs(t.promised_date);
+      return {
+        line_id: l.id,
+        transfer_id: t.id,
+        number: t.number,
+        warehouse_id: t.warehouse_id,
+        partner_id: t.partner_id,
+        product_id: l.product_id,
+        day_no: dayNo(doneMs),
+        promised_ms: promisedMs,
+        done_ms: doneMs,
+        // On time = received on or before the promised day (no promise: on time).
+        on_time: promisedMs === null || dayNo(doneMs) <= dayNo(promisedMs) ? 1 : 0,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 100) {
+      const part = rows.slice(i, i + 100);
+      const cols = Object.keys(part[0]!);
+      await sql`INSERT INTO report_receipt_line (${sql.join(cols.map((c) => sql.ref(c)))}) VALUES ${sql.join(
+        part.map((r) => sql`(${sql.join(cols.map((c) => (r as Record<string, unknown>)[c]))})`),
+      )} ON CONFLICT (line_id) DO NOTHING`.execute(db);
     }
-    const last = batch.at(-1)!;
-    await writeCursor(db, 'receipts', `${last.updated_at}|${last.id}`, now);
-    if (batch.length < DOC_BATCH) break;
+    count += rows.length;
   }
-  return count;
+  const last = batch.at(-1)!;
+  await writeCursor(db, 'receipts', `${last.updated_at}|${last.id}`, now);
+  return { documents: batch.length, lines: count };
 }

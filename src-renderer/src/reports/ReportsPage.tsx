@@ -1,14 +1,15 @@
-import { Alert, Badge, Button, Card, Group, Loader, Menu, Pagination, Select, SimpleGrid, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Loader, Menu, Pagination, Progress, Select, SimpleGrid, Switch, Table, Text, TextInput } from '@mantine/core';
 import { IconDownload, IconFileSpreadsheet, IconFileTypePdf, IconListSearch, IconRefresh } from '@tabler/icons-react';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
-import { KPI_IDS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type ReportFilter } from '../../../src-shared/contract/reports';
+import { KPI_IDS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type RefreshStatus, type ReportFilter } from '../../../src-shared/contract/reports';
 import type { Role } from '../../../src-shared/permissions';
 import { ROLES } from '../../../src-shared/permissions';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client, messageOf } from '../rpc';
 import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { useEngineQuery } from '../ui/useEngineQuery';
 import { downloadBase64 } from '../warehouse/download';
 import { BarChart, LineChart } from './charts';
@@ -104,35 +105,40 @@ function DashboardPage() {
   const roles = session.user.roles as Role[];
   const [role, setRole] = useState<Role>(roles.includes('admin') ? 'admin' : (roles[0] ?? 'admin'));
   const [filter, setFilter] = useReportFilter();
-  const [refreshed, setRefreshed] = useState(0);
-  const [refreshError, setRefreshError] = useState<string | null>(null);
-  const refresh = useCallback(async () => {
-    try {
-      await client.call('reports.refresh', {});
-      setRefreshError(null);
-    } catch (e) {
-      setRefreshError(messageOf(e));
-    }
-    setRefreshed((n) => n + 1);
-  }, []);
-  useEffect(() => {
-    void refresh();
-  }, [refresh]);
+  // The host keeps the report tables fresh in the background; the dashboard never waits for
+  // it: it reads what is aggregated and says how fresh that is (or how far a refresh has got).
+  const status = useEngineQuery(() => client.call('reports.refresh.status', {}), []);
+  useReloadOnCommit('reports.refresh', status.reload);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const act = useCallback(
+    async (method: 'reports.refresh.cancel' | 'reports.refresh.resume') => {
+      try {
+        status.setData(await client.call(method, {}));
+        setActionError(null);
+      } catch (e) {
+        setActionError(messageOf(e));
+      }
+    },
+    [status],
+  );
+  // Figures are read again whenever a catch-up finishes (its "as of" moves).
+  const refreshed = status.data ? `${status.data.asOf ?? 'never'}` : '';
   const key = JSON.stringify(filter);
   const tiles = useEngineQuery(
     async () => {
-      if (refreshed === 0) return null;
+      if (refreshed === '') return null;
       const results = await Promise.all(KPI_IDS.map((k) => client.call('reports.kpi', { kpi: k, filter: filterFor(k, filter) })));
       return results;
     },
     [key, refreshed],
   );
+  const refreshError = actionError ?? status.error;
   return (
     <div className="bl-page">
       <PageHeader
         title="Dashboards"
         actions={
-          <Button variant="default" leftSection={<IconRefresh size={14} />} onClick={() => void refresh()}>
+          <Button variant="default" leftSection={<IconRefresh size={14} />} onClick={() => void act('reports.refresh.resume')}>
             Refresh
           </Button>
         }
@@ -148,6 +154,7 @@ function DashboardPage() {
             {refreshError ?? tiles.error}
           </Alert>
         )}
+        {status.data && <Freshness status={status.data} onCancel={() => void act('reports.refresh.cancel')} onResume={() => void act('reports.refresh.resume')} />}
         <SimpleGrid cols={{ base: 3, lg: 6 }} spacing="xs" mb="md">
           {KPI_IDS.map((k, i) => {
             const r = tiles.data?.[i];
@@ -178,8 +185,46 @@ function DashboardPage() {
   );
 }
 
-function Widget({ kpi, groupBy, chart, filter, version }: { kpi: KpiId; groupBy: GroupBy; chart: 'line' | 'bar'; filter: ReportFilter; version: number }) {
-  const q = useEngineQuery(() => (version === 0 ? Promise.resolve(null) : client.call('reports.kpi', { kpi, filter, groupBy })), [JSON.stringify(filter), version, kpi, groupBy]);
+const when = (iso: string) => new Date(iso).toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "Figures as of …", or the background refresh's progress with Stop, or "paused" with Resume. */
+function Freshness({ status, onCancel, onResume }: { status: RefreshStatus; onCancel: () => void; onResume: () => void }) {
+  const asOf = status.asOf ? `figures as of ${when(status.asOf)}` : 'no figures yet';
+  if (status.paused) {
+    return (
+      <Group gap="xs" mb="sm" data-testid="report-freshness">
+        <Text size="sm" c="dimmed">
+          Background refresh paused — {asOf}
+        </Text>
+        <Button size="compact-xs" variant="default" onClick={onResume}>
+          Resume
+        </Button>
+      </Group>
+    );
+  }
+  if (status.running) {
+    return (
+      <Group gap="xs" mb="sm" data-testid="report-freshness" wrap="nowrap">
+        <Text size="sm" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
+          Refreshing {status.percent ?? 0} % — {asOf}
+        </Text>
+        <Progress value={status.percent ?? 0} w={160} aria-label={`Refreshing the figures: ${status.percent ?? 0} %`} />
+        <Button size="compact-xs" variant="default" onClick={onCancel}>
+          Stop
+        </Button>
+      </Group>
+    );
+  }
+  return (
+    <Text size="sm" c="dimmed" mb="sm" data-testid="report-freshness">
+      {status.asOf ? `Figures as of ${when(status.asOf)}` : 'No figures yet'}
+      {status.pending ? ' — new activity waits to be taken in' : ''}
+    </Text>
+  );
+}
+
+function Widget({ kpi, groupBy, chart, filter, version }: { kpi: KpiId; groupBy: GroupBy; chart: 'line' | 'bar'; filter: ReportFilter; version: string }) {
+  const q = useEngineQuery(() => (version === '' ? Promise.resolve(null) : client.call('reports.kpi', { kpi, filter, groupBy })), [JSON.stringify(filter), version, kpi, groupBy]);
   const [exporting, setExporting] = useState(false);
   const title = `${KPI_LABELS[kpi]} ${GROUP_LABEL[groupBy]}`;
   const r = q.data;
