@@ -144,6 +144,12 @@ export const AgingRow = z.object({
   creditMinor: z.number().int(),
 });
 
+export const TaxSettings = z.object({
+  rounding: z.enum(['line', 'total']),
+  rates: z.array(z.object({ id: Id, code: z.string(), name: z.string(), scope: z.enum(['sales', 'purchase']), rateBp: z.number().int(), priceIncluded: z.boolean(), active: z.boolean() })),
+  fiscalPositions: z.array(z.object({ id: Id, code: z.string(), name: z.string(), map: z.array(z.object({ from: z.string(), to: z.string() })) })),
+});
+
 export const financeContract = {
   'finance.account.list': query({
     access: 'finance.read',
@@ -159,8 +165,8 @@ export const financeContract = {
   }),
   'finance.account.update': command({
     access: 'finance.config',
-    summary: 'Rename, re-role or archive an account (its posted lines never change)',
-    input: z.object({ id: Id, name: text('Name', 120, 1).optional(), role: z.string().max(40).nullable().optional(), active: z.boolean().optional(), reconcile: z.boolean().optional() }).strict(),
+    summary: 'Rename, re-role, re-type (only while nothing is posted to it) or archive an account (its posted lines never change)',
+    input: z.object({ id: Id, name: text('Name', 120, 1).optional(), type: z.enum(ACCOUNT_TYPES).optional(), role: z.string().max(40).nullable().optional(), active: z.boolean().optional(), reconcile: z.boolean().optional() }).strict(),
     output: Account,
   }),
   'finance.journal.list': query({ access: 'finance.read', summary: 'Journals', input: z.object({}).strict(), output: z.array(Journal) }),
@@ -206,6 +212,7 @@ export const financeContract = {
     input: z.object({ paymentId: Id, invoiceId: Id, amountMinor: Amount.min(1, { message: 'Must be more than zero' }) }).strict(),
     output: Payment,
   }),
+  'finance.payment.get': query({ access: 'finance.read', summary: 'One payment with what it settled (the general ledger’s drill-down)', input: z.object({ id: Id }).strict(), output: Payment }),
   'finance.payment.list': query({ access: 'finance.read', summary: 'Payments (newest first)', input: z.object({ partnerId: Id.optional(), ...PageInput }).strict(), output: pageOf(Payment) }),
 
   'finance.bank.import': command({
@@ -296,15 +303,39 @@ export const financeContract = {
   }),
   'finance.report.tax': query({
     access: 'finance.read',
-    summary: 'Tax report for a period: base and tax per rate',
+    summary: 'Tax report for a period per rate: output tax on sales (base, tax), input tax on vendor bills (base, tax), net payable',
     input: z.object({ from: IsoDate, to: IsoDate, ...ReportScope }).strict(),
-    output: z.array(z.object({ rateBp: z.number().int(), baseMinor: z.number().int(), taxMinor: z.number().int() })),
+    output: z.array(z.object({ rateBp: z.number().int(), baseMinor: z.number().int(), taxMinor: z.number().int(), inputBaseMinor: z.number().int(), inputTaxMinor: z.number().int(), netMinor: z.number().int() })),
   }),
   'finance.report.aging': query({
     access: 'finance.read',
     summary: 'Aged receivables per customer (current, 1–30, 31–60, 61–90, over 90 days past due)',
     input: z.object({ at: IsoDate.optional() }).strict(),
     output: z.object({ at: z.string(), rows: z.array(AgingRow), totalMinor: z.number().int() }),
+  }),
+  'finance.report.payablesAging': query({
+    access: 'finance.read',
+    summary: 'Aged payables per vendor from the payable account (bills by due date, payments settling the oldest first)',
+    input: z.object({ at: IsoDate.optional() }).strict(),
+    output: z.object({ at: z.string(), rows: z.array(AgingRow.extend({ partnerId: Id.nullable() })), totalMinor: z.number().int() }),
+  }),
+  'finance.tax.settings': query({
+    access: 'finance.read',
+    summary: 'Tax rates, fiscal positions and the company’s tax rounding rule',
+    input: z.object({}).strict(),
+    output: TaxSettings,
+  }),
+  'finance.tax.configure': command({
+    access: 'finance.config',
+    summary: 'Set how invoice taxes are rounded: per line or once per rate on the total',
+    input: z.object({ rounding: z.enum(['line', 'total']) }).strict(),
+    output: TaxSettings,
+  }),
+  'finance.partner.fiscalPosition': command({
+    access: 'finance.config',
+    summary: 'Give a customer or vendor a fiscal position (its taxes are replaced by the position’s), or none',
+    input: z.object({ partnerId: Id, fiscalPositionId: Id.nullable() }).strict(),
+    output: z.object({ partnerId: Id, fiscalPositionId: Id.nullable() }),
   }),
   'finance.report.dunning': query({
     access: 'finance.read',
@@ -320,8 +351,8 @@ export const financeContract = {
   }),
   'finance.report.export': query({
     access: 'finance.read',
-    summary: 'Export a report: trial balance or general ledger as CSV, XLSX or PDF; the general ledger as an hledger/ledger journal',
-    input: z.object({ report: z.enum(['trialBalance', 'generalLedger', 'profitLoss', 'balanceSheet']), format: z.enum(['csv', 'xlsx', 'pdf', 'hledger']), from: IsoDate.optional(), to: IsoDate, ...ReportScope }).strict(),
+    summary: 'Export a report (trial balance, general ledger, P&L, balance sheet, aged receivables or payables, tax) as CSV, XLSX or PDF; the general ledger also as an hledger/ledger journal',
+    input: z.object({ report: z.enum(['trialBalance', 'generalLedger', 'profitLoss', 'balanceSheet', 'receivablesAging', 'payablesAging', 'tax']), format: z.enum(['csv', 'xlsx', 'pdf', 'hledger']), from: IsoDate.optional(), to: IsoDate, ...ReportScope }).strict(),
     output: z.object({ fileName: z.string(), mime: z.string(), base64: z.string() }),
   }),
 } as const;

@@ -32,6 +32,17 @@ describe.each(DIALECTS)('demo stock history (small) on %s', (dialect) => {
     expect(check.ok).toBe(true);
   });
 
+  it('posts the history’s stock value: the stock accounts equal the valuation at every month end (finance close checklist)', async () => {
+    const { stockTieOut } = await import('../finance/close');
+    const ctx = { db, dialect, install: { branchId: null } };
+    const today = new Date().toISOString().slice(0, 10);
+    const lastMonthEnd = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1, 0)).toISOString().slice(0, 10);
+    const earlier = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 4, 0)).toISOString().slice(0, 10);
+    for (const at of [earlier, lastMonthEnd, today]) expect((await stockTieOut(ctx, at)).difference).toBe(0);
+    const checklist = await t.engine.run('finance.close.checklist', { period: lastMonthEnd.slice(0, 7) }, as);
+    expect(checklist.items.find((i) => i.key === 'stock_valuation')).toMatchObject({ ok: true });
+  });
+
   it('never goes negative or over-reserved inside a warehouse, and conserves every product', async () => {
     const bad = await count(
       db,

@@ -7,6 +7,7 @@ import { createWarehouseStructure } from '../inventory/locations';
 import { createCompanyAndBranch } from '../system/company';
 import { BRANDS, DEMO_CATEGORIES, GRADES, REGIONS, SIZES } from './catalog-data';
 import { seedStockHistory } from './history';
+import { alignStockHistory } from '../finance/close';
 import { seedSalesDemo } from '../sales/demo';
 import { seedServiceDemo } from '../service/seed';
 
@@ -196,5 +197,7 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
   await seedStockHistory(ctx, { seed: options.seed, size, onProgress: options.onProgress });
   await seedSalesDemo(ctx);
   await seedServiceDemo(ctx, { count: 1000, seed: options.seed });
+  // Finance: the history's stock value at every month end, so the stock accounts equal the valuation from the start.
+  await alignStockHistory(ctx);
   return { products: size.products, customers: size.customers, vendors: size.vendors };
 }

@@ -2,6 +2,8 @@ import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
 import { preparedQuery } from '../platform/prepared';
 import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
+import { percentOf } from '../pricing/money';
+import { applyTaxRounding, taxPolicyFor } from './tax';
 
 const invoiceForPosting = preparedQuery<
   { id: string },
@@ -172,8 +174,9 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
  * Posts a vendor bill once it is ready to pay (matched, or a held one approved) — purchasing
  * calls this after it records, re-matches or approves a bill; a bill already posted is left
  * alone. Dr GRNI (PO price × billed quantity: clears the receipt's accrual), Dr/Cr price
- * difference (bill price − PO price), Cr payable (the bill total), from purchasing's
- * `billAccountingFacts`.
+ * difference (bill price − PO price), Dr input tax per rate (the product's rate after the
+ * vendor's fiscal position, on the billed amount, rounded per the company's rule), Cr payable
+ * (the bill total + input tax), from purchasing's `billAccountingFacts`.
  */
 export async function postVendorBill(ctx: CommandContext, billId: string): Promise<string | null> {
   const { billAccountingFacts } = await import('../purchasing/bills');
@@ -187,6 +190,31 @@ export async function postVendorBill(ctx: CommandContext, billId: string): Promi
     lines.push({ account: 'grni', ...side('debit', l.grniClearedMinor), productId: l.productId, ...vendor });
     if (l.priceDifferenceMinor !== 0) lines.push({ account: 'price_difference', ...side('debit', l.priceDifferenceMinor), productId: l.productId, ...vendor });
   }
-  lines.push({ account: 'payable', ...side('credit', facts.totalMinor), label: facts.number, ...vendor });
+  // Input tax: each line's product rate (after the vendor's fiscal position) on the billed amount, the company's rounding.
+  const taxes = await taxPolicyFor(ctx, facts.vendorId, 'purchase');
+  const ids = [...new Set(facts.lines.map((l) => l.productId))];
+  const productRates = new Map((ids.length ? await ctx.db.selectFrom('product').select(['id', 'tax_rate_bp']).where('id', 'in', ids).execute() : []).map((p) => [p.id, p.tax_rate_bp ?? 0]));
+  const taxCodes: string[] = [];
+  const taxed = facts.lines.map((l) => {
+    const rate = taxes.resolve(productRates.get(l.productId) ?? 0);
+    taxCodes.push(rate.code);
+    const tax = percentOf(l.totalMinor, rate.rateBp); // purchasing prices bills excluding tax
+    return { rateBp: rate.rateBp, subtotal_minor: l.totalMinor, tax_minor: tax, total_minor: l.totalMinor + tax };
+  });
+  applyTaxRounding(taxed, taxCodes, taxes);
+  const inputTax = new Map<number, { tax: number; base: number }>();
+  for (const l of taxed) {
+    const t = inputTax.get(l.rateBp) ?? { tax: 0, base: 0 };
+    t.tax += l.tax_minor;
+    t.base += l.subtotal_minor;
+    inputTax.set(l.rateBp, t);
+  }
+  let taxTotal = 0;
+  for (const [rate, t] of inputTax) {
+    if (t.tax === 0) continue;
+    taxTotal += t.tax;
+    lines.push({ account: 'tax_in', ...side('debit', t.tax), label: `Input tax ${rate / 100}%`, taxRateBp: rate, taxBaseMinor: t.base, ...vendor });
+  }
+  lines.push({ account: 'payable', ...side('credit', facts.totalMinor + taxTotal), label: facts.number, ...vendor });
   return postEntry(ctx, { journal: 'purchase', date: facts.billDate, memo: `Vendor bill ${facts.number}`, sourceKind: 'bill', sourceId: billId, sourceNumber: facts.number, lines });
 }

@@ -272,20 +272,44 @@ export async function closeYear(ctx: CommandContext, year: number): Promise<stri
  * (stock history loaded before finance, e.g. the demo's) against retained earnings.
  */
 export async function alignOpeningStock(ctx: CommandContext, date = todayOf(ctx)) {
+  const r = await postOpeningStock(ctx, date);
+  if (r.entryId) ctx.summarize(`Posted opening stock value ${fmt(r.differenceMinor)}`);
+  return r;
+}
+
+/** Posts the stock ledger's value not in the stock accounts at `date` (valuation − accounts) against retained earnings. */
+async function postOpeningStock(ctx: CommandContext, date: string, memo = 'Opening stock value (stock ledger history before finance)') {
   const tie = await stockTieOut(ctx, date);
   if (tie.difference === 0) return { entryId: null, differenceMinor: 0 };
   const d = tie.difference;
   const entryId = await postEntry(ctx, {
     journal: 'stock',
     date,
-    memo: 'Opening stock value (stock ledger history before finance)',
+    memo,
     sourceKind: 'opening',
     lines: [
       { account: 'stock', ...(d > 0 ? { debit: d } : { credit: -d }) },
       { account: 'retained_earnings', ...(d > 0 ? { credit: d } : { debit: -d }) },
     ],
   });
-  ctx.summarize(`Posted opening stock value ${fmt(d)}`);
   return { entryId, differenceMinor: d };
+}
+
+/**
+ * Stock history loaded without postings (the demo's year of moves): posts its value at every
+ * month end from the first move, then today, so the stock accounts equal the valuation at each
+ * month end and the close checklist's stock item holds from the start. Returns the entries.
+ */
+export async function alignStockHistory(ctx: CommandContext): Promise<number> {
+  const first = await ctx.db.selectFrom('stock_move').select((eb) => eb.fn.min('moved_at').as('at')).executeTakeFirst();
+  if (!first?.at) return 0;
+  const today = todayOf(ctx);
+  let posted = 0;
+  for (let month = String(first.at).slice(0, 7); month < today.slice(0, 7); month = nextDay(periodBounds(month).to).slice(0, 7)) {
+    const end = periodBounds(month).to;
+    if ((await postOpeningStock(ctx, end, `Stock history value to ${end}`)).entryId) posted++;
+  }
+  if ((await postOpeningStock(ctx, today, `Stock history value to ${today}`)).entryId) posted++;
+  return posted;
 }
 

@@ -22,9 +22,13 @@ export async function createAccount(ctx: CommandContext, input: { code: string; 
   return toAccount(row);
 }
 
-export async function updateAccount(ctx: CommandContext, input: { id: string; name?: string; role?: string | null; active?: boolean; reconcile?: boolean }) {
+export async function updateAccount(ctx: CommandContext, input: { id: string; name?: string; type?: AccountTable['type']; role?: string | null; active?: boolean; reconcile?: boolean }) {
   const a = await ctx.db.selectFrom('account').selectAll().where('id', '=', input.id).executeTakeFirst();
   if (!a) throw notFound('Account');
+  if (input.type !== undefined && input.type !== a.type) {
+    const posted = await ctx.db.selectFrom('journal_line').select('id').where('account_id', '=', a.id).limit(1).executeTakeFirst();
+    if (posted) throw new DomainError('BUSINESS_RULE', `Account ${a.code} ${a.name} has postings: its type (${a.type}) cannot change to ${input.type}. Open a new ${input.type} account and move the balance with a manual entry.`, { fields: [{ path: 'type', message: 'Has postings' }] });
+  }
   if (input.active === false) {
     const bal = await ctx.db
       .selectFrom('journal_line')
@@ -33,8 +37,8 @@ export async function updateAccount(ctx: CommandContext, input: { id: string; na
       .executeTakeFirstOrThrow();
     if (Number(bal.d) !== Number(bal.c)) throw refuse(`Account ${a.code} still has a balance; move it to another account before archiving`);
   }
-  const next = { ...a, name: input.name ?? a.name, role: input.role === undefined ? a.role : input.role, active: input.active === undefined ? a.active : input.active ? 1 : 0, reconcile: input.reconcile === undefined ? a.reconcile : input.reconcile ? 1 : 0 };
-  await ctx.db.updateTable('account').set({ name: next.name, role: next.role, active: next.active, reconcile: next.reconcile, updated_at: ctx.now, version: a.version + 1 }).where('id', '=', a.id).execute();
+  const next = { ...a, name: input.name ?? a.name, type: input.type ?? a.type, role: input.role === undefined ? a.role : input.role, active: input.active === undefined ? a.active : input.active ? 1 : 0, reconcile: input.reconcile === undefined ? a.reconcile : input.reconcile ? 1 : 0 };
+  await ctx.db.updateTable('account').set({ name: next.name, type: next.type, role: next.role, active: next.active, reconcile: next.reconcile, updated_at: ctx.now, version: a.version + 1 }).where('id', '=', a.id).execute();
   forgetFinanceSession(ctx);
   ctx.summarize(`Updated account ${a.code}`);
   return toAccount(next);

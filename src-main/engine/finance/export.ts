@@ -2,7 +2,7 @@ import ExcelJS from 'exceljs';
 import PDFDocument from 'pdfkit';
 import type { Db, Tx } from '../platform/db';
 import { fmt } from './ledger';
-import { balanceSheet, profitLoss, trialBalance } from './reports';
+import { agedPayables, agedReceivables, balanceSheet, profitLoss, taxReport, trialBalance } from './reports';
 
 /**
  * Report exports: a table (header + rows of text/cents) rendered as CSV, XLSX (exceljs, the
@@ -69,7 +69,29 @@ interface Scope {
   branchId?: string;
 }
 
-async function tableOf(db: Db | Tx, report: 'trialBalance' | 'generalLedger' | 'profitLoss' | 'balanceSheet', s: Scope): Promise<Table> {
+export type ReportName = 'trialBalance' | 'generalLedger' | 'profitLoss' | 'balanceSheet' | 'receivablesAging' | 'payablesAging' | 'tax';
+
+async function tableOf(db: Db | Tx, report: ReportName, s: Scope): Promise<Table> {
+  if (report === 'receivablesAging' || report === 'payablesAging') {
+    const aging = report === 'receivablesAging' ? await agedReceivables(db, s.to) : await agedPayables(db, s.to);
+    return {
+      title: `Aged ${report === 'receivablesAging' ? 'receivables' : 'payables'} at ${s.to}`,
+      header: [report === 'receivablesAging' ? 'Customer' : 'Vendor', 'Current', '1–30', '31–60', '61–90', 'Over 90', 'Credit', 'Total'],
+      money: [1, 2, 3, 4, 5, 6, 7],
+      rows: [...aging.rows.map((r) => [r.partnerName, r.currentMinor, r.d1to30Minor, r.d31to60Minor, r.d61to90Minor, r.over90Minor, r.creditMinor, r.totalMinor]), ['Total', ...(['currentMinor', 'd1to30Minor', 'd31to60Minor', 'd61to90Minor', 'over90Minor', 'creditMinor'] as const).map((k) => aging.rows.reduce((t, r) => t + r[k], 0)), aging.totalMinor]],
+    };
+  }
+  if (report === 'tax') {
+    const from = s.from ?? `${s.to.slice(0, 7)}-01`;
+    const rows = await taxReport(db, { from, to: s.to, branchId: s.branchId });
+    const sum = (k: 'baseMinor' | 'taxMinor' | 'inputBaseMinor' | 'inputTaxMinor' | 'netMinor') => rows.reduce((t, r) => t + r[k], 0);
+    return {
+      title: `Tax report ${from} to ${s.to}`,
+      header: ['Rate', 'Sales base', 'Output tax', 'Purchase base', 'Input tax', 'Net'],
+      money: [1, 2, 3, 4, 5],
+      rows: [...rows.map((r) => [`${r.rateBp / 100}%`, r.baseMinor, r.taxMinor, r.inputBaseMinor, r.inputTaxMinor, r.netMinor]), ['Total', sum('baseMinor'), sum('taxMinor'), sum('inputBaseMinor'), sum('inputTaxMinor'), sum('netMinor')]],
+    };
+  }
   if (report === 'trialBalance') {
     const tb = await trialBalance(db, s);
     return { title: `Trial balance to ${s.to}`, header: ['Account', 'Name', 'Debit', 'Credit', 'Balance'], money: [2, 3, 4], rows: [...tb.rows.map((r) => [r.code, r.name, r.debitMinor, r.creditMinor, r.balanceMinor]), ['', 'Total', tb.debitMinor, tb.creditMinor, tb.debitMinor - tb.creditMinor]] };
@@ -122,7 +144,7 @@ export async function hledgerJournal(db: Db | Tx, s: Scope): Promise<string> {
   return out.join('\n');
 }
 
-export async function exportReport(db: Db | Tx, input: { report: 'trialBalance' | 'generalLedger' | 'profitLoss' | 'balanceSheet'; format: 'csv' | 'xlsx' | 'pdf' | 'hledger' } & Scope) {
+export async function exportReport(db: Db | Tx, input: { report: ReportName; format: 'csv' | 'xlsx' | 'pdf' | 'hledger' } & Scope) {
   const base = `${input.report}-${input.to}`;
   if (input.format === 'hledger') return { fileName: `${base}.journal`, mime: 'text/plain', base64: Buffer.from(await hledgerJournal(db, input), 'utf8').toString('base64') };
   const t = await tableOf(db, input.report, input);

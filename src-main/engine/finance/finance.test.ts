@@ -64,6 +64,13 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
     expect((await errorOf(t.engine.run('finance.account.create', { code: '6300', name: 'Clerk', type: 'expense' }, clerk)))?.code).toBe('FORBIDDEN');
     const renamed = await t.engine.run('finance.account.update', { id: acc.id, name: 'Rent and rates' }, finance);
     expect(renamed.name).toBe('Rent and rates');
+    // The type may change while nothing is posted to the account; a posted account keeps its type.
+    expect((await t.engine.run('finance.account.update', { id: acc.id, type: 'asset' }, finance)).type).toBe('asset');
+    await t.engine.run('finance.account.update', { id: acc.id, type: 'expense' }, finance);
+    await t.engine.run('finance.entry.post', { journalId: MISC, date: today(), memo: 'Rent', lines: [{ accountId: acc.id, debitMinor: 100 }, { accountId: ACC('1000'), creditMinor: 100 }] }, finance);
+    const typeChange = await errorOf(t.engine.run('finance.account.update', { id: acc.id, type: 'asset' }, finance));
+    expect(typeChange?.message).toMatch(/6200 Rent and rates has postings: its type \(expense\) cannot change to asset/);
+    expect((await t.engine.run('finance.account.list', {}, finance)).find((a) => a.id === acc.id)?.type).toBe('expense');
   });
 
   it('refuses an unbalanced or one-sided manual entry with nothing written; posts a balanced one; corrects by reversal', async () => {
@@ -301,6 +308,81 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
     expect(await count('journal_line')).toBe(before);
     expect((await errorOf(t.engine.run('finance.period.close', { period: today().slice(0, 7) }, finance)))?.message).toMatch(/has not ended yet/);
 
+    await invariants();
+  });
+
+  it('taxes invoices by the customer’s fiscal position and the company’s rounding, bills with input tax; tax report and AP aging tie out', async () => {
+    const db = t.database.db;
+    const p1 = await f.stocked(20, { cost: 100 });
+    const p2 = await f.stocked(20, { cost: 100 });
+    const c = await f.customer({ creditLimitMinor: null, taxRateBp: 2000 });
+    const invoiceOf = async (customerId: string, lines: { productId: string; quantity: number; unitPriceMinor: number }[]) => {
+      const order = await t.engine.run('sales.order.create', { customerId, lines, confirm: true }, as);
+      await f.ship(order.id);
+      const inv = await t.engine.run('sales.invoice.create', { orderId: order.id }, as);
+      const [posted] = (await t.engine.run('finance.entry.list', { sourceKind: 'invoice', query: inv.number }, finance)).rows;
+      const e = await t.engine.run('finance.entry.get', { id: posted!.id }, finance);
+      const byAccount: Record<string, number> = {};
+      for (const l of e.lines) byAccount[l.accountCode] = (byAccount[l.accountCode] ?? 0) + l.debitMinor - l.creditMinor;
+      return { order, inv, byAccount };
+    };
+    const two = [{ productId: p1.id, quantity: 1, unitPriceMinor: 333 }, { productId: p2.id, quantity: 1, unitPriceMinor: 333 }];
+    // Per line (the default): 66.6 → 67 on each line.
+    const perLine = await invoiceOf(c.id, two);
+    expect(perLine.inv).toMatchObject({ untaxedMinor: 666, taxMinor: 134, totalMinor: 800 });
+    expect(perLine.byAccount).toEqual({ '1100': 800, '4000': -666, '2200': -134 });
+    // Per total: 133.2 → 133 once for the rate; the difference sits on one line, lines still add up.
+    expect((await errorOf(t.engine.run('finance.tax.configure', { rounding: 'total' }, clerk)))?.code).toBe('FORBIDDEN');
+    expect((await t.engine.run('finance.tax.configure', { rounding: 'total' }, finance)).rounding).toBe('total');
+    const perTotal = await invoiceOf(c.id, two);
+    expect(perTotal.inv).toMatchObject({ untaxedMinor: 666, taxMinor: 133, totalMinor: 799 });
+    expect(perTotal.inv.lines.reduce((s, l) => s + l.taxMinor, 0)).toBe(133);
+    expect(perTotal.inv.lines.every((l) => l.subtotalMinor + l.taxMinor === l.totalMinor)).toBe(true);
+    expect(perTotal.byAccount).toEqual({ '1100': 799, '4000': -666, '2200': -133 });
+    // The order keeps its own amounts: fully invoiced is what it said.
+    expect((await t.engine.run('sales.order.get', { id: perTotal.order.id }, as)).invoicedMinor).toBe(800);
+    await t.engine.run('finance.tax.configure', { rounding: 'line' }, finance);
+    // A fiscal position replaces the tax: export → zero rate; the tax report shows the zero-rated base.
+    const settings = await t.engine.run('finance.tax.settings', {}, finance);
+    const exportFp = settings.fiscalPositions.find((x) => x.code === 'EXPORT')!;
+    const abroad = await f.customer({ creditLimitMinor: null, taxRateBp: 2000 });
+    expect((await errorOf(t.engine.run('finance.partner.fiscalPosition', { partnerId: abroad.id, fiscalPositionId: ACC('9999') }, finance)))?.message).toMatch(/no such fiscal position/);
+    await t.engine.run('finance.partner.fiscalPosition', { partnerId: abroad.id, fiscalPositionId: exportFp.id }, finance);
+    const exported = await invoiceOf(abroad.id, two);
+    expect(exported.inv).toMatchObject({ untaxedMinor: 666, taxMinor: 0, totalMinor: 666 });
+    expect(exported.inv.lines.map((l) => l.taxRateBp)).toEqual([0, 0]);
+    // Prices including tax: base + tax = the price paid, exactly.
+    await db.insertInto('tax_rate').values({ id: '01900000-0000-7000-8000-400000000077', branch_id: 'central', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z', version: 1, code: 'S15I', name: 'Sales VAT 15% included', scope: 'sales', rate_bp: 1500, price_included: 1, account_id: ACC('2200'), active: 1 }).execute();
+    const gross = await f.customer({ creditLimitMinor: null, taxRateBp: 1500 });
+    const included = await invoiceOf(gross.id, [{ productId: p1.id, quantity: 3, unitPriceMinor: 1150 }]);
+    expect(included.inv).toMatchObject({ untaxedMinor: 3000, taxMinor: 450, totalMinor: 3450 });
+    expect(included.byAccount).toEqual({ '1100': 3450, '4000': -3000, '2200': -450 });
+    await db.updateTable('tax_rate').set({ active: 0 }).where('code', '=', 'S15I').execute();
+    // Vendor bill: input tax at the product's rate on the billed amount; payable = bill + tax.
+    const pf = await purchasingFixture(t.engine, as, { code: 'WHT' });
+    const v = await pf.vendor();
+    const a = await pf.bought(v.id, 1000);
+    await db.updateTable('product').set({ tax_rate_bp: 2000 }).where('id', '=', a.id).execute();
+    const po = await pf.sentOrder({ vendorId: v.id, warehouseId: pf.wh.id, lines: [{ productId: a.id, quantity: 10 }] });
+    await t.engine.run('purchasing.po.receive', { id: po.id, lines: po.lines.map((l) => ({ lineId: l.id, quantity: l.quantity })) }, as);
+    const bill = await t.engine.run('purchasing.bill.create', { orderId: po.id, vendorReference: `TAX-${dialect}`, billDate: today(), lines: [{ orderLineId: po.lines[0]!.id, quantity: 10, unitPriceMinor: 1000 }] }, as);
+    const [billEntry] = (await t.engine.run('finance.entry.list', { sourceKind: 'bill', query: bill.number }, finance)).rows;
+    const be = await t.engine.run('finance.entry.get', { id: billEntry!.id }, finance);
+    expect(Object.fromEntries(be.lines.map((l) => [l.accountCode, l.debitMinor - l.creditMinor]))).toEqual({ '2100': 10_000, '1400': 2000, '2000': -12_000 });
+    // AP aging is the payable account; a part payment settles the bill's oldest due amount.
+    await t.engine.run('finance.payment.register', { partnerId: v.id, direction: 'out', amountMinor: 5000 }, finance);
+    const ap = await t.engine.run('finance.report.payablesAging', {}, finance);
+    expect(ap.totalMinor).toBe(-(await balanceOf('2000')));
+    expect(ap.rows.find((r) => r.partnerId === v.id)).toMatchObject({ currentMinor: 7000, totalMinor: 7000, creditMinor: 0 });
+    const apCsv = Buffer.from((await t.engine.run('finance.report.export', { report: 'payablesAging', format: 'csv', to: today() }, finance)).base64, 'base64').toString();
+    expect(apCsv).toMatch(/^Vendor,Current,/);
+    expect(apCsv).toContain('70.00');
+    // The tax report per period: output tax = the output tax account, input tax = the input tax account.
+    const report = await t.engine.run('finance.report.tax', { from: '2026-01-01', to: '2099-12-31' }, finance);
+    expect(report.reduce((s, r) => s + r.taxMinor, 0)).toBe(-(await balanceOf('2200')));
+    expect(report.reduce((s, r) => s + r.inputTaxMinor, 0)).toBe(await balanceOf('1400'));
+    expect(report.find((r) => r.rateBp === 2000)).toMatchObject({ inputBaseMinor: expect.any(Number) });
+    expect(report.find((r) => r.rateBp === 0)?.baseMinor).toBeGreaterThanOrEqual(666);
     await invariants();
   });
 

@@ -6,7 +6,8 @@ import { createAccount, discardDraft, listEntries, loadEntry, postDraft, postMan
 import { exportReport } from './export';
 
 import { allocateCredit, loadPayment, loadPayments, registerPayment } from './payments';
-import { accountSums, agedReceivables, balanceSheet, channelMargin, dunningList, generalLedger, invoiceNumberProof, profitLoss, taxReport, trialBalance } from './reports';
+import { configureTaxes, setFiscalPosition, taxSettings } from './tax';
+import { accountSums, agedPayables, agedReceivables, balanceSheet, channelMargin, dunningList, generalLedger, invoiceNumberProof, profitLoss, taxReport, trialBalance } from './reports';
 import './schema';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -44,6 +45,7 @@ export const financeHandlers = defineHandlers({
     await allocateCredit(ctx, input);
     return loadPayment(ctx.db, input.paymentId);
   },
+  'finance.payment.get': (ctx, input) => loadPayment(ctx.db, input.id),
   'finance.payment.list': async (ctx, input) => ({ ...(await loadPayments(ctx.db, input)), offset: input.offset }),
 
   'finance.bank.import': (ctx, input) => importStatement(ctx, input),
@@ -76,6 +78,10 @@ export const financeHandlers = defineHandlers({
   'finance.report.channelMargin': (ctx, input) => channelMargin(ctx.db, input),
   'finance.report.tax': (ctx, input) => taxReport(ctx.db, input),
   'finance.report.aging': (ctx, input) => agedReceivables(ctx.db, input.at ?? today()),
+  'finance.report.payablesAging': (ctx, input) => agedPayables(ctx.db, input.at ?? today()),
+  'finance.tax.settings': (ctx) => taxSettings(ctx.db),
+  'finance.tax.configure': (ctx, input) => configureTaxes(ctx, input),
+  'finance.partner.fiscalPosition': (ctx, input) => setFiscalPosition(ctx, input),
   'finance.report.dunning': (ctx, input) => dunningList(ctx.db, input.at ?? today(), input.minDaysOverdue),
   'finance.report.invoiceNumbers': (ctx) => invoiceNumberProof(ctx.db),
   'finance.report.export': (ctx, input) => exportReport(ctx.db, input),

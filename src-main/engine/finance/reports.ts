@@ -157,22 +157,28 @@ export async function taxReport(db: Db | Tx, input: { from: string; to: string; 
   let q = db
     .selectFrom('journal_line as l')
     .innerJoin('account as a', 'a.id', 'l.account_id')
-    .select((eb) => ['l.tax_rate_bp', 'a.role', eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
+    .select((eb) => ['l.tax_rate_bp', 'a.role', eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c'), eb.fn.sum<number>('l.tax_base_minor').as('b')])
     .where('l.tax_rate_bp', 'is not', null)
-    .where('a.role', 'in', ['revenue', 'sales_returns', 'tax_out'])
+    .where('a.role', 'in', ['revenue', 'sales_returns', 'tax_out', 'tax_in'])
     .where('l.date', '>=', input.from)
     .where('l.date', '<=', input.to);
   if (input.branchId) q = q.where('l.branch_id', '=', input.branchId);
   const rows = await q.groupBy(['l.tax_rate_bp', 'a.role']).execute();
-  const out = new Map<number, { base: number; tax: number }>();
+  const out = new Map<number, { base: number; tax: number; inputBase: number; inputTax: number }>();
   for (const r of rows) {
-    const m = out.get(r.tax_rate_bp!) ?? { base: 0, tax: 0 };
+    const m = out.get(r.tax_rate_bp!) ?? { base: 0, tax: 0, inputBase: 0, inputTax: 0 };
     const amount = Number(r.c ?? 0) - Number(r.d ?? 0);
     if (r.role === 'tax_out') m.tax += amount;
-    else m.base += amount;
+    else if (r.role === 'tax_in') {
+      // Input tax lines carry their signed base (vendor bills; a reversal negates it).
+      m.inputTax -= amount;
+      m.inputBase += Number(r.b ?? 0);
+    } else m.base += amount;
     out.set(r.tax_rate_bp!, m);
   }
-  return [...out.entries()].sort(([a], [b]) => a - b).map(([rateBp, m]) => ({ rateBp, baseMinor: m.base, taxMinor: m.tax }));
+  return [...out.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([rateBp, m]) => ({ rateBp, baseMinor: m.base, taxMinor: m.tax, inputBaseMinor: m.inputBase, inputTaxMinor: m.inputTax, netMinor: m.tax - m.inputTax }));
 }
 
 const DAY = 86_400_000;
@@ -197,36 +203,99 @@ export async function agedReceivables(db: Db | Tx, at: string) {
       .groupBy(['y.partner_id', 'p.name'])
       .execute(),
   ]);
-  const rows = new Map<string, { partnerId: string; partnerName: string; currentMinor: number; d1to30Minor: number; d31to60Minor: number; d61to90Minor: number; over90Minor: number; totalMinor: number; creditMinor: number }>();
-  const rowOf = (id: string, name: string) => {
-    let r = rows.get(id);
-    if (!r) rows.set(id, (r = { partnerId: id, partnerName: name, currentMinor: 0, d1to30Minor: 0, d31to60Minor: 0, d61to90Minor: 0, over90Minor: 0, totalMinor: 0, creditMinor: 0 }));
-    return r;
-  };
+  const rows = agingRows();
   for (const i of invoices) {
     const open = Number(i.total_minor) - Number(i.paid_minor);
     if (open === 0) continue;
-    const r = rowOf(i.partner_id, i.name);
+    const r = rows.of(i.partner_id, i.name);
     if (open < 0) r.creditMinor += open;
-    else {
-      const late = daysBetween(i.due_date, at);
-      if (late <= 0) r.currentMinor += open;
-      else if (late <= 30) r.d1to30Minor += open;
-      else if (late <= 60) r.d31to60Minor += open;
-      else if (late <= 90) r.d61to90Minor += open;
-      else r.over90Minor += open;
-    }
+    else addToBucket(r, daysBetween(i.due_date, at), open);
     r.totalMinor += open;
   }
   for (const p of payments) {
     const free = Number(p.free ?? 0);
     if (free <= 0) continue;
-    const r = rowOf(p.partner_id, p.name);
+    const r = rows.of(p.partner_id, p.name);
     r.creditMinor -= free;
     r.totalMinor -= free;
   }
-  const list = [...rows.values()].sort((a, b) => b.totalMinor - a.totalMinor || a.partnerName.localeCompare(b.partnerName));
-  return { at, rows: list, totalMinor: list.reduce((t, r) => t + r.totalMinor, 0) };
+  return rows.done(at);
+}
+
+type AgingRow = { partnerId: string; partnerName: string; currentMinor: number; d1to30Minor: number; d31to60Minor: number; d61to90Minor: number; over90Minor: number; totalMinor: number; creditMinor: number };
+
+/** Aging rows per partner, sorted by amount owed. */
+function agingRows() {
+  const rows = new Map<string, AgingRow>();
+  return {
+    of(id: string, name: string) {
+      let r = rows.get(id);
+      if (!r) rows.set(id, (r = { partnerId: id, partnerName: name, currentMinor: 0, d1to30Minor: 0, d31to60Minor: 0, d61to90Minor: 0, over90Minor: 0, totalMinor: 0, creditMinor: 0 }));
+      return r;
+    },
+    drop(id: string) {
+      rows.delete(id);
+    },
+    done(at: string) {
+      const list = [...rows.values()].sort((a, b) => b.totalMinor - a.totalMinor || a.partnerName.localeCompare(b.partnerName));
+      return { at, rows: list, totalMinor: list.reduce((t, r) => t + r.totalMinor, 0) };
+    },
+  };
+}
+
+/** Current, 1–30, 31–60, 61–90, over 90 days past due. */
+function addToBucket(r: AgingRow, late: number, amount: number) {
+  if (late <= 0) r.currentMinor += amount;
+  else if (late <= 30) r.d1to30Minor += amount;
+  else if (late <= 60) r.d31to60Minor += amount;
+  else if (late <= 90) r.d61to90Minor += amount;
+  else r.over90Minor += amount;
+}
+
+/**
+ * Aged payables per vendor, read from the payable account (so the total is its balance at the
+ * date): each vendor bill's entry credits what is owed (bill + input tax) with the bill's due
+ * date; payments to the vendor (debits) settle the bills oldest due first — vendor payments are
+ * not allocated to bills — and what they pay beyond the bills is an advance (`creditMinor`,
+ * negative). Lines without a bill age from their own date.
+ */
+export async function agedPayables(db: Db | Tx, at: string) {
+  const lines = await db
+    .selectFrom('journal_line as l')
+    .innerJoin('account as a', 'a.id', 'l.account_id')
+    .innerJoin('journal_entry as e', 'e.id', 'l.entry_id')
+    .leftJoin('vendor_bill as b', (j) => j.onRef('b.id', '=', 'e.source_id').on('e.source_kind', '=', 'bill'))
+    .leftJoin('partner as p', 'p.id', 'l.partner_id')
+    .select((eb) => ['l.partner_id', 'p.name', eb.fn.coalesce('b.due_date', 'l.date').as('due'), eb.fn.sum<number>('l.credit_minor').as('c'), eb.fn.sum<number>('l.debit_minor').as('d')])
+    .where('a.role', '=', 'payable')
+    .where('l.date', '<=', at)
+    .groupBy(['l.partner_id', 'p.name', 'e.id', 'b.due_date', 'l.date'])
+    .execute();
+  const byVendor = new Map<string, { name: string; owed: { due: string; amount: number }[]; paid: number }>();
+  for (const l of lines) {
+    const key = l.partner_id ?? '';
+    const v = byVendor.get(key) ?? { name: l.name ?? '(no partner)', owed: [], paid: 0 };
+    const net = Number(l.c ?? 0) - Number(l.d ?? 0);
+    if (net > 0) v.owed.push({ due: String(l.due), amount: net });
+    else v.paid -= net;
+    byVendor.set(key, v);
+  }
+  const rows = agingRows();
+  for (const [id, v] of byVendor) {
+    let paid = v.paid;
+    const r = rows.of(id, v.name);
+    for (const o of v.owed.sort((a, b) => a.due.localeCompare(b.due))) {
+      const open = o.amount - Math.min(paid, o.amount);
+      paid -= o.amount - open;
+      if (open > 0) addToBucket(r, daysBetween(o.due, at), open);
+      r.totalMinor += open;
+    }
+    r.creditMinor -= paid;
+    r.totalMinor -= paid;
+    if (r.totalMinor === 0 && r.creditMinor === 0) rows.drop(id);
+  }
+  const done = rows.done(at);
+  return { ...done, rows: done.rows.map((r) => ({ ...r, partnerId: r.partnerId || null })) };
 }
 
 export async function dunningList(db: Db | Tx, at: string, minDaysOverdue: number) {

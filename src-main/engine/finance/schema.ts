@@ -1,5 +1,6 @@
 /** Row types of the finance tables (migrations/0011_finance.ts), merged into the engine's `Database`. */
 import type { RowMeta } from '../platform/schema';
+import type { Generated } from 'kysely';
 
 export type AccountType = 'asset' | 'liability' | 'equity' | 'income' | 'expense';
 export type JournalKind = 'sales' | 'purchase' | 'bank' | 'cash' | 'stock' | 'misc';
@@ -136,6 +137,14 @@ export interface AccountBalanceTable {
 }
 
 declare module '../platform/schema' {
+  /** Migration 0016: how invoice taxes are rounded, per line or once per rate on the total. */
+  interface CompanyTable {
+    tax_rounding: Generated<'line' | 'total'>;
+  }
+  /** Migration 0016: the partner's fiscal position (replaces the product's tax). */
+  interface PartnerTable {
+    fiscal_position_id?: string | null;
+  }
   interface Database {
     account_balance: AccountBalanceTable;
     account: AccountTable;

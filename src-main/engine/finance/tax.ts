@@ -1,4 +1,9 @@
 import { prorate } from '../inventory/ledger';
+import type { CommandContext } from '../platform/context';
+import type { Db, Tx } from '../platform/db';
+import { DomainError } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
+import { lineAmounts, lineAmountsBetween, type LineAmounts, type LinePrice } from '../pricing/money';
 
 /**
  * Tax computation for documents finance writes (and the rules sales' amounts follow):
@@ -66,4 +71,159 @@ export function computeTaxes(lines: TaxLine[], rates: Record<string, TaxRate>, o
   const untaxedMinor = byRate.reduce((s, r) => s + r.baseMinor, 0);
   const taxMinor = byRate.reduce((s, r) => s + r.taxMinor, 0);
   return { lines: out, byRate, untaxedMinor, taxMinor, totalMinor: untaxedMinor + taxMinor };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taxes on documents: what sales invoices, credit notes and vendor bills are taxed at.
+
+/** A partner's tax rules: the rate each line is taxed at, and how the document's taxes round. */
+export interface TaxPolicy {
+  rounding: 'line' | 'total';
+  /** The tax a line is taxed at, from the rate the line carries (product's or customer's), after the fiscal position. */
+  resolve(rateBp: number): TaxRate;
+  /** The rates by code (for `computeTaxes`). */
+  rates: Record<string, TaxRate>;
+}
+
+interface TaxTables {
+  rounding: 'line' | 'total';
+  rates: { code: string; rate_bp: number; price_included: number; scope: 'sales' | 'purchase' }[];
+  positions: Map<string, Record<string, string>>;
+}
+
+const taxTables = new WeakMap<object, TaxTables>();
+
+const partnerPosition = preparedQuery<{ id: string }, { fiscal_position_id: string | null }>(['id'], (db, p) => db.selectFrom('partner').select('fiscal_position_id').where('id', '=', p.id));
+
+/** Tax rates, fiscal positions and the rounding rule, read once per command (they are small). */
+async function readTaxTables(ctx: { db: Db | Tx }): Promise<TaxTables> {
+  let t = taxTables.get(ctx);
+  if (t) return t;
+  const [rates, positions, company] = await Promise.all([
+    ctx.db.selectFrom('tax_rate').select(['code', 'rate_bp', 'price_included', 'scope']).where('active', '=', 1).orderBy('code').execute(),
+    ctx.db.selectFrom('fiscal_position').select(['id', 'tax_map']).execute(),
+    ctx.db.selectFrom('company').select('tax_rounding').orderBy('created_at').executeTakeFirst(),
+  ]);
+  const map = new Map<string, Record<string, string>>();
+  for (const p of positions) map.set(p.id, Object.fromEntries((JSON.parse(p.tax_map) as { from: string; to: string }[]).map((m) => [m.from, m.to])));
+  t = { rounding: company?.tax_rounding === 'total' ? 'total' : 'line', rates, positions: map };
+  taxTables.set(ctx, t);
+  return t;
+}
+
+/**
+ * The tax policy for a document of `partnerId`: a line's rate (basis points, as sales put it on
+ * the order line) is the tax of that scope with that rate (excluding tax when several), or an
+ * excluded rate of its own when the company has none; the partner's fiscal position then
+ * replaces its code (EXPORT: S20 → S0). The rounding rule is the company's.
+ */
+export async function taxPolicyFor(ctx: { db: Db | Tx }, partnerId: string, scope: 'sales' | 'purchase'): Promise<TaxPolicy> {
+  const t = await readTaxTables(ctx);
+  const positionId = (await partnerPosition.first(ctx.db, { id: partnerId }))?.fiscal_position_id ?? null;
+  const position = positionId ? t.positions.get(positionId) : undefined;
+  const rates: Record<string, TaxRate> = {};
+  for (const r of t.rates) if (r.scope === scope) rates[r.code] = { code: r.code, rateBp: r.rate_bp, priceIncluded: r.price_included === 1 };
+  const byBp = new Map<number, TaxRate>();
+  for (const r of Object.values(rates)) {
+    const had = byBp.get(r.rateBp);
+    if (!had || (had.priceIncluded && !r.priceIncluded)) byBp.set(r.rateBp, r);
+  }
+  return {
+    rounding: t.rounding,
+    rates,
+    resolve(rateBp) {
+      const own = byBp.get(rateBp) ?? { code: `${scope === 'sales' ? 'S' : 'P'}@${rateBp}`, rateBp, priceIncluded: false };
+      rates[own.code] ??= own;
+      const mapped = position?.[own.code];
+      if (!mapped) return own;
+      const r = rates[mapped];
+      if (!r) throw new DomainError('BUSINESS_RULE', `The fiscal position maps tax ${own.code} to ${mapped}, which is not an active ${scope} tax: fix it in Finance → Taxes`);
+      return r;
+    },
+  };
+}
+
+/**
+ * The amounts of the units from `from` (exclusive) to `to` (inclusive) of a priced line taxed
+ * at `rate`: differences of the amount function at cumulative quantities (like
+ * `lineAmountsBetween`), so the documents of a line add up to the whole line. Excluded: the
+ * priced amount is the base, tax = round(base × rate). Included: the priced amount is what the
+ * customer pays, base = round(amount ÷ (1 + rate)), tax = amount − base (exact by construction).
+ */
+export function taxedAmountsBetween(price: LinePrice, from: number, to: number, rate: TaxRate): LineAmounts {
+  if (!rate.priceIncluded) return lineAmountsBetween({ ...price, taxRateBp: rate.rateBp }, from, to);
+  const at = (q: number) => {
+    const gross = lineAmounts({ ...price, taxRateBp: 0 }, q).subtotalMinor;
+    const base = prorate(gross, 10_000, 10_000 + rate.rateBp);
+    return { subtotalMinor: base, taxMinor: gross - base, totalMinor: gross };
+  };
+  const a = at(from);
+  const b = at(to);
+  return { subtotalMinor: b.subtotalMinor - a.subtotalMinor, taxMinor: b.taxMinor - a.taxMinor, totalMinor: b.totalMinor - a.totalMinor };
+}
+
+/**
+ * Rounding per total: each rate's tax is rounded once on the document (`computeTaxes`), and the
+ * difference to the sum of the lines' taxes goes to the largest line of that rate (its base
+ * moves the other way when the price includes tax, so every line keeps base + tax = total when
+ * excluded and = the price paid when included). Per line: the lines are left as they are.
+ * Mutates and returns `lines`.
+ */
+export function applyTaxRounding<T extends { subtotal_minor: number; tax_minor: number; total_minor: number }>(rows: T[], taxCodes: string[], policy: TaxPolicy): T[] {
+  if (policy.rounding === 'line' || rows.length < 2) return rows;
+  const included = (i: number) => policy.rates[taxCodes[i]!]?.priceIncluded ?? false;
+  const doc = computeTaxes(
+    rows.map((r, i) => ({ amountMinor: included(i) ? r.total_minor : r.subtotal_minor, taxCode: taxCodes[i]! })),
+    policy.rates,
+    { rounding: 'total' },
+  );
+  for (const rate of doc.byRate) {
+    const of = rows.map((r, i) => ({ r, i })).filter((x) => taxCodes[x.i] === rate.taxCode);
+    const diff = rate.taxMinor - of.reduce((s, x) => s + x.r.tax_minor, 0);
+    if (diff === 0) continue;
+    const largest = of.reduce((m, x) => (Math.abs(x.r.subtotal_minor) > Math.abs(m.r.subtotal_minor) ? x : m));
+    largest.r.tax_minor += diff;
+    if (included(largest.i)) largest.r.subtotal_minor -= diff;
+    else largest.r.total_minor += diff;
+  }
+  return rows;
+}
+
+/** Tax rates, fiscal positions and the rounding rule, for the Taxes screen. */
+export async function taxSettings(db: Db | Tx) {
+  const [rates, positions, company] = await Promise.all([
+    db.selectFrom('tax_rate').select(['id', 'code', 'name', 'scope', 'rate_bp', 'price_included', 'active']).orderBy('scope').orderBy('code').execute(),
+    db.selectFrom('fiscal_position').select(['id', 'code', 'name', 'tax_map']).orderBy('code').execute(),
+    db.selectFrom('company').select('tax_rounding').orderBy('created_at').executeTakeFirst(),
+  ]);
+  return {
+    rounding: company?.tax_rounding === 'total' ? ('total' as const) : ('line' as const),
+    rates: rates.map((r) => ({ id: r.id, code: r.code, name: r.name, scope: r.scope, rateBp: r.rate_bp, priceIncluded: r.price_included === 1, active: r.active === 1 })),
+    fiscalPositions: positions.map((p) => ({ id: p.id, code: p.code, name: p.name, map: JSON.parse(p.tax_map) as { from: string; to: string }[] })),
+  };
+}
+
+/** The company's tax rounding rule (central master data: the company row replicates). */
+export async function configureTaxes(ctx: CommandContext, input: { rounding: 'line' | 'total' }) {
+  const company = await ctx.db.selectFrom('company').select(['id', 'version']).orderBy('created_at').executeTakeFirst();
+  if (!company) throw new DomainError('BUSINESS_RULE', 'There is no company to configure yet: finish the setup first');
+  await ctx.db.updateTable('company').set({ tax_rounding: input.rounding, updated_at: ctx.now, version: company.version + 1 }).where('id', '=', company.id).execute();
+  taxTables.delete(ctx);
+  ctx.summarize(`Tax rounding set to ${input.rounding === 'line' ? 'per line' : 'per total'}`);
+  return taxSettings(ctx.db);
+}
+
+/** Gives a partner a fiscal position (or none); its documents from now on are taxed through it. */
+export async function setFiscalPosition(ctx: CommandContext, input: { partnerId: string; fiscalPositionId: string | null }) {
+  const partner = await ctx.db.selectFrom('partner').select(['id', 'name', 'version']).where('id', '=', input.partnerId).executeTakeFirst();
+  if (!partner) throw new DomainError('VALIDATION', 'partnerId: there is no such customer or vendor', { fields: [{ path: 'partnerId', message: 'Unknown partner' }] });
+  let label = 'none';
+  if (input.fiscalPositionId) {
+    const fp = await ctx.db.selectFrom('fiscal_position').select(['id', 'code']).where('id', '=', input.fiscalPositionId).executeTakeFirst();
+    if (!fp) throw new DomainError('VALIDATION', 'fiscalPositionId: there is no such fiscal position', { fields: [{ path: 'fiscalPositionId', message: 'Unknown fiscal position' }] });
+    label = fp.code;
+  }
+  await ctx.db.updateTable('partner').set({ fiscal_position_id: input.fiscalPositionId, updated_at: ctx.now, version: partner.version + 1 }).where('id', '=', partner.id).execute();
+  ctx.summarize(`Fiscal position of ${partner.name}: ${label}`);
+  return { partnerId: partner.id, fiscalPositionId: input.fiscalPositionId };
 }

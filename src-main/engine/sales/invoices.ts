@@ -7,6 +7,7 @@ import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { lineAmountsBetween } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
+import { applyTaxRounding, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
 import type { InvoiceLineTable } from './schema';
 
 /**
@@ -52,13 +53,20 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const lines = await linesForInvoice.rows(ctx.db, { orderId });
   const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
   const updates: { id: string; invoiced: number }[] = [];
+  // Finance's tax rules: the customer's fiscal position, prices with or without tax, the company's rounding.
+  const taxes = await taxPolicyFor(ctx, o.partner_id, 'sales');
+  const taxCodes: string[] = [];
+  let orderShare = 0; // the order's own amounts for these units (its invoiced_minor)
   for (const l of lines) {
     const already = Number(l.qty_invoiced);
     const target = o.invoice_policy === 'on_order' ? Number(l.quantity) - Number(l.qty_cancelled) : Number(l.qty_delivered);
     const q = target - already;
     if (q <= 0) continue;
     const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
-    const a = lineAmountsBetween(price, already, already + q);
+    const rate = taxes.resolve(l.tax_rate_bp);
+    const a = taxedAmountsBetween(price, already, already + q, rate);
+    orderShare += lineAmountsBetween(price, already, already + q).totalMinor;
+    taxCodes.push(rate.code);
     rows.push({
       ...newRowMeta(ctx),
       order_line_id: l.id,
@@ -68,13 +76,14 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
       unit_price_minor: price.unitPriceMinor,
       discount_bp: price.discountBp,
       subtotal_minor: a.subtotalMinor,
-      tax_rate_bp: price.taxRateBp,
+      tax_rate_bp: rate.rateBp,
       tax_minor: a.taxMinor,
       total_minor: a.totalMinor,
     });
     updates.push({ id: l.id, invoiced: already + q });
   }
   if (rows.length === 0) return null;
+  applyTaxRounding(rows, taxCodes, taxes);
   let untaxed = 0;
   let tax = 0;
   for (const r of rows) {
@@ -109,7 +118,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   await postCustomerInvoice(ctx, id, opts);
   await ctx.db
     .updateTable('sales_order')
-    .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
+    .set({ invoiced_minor: Number(o.invoiced_minor) + orderShare, updated_at: ctx.now })
     .where('id', '=', o.id)
     .execute();
   return id;
@@ -222,6 +231,8 @@ export async function createCreditNote(
     .execute();
   const creditedOf = new Map(credited.map((c) => [c.order_line_id, -Number(c.q)]));
   const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
+  const taxes = await taxPolicyFor(ctx, o.partner_id, 'sales');
+  const taxCodes: string[] = [];
   for (const [i, want] of input.lines.entries()) {
     const l = lines.get(want.orderLineId);
     if (!l) throw new DomainError('VALIDATION', `Line ${i + 1}: not a line of order ${o.number}`, { fields: [{ path: `lines.${i}.orderLineId`, message: 'Not a line of this order' }] });
@@ -233,7 +244,9 @@ export async function createCreditNote(
       });
     }
     const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
-    const a = lineAmountsBetween(price, done, done + want.quantity);
+    const rate = taxes.resolve(l.tax_rate_bp);
+    const a = taxedAmountsBetween(price, done, done + want.quantity, rate);
+    taxCodes.push(rate.code);
     creditedOf.set(l.id, done + want.quantity);
     rows.push({
       ...newRowMeta(ctx),
@@ -244,12 +257,13 @@ export async function createCreditNote(
       unit_price_minor: price.unitPriceMinor,
       discount_bp: price.discountBp,
       subtotal_minor: -a.subtotalMinor,
-      tax_rate_bp: price.taxRateBp,
+      tax_rate_bp: rate.rateBp,
       tax_minor: -a.taxMinor,
       total_minor: -a.totalMinor,
     });
   }
   if (rows.length === 0) throw new DomainError('VALIDATION', 'A credit note needs at least one line');
+  applyTaxRounding(rows, taxCodes, taxes);
   const untaxed = rows.reduce((s, r) => s + r.subtotal_minor, 0);
   const tax = rows.reduce((s, r) => s + r.tax_minor, 0);
   const total = untaxed + tax;
