@@ -15,6 +15,7 @@ import * as m0013 from './0013_reports';
 import * as m0014 from './0014_dropship';
 import * as m0016 from './0016_finance_taxes';
 import * as m0017 from './0017_service_outbox_lots';
+import * as m0020 from './0020_capture_keys';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -37,6 +38,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0014_dropship': m0014,
   '0016_finance_taxes': m0016,
   '0017_service_outbox_lots': m0017,
+  '0020_capture_keys': m0020,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -4,7 +4,9 @@ import { ROLE_PERMISSIONS, type Permission } from '../../../src-shared/permissio
 import type { Envelope } from '../../../src-shared/rpc';
 import { LATEST_SCHEMA } from '../../../migrations/index';
 import type { Actor, CommandContext, EngineServices, Handlers, Install, QueryContext, SessionControl } from './context';
+import { CompiledQuery, type Insertable, sql } from 'kysely';
 import { type AnyDatabase, dialectOf, type Tx } from './db';
+import type { AuditLogTable, OutboxTable } from './schema';
 import { preparedQuery } from './prepared';
 import { DomainError, toRpcError, validationError } from './errors';
 import { newId } from './ids';
@@ -36,11 +38,22 @@ function rolesFor(access: string): string {
   return roles.join(', ');
 }
 
-/** Values whose key names a secret never reach the audit log. */
+const SECRET_KEY = /password|secret|token/i;
+
+/** Values whose key names a secret never reach the audit log. Returns `value` itself when it holds no such key. */
 function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
+  if (Array.isArray(value)) {
+    const items = value.map(redact);
+    return items.every((v, i) => v === value[i]) ? value : items;
+  }
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /password|secret|token/i.test(k) ? '[redacted]' : redact(v)]));
+    let changed = false;
+    const entries = Object.entries(value).map(([k, v]) => {
+      const r = SECRET_KEY.test(k) ? '[redacted]' : redact(v);
+      if (r !== v) changed = true;
+      return [k, r] as const;
+    });
+    return changed ? Object.fromEntries(entries) : value;
   }
   return value;
 }
@@ -133,7 +146,7 @@ export class CommandBus {
       };
       const value = await handler(ctx as never, input);
       // The branch may have been assigned by this very command (first-run setup).
-      const state = await appendMutation(trx, this.options.signingKey?.() ?? null, {
+      const state = await appendMutation(trx, this.options.database, this.options.signingKey?.() ?? null, {
         method,
         methodVersion: spec.version ?? 1,
         input: recordedInput,
@@ -168,55 +181,115 @@ export interface RowChange {
   row: Record<string, unknown> | null;
 }
 
-const capturedRows = preparedQuery<{ none: 0 }, { table_name: string; row_id: string; op: RowChange['op']; row_json: string | null }>([], (db) =>
-  db.selectFrom('change_capture').select(['table_name', 'row_id', 'op', 'row_json']).orderBy('seq'),
+const capturedKeys = preparedQuery<{ none: 0 }, { table_name: string; row_id: string; op: RowChange['op'] }>([], (db) =>
+  db.selectFrom('change_capture').select(['table_name', 'row_id', 'op']).orderBy('seq'),
 );
 const clearCapture = preparedQuery<{ none: 0 }, never>([], (db) => db.deleteFrom('change_capture'));
+const schemaVersion = preparedQuery<{ none: 0 }, { v: number }>([], (db) => db.selectNoFrom(sql<number>`(SELECT schema_version FROM pragma_schema_version())`.as('v')));
+const tableColumns = preparedQuery<{ table: string }, { name: string }>(['table'], (db, p) => db.selectFrom(sql<{ name: string; cid: number }>`pragma_table_info(${p.table})`.as('c')).select('c.name').orderBy('c.cid'));
 
 /**
- * The rows this command wrote, as captured by the replication triggers (SQLite installs
- * bound to a centre): one image per row, the last one written. An insert later updated
- * stays an insert; anything later deleted is a delete.
+ * Per table, the statement that reads the JSON image of every row of that table this command
+ * captured, as the row stands now. Built from the table's columns, kept until the schema
+ * changes (PRAGMA schema_version), per database.
  */
-async function takeCapturedChanges(trx: Tx): Promise<RowChange[]> {
-  if (dialectOf(trx) !== 'sqlite') return [];
-  const rows = await capturedRows.rows(trx, { none: 0 });
-  if (rows.length === 0) return [];
-  await clearCapture.execute(trx, { none: 0 });
-  const byRow = new Map<string, RowChange>();
-  for (const r of rows) {
+const imageStatements = new WeakMap<object, { version: number; byTable: Map<string, string> }>();
+async function imageStatement(trx: Tx, database: object, table: string): Promise<string> {
+  const version = Number((await schemaVersion.first(trx, { none: 0 }))!.v);
+  let cache = imageStatements.get(database);
+  if (!cache || cache.version !== version) {
+    cache = { version, byTable: new Map() };
+    imageStatements.set(database, cache);
+  }
+  let text = cache.byTable.get(table);
+  if (!text) {
+    const cols = await tableColumns.rows(trx, { table });
+    if (cols.length === 0) throw new Error(`Captured rows of ${table}, which has no columns`);
+    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const image = `json_object(${cols.map((c) => `'${c.name.replace(/'/g, "''")}', t.${quote(c.name)}`).join(', ')})`;
+    text = `SELECT t.id AS row_id, ${image} AS row_json FROM ${quote(table)} AS t WHERE t.id IN (SELECT row_id FROM change_capture WHERE table_name = ?)`;
+    cache.byTable.set(table, text);
+  }
+  return text;
+}
+
+/**
+ * The rows this command wrote (SQLite installs bound to a centre): the capture triggers
+ * recorded which rows (table, id, operation); here each touched table's rows are read once,
+ * as they stand at the end of the command — the last image of each row. An insert later
+ * updated stays an insert; anything later deleted is a delete. Returned as the JSON text
+ * the outbox stores (the images are SQLite's own json_object text, not parsed and re-built),
+ * and the count.
+ */
+async function takeCapturedChanges(trx: Tx, database: object): Promise<{ json: string; count: number }> {
+  if (dialectOf(trx) !== 'sqlite') return NO_CHANGES;
+  const keys = await capturedKeys.rows(trx, { none: 0 });
+  if (keys.length === 0) return NO_CHANGES;
+  const byRow = new Map<string, { table: string; id: string; op: RowChange['op'] }>();
+  const tables = new Set<string>();
+  for (const r of keys) {
     const key = `${r.table_name}|${r.row_id}`;
     const prev = byRow.get(key);
     const op = r.op === 'update' && prev?.op === 'insert' ? 'insert' : r.op;
-    byRow.set(key, { table: r.table_name, id: r.row_id, op, row: r.row_json ? (JSON.parse(r.row_json) as Record<string, unknown>) : null });
+    if (prev) prev.op = op;
+    else byRow.set(key, { table: r.table_name, id: r.row_id, op });
+    if (op !== 'delete') tables.add(r.table_name);
   }
-  return [...byRow.values()];
+  const images = new Map<string, string>();
+  for (const table of tables) {
+    const text = await imageStatement(trx, database, table);
+    const rows = await trx.executeQuery<{ row_id: string; row_json: string }>(CompiledQuery.raw(text, [table]));
+    for (const r of rows.rows) images.set(`${table}|${r.row_id}`, r.row_json);
+  }
+  await clearCapture.execute(trx, { none: 0 });
+  const parts: string[] = [];
+  for (const [key, c] of byRow) {
+    const image = c.op === 'delete' ? undefined : images.get(key);
+    // A row gone by the end of the command was deleted, whatever came before.
+    const op = image === undefined ? 'delete' : c.op;
+    parts.push(`{"table":${JSON.stringify(c.table)},"id":${JSON.stringify(c.id)},"op":"${op}","row":${image ?? 'null'}}`);
+  }
+  return { json: `[${parts.join(',')}]`, count: parts.length };
 }
+const NO_CHANGES = { json: '[]', count: 0 };
 
-/** Takes the next mutation id of this install and appends the mutation to the outbox. */
-async function appendMutation(trx: Tx, signingKey: string | null, m: MutationRecord): Promise<{ mutationId: number; branchId: string | null }> {
-  const state = await trx
+const nextMutation = preparedQuery<{ none: 0 }, { last_mutation_id: number; client_id: string; branch_id: string | null }>([], (db) =>
+  db
     .updateTable('client_state')
     .set((eb) => ({ last_mutation_id: eb('last_mutation_id', '+', 1) }))
     .where('singleton', '=', 1)
-    .returning(['last_mutation_id', 'client_id', 'branch_id'])
-    .executeTakeFirstOrThrow();
+    .returning(['last_mutation_id', 'client_id', 'branch_id']),
+);
+type AuditRow = Insertable<AuditLogTable>;
+const insertAudit = preparedQuery<Required<AuditRow>, never>(
+  ['id', 'branch_id', 'at', 'user_id', 'username', 'method', 'mutation_id', 'summary', 'input'],
+  (db, p) => db.insertInto('audit_log').values(p),
+);
+type OutboxRow = Insertable<OutboxTable>;
+const insertOutbox = preparedQuery<Required<OutboxRow>, never>(
+  ['mutation_id', 'client_id', 'branch_id', 'method', 'method_version', 'schema_version', 'input', 'effects', 'result', 'changes', 'user_id', 'created_at', 'signature'],
+  (db, p) => db.insertInto('outbox').values(p),
+);
+
+/** Takes the next mutation id of this install and appends the mutation to the outbox. */
+async function appendMutation(trx: Tx, database: object, signingKey: string | null, m: MutationRecord): Promise<{ mutationId: number; branchId: string | null }> {
+  const state = await nextMutation.first(trx, { none: 0 });
+  if (!state) throw new Error('client_state is missing');
+  const input = JSON.stringify(m.input);
+  const redacted = redact(m.input);
   // The audit entry first, so the captured changes (replicated with the mutation) include it.
-  await trx
-    .insertInto('audit_log')
-    .values({
-      id: newId(),
-      branch_id: state.branch_id,
-      at: m.effects.now,
-      user_id: m.actor.userId,
-      username: m.actor.username,
-      method: m.method,
-      mutation_id: state.last_mutation_id,
-      summary: m.summary.slice(0, 500),
-      input: JSON.stringify(redact(m.input)),
-    })
-    .execute();
-  const changes = await takeCapturedChanges(trx);
+  await insertAudit.execute(trx, {
+    id: newId(),
+    branch_id: state.branch_id,
+    at: m.effects.now,
+    user_id: m.actor.userId,
+    username: m.actor.username,
+    method: m.method,
+    mutation_id: state.last_mutation_id,
+    summary: m.summary.slice(0, 500),
+    input: redacted === m.input ? input : JSON.stringify(redacted),
+  });
+  const changes = await takeCapturedChanges(trx, database);
   const row = {
     mutation_id: state.last_mutation_id,
     client_id: state.client_id,
@@ -224,16 +297,13 @@ async function appendMutation(trx: Tx, signingKey: string | null, m: MutationRec
     method: m.method,
     method_version: m.methodVersion,
     schema_version: LATEST_SCHEMA,
-    input: JSON.stringify(m.input),
+    input,
     effects: JSON.stringify(m.effects),
     result: JSON.stringify(m.result ?? null),
-    changes: JSON.stringify(changes),
+    changes: changes.json,
     user_id: m.actor.userId,
     created_at: m.effects.now,
   };
-  await trx
-    .insertInto('outbox')
-    .values({ ...row, signature: signingKey ? signPayload(signingKey, mutationPayload(row)) : null })
-    .execute();
+  await insertOutbox.execute(trx, { ...row, signature: signingKey ? signPayload(signingKey, mutationPayload(row)) : null });
   return { mutationId: state.last_mutation_id, branchId: state.branch_id };
 }
