@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { PriceQuote } from '../../../src-shared/contract/pricing';
-import type { Db, Tx } from '../platform/db';
+import { type Db, dialectOf, type Tx } from '../platform/db';
+import { preparedSelectIn } from '../inventory/batch';
 import { preparedQuery } from '../platform/prepared';
 import { formatBp, lessPercent, plusPercent } from './money';
 import type { PricelistTable } from './schema';
@@ -49,6 +50,26 @@ export const productForSale = preparedQuery<{ id: string }, SaleProduct>(['id'],
     .where('id', '=', p.id),
 );
 
+/** A JSON array parameter as a list of values (`x IN (…)`), one compiled statement whatever its length. */
+const jsonList = (db: Db | Tx, json: string) =>
+  dialectOf(db) === 'postgres' ? sql<string>`(SELECT jsonb_array_elements_text(CAST(${json} AS jsonb)))` : sql<string>`(SELECT value FROM json_each(${json}))`;
+
+/** The products of an order's lines in one statement (a list of up to 50 ids). */
+const productsForSale = preparedSelectIn<SaleProduct>((db, ids) =>
+  db
+    .selectFrom('product')
+    .select(['id', 'sku', 'name', 'uom_id', 'category_id', 'list_price_minor', 'cost_minor', 'active', 'tax_rate_bp'])
+    .where('id', 'in', ids as string[]),
+);
+
+/** The products with these ids, by id (unknown ids are missing from the map). */
+export async function productsById(db: Db | Tx, ids: readonly string[]): Promise<Map<string, SaleProduct>> {
+  const distinct = [...new Set(ids)];
+  if (distinct.length === 0) return new Map();
+  const rows = distinct.length === 1 ? await productForSale.rows(db, { id: distinct[0]! }) : await productsForSale(db, distinct, {});
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 interface RuleRow {
   id: string;
   product_id: string | null;
@@ -73,63 +94,81 @@ interface RuleRow {
 type RuleParams = { productId: string; categoryId: string | null; partnerId: string; pricelistId: string | null; customerClass: string; channelCode: string; currency: string; date: string; quantity: number };
 const RULE_PARAMS: (keyof RuleParams)[] = ['productId', 'categoryId', 'partnerId', 'pricelistId', 'customerClass', 'channelCode', 'currency', 'date', 'quantity'];
 
+/** The conditions every candidate rule meets whatever the product: active, valid, in an applicable pricelist, up to the quantity. */
+function applicableRules(db: Db | Tx, p: Omit<RuleParams, 'productId' | 'categoryId'>) {
+  return db
+    .selectFrom('price_rule as r')
+    .innerJoin('pricelist as pl', 'pl.id', 'r.pricelist_id')
+    .select([
+      'r.id',
+      'r.product_id',
+      'r.category_id',
+      'r.partner_id',
+      'r.min_quantity',
+      'r.method',
+      'r.price_minor',
+      'r.percent_bp',
+      'r.valid_from',
+      'r.valid_to',
+      'r.label',
+      'r.created_at',
+      'pl.id as pricelist_id',
+      'pl.code as pl_code',
+      'pl.name as pl_name',
+      'pl.customer_class as pl_class',
+      'pl.channel_code as pl_channel',
+      'pl.is_default as pl_default',
+    ])
+    .where('r.active', '=', sql.lit(1))
+    .where('pl.active', '=', sql.lit(1))
+    .where('pl.currency', '=', p.currency)
+    .where('r.min_quantity', '<=', p.quantity)
+    .where((eb) => eb.or([eb('r.valid_from', 'is', null), eb('r.valid_from', '<=', p.date)]))
+    .where((eb) => eb.or([eb('r.valid_to', 'is', null), eb('r.valid_to', '>=', p.date)]))
+    .where((eb) => eb.or([eb('pl.valid_from', 'is', null), eb('pl.valid_from', '<=', p.date)]))
+    .where((eb) => eb.or([eb('pl.valid_to', 'is', null), eb('pl.valid_to', '>=', p.date)]))
+    .where((eb) =>
+      eb.or([
+        eb('r.partner_id', '=', p.partnerId),
+        eb.and([
+          eb('r.partner_id', 'is', null),
+          eb.or([
+            eb('pl.id', '=', p.pricelistId),
+            eb('pl.is_default', '=', sql.lit(1)),
+            eb.and([
+              eb.or([eb('pl.customer_class', 'is not', null), eb('pl.channel_code', 'is not', null)]),
+              eb.or([eb('pl.customer_class', 'is', null), eb('pl.customer_class', '=', p.customerClass as PricelistTable['customer_class'])]),
+              eb.or([eb('pl.channel_code', 'is', null), eb('pl.channel_code', '=', p.channelCode)]),
+            ]),
+          ]),
+        ]),
+      ]),
+    );
+}
+
 /**
  * Candidate rules of a product: three index lookups (by product, by category, for all
  * products) joined into one statement, filtered to active, valid, applicable pricelists.
  */
 const candidateRules = preparedQuery<RuleParams, RuleRow>(RULE_PARAMS, (db, p) => {
-  const base = () =>
-    db
-      .selectFrom('price_rule as r')
-      .innerJoin('pricelist as pl', 'pl.id', 'r.pricelist_id')
-      .select([
-        'r.id',
-        'r.product_id',
-        'r.category_id',
-        'r.partner_id',
-        'r.min_quantity',
-        'r.method',
-        'r.price_minor',
-        'r.percent_bp',
-        'r.valid_from',
-        'r.valid_to',
-        'r.label',
-        'r.created_at',
-        'pl.id as pricelist_id',
-        'pl.code as pl_code',
-        'pl.name as pl_name',
-        'pl.customer_class as pl_class',
-        'pl.channel_code as pl_channel',
-        'pl.is_default as pl_default',
-      ])
-      .where('r.active', '=', sql.lit(1))
-      .where('pl.active', '=', sql.lit(1))
-      .where('pl.currency', '=', p.currency)
-      .where('r.min_quantity', '<=', p.quantity)
-      .where((eb) => eb.or([eb('r.valid_from', 'is', null), eb('r.valid_from', '<=', p.date)]))
-      .where((eb) => eb.or([eb('r.valid_to', 'is', null), eb('r.valid_to', '>=', p.date)]))
-      .where((eb) => eb.or([eb('pl.valid_from', 'is', null), eb('pl.valid_from', '<=', p.date)]))
-      .where((eb) => eb.or([eb('pl.valid_to', 'is', null), eb('pl.valid_to', '>=', p.date)]))
-      .where((eb) =>
-        eb.or([
-          eb('r.partner_id', '=', p.partnerId),
-          eb.and([
-            eb('r.partner_id', 'is', null),
-            eb.or([
-              eb('pl.id', '=', p.pricelistId),
-              eb('pl.is_default', '=', sql.lit(1)),
-              eb.and([
-                eb.or([eb('pl.customer_class', 'is not', null), eb('pl.channel_code', 'is not', null)]),
-                eb.or([eb('pl.customer_class', 'is', null), eb('pl.customer_class', '=', p.customerClass as PricelistTable['customer_class'])]),
-                eb.or([eb('pl.channel_code', 'is', null), eb('pl.channel_code', '=', p.channelCode)]),
-              ]),
-            ]),
-          ]),
-        ]),
-      );
+  const base = () => applicableRules(db, p);
   return base()
     .where('r.product_id', '=', p.productId)
     .unionAll(base().where('r.product_id', 'is', null).where('r.category_id', '=', p.categoryId))
+    .unionAll(base().where('r.product_id', 'is', null).where('r.category_id', 'is', null));
+});
+
+type BatchRuleParams = Omit<RuleParams, 'productId' | 'categoryId'> & { productIds: string; categoryIds: string };
+/**
+ * The candidate rules of many products at once (an order's lines): the same three index
+ * lookups with id lists (JSON arrays) and the largest quantity; `pricesFor` then keeps, per
+ * line, the rules of its product, its category or all products up to its own quantity.
+ */
+const candidateRulesOfMany = preparedQuery<BatchRuleParams, RuleRow>(['productIds', 'categoryIds', 'partnerId', 'pricelistId', 'customerClass', 'channelCode', 'currency', 'date', 'quantity'], (db, p) => {
+  const base = () => applicableRules(db, p);
+  return base()
+    .where('r.product_id', 'in', jsonList(db, p.productIds))
+    .unionAll(base().where('r.product_id', 'is', null).where('r.category_id', 'in', jsonList(db, p.categoryIds)))
     .unionAll(base().where('r.product_id', 'is', null).where('r.category_id', 'is', null));
 });
 
@@ -177,19 +216,35 @@ function ruleUnitPrice(r: RuleRow, product: SaleProduct): number | null {
   return plusPercent(Number(product.cost_minor), Number(r.percent_bp));
 }
 
+const contextParams = (c: PricingContext) => ({ partnerId: c.partnerId, pricelistId: c.pricelistId, customerClass: c.customerClass, channelCode: c.channelCode, currency: c.currency, date: c.date });
+
 /** The price of `quantity` stock units of a product for an order's customer, channel and day. */
 export async function priceFor(db: Db | Tx, c: PricingContext, product: SaleProduct, quantity: number): Promise<PriceQuote> {
-  const rows = await candidateRules.rows(db, {
-    productId: product.id,
-    categoryId: product.category_id,
-    partnerId: c.partnerId,
-    pricelistId: c.pricelistId,
-    customerClass: c.customerClass,
-    channelCode: c.channelCode,
-    currency: c.currency,
-    date: c.date,
-    quantity,
+  const rows = await candidateRules.rows(db, { ...contextParams(c), productId: product.id, categoryId: product.category_id, quantity });
+  return quoteFrom(rows, c, product, quantity);
+}
+
+/**
+ * The prices of many products and quantities for one customer, channel and day (an order's
+ * lines) with one read of the candidate rules; the same answer as `priceFor` for each.
+ */
+export async function pricesFor(db: Db | Tx, c: PricingContext, wanted: readonly { product: SaleProduct; quantity: number }[]): Promise<PriceQuote[]> {
+  if (wanted.length <= 1) return Promise.all(wanted.map((w) => priceFor(db, c, w.product, w.quantity)));
+  const productIds = [...new Set(wanted.map((w) => w.product.id))];
+  const categoryIds = [...new Set(wanted.flatMap((w) => (w.product.category_id ? [w.product.category_id] : [])))];
+  const rows = await candidateRulesOfMany.rows(db, {
+    ...contextParams(c),
+    productIds: JSON.stringify(productIds),
+    categoryIds: JSON.stringify(categoryIds),
+    quantity: Math.max(...wanted.map((w) => w.quantity)),
   });
+  return wanted.map(({ product, quantity }) => {
+    const mine = rows.filter((r) => Number(r.min_quantity) <= quantity && (r.product_id !== null ? r.product_id === product.id : r.category_id === null || r.category_id === product.category_id));
+    return quoteFrom(mine, c, product, quantity);
+  });
+}
+
+function quoteFrom(rows: RuleRow[], c: PricingContext, product: SaleProduct, quantity: number): PriceQuote {
   let best: RuleRow | null = null;
   for (const r of rows) if (ruleUnitPrice(r, product) !== null && (!best || better(r, best, c))) best = r;
   const base = { productId: product.id, quantity, listPriceMinor: Number(product.list_price_minor), costMinor: Number(product.cost_minor) };

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
 import { salesFixture } from '../sales/fixtures';
+import { priceFor, pricesFor, productsById, type PricingContext } from './price';
 import { divRound, formatBp, lessPercent, lineAmounts, lineAmountsBetween, marginBp, percentOf, plusPercent } from './money';
 
 describe('money math', () => {
@@ -75,6 +77,28 @@ describe.each(DIALECTS)('pricing on %s', (dialect) => {
     expect((await quote(other.id, p.id, 1, { date: '2021-01-01' })).unitPriceMinor).toBe(900);
     // A category rule beats an all-products rule of the same pricelist.
     expect(await quote(other.id, catProduct.id, 1)).toMatchObject({ unitPriceMinor: 800, ruleId: kaCat.id });
+    // An order's lines priced together (one read of the rules) get exactly what each gets alone:
+    // contract, breaks, category and all-products rules, dates inside and outside validity.
+    const db = t.database.db;
+    const products = await productsById(db, [p.id, catProduct.id]);
+    const contextOf = (c: { id: string }, customerClass: string, date: string): PricingContext => ({ partnerId: c.id, customerClass, pricelistId: null, channelCode: 'rep', currency: 'USD', date });
+    const wantedArb = fc.array(fc.record({ productId: fc.constantFrom(p.id, catProduct.id), quantity: fc.integer({ min: 1, max: 80 }) }), { minLength: 2, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<[{ id: string }, string]>([other, 'key_account'], [key, 'key_account'], [regular, 'regular']), fc.constantFrom('2026-01-15', '2020-06-30'), wantedArb, async ([c, cls], date, wanted) => {
+        const items = wanted.map((w) => ({ product: products.get(w.productId)!, quantity: w.quantity }));
+        const together = await pricesFor(db, contextOf(c, cls, date), items);
+        const alone = await Promise.all(items.map((i) => priceFor(db, contextOf(c, cls, date), i.product, i.quantity)));
+        expect(together).toEqual(alone);
+      }),
+      {
+        numRuns: 25,
+        examples: [
+          [[other, 'key_account'], '2020-06-30', [{ productId: p.id, quantity: 1 }, { productId: p.id, quantity: 10 }, { productId: p.id, quantity: 50 }, { productId: catProduct.id, quantity: 1 }]],
+          [[key, 'key_account'], '2026-01-15', [{ productId: p.id, quantity: 60 }, { productId: catProduct.id, quantity: 9 }]],
+        ],
+      },
+    );
+    expect((await pricesFor(db, contextOf(key, 'key_account', '2026-01-15'), [{ product: products.get(p.id)!, quantity: 60 }, { product: products.get(catProduct.id)!, quantity: 1 }])).map((q) => q.unitPriceMinor)).toEqual([777, 800]);
     // The customer's own pricelist beats its class's.
     const own = await t.engine.run('pricing.pricelist.create', { code: 'OWN', name: 'Negotiated' }, as);
     await t.engine.run('pricing.rule.create', { pricelistId: own.id, method: 'list_discount', percentBp: 3000 }, as);

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { marginBp } from '../pricing/money';
-import { priceFor, productForSale, type PricingContext } from '../pricing/price';
+import { priceFor, pricesFor, productForSale, productsById, type PricingContext } from '../pricing/price';
 import { currencyOf, poWarnings, sellableCustomer } from './orders';
 
 /**
@@ -69,12 +69,15 @@ export async function entryLineInfo(
   const short = atp.available < quantity;
   const substitutes = [];
   if (short && product.category_id) {
-    for (const s of await substitutesOf.rows(db, { productId: product.id, categoryId: product.category_id, need: quantity, limit: SUBSTITUTES })) {
-      const sp = await productForSale.first(db, { id: s.id });
-      if (!sp) continue;
-      const q = await priceFor(db, pricing, sp, quantity);
-      substitutes.push({ productId: sp.id, sku: sp.sku, name: sp.name, available: Number(s.free), unitPriceMinor: q.unitPriceMinor });
-    }
+    // The candidates' products and prices in one read each.
+    const found = await substitutesOf.rows(db, { productId: product.id, categoryId: product.category_id, need: quantity, limit: SUBSTITUTES });
+    const products = await productsById(db, found.map((s) => s.id));
+    const candidates = found.flatMap((s) => {
+      const sp = products.get(s.id);
+      return sp ? [{ product: sp, quantity, free: Number(s.free) }] : [];
+    });
+    const prices = await pricesFor(db, pricing, candidates);
+    for (const [i, c] of candidates.entries()) substitutes.push({ productId: c.product.id, sku: c.product.sku, name: c.product.name, available: c.free, unitPriceMinor: prices[i]!.unitPriceMinor });
   }
   return {
     productId: product.id,

@@ -9,7 +9,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { formatMinor, lineAmounts, marginBp } from '../pricing/money';
-import { priceFor, productForSale, type PricingContext, type SaleProduct } from '../pricing/price';
+import { pricesFor, productsById, type PricingContext, type SaleProduct } from '../pricing/price';
 import type { ChannelRules } from './channels';
 import type { SalesOrderLineTable, SalesOrderTable } from './schema';
 import type { SalesSettings } from './settings';
@@ -39,18 +39,13 @@ export type PricedLine = Omit<SalesOrderLineTable, 'id' | 'branch_id' | 'created
  * price named in the reason); the customer's or product's tax rate; exact amounts.
  */
 export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null): Promise<PricedLine[]> {
-  const products = new Map<string, SaleProduct>();
-  // Lines repeating a product and quantity (EDI orders often do) are priced once.
-  const quotes = new Map<string, Awaited<ReturnType<typeof priceFor>>>();
-  const out: PricedLine[] = [];
+  // Every product of the order in one read, then every line's rules in one more.
+  const products = await productsById(db, lines.map((l) => l.productId));
+  const checked: { product: SaleProduct; uomId: string; quantity: number }[] = [];
   for (const [i, line] of lines.entries()) {
     const at = (field: string, message: string, code: 'VALIDATION' | 'BUSINESS_RULE' = 'VALIDATION') => new DomainError(code, `Line ${i + 1}: ${message}`, { fields: [{ path: `lines.${i}.${field}`, message }] });
-    let product = products.get(line.productId);
-    if (!product) {
-      product = await productForSale.first(db, { id: line.productId });
-      if (!product) throw at('productId', 'no such product');
-      products.set(product.id, product);
-    }
+    const product = products.get(line.productId);
+    if (!product) throw at('productId', 'no such product');
     if (product.active !== 1) throw at('productId', `${product.sku} is archived and cannot be sold`, 'BUSINESS_RULE');
     const uomId = line.uomId ?? product.uom_id;
     let quantity = line.quantity;
@@ -63,11 +58,16 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
         throw e;
       }
     }
-    let quote = quotes.get(`${product.id}|${quantity}`);
-    if (!quote) {
-      quote = await priceFor(db, pricing, product, quantity);
-      quotes.set(`${product.id}|${quantity}`, quote);
-    }
+    checked.push({ product, uomId, quantity });
+  }
+  // Lines repeating a product and quantity (EDI orders often do) are priced once.
+  const distinct = new Map<string, { product: SaleProduct; quantity: number }>();
+  for (const c of checked) distinct.set(`${c.product.id}|${c.quantity}`, c);
+  const priced = await pricesFor(db, pricing, [...distinct.values()]);
+  const quotes = new Map([...distinct.keys()].map((k, i) => [k, priced[i]!]));
+  return checked.map(({ product, uomId, quantity }, i) => {
+    const line = lines[i]!;
+    const quote = quotes.get(`${product.id}|${quantity}`)!;
     const overridden = line.unitPriceMinor !== undefined;
     const unitPrice = overridden ? line.unitPriceMinor! : quote.unitPriceMinor;
     const reason = overridden
@@ -75,7 +75,7 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
       : quote.reason;
     const taxRate = customer.tax_rate_bp ?? product.tax_rate_bp ?? settings.defaultTaxRateBp;
     const amounts = lineAmounts({ unitPriceMinor: unitPrice, discountBp: line.discountBp, taxRateBp: taxRate }, quantity);
-    out.push({
+    return {
       line_no: i + 1,
       product_id: product.id,
       sku: product.sku,
@@ -93,9 +93,8 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
       subtotal_minor: amounts.subtotalMinor,
       tax_minor: amounts.taxMinor,
       total_minor: amounts.totalMinor,
-    });
-  }
-  return out;
+    };
+  });
 }
 
 export function totalsOf(lines: PricedLine[]) {
