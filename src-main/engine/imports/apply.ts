@@ -10,7 +10,6 @@ import { formatMinor } from '../pricing/money';
 import { openActivity } from '../sales/activities';
 import { confirmOrder } from '../sales/confirm';
 import { createOrder } from '../sales/handlers';
-import { loadOrder } from '../sales/orders';
 import type { ImportErrorItem, ImportedOrder } from './model';
 
 export interface Outcome {
@@ -162,7 +161,7 @@ export async function applyImportedOrder(ctx: CommandContext, importOrderId: str
     orderDate: undefined,
     lines,
     confirm: false,
-  });
+  }, { poCheckedBy: 'import' });
   for (const key of [o.idemKey].filter((k): k is string => !!k)) {
     await ctx.db.insertInto('import_key').values({ ...newRowMeta(ctx), key, order_id: made.id, order_number: made.number }).execute();
   }
@@ -171,16 +170,15 @@ export async function applyImportedOrder(ctx: CommandContext, importOrderId: str
   await ctx.db.updateTable('import_order').set({ order_id: made.id, order_number: made.number }).where('id', '=', importOrderId).execute();
   const note = created ? ` (new customer ${created})` : '';
 
-  // The sender's price against ours, per line total (units may differ): beyond the tolerance, a clerk decides.
-  const order = await loadOrder(ctx.db, made.id, { reserved: false });
+  // The sender's price against ours (the lines as createOrder priced and wrote them), per line total (units may differ): beyond the tolerance, a clerk decides.
   const mismatches: string[] = [];
   o.lines.forEach((l, i) => {
-    const ol = order.lines[i];
+    const ol = made.lines[i];
     if (!ol || l.unitPriceMinor === null) return;
-    const theirs = l.unitPriceMinor * ol.uomQuantity;
-    const ours = ol.unitPriceMinor * ol.quantity;
+    const theirs = l.unitPriceMinor * ol.uom_quantity;
+    const ours = ol.unit_price_minor * ol.quantity;
     if (Math.abs(theirs - ours) * 10_000 > toleranceBp * Math.max(ours, 1)) {
-      mismatches.push(`line ${l.lineNo} ${ol.sku}: ${formatMinor(l.unitPriceMinor)} sent, ${formatMinor(ol.unitPriceMinor)} is the customer's price`);
+      mismatches.push(`line ${l.lineNo} ${ol.sku}: ${formatMinor(l.unitPriceMinor)} sent, ${formatMinor(ol.unit_price_minor)} is the customer's price`);
     }
   });
   if (mismatches.length) {
@@ -188,10 +186,9 @@ export async function applyImportedOrder(ctx: CommandContext, importOrderId: str
     await openActivity(ctx, { role: 'clerk', kind: 'pricing', title: `Imported order ${made.number}: price mismatch`, body: message, documentKind: 'sales_order', documentId: made.id, documentNumber: made.number });
     return outcome({ status: 'held', holdKind: 'price_mismatch', message: message + note, ...base });
   }
-  await confirmOrder(ctx, made.id);
-  const after = await ctx.db.selectFrom('sales_order').select(['state', 'hold_reason']).where('id', '=', made.id).executeTakeFirstOrThrow();
-  if (after.state === 'awaiting_approval') return outcome({ status: 'held', holdKind: 'approval', message: `Awaiting approval: ${after.hold_reason ?? ''}${note}`, ...base });
-  if (after.state === 'credit_hold') return outcome({ status: 'held', holdKind: 'credit', message: `Credit hold: ${after.hold_reason ?? ''}${note}`, ...base });
+  const after = await confirmOrder(ctx, made.id);
+  if (after.state === 'awaiting_approval') return outcome({ status: 'held', holdKind: 'approval', message: `Awaiting approval: ${after.holdReason ?? ''}${note}`, ...base });
+  if (after.state === 'credit_hold') return outcome({ status: 'held', holdKind: 'credit', message: `Credit hold: ${after.holdReason ?? ''}${note}`, ...base });
   return outcome({ status: 'accepted', message: `Order ${made.number} ${after.state.replace(/_/g, ' ')}${note}`, ...base });
 }
 

@@ -4,6 +4,7 @@ import type { Role } from '../../../src-shared/permissions';
 import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
+import { preparedQuery } from '../platform/prepared';
 import type { ActivityTable } from './schema';
 
 export type ActivityKind = 'approval' | 'credit_hold' | 'stock_short' | 'pricing' | 'task';
@@ -41,7 +42,21 @@ export async function openActivity(
 }
 
 /** Closes the open tasks of some kinds about a document (the block they reported is gone). */
+/** Closing one kind (every order state change does): compiled once. */
+const closeOfKind = preparedQuery<{ documentId: string; kind: ActivityKind; by: string | null; now: string; note: string }, never>(['documentId', 'kind', 'by', 'now', 'note'], (db, p) =>
+  db
+    .updateTable('activity')
+    .set((eb) => ({ state: 'done', done_by: p.by, done_at: p.now, done_note: p.note, updated_at: p.now, version: eb('version', '+', 1) }))
+    .where('document_id', '=', p.documentId)
+    .where('kind', '=', p.kind)
+    .where('state', '=', 'open'),
+);
+
 export async function closeActivities(ctx: CommandContext, documentId: string, kinds: ActivityKind[], note: string): Promise<void> {
+  if (kinds.length === 1) {
+    await closeOfKind.execute(ctx.db, { documentId, kind: kinds[0]!, by: ctx.actor.username, now: ctx.now, note });
+    return;
+  }
   await ctx.db
     .updateTable('activity')
     .set((eb) => ({ state: 'done', done_by: ctx.actor.username, done_at: ctx.now, done_note: note, updated_at: ctx.now, version: eb('version', '+', 1) }))

@@ -69,7 +69,7 @@ const AUTHORITY: Role[] = ['admin', 'finance', 'buyer', 'warehouse', 'clerk'];
  * above the user's limit, a line whose margin is below the minimum, and the approval rules
  * (discount, margin, order value, customer, channel) whose scope matches. Null if none.
  */
-export async function approvalNeeded(db: Db | Tx, o: OrderForApproval, actor: Actor, settings: SalesSettings): Promise<ApprovalNeed | null> {
+export async function approvalNeeded(db: Db | Tx, o: OrderForApproval, actor: Actor, settings: SalesSettings, activeRules?: Rule[]): Promise<ApprovalNeed | null> {
   const reasons: string[] = [];
   const ruleIds: string[] = [];
   const roles: Role[] = [];
@@ -89,7 +89,7 @@ export async function approvalNeeded(db: Db | Tx, o: OrderForApproval, actor: Ac
       roles.push('admin');
     }
   }
-  for (const r of await loadApprovalRules(db, { activeOnly: true })) {
+  for (const r of activeRules ?? (await loadApprovalRules(db, { activeOnly: true }))) {
     if (r.channelCode && r.channelCode !== o.channelCode) continue;
     if (r.partnerId && r.partnerId !== o.partnerId) continue;
     if (r.customerClass && r.customerClass !== o.customerClass) continue;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { TransferCreateInput } from '../../../src-shared/contract/inventory';
-import type { SalesOrder } from '../../../src-shared/contract/sales';
+import type { OrderState, SalesOrder } from '../../../src-shared/contract/sales';
 import { createFlow } from '../inventory/transfers';
 import { orderConfirmed } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
@@ -11,44 +11,57 @@ import { preparedQuery } from '../platform/prepared';
 import { formatMinor } from '../pricing/money';
 import { openActivity } from './activities';
 import { approvalNeeded, requestApproval } from './approvals';
-import { channelRules, type ChannelRules } from './channels';
+import type { ChannelRules } from './channels';
 import { invoiceOrder } from './invoices';
 import { loadOrder } from './orders';
 import { updateState } from './progress';
-import { readSalesSettings } from './settings';
+import { activeApprovalRulesOf, channelOf, salesSettingsOf } from './session';
 import { releaseDropShip } from '../purchasing/dropship';
 
 const DAY_MS = 86_400_000;
 
 // --- credit control -------------------------------------------------------------------------
 
-const openReceivables = preparedQuery<{ partnerId: string }, { open: number | null }>(['partnerId'], (db, p) =>
+/**
+ * Credit exposure in one statement: open receivables, confirmed orders not yet invoiced (less
+ * what was cancelled; this order excluded) and the oldest open invoice due before the cutoff.
+ */
+const creditExposure = preparedQuery<
+  { partnerId: string; exceptId: string; cutoff: string },
+  { receivables: number | null; orders: number | null; overdue_number: string | null; overdue_due_date: string | null; overdue_open: number | null }
+>(['partnerId', 'exceptId', 'cutoff'], (db, p) =>
   db
-    .selectFrom('invoice')
-    .select((eb) => eb.fn.sum<number>(sql`total_minor - paid_minor`).as('open'))
-    .where('partner_id', '=', p.partnerId)
-    .where('state', '=', 'open'),
-);
-
-const openOrders = preparedQuery<{ partnerId: string; exceptId: string }, { open: number | null }>(['partnerId', 'exceptId'], (db, p) =>
-  db
-    .selectFrom('sales_order')
-    .select((eb) => eb.fn.sum<number>(sql`total_minor - cancelled_minor - invoiced_minor`).as('open'))
-    .where('partner_id', '=', p.partnerId)
-    .where('state', 'in', ['confirmed', 'partially_delivered', 'delivered'])
-    .where('id', '!=', p.exceptId),
-);
-
-const overdueInvoice = preparedQuery<{ partnerId: string; cutoff: string }, { number: string; due_date: string; open: number }>(['partnerId', 'cutoff'], (db, p) =>
-  db
-    .selectFrom('invoice')
-    .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
-    .where('partner_id', '=', p.partnerId)
-    .where('state', '=', 'open')
-    .where(sql<boolean>`total_minor > paid_minor`)
-    .where('due_date', '<', p.cutoff)
-    .orderBy('due_date')
-    .limit(1),
+    .selectFrom(
+      db
+        .selectFrom('invoice')
+        .select((eb) => eb.fn.sum<number>(sql`total_minor - paid_minor`).as('receivables'))
+        .where('partner_id', '=', p.partnerId)
+        .where('state', '=', 'open')
+        .as('r'),
+    )
+    .crossJoin(
+      db
+        .selectFrom('sales_order')
+        .select((eb) => eb.fn.sum<number>(sql`total_minor - cancelled_minor - invoiced_minor`).as('orders'))
+        .where('partner_id', '=', p.partnerId)
+        .where('state', 'in', ['confirmed', 'partially_delivered', 'delivered'])
+        .where('id', '!=', p.exceptId)
+        .as('o'),
+    )
+    .leftJoin(
+      db
+        .selectFrom('invoice')
+        .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
+        .where('partner_id', '=', p.partnerId)
+        .where('state', '=', 'open')
+        .where(sql<boolean>`total_minor > paid_minor`)
+        .where('due_date', '<', p.cutoff)
+        .orderBy('due_date')
+        .limit(1)
+        .as('d'),
+      (join) => join.onTrue(),
+    )
+    .select(['r.receivables', 'o.orders', 'd.number as overdue_number', 'd.due_date as overdue_due_date', 'd.open as overdue_open']),
 );
 
 export interface CreditCustomer {
@@ -64,14 +77,14 @@ export interface CreditCustomer {
  */
 export async function creditHoldReason(db: Db | Tx, c: CreditCustomer, order: { id: string; totalMinor: number; invoicedMinor: number; currency: string }, now: string): Promise<string | null> {
   const cutoff = new Date(Date.parse(now.slice(0, 10)) - c.graceDays * DAY_MS).toISOString().slice(0, 10);
-  const overdue = await overdueInvoice.first(db, { partnerId: c.id, cutoff });
-  if (overdue) {
-    const days = Math.round((Date.parse(now.slice(0, 10)) - Date.parse(overdue.due_date)) / DAY_MS);
-    return `Invoice ${overdue.number} (${formatMinor(Number(overdue.open), order.currency)} open) is ${days} days overdue, beyond the ${c.graceDays} grace days`;
+  const e = await creditExposure.first(db, { partnerId: c.id, exceptId: order.id, cutoff });
+  if (e?.overdue_number && e.overdue_due_date) {
+    const days = Math.round((Date.parse(now.slice(0, 10)) - Date.parse(e.overdue_due_date)) / DAY_MS);
+    return `Invoice ${e.overdue_number} (${formatMinor(Number(e.overdue_open), order.currency)} open) is ${days} days overdue, beyond the ${c.graceDays} grace days`;
   }
   if (c.creditLimitMinor === null) return null;
-  const receivables = Number((await openReceivables.first(db, { partnerId: c.id }))?.open ?? 0);
-  const orders = Number((await openOrders.first(db, { partnerId: c.id, exceptId: order.id }))?.open ?? 0);
+  const receivables = Number(e?.receivables ?? 0);
+  const orders = Number(e?.orders ?? 0);
   const self = order.totalMinor - order.invoicedMinor;
   const exposure = receivables + orders + self;
   if (exposure <= c.creditLimitMinor) return null;
@@ -161,7 +174,7 @@ async function linkFlow(ctx: CommandContext, orderId: string, firstId: string): 
  * rank, promised date from the channel's service level, ship-complete or partial), line links,
  * the prepaid invoice for customers invoiced on order, and the buyer's task if stock is short.
  */
-async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelRules): Promise<void> {
+async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelRules): Promise<OrderState> {
   const region = await shipRegion.first(ctx.db, { orderId: order.id });
   const warehouseId = await routeWarehouse(ctx.db, order, channel, region?.address_region ?? region?.customer_region ?? null);
   const byService = new Date(Date.parse(ctx.now) + channel.shipWithinHours * 3_600_000).toISOString();
@@ -209,9 +222,10 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     .where('id', '=', order.id)
     .execute();
   if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
-  await updateState(ctx, order.id);
+  const state = (await updateState(ctx, order.id)) ?? 'confirmed';
   // The customer's confirmation notice (and an EDI order's 855).
   await orderConfirmed(ctx, order.id);
+  return state;
 }
 
 interface SplitPart {
@@ -299,17 +313,18 @@ const creditCustomer = preparedQuery<{ id: string }, { id: string; credit_limit_
 /**
  * Confirms an order from a stage on: approval (discount, margin and approval rules), credit
  * control, then release to the warehouse. Stops at the first block: awaiting approval (the
- * approver role's task) or credit hold (finance's task).
+ * approver role's task) or credit hold (finance's task). Returns the state it leaves the
+ * order in, with the reason of a hold.
  */
-export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval'): Promise<void> {
+export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval'): Promise<{ state: OrderState; holdReason: string | null }> {
   const order = await loadOrder(ctx.db, orderId, { reserved: false });
-  const channel = await channelRules(ctx.db, order.channelCode);
+  const channel = await channelOf(ctx, order.channelCode);
   assertReady(order, channel);
   const setState = async (state: 'awaiting_approval' | 'credit_hold', reason: string) => {
     await ctx.db.updateTable('sales_order').set({ state, hold_reason: reason, updated_at: ctx.now, version: order.version + 1 }).where('id', '=', order.id).execute();
   };
   if (from === 'approval') {
-    const settings = await readSalesSettings(ctx.db);
+    const settings = await salesSettingsOf(ctx);
     const need = await approvalNeeded(
       ctx.db,
       {
@@ -324,10 +339,12 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
       },
       ctx.actor,
       settings,
+      await activeApprovalRulesOf(ctx),
     );
     if (need && !(await requestApproval(ctx, order, need))) {
-      await setState('awaiting_approval', `Waits for approval (${need.approverRole}): ${need.reasons.join('; ')}`);
-      return;
+      const holdReason = `Waits for approval (${need.approverRole}): ${need.reasons.join('; ')}`;
+      await setState('awaiting_approval', holdReason);
+      return { state: 'awaiting_approval', holdReason };
     }
   }
   if (from !== 'release' && !order.paymentCaptured) {
@@ -349,8 +366,8 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
         documentId: order.id,
         documentNumber: order.number,
       });
-      return;
+      return { state: 'credit_hold', holdReason: reason };
     }
   }
-  await release(ctx, order, channel);
+  return { state: await release(ctx, order, channel), holdReason: null };
 }

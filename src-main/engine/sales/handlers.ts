@@ -11,8 +11,9 @@ import { canDecide, loadApprovalRule, REQUEST_COLUMNS, requestsQuery, toRequest 
 import { channelRules, listChannelPolicies, orderRank, setChannelPolicy } from './channels';
 import { confirmOrder } from './confirm';
 import { invoiceOrder, invoiceQuery, loadInvoice, toInvoiceSummary } from './invoices';
-import { currencyOf, insertLines, insertOrder, loadOrder, orderHeaderQuery, orderSearchText, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
+import { insertLines, insertOrder, loadOrder, orderHeaderQuery, orderSearchText, type PricedLine, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
 import { refreshOrder, syncDeliveries, updateState } from './progress';
+import { channelOf, companyCurrencyOf, salesSettingsOf } from './session';
 import { readSalesSettings, writeSalesSettings } from './settings';
 import { settleCancelled as settleCancelledDropShip } from '../purchasing/dropship';
 
@@ -42,11 +43,15 @@ async function assertWarehouse(ctx: CommandContext, id: string | null): Promise<
  * same command (pricing, approval, credit, reservation, outbox and audit in one transaction).
  * Returns the order's id and the warnings to show.
  */
-export async function createOrder(ctx: CommandContext, input: CreateInput): Promise<{ id: string; number: string; warnings: string[] }> {
-  const settings = await readSalesSettings(ctx.db);
+export async function createOrder(
+  ctx: CommandContext,
+  input: CreateInput,
+  options: { poCheckedBy?: 'import' } = {},
+): Promise<{ id: string; number: string; warnings: string[]; lines: PricedLine[] }> {
+  const settings = await salesSettingsOf(ctx);
   const customer = await sellableCustomer(ctx.db, input.customerId);
-  const channel = await channelRules(ctx.db, input.channelCode);
-  const currency = await currencyOf(ctx.db);
+  const channel = await channelOf(ctx, input.channelCode);
+  const currency = await companyCurrencyOf(ctx);
   const orderDate = input.orderDate ?? ctx.now;
   const lines = await priceLines(
     ctx.db,
@@ -72,9 +77,11 @@ export async function createOrder(ctx: CommandContext, input: CreateInput): Prom
     lines,
     rank: orderRank(channel, customer.customer_class ?? 'regular'),
   });
-  const warnings = await poWarnings(ctx.db, { id, partnerId: customer.id, customerPo: input.customerPo });
+  // An import has already refused a PO the customer used on a live order (a duplicate), so it has no warning to add.
+  const warnings = options.poCheckedBy === 'import' ? [] : await poWarnings(ctx.db, { id, partnerId: customer.id, customerPo: input.customerPo });
   if (input.confirm) await confirmOrder(ctx, id);
-  return { id, number, warnings };
+  // The priced lines as written, so callers need not read them back.
+  return { id, number, warnings, lines };
 }
 
 async function result(ctx: { db: CommandContext['db'] }, id: string, warnings: string[] = []) {

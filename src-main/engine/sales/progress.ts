@@ -78,12 +78,12 @@ const setLineProgress = preparedQuery<{ id: string; delivered: number; cancelled
 
 const orderForProgress = preparedQuery<
   { id: string },
-  { id: string; number: string; state: OrderState; partner_id: string; customer_name: string; backorder_policy: string; delivery_transfer_id: string | null; cancelled_minor: number; version: number }
+  { id: string; number: string; state: OrderState; partner_id: string; customer_name: string; backorder_policy: string; delivery_transfer_id: string | null; cancelled_minor: number; hold_reason: string | null; version: number }
 >(['id'], (db, p) =>
   db
     .selectFrom('sales_order as o')
     .innerJoin('partner as p', 'p.id', 'o.partner_id')
-    .select(['o.id', 'o.number', 'o.state', 'o.partner_id', 'p.name as customer_name', 'o.backorder_policy', 'o.delivery_transfer_id', 'o.cancelled_minor', 'o.version'])
+    .select(['o.id', 'o.number', 'o.state', 'o.partner_id', 'p.name as customer_name', 'o.backorder_policy', 'o.delivery_transfer_id', 'o.cancelled_minor', 'o.hold_reason', 'o.version'])
     .where('o.id', '=', p.id),
 );
 
@@ -170,6 +170,10 @@ export async function syncDeliveries(ctx: CommandContext, orderId: string): Prom
   if (shipped) await orderShipped(ctx, orderId);
 }
 
+const setOrderState = preparedQuery<{ id: string; state: OrderState; holdReason: string | null; now: string; version: number }, never>(['id', 'state', 'holdReason', 'now', 'version'], (db, p) =>
+  db.updateTable('sales_order').set({ state: p.state, hold_reason: p.holdReason, updated_at: p.now, version: p.version }).where('id', '=', p.id),
+);
+
 const openInvoices = preparedQuery<{ orderId: string }, { n: number }>(['orderId'], (db, p) =>
   db.selectFrom('invoice').select((eb) => eb.fn.countAll<number>().as('n')).where('order_id', '=', p.orderId).where('state', '=', 'open'),
 );
@@ -203,11 +207,7 @@ export async function updateState(ctx: CommandContext, orderId: string): Promise
   else if (delivered > 0) state = 'partially_delivered';
   else state = 'confirmed';
   if (state !== o.state) {
-    await ctx.db
-      .updateTable('sales_order')
-      .set({ state, ...(state === 'cancelled' ? { hold_reason: 'Nothing left to deliver: every line was cancelled' } : {}), updated_at: ctx.now, version: o.version + 1 })
-      .where('id', '=', orderId)
-      .execute();
+    await setOrderState.execute(ctx.db, { id: orderId, state, holdReason: state === 'cancelled' ? 'Nothing left to deliver: every line was cancelled' : o.hold_reason, now: ctx.now, version: o.version + 1 });
   }
   if (state === 'confirmed' || state === 'partially_delivered') await reportShortage(ctx, { id: o.id, number: o.number, customerName: o.customer_name });
   else await closeActivities(ctx, o.id, ['stock_short'], `Order is ${state.replace(/_/g, ' ')}`);

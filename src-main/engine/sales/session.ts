@@ -1,0 +1,31 @@
+import type { CommandContext } from '../platform/context';
+import { loadApprovalRules } from './approvals';
+import { channelRules, type ChannelRules } from './channels';
+import { currencyOf } from './orders';
+import { readSalesSettings, type SalesSettings } from './settings';
+
+/**
+ * Reads one command makes many times and never changes: the sales settings, the channel
+ * policies, the active approval rules and the company currency, read once per command (an import chunk of 500 orders
+ * reads them once, not 500 times; create-and-confirm once, not twice). Only order commands
+ * use it — the commands that change these never read through it.
+ */
+const sessions = new WeakMap<CommandContext, Map<string, Promise<unknown>>>();
+
+function once<T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> {
+  let memo = sessions.get(ctx);
+  if (!memo) sessions.set(ctx, (memo = new Map()));
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = load();
+    memo.set(key, p);
+    // A refusal is not remembered: the next order asks again (and gets the same answer).
+    p.catch(() => memo.delete(key));
+  }
+  return p;
+}
+
+export const salesSettingsOf = (ctx: CommandContext): Promise<SalesSettings> => once(ctx, 'settings', () => readSalesSettings(ctx.db));
+export const channelOf = (ctx: CommandContext, code: string): Promise<ChannelRules> => once(ctx, `channel:${code}`, () => channelRules(ctx.db, code));
+export const companyCurrencyOf = (ctx: CommandContext): Promise<string> => once(ctx, 'currency', () => currencyOf(ctx.db));
+export const activeApprovalRulesOf = (ctx: CommandContext) => once(ctx, 'approvalRules', () => loadApprovalRules(ctx.db, { activeOnly: true }));
