@@ -58,3 +58,64 @@ test('finance: trial balance ties out, the bank is reconciled, the month closes 
   await expect(page.getByTestId('close-locks')).toContainText(`Branch soft lock ${periodEnd}`);
   await shot(page, '81-finance-closed');
 });
+
+test('finance: chart of accounts, a manual entry (unbalanced refused), the general ledger drills down to the source, aging and tax', async ({ page }) => {
+  test.setTimeout(120_000);
+  await login(page, 'fiona', 'fiona-finance-pass');
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await nav.getByRole('link', { name: 'Finance', exact: true }).click();
+
+  // Chart of accounts: add an account, rename it (keyboard: Enter saves).
+  await page.getByRole('tab', { name: 'Chart of accounts' }).click();
+  await page.getByTestId('account-new').click();
+  const form = page.getByTestId('account-form');
+  await form.getByLabel('Code').fill('6250');
+  await form.getByLabel('Name').fill('Software');
+  await page.getByTestId('account-save').click();
+  await expect(page.getByTestId('account-6250')).toContainText('Software');
+  await page.getByTestId('account-6250').click();
+  await form.getByLabel('Name').fill('Software subscriptions');
+  await form.getByLabel('Name').press('Enter');
+  await expect(page.getByTestId('account-6250')).toContainText('Software subscriptions');
+
+  // Manual entry: an unbalanced one is refused with both totals; the balanced one posts.
+  await page.getByRole('tab', { name: 'Journal entries' }).click();
+  await page.getByTestId('entry-memo').fill('Software licence');
+  const pick = async (i: number, account: string) => {
+    await page.getByRole('combobox', { name: `Line ${i + 1} account` }).fill(account);
+    await page.getByRole('option', { name: new RegExp(`^${account}`) }).first().click();
+  };
+  await pick(0, '6250');
+  await page.getByLabel('Line 1 debit').fill('99.00');
+  await pick(1, '1000');
+  await page.getByLabel('Line 2 credit').fill('90.00');
+  await expect(page.getByTestId('entry-totals')).toContainText('off by 9.00');
+  await page.getByTestId('entry-post').click();
+  await expect(page.getByText('The entry is not balanced: debits 99.00, credits 90.00')).toBeVisible();
+  await page.getByLabel('Line 2 credit').fill('99.00');
+  await expect(page.getByTestId('entry-totals')).toContainText('balanced');
+  await page.getByTestId('entry-post').click();
+  await expect(page.getByText(/Posted entry Software licence/)).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Journal entries' })).toContainText('Software licence');
+
+  // General ledger of the bank: the lines, and Enter on a line opens its source entry.
+  await page.getByRole('tab', { name: 'General ledger' }).click();
+  await page.getByTestId('gl-account').fill('1000');
+  await page.getByRole('option', { name: /^1000 Bank/ }).click();
+  const grid = page.getByRole('grid', { name: 'General ledger' });
+  await expect(grid).toContainText('Software licence');
+  await grid.focus();
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('source-entry')).toContainText('6250 Software subscriptions');
+  await shot(page, '82-finance-ledger-drilldown');
+  await page.keyboard.press('Escape');
+
+  // Aging (receivables and payables) and the tax report render from the engine.
+  await page.getByRole('tab', { name: 'Aging' }).click();
+  await expect(page.getByTestId('ar-total')).toContainText('Aged receivables');
+  await expect(page.getByTestId('ap-total')).toContainText('Aged payables');
+  await page.getByRole('tab', { name: 'Tax' }).click();
+  await expect(page.getByRole('table', { name: 'Tax report' })).toBeVisible();
+  await expect(page.getByText(/fiscal positions: EXPORT/)).toBeVisible();
+});

@@ -9,10 +9,12 @@ import { PageHeader, Toolbar } from '../ui/PageHeader';
 import { SimpleTable } from '../ui/SimpleTable';
 import { useEngineQuery } from '../ui/useEngineQuery';
 import { downloadBase64 } from '../warehouse/download';
+import { AccountsTab, AgingTab, LedgerTab, ManualEntryForm, TaxTab } from './BooksTabs';
 
 /**
- * Finance: trial balance (with exports), journal entries, bank reconciliation and the month-end
- * close. Every figure comes from the engine's finance.* methods; this screen only shows them.
+ * Finance: trial balance (with exports), chart of accounts, journal entries (manual entry),
+ * general ledger with drill-down, aging (AR and AP), tax, bank reconciliation and the month-end
+ * close (BooksTabs.tsx holds the books' tabs). Every figure comes from the engine's finance.* methods; this screen only shows them.
  */
 
 const money = (minor: number) => formatMoney(minor);
@@ -72,6 +74,7 @@ function EntriesTab() {
   const q = useEngineQuery(() => client.call('finance.entry.list', { limit: 200 }), []);
   return (
     <Stack gap="sm">
+      <ManualEntryForm onPosted={() => void q.reload()} />
       <ErrorAlert error={q.error} />
       <SimpleTable
         label="Journal entries"
@@ -204,12 +207,20 @@ export function FinancePage() {
       <Tabs defaultValue="tb" keepMounted={false}>
         <Tabs.List>
           <Tabs.Tab value="tb">Trial balance</Tabs.Tab>
+          <Tabs.Tab value="accounts">Chart of accounts</Tabs.Tab>
           <Tabs.Tab value="entries">Journal entries</Tabs.Tab>
+          <Tabs.Tab value="gl">General ledger</Tabs.Tab>
+          <Tabs.Tab value="aging">Aging</Tabs.Tab>
+          <Tabs.Tab value="tax">Tax</Tabs.Tab>
           <Tabs.Tab value="bank">Bank reconciliation</Tabs.Tab>
           <Tabs.Tab value="close">Month-end close</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="tb" pt="sm"><TrialBalanceTab /></Tabs.Panel>
+        <Tabs.Panel value="accounts" pt="sm"><AccountsTab /></Tabs.Panel>
         <Tabs.Panel value="entries" pt="sm"><EntriesTab /></Tabs.Panel>
+        <Tabs.Panel value="gl" pt="sm"><LedgerTab /></Tabs.Panel>
+        <Tabs.Panel value="aging" pt="sm"><AgingTab /></Tabs.Panel>
+        <Tabs.Panel value="tax" pt="sm"><TaxTab /></Tabs.Panel>
         <Tabs.Panel value="bank" pt="sm"><BankTab /></Tabs.Panel>
         <Tabs.Panel value="close" pt="sm"><CloseTab /></Tabs.Panel>
       </Tabs>
