@@ -23,7 +23,7 @@ const SUITE = 'reports';
 const SIZE = (process.env.BENCH_REPORTS_SIZE ?? 'large') as 'large' | 'default' | 'small';
 
 async function ensureDemo(): Promise<string> {
-  const file = join(BENCH_DIR, `reports-demo-${SIZE}-${SCHEMA_KEY}-g2.sqlite`);
+  const file = join(BENCH_DIR, `reports-demo-${SIZE}-${SCHEMA_KEY}-g3.sqlite`);
   if (existsSync(file)) return file;
   mkdirSync(BENCH_DIR, { recursive: true });
   const tmp = `${file}.building-${process.pid}`;

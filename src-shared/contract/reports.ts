@@ -88,6 +88,8 @@ export const ForecastSummary = z.object({
   /** Mean MASE over series where it is defined. */
   mase: z.number().nullable(),
   naiveMase: z.number().nullable(),
+  /** The benchmark's season in weeks: 52 = seasonal naive (two years of history before the held-out weeks), 1 = plain naive. */
+  naiveSeason: z.number().int().nullable(),
   computedAt: z.string().nullable(),
 });
 

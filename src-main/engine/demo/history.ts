@@ -1,8 +1,9 @@
 /**
- * Twelve months of stock history for the demo company, so that stock, the ledger, valuation
- * and ABC classes look like a distributor that has been trading for a year.
+ * Stock history for the demo company (a year for the small demo, two years and four months
+ * for the default and large ones: see historyDaysFor), so that stock, the ledger, valuation,
+ * ABC classes and the demand forecast look like a distributor that has been trading for years.
  *
- * A day-by-day simulation over the 364 days before today, deterministic for a seed (and the
+ * A day-by-day simulation over the days before today, deterministic for a seed (and the
  * calendar day it runs on): customers order on weekdays (a little at weekends, on the web
  * channels), with yearly seasonality and a few fast movers (consumption value is log-normal
  * across products, so ABC comes out about 20% A, 30% B, 50% C); the warehouses ship in
@@ -42,8 +43,18 @@ import type { DemoSize } from './seed';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-/** History covers the days before today; day 0 is 364 days ago, so all of it counts for ABC (365 days). */
-export const HISTORY_DAYS = 364;
+/** A year of history: day 0 is 364 days ago, so all of it counts for ABC (365 days). */
+const YEAR_DAYS = 364;
+/**
+ * The default and large demos trade for two years and sixteen weeks (121 weeks): the weekly
+ * forecast then trains on two full seasons before its back-test and held-out weeks, so the
+ * 52-week seasonal naive is a real benchmark (with one year it falls back to plain naive).
+ * The moves are spread over the longer history (the size sets the moves, not the days). The
+ * small demo, which tests load, keeps one year.
+ */
+export function historyDaysFor(size: DemoSize): number {
+  return size.historyMoves >= 50_000 ? 121 * 7 : YEAR_DAYS;
+}
 const MAX_LINES_PER_TRANSFER = 120;
 const CANCEL_AFTER_DAYS = 21;
 /** At most this many open customer deliveries are created through the engine for today. */
@@ -443,6 +454,7 @@ export async function seedStockHistory(ctx: CommandContext, options: HistoryOpti
   const branch = await branchCode(ctx);
   const nowMs = Date.parse(ctx.now);
   const todayMs = Math.floor(nowMs / DAY) * DAY;
+  const HISTORY_DAYS = historyDaysFor(options.size);
   const day0Ms = todayMs - HISTORY_DAYS * DAY;
 
   // Ids: UUIDv7 with the row's business time; the random part is this run's tail and a counter.

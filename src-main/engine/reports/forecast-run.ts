@@ -90,7 +90,7 @@ export async function runForecast(db: AnyDb, options: RunOptions) {
           product_id: s.productId,
           warehouse_id: s.warehouseId,
           method: r.method,
-          params: JSON.stringify({ ...r.params, scale: round(r.scale) }),
+          params: JSON.stringify({ ...r.params, scale: round(r.scale), naiveSeason: r.naiveSeason }),
           pattern: r.pattern,
           mase: roundOrNull(r.mase),
           wape: roundOrNull(r.wape),
@@ -145,6 +145,9 @@ export async function forecastSummary(db: AnyDb, warehouseId?: string) {
       AVG(CASE WHEN mase IS NOT NULL AND naive_mase IS NOT NULL THEN mase END) AS mase, AVG(CASE WHEN mase IS NOT NULL AND naive_mase IS NOT NULL THEN naive_mase END) AS nmase, MAX(computed_at) AS at
     FROM forecast_model ${w}`.execute(db);
   const methods = await sql<{ method: ForecastMethod; n: number }>`SELECT method, count(*) AS n FROM forecast_model ${w} GROUP BY method ORDER BY method`.execute(db);
+  // Every series of a run spans the same weeks, so one row tells the benchmark's season.
+  const one = await sql<{ params: string }>`SELECT params FROM forecast_model ${w} LIMIT 1`.execute(db);
+  const naiveSeason = one.rows[0] ? ((JSON.parse(one.rows[0].params) as { naiveSeason?: number }).naiveSeason ?? null) : null;
   const t = totals.rows[0]!;
   const act = Number(t.act ?? 0);
   return {
@@ -154,6 +157,7 @@ export async function forecastSummary(db: AnyDb, warehouseId?: string) {
     naiveWape: act > 0 ? Number(t.nerr) / act : null,
     mase: t.mase == null ? null : Number(t.mase),
     naiveMase: t.nmase == null ? null : Number(t.nmase),
+    naiveSeason,
     computedAt: t.at == null ? null : new Date(t.at).toISOString(),
   };
 }

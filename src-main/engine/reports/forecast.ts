@@ -264,6 +264,8 @@ export interface SeriesResult {
   wape: number | null;
   naiveMase: number | null;
   naiveWape: number | null;
+  /** The benchmark's season: 52 (seasonal naive) when two years precede the held-out weeks, else 1 (naive). */
+  naiveSeason: number;
   holdoutAbsError: number;
   holdoutNaiveAbsError: number;
   holdoutActual: number;
@@ -341,6 +343,7 @@ export function forecastSeries(y: readonly number[], options: ForecastOptions = 
     wape: wape(actual, evalForecast),
     naiveMase: mase(train, actual, naiveForecast, m),
     naiveWape: wape(actual, naiveForecast),
+    naiveSeason: m,
     holdoutAbsError: absErr(actual, evalForecast),
     holdoutNaiveAbsError: absErr(actual, naiveForecast),
     holdoutActual: actual.reduce((a, b) => a + b, 0),

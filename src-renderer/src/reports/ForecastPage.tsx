@@ -9,6 +9,9 @@ import { useEngineQuery } from '../ui/useEngineQuery';
 
 const pct = (v: number | null | undefined) => (v == null ? '—' : `${(v * 100).toFixed(1)} %`);
 
+/** The benchmark said as it is: 52-week seasonal naive needs two years before the held-out weeks, else it is plain naive. */
+const benchmark = (season: number | null | undefined) => (season === 52 ? 'seasonal naive (52 weeks)' : season === 1 ? 'naive (under two years of history)' : 'seasonal naive');
+
 /** Forecasting: run over all products (progress, cancel), accuracy vs seasonal naive, demand warnings. */
 export function ForecastPage() {
   const { can } = useSession();
@@ -62,12 +65,16 @@ export function ForecastPage() {
           <Card withBorder padding="xs">
             <Text size="xs" c="dimmed">WAPE on held-out weeks</Text>
             <Text fw={600} className="bl-num">{pct(s?.wape)}</Text>
-            <Text size="xs" c="dimmed">seasonal naive {pct(s?.naiveWape)}</Text>
+            <Text size="xs" c="dimmed" data-testid="naive-wape">
+              {benchmark(s?.naiveSeason)} {pct(s?.naiveWape)}
+            </Text>
           </Card>
           <Card withBorder padding="xs">
             <Text size="xs" c="dimmed">Mean MASE</Text>
             <Text fw={600} className="bl-num">{s?.mase == null ? '—' : s.mase.toFixed(2)}</Text>
-            <Text size="xs" c="dimmed">seasonal naive {s?.naiveMase == null ? '—' : s.naiveMase.toFixed(2)}</Text>
+            <Text size="xs" c="dimmed">
+              {benchmark(s?.naiveSeason)} {s?.naiveMase == null ? '—' : s.naiveMase.toFixed(2)}
+            </Text>
           </Card>
           <Card withBorder padding="xs">
             <Text size="xs" c="dimmed">Methods chosen</Text>
