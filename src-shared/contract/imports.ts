@@ -151,6 +151,21 @@ export const importsContract = {
       .strict(),
     output: ImportMapping,
   }),
+  'imports.mapping.preview': query({
+    access: 'sales.read',
+    summary: "The headers and first rows of a sample CSV/XLSX file, and which column the channel's mapping (saved or default) takes for each field",
+    input: z
+      .object({
+        channelCode: z.enum(CHANNEL_CODES),
+        fileName: text('File name', 255, 1),
+        /** CSV as text (the first part of the file is enough); XLSX base64-encoded. */
+        content: z.string().max(Math.ceil((MAX_IMPORT_BYTES * 4) / 3) + 4, { message: `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB` }),
+        encoding: z.enum(['text', 'base64']).default('text'),
+        delimiter: z.enum([',', ';', '\t', '|']).optional(),
+      })
+      .strict(),
+    output: z.object({ headers: z.array(z.string()), rows: z.array(z.array(z.string())), matched: z.partialRecord(z.enum(IMPORT_FIELDS), z.string()) }),
+  }),
   'imports.sku.map': command({
     access: 'sales.write',
     summary: "Map an unknown item code to a product (for the customer, or the whole channel) and re-apply the batch's orders held for it",

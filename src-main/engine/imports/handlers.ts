@@ -9,6 +9,7 @@ import type { ImportedOrder } from './model';
 import { ediOnShipped } from './outbound';
 import type { ImportBatchTable, ImportOrderTable } from './schema';
 import { stageImport } from './stage';
+import { norm, readCsv, readXlsx } from './tabular';
 
 type OrderRow = Pick<ImportOrderTable, 'id' | 'seq' | 'ref' | 'source' | 'status' | 'hold_kind' | 'message' | 'errors' | 'unmapped' | 'order_id' | 'order_number'>;
 const ORDER_COLUMNS = ['id', 'seq', 'ref', 'source', 'status', 'hold_kind', 'message', 'errors', 'unmapped', 'order_id', 'order_number'] as const;
@@ -179,6 +180,19 @@ export const importsHandlers = defineHandlers({
 
   'imports.mapping.get': async (ctx, input) => ({ channelCode: input.channelCode, ...(await readMapping(ctx.db, input.channelCode)) }),
 
+  'imports.mapping.preview': async (ctx, input) => {
+    const mapping = await readMapping(ctx.db, input.channelCode);
+    const xlsx = input.encoding === 'base64' || /\.xlsx$/i.test(input.fileName);
+    const sheet = xlsx ? await readXlsx(Buffer.from(input.content, 'base64')) : readCsv(input.content, input.delimiter ?? mapping.delimiter);
+    if (!sheet.header) throw new DomainError('VALIDATION', `${input.fileName} has no header row to map`, { fields: [{ path: 'content', message: 'No header row' }] });
+    const headers = sheet.header.cells.map((h) => h.trim());
+    const matched: Partial<Record<keyof typeof mapping.fields, string>> = {};
+    for (const [field, column] of Object.entries(mapping.fields) as [keyof typeof mapping.fields, string][]) {
+      const hit = headers.find((h) => norm(h) === norm(column));
+      if (hit) matched[field] = hit;
+    }
+    return { headers, rows: sheet.rows.slice(0, 5).map((r) => r.cells), matched };
+  },
   'imports.mapping.set': async (ctx, input) => {
     // A new row per save (the latest wins), so two branches saving never collide.
     await ctx.db

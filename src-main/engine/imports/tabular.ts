@@ -19,7 +19,7 @@ export interface Mapping {
 }
 
 /** Headers compare without case, spaces or punctuation: "Order ID" = order_id = orderId. */
-const norm = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+export const norm = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 const FIELD_LABEL: Record<ImportField, string> = {
   orderId: 'order id',

@@ -104,6 +104,11 @@ describe.each(DIALECTS)('customer notifications on %s', (dialect) => {
     await t.engine.run('sales.order.refresh', { id: order.id }, as);
     expect((await outbox(order.id)).filter((n) => n.kind === 'shipment')).toHaveLength(1);
 
+    // The editor's preview: sample values without an order, the order's with one; unknown placeholders refused.
+    const sample = await t.engine.run('notifications.template.preview', { kind: 'shipment', subject: 'On its way: {{orderNumber}}', body: 'Hi {{customerName}}' }, as);
+    expect(sample).toEqual({ subject: 'On its way: B01-SO-2026-000123', body: 'Hi Acme Retail Ltd' });
+    expect((await t.engine.run('notifications.template.preview', { kind: 'shipment', subject: '{{orderNumber}}', body: 'Hi {{customerName}}', orderId: order.id }, as)).body).toBe(`Hi Shipping Sam ${dialect}`);
+    expect(await t.engine.run('notifications.template.preview', { kind: 'shipment', subject: '{{ordr}}', body: 'x' }, as).catch((err: unknown) => (err as Error).message)).toMatch(/Unknown placeholder \{\{ordr\}\}/);
     const ret = await t.engine.run('notifications.queue', { orderId: order.id, kind: 'return_authorised', returnNumber: 'RMA-9' }, as);
     expect(ret.subject).toBe(`Return RMA-9 authorised for order ${order.number}`);
 

@@ -47,6 +47,9 @@ import { ServiceRoute } from '../service/TicketsPage';
 import { ApprovalsPage } from '../sales/ApprovalsPage';
 import { InvoicesPage } from '../sales/InvoicesPage';
 import { ImportsPage } from '../imports/ImportsPage';
+import { MappingPage } from '../imports/MappingPage';
+import { PricelistsPage } from '../sales/PricelistsPage';
+import { TemplatesPage } from '../admin/TemplatesPage';
 import { OrderEntry } from '../sales/OrderEntry';
 import { OrdersRoute } from '../sales/OrdersPage';
 import { SyncIndicator } from '../sync/SyncIndicator';
@@ -95,6 +98,9 @@ const SECTIONS: Section[] = [
       { route: 'orders/invoices', label: 'Invoices', icon: <IconFileInvoice size={15} />, needs: 'sales.read', render: () => <InvoicesPage /> },
       { route: 'orders/imports', label: 'Import orders', icon: <IconFilePlus size={15} />, needs: 'sales.write', render: () => <ImportsPage /> },
       { route: 'orders/customers', label: 'Customers', icon: <IconUsers size={15} />, needs: 'partners.read', render: () => <CustomersPage /> },
+      { route: 'orders/pricelists', label: 'Pricelists & rules', icon: <IconChecklist size={15} />, needs: 'pricing.read', render: () => <PricelistsPage /> },
+      { route: 'orders/import-mapping', label: 'Import column mapping', icon: <IconFilePlus size={15} />, needs: 'sales.read', render: () => <MappingPage /> },
+      { route: 'orders/notifications', label: 'Notification templates', icon: <IconFileInvoice size={15} />, needs: 'sales.read', render: () => <TemplatesPage /> },
     ],
   },
   {

@@ -15,7 +15,7 @@ type Row = Report['orders'][number];
 const STATUS_COLOR: Record<Row['status'], string> = { accepted: 'green', held: 'yellow', rejected: 'red', duplicate: 'gray', pending: 'blue', cancelled: 'gray' };
 
 /** Reads a picked file as the stage command wants it: text, or base64 for a workbook. */
-async function readFile(file: File): Promise<{ content: string; encoding: 'text' | 'base64' }> {
+export async function readFile(file: File): Promise<{ content: string; encoding: 'text' | 'base64' }> {
   if (/\.xlsx$/i.test(file.name)) {
     const bytes = new Uint8Array(await file.arrayBuffer());
     let bin = '';
