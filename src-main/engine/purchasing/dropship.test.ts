@@ -27,7 +27,7 @@ describe.each(DIALECTS)('drop ship on %s', (dialect) => {
     t = await createTestEngine(dialect);
     as = { userId: t.adminId };
     f = await salesFixture(t.engine, as);
-    const mk = async (username: string, role: string) => ({ userId: (await t.engine.run('users.create', { username, displayName: username, password: `${username} password 1`, roles: [role] }, as)).id });
+    const mk = async (username: string, role: 'clerk' | 'buyer' | 'finance') => ({ userId: (await t.engine.run('users.create', { username, displayName: username, password: `${username} password 1`, roles: [role] }, as)).id });
     clerk = await mk('cleo', 'clerk');
     buyer = await mk('bea', 'buyer');
     finance = await mk('finn', 'finance');

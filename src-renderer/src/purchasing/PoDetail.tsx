@@ -13,6 +13,7 @@ import { useEngineQuery } from '../ui/useEngineQuery';
 import { downloadBase64 } from '../warehouse/download';
 import { dateOnly } from '../warehouse/format';
 import { BillMatch } from './BillsPage';
+import { PoDropShip } from './DropShipPanel';
 import { parseMoney } from './money';
 import { PO_STATE_COLORS, stateLabel } from './PurchaseOrdersPage';
 
@@ -59,7 +60,8 @@ export function PoDetail({ id }: { id: string }) {
   const data = q.data;
   if (!data) return <div className="bl-page">{q.error ? <ErrorAlert error={q.error} /> : <Text c="dimmed">Loading…</Text>}</div>;
   const { po, inspections, bills } = data;
-  const receivable = RECEIVABLE.includes(po.state);
+  // A drop-ship order is not received here: the vendor's shipment confirmation (PoDropShip) receives it.
+  const receivable = RECEIVABLE.includes(po.state) && po.shipToPartnerId === null;
   const toReceive = po.lines.map((l) => ({ lineId: l.id, quantity: receive[l.id] ?? 0 })).filter((l) => l.quantity > 0);
 
   const lineColumns = [
@@ -150,6 +152,7 @@ export function PoDetail({ id }: { id: string }) {
         {po.vendorName} → {po.warehouseCode} · ordered {dateOnly(po.orderDate)} · expected {dateOnly(po.expectedDate)} · total <b>{money(po.totalMinor, po.currency)}</b>
         {po.approvalsNeeded > 0 && ` · approvals: ${[po.approvedBy, po.approved2By].filter(Boolean).join(', ') || 'none yet'} of ${po.approvalsNeeded}`}
       </Text>
+      <PoDropShip po={po} onChanged={() => void q.reload()} onError={setError} />
       <SimpleTable<Line> label="Order lines" columns={lineColumns} rows={po.lines} rowKey={(l) => l.id} rowTestId={(l) => `po-line-${l.lineNo}`} />
       {receivable && can('purchasing.receive') && (
         <Group>

@@ -14,6 +14,7 @@ import { downloadBase64 } from '../warehouse/download';
 import { STATE_COLORS, STATE_LABELS, dateOnly, stepLabel } from '../warehouse/format';
 import { CHANNEL_LABELS, ORDER_STATE_COLORS, ORDER_STATE_LABELS, money, pct } from './format';
 import { ReasonModal } from './ReasonModal';
+import { OrderDropShip } from './DropShipPanel';
 import './sales.css';
 
 type Order = OutputOf<'sales.order.get'>;
@@ -189,6 +190,7 @@ export function OrderDetail({ id }: { id: string }) {
             ]}
           />
         </div>
+        <OrderDropShip order={o} onChanged={() => void load()} />
         {approvals.length > 0 && (
           <div className="so-panel">
             <Title order={4} mb={4}>
