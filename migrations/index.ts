@@ -13,6 +13,7 @@ import * as m0011 from './0011_finance';
 import * as m0012 from './0012_service';
 import * as m0013 from './0013_reports';
 import * as m0014 from './0014_dropship';
+import * as m0015 from './0015_purchasing_schedule_ack';
 import * as m0016 from './0016_finance_taxes';
 import * as m0017 from './0017_service_outbox_lots';
 import * as m0020 from './0020_capture_keys';
@@ -36,6 +37,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012_service': m0012,
   '0013_reports': m0013,
   '0014_dropship': m0014,
+  '0015_purchasing_schedule_ack': m0015,
   '0016_finance_taxes': m0016,
   '0017_service_outbox_lots': m0017,
   '0020_capture_keys': m0020,

@@ -91,6 +91,9 @@ export const REPLICATED_TABLES = {
   replenishment_run: { class: 'branch', private: true },
   replenishment_proposal: { class: 'branch', private: true },
   purchase_attachment: { class: 'branch', private: true },
+  replenishment_schedule: { class: 'branch', private: true },
+  purchase_order_ack: { class: 'branch', private: true },
+  purchase_order_ack_line: { class: 'branch', private: true },
   // Drop ship: the products sold by drop ship are seen by all; the order links and shipments are the branch's.
   dropship_product: { class: 'branch' },
   dropship_line: { class: 'branch', private: true },

@@ -42,6 +42,7 @@ export const SAMPLE_OVERRIDES: Partial<Record<MethodName, unknown>> = {
   // Inputs whose rule joins two fields (one of two ids must be given).
   'service.rma.create': { orderId: '01890a5d-ac96-774b-bcce-b302099a8057', reason: 'Damaged in transit', lines: [{ orderLineId: '01890a5d-ac96-774b-bcce-b302099a8058', quantity: 1 }] },
   'sales.entry.line': { customerId: '01890a5d-ac96-774b-bcce-b302099a8057', code: 'DRL-100' },
+  'purchasing.replenish.dismiss': { proposalId: '01890a5d-ac96-774b-bcce-b302099a8057', reason: 'Not needed' },
 };
 
 const letters = 'abcdefghijklmnopqrstuvwxyz';

@@ -7,6 +7,7 @@ import { fileUpdatesHost } from '../engine/updates/host';
 import { credentialsFileFor, encryptedCredentialsFileFor, encryptedFileCredentialStore, fileCredentialStore } from '../engine/sync/credentials';
 import type { EngineService, EngineServiceOptions } from './engine-service';
 import { ReportRefresher } from './report-refresher';
+import { ReplenishScheduler } from './replenish-scheduler';
 
 /** Opens (creating and migrating if needed) the branch database and its engine. */
 export async function openBranchEngine(options: EngineServiceOptions): Promise<Engine> {
@@ -26,6 +27,7 @@ export async function openBranchEngine(options: EngineServiceOptions): Promise<E
     if (options.backgroundSync && !options.readOnly && engine.sync?.credentials()) engine.sync.start();
     // Long-running hosts (those that keep sync going) also keep the report tables fresh.
     if (options.backgroundSync && !options.readOnly) new ReportRefresher(engine, { log: options.log }).start();
+    if (options.backgroundSync && !options.readOnly) new ReplenishScheduler(engine, { log: options.log }).start();
     if (options.demoIfEmpty) {
       const status = await engine.run('system.status', {}, { anonymous: true });
       if (!status.initialized) await engine.run('system.loadDemo', { seed: 1 }, { anonymous: true });

@@ -147,6 +147,36 @@ export const PurchaseOrderLine = z.object({
   reason: z.string().nullable(),
 });
 
+export const ACK_LINE_STATUSES = ['accepted', 'changed', 'rejected', 'backordered'] as const;
+export const VendorAcknowledgement = z.object({
+  id: Id,
+  controlNumber: z.string(),
+  ackType: z.string(),
+  vendorReference: z.string().nullable(),
+  ackDate: z.string().nullable(),
+  receivedAt: z.string(),
+  attachmentId: Id.nullable(),
+  accepted: z.number().int(),
+  changed: z.number().int(),
+  rejected: z.number().int(),
+  lines: z.array(
+    z.object({
+      orderLineId: Id,
+      lineNo: z.number().int(),
+      sku: z.string(),
+      status: z.enum(ACK_LINE_STATUSES),
+      ackCode: z.string(),
+      orderedQuantity: z.number().int(),
+      quantity: z.number().int(),
+      orderPriceMinor: z.number().int(),
+      unitPriceMinor: z.number().int().nullable(),
+      shipDate: z.string().nullable(),
+      /** What differs from the order, in words (empty when accepted as ordered). */
+      difference: z.string(),
+    }),
+  ),
+});
+
 export const PurchaseOrder = z.object({
   id: Id,
   number: z.string(),
@@ -171,9 +201,11 @@ export const PurchaseOrder = z.object({
   /** Receipt transfers still open (waiting for goods). */
   openReceiptIds: z.array(Id),
   lines: z.array(PurchaseOrderLine),
+  /** The vendor's latest acknowledgement (inbound 855), with its differences from the order. */
+  acknowledgement: VendorAcknowledgement.nullable().optional(),
 });
 export type PurchaseOrder = z.infer<typeof PurchaseOrder>;
-export const PurchaseOrderSummary = PurchaseOrder.omit({ lines: true, openReceiptIds: true }).extend({ lineCount: z.number().int() });
+export const PurchaseOrderSummary = PurchaseOrder.omit({ lines: true, openReceiptIds: true, acknowledgement: true }).extend({ lineCount: z.number().int() });
 
 export const PoLineInput = z
   .object({
@@ -232,6 +264,9 @@ export const LandedCost = z.object({
   capitalizedMinor: z.number().int(),
   expensedMinor: z.number().int(),
   lines: z.array(z.object({ orderLineId: Id, productId: Id, sku: z.string(), allocatedMinor: z.number().int(), capitalizedMinor: z.number().int(), averageCostMinor: z.number().int() })),
+  /** The freight (duty…) vendor's bill that clears the landed-cost clearing account, once recorded. */
+  billVendorId: Id.nullable(),
+  billReference: z.string().nullable(),
 });
 
 export const BillLine = z.object({
@@ -303,7 +338,23 @@ export const Proposal = z.object({
   state: z.enum(['proposed', 'review', 'ordered', 'transferred', 'rejected']),
   orderId: Id.nullable(),
   transferId: Id.nullable(),
+  /** Why a buyer dismissed it (state rejected). */
+  dismissReason: z.string().nullable().optional(),
 });
+
+export const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'Use a time like 06:30 (24-hour, UTC)' });
+export const ReplenishSchedule = z.object({
+  id: Id,
+  warehouseId: Id.nullable(),
+  warehouseCode: z.string().nullable(),
+  timeOfDay: z.string(),
+  active: z.boolean(),
+  nextRunAt: z.string(),
+  lastRunAt: z.string().nullable(),
+  lastRunNumber: z.string().nullable(),
+  lastResult: z.string().nullable(),
+});
+
 
 export const ReplenishmentResult = z.object({
   runId: Id.nullable(),
@@ -469,6 +520,46 @@ export const purchasingContract = {
     summary: 'Accept (a draft order is made; urgent ones wait for approval) or reject a proposal under review',
     input: z.object({ id: Id, accept: z.boolean() }).strict(),
     output: z.object({ proposal: Proposal, orderId: Id.nullable() }),
+  }),
+  'purchasing.replenish.dismiss': command({
+    access: 'purchasing.write',
+    summary: 'Dismiss a replenishment proposal (under review or proposed), or a whole run: its open proposals are rejected and its draft orders cancelled',
+    input: z
+      .object({ runId: Id.optional(), proposalId: Id.optional(), reason: text('Reason', 300, 3) })
+      .strict()
+      .refine((v) => (v.runId ? 1 : 0) + (v.proposalId ? 1 : 0) === 1, { message: 'Give either a run or a proposal to dismiss', path: ['runId'] }),
+    output: z.object({ proposalsDismissed: z.number().int(), ordersCancelled: z.array(z.string()) }),
+  }),
+  'purchasing.replenish.schedule.set': command({
+    access: 'purchasing.config',
+    summary: 'Schedule the replenishment run daily at a time (UTC) for a warehouse (or all warehouses), or switch the schedule off',
+    input: z.object({ warehouseId: Id.nullable().default(null), timeOfDay: TimeOfDay, active: z.boolean().default(true) }).strict(),
+    output: ReplenishSchedule,
+  }),
+  'purchasing.replenish.schedule.list': query({ access: 'purchasing.read', summary: 'Replenishment schedules with their next and last runs', input: z.object({}).strict(), output: z.object({ rows: z.array(ReplenishSchedule) }) }),
+  'purchasing.replenish.due': query({
+    access: 'public',
+    summary: 'How many replenishment schedules are due now (the host asks before runDue, so an idle minute writes nothing)',
+    input: z.object({}).strict(),
+    output: z.object({ due: z.number().int(), nextRunAt: z.string().nullable() }),
+  }),
+  'purchasing.replenish.runDue': command({
+    access: 'public',
+    summary: 'Run the scheduled replenishment runs that are due (the host calls this on a timer; each schedule runs once per day)',
+    input: z.object({}).strict(),
+    output: z.object({ ran: z.array(z.object({ scheduleId: Id, number: z.string().nullable(), proposals: z.number().int(), ordersCreated: z.number().int(), inReview: z.number().int() })) }),
+  }),
+  'purchasing.po.acknowledge': command({
+    access: 'purchasing.write',
+    summary: "Import a vendor's X12 855 acknowledgement: the order is confirmed by the vendor, each line accepted, changed or rejected (differences shown on the order)",
+    input: z.object({ fileName: text('File name', 200, 1).default('acknowledgement.x12'), content: z.string().min(1, { message: 'The file is empty' }).max(5 * 1024 * 1024, { message: 'The file is larger than 5 MB' }) }).strict(),
+    output: z.object({ orderId: Id, orderNumber: z.string(), acknowledgement: VendorAcknowledgement }),
+  }),
+  'purchasing.landedCost.bill': command({
+    access: 'purchasing.bill',
+    summary: "Record the freight (duty…) vendor's bill of a landed cost: it clears the landed-cost clearing account into the vendor's payable",
+    input: z.object({ id: Id, vendorId: Id, vendorReference: text("Vendor's bill number", 60, 1), billDate: IsoDate }).strict(),
+    output: LandedCost,
   }),
 
   'purchasing.attachment.add': command({

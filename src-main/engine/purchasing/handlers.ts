@@ -13,6 +13,10 @@ import { createVendor, findVendorPrice, loadVendor, requireVendor, toVendorHeade
 import { cancelTransfer } from '../inventory/transfers';
 import { openReceiptsOf } from './orders';
 import type { Db, Tx } from '../platform/db';
+import type { CommandContext } from '../platform/context';
+import { latestAcknowledgement, parse855, recordAcknowledgement } from './acknowledgement';
+import { dismissReplenishment, dueSchedules, listSchedules, runDueSchedules, setSchedule } from './schedule';
+import { billLandedCost } from './receiving';
 import { assertDropShipPoCancellable } from './dropship';
 
 export { billAccountingFacts, grniByOrder };
@@ -53,6 +57,7 @@ function toProposal(p: {
   state: 'proposed' | 'review' | 'ordered' | 'transferred' | 'rejected';
   order_id: string | null;
   transfer_id: string | null;
+  dismiss_reason?: string | null;
 }) {
   return {
     id: p.id,
@@ -74,6 +79,7 @@ function toProposal(p: {
     state: p.state,
     orderId: p.order_id,
     transferId: p.transfer_id,
+    dismissReason: p.dismiss_reason ?? null,
   };
 }
 
@@ -105,6 +111,33 @@ function contentMatchesType(bytes: Buffer, mime: string): boolean {
   if (mime === 'application/edi-x12') return bytes.subarray(0, 3).toString('latin1') === 'ISA';
   // Text: valid UTF-8 without NUL bytes.
   return !bytes.includes(0) && Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+}
+
+/** Checks and stores an attachment (type, size, content against the type); the outbox records only its size and hash. */
+async function storeAttachment(ctx: CommandContext, input: { ownerKind: 'purchase_order' | 'receipt' | 'vendor_bill'; ownerId: string; fileName: string; mimeType: string; contentBase64: string }, recordInput = true) {
+  if (!(ATTACHMENT_TYPES as readonly string[]).includes(input.mimeType)) {
+    throw new DomainError('VALIDATION', `Files of type ${input.mimeType || '(none)'} cannot be attached; allowed: PDF, PNG, JPEG, text, CSV, X12`, { fields: [{ path: 'mimeType', message: 'Type not allowed' }] });
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.contentBase64)) throw new DomainError('VALIDATION', 'The file content is not valid base64', { fields: [{ path: 'contentBase64', message: 'Not base64' }] });
+  const bytes = Buffer.from(input.contentBase64, 'base64');
+  if (bytes.length === 0) throw new DomainError('VALIDATION', 'The file is empty', { fields: [{ path: 'contentBase64', message: 'Empty file' }] });
+  if (bytes.length > ATTACHMENT_MAX_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `${input.fileName} is ${(bytes.length / 1024 / 1024).toFixed(1)} MB; attachments are at most ${ATTACHMENT_MAX_BYTES / 1024 / 1024} MB`, { fields: [{ path: 'contentBase64', message: 'Too large' }] });
+  if (!contentMatchesType(bytes, input.mimeType)) throw new DomainError('VALIDATION', `${input.fileName} is not a ${input.mimeType} file (its content does not match the type)`, { fields: [{ path: 'mimeType', message: 'Content does not match' }] });
+  const owner =
+    input.ownerKind === 'purchase_order'
+      ? await ctx.db.selectFrom('purchase_order').select('number').where('id', '=', input.ownerId).executeTakeFirst()
+      : input.ownerKind === 'vendor_bill'
+        ? await ctx.db.selectFrom('vendor_bill').select('number').where('id', '=', input.ownerId).executeTakeFirst()
+        : await ctx.db.selectFrom('transfer').select('number').where('id', '=', input.ownerId).where('kind', '=', 'receipt').executeTakeFirst();
+  if (!owner) throw new DomainError('VALIDATION', 'The document to attach to was not found', { fields: [{ path: 'ownerId', message: 'No such document' }] });
+  const id = ctx.newId();
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  await ctx.db.insertInto('purchase_attachment').values({ ...newRowMeta(ctx, id), owner_kind: input.ownerKind, owner_id: input.ownerId, file_name: input.fileName, mime_type: input.mimeType, size_bytes: bytes.length, sha256, content_base64: input.contentBase64 }).execute();
+  if (recordInput) {
+    ctx.recordInputAs({ ...input, contentBase64: `(${bytes.length} bytes, sha256 ${sha256})` });
+    ctx.summarize(`Attached ${input.fileName} to ${owner.number}`);
+  }
+  return { id, ownerKind: input.ownerKind, ownerId: input.ownerId, fileName: input.fileName, mimeType: input.mimeType, sizeBytes: bytes.length, sha256, createdAt: ctx.now };
 }
 
 export const purchasingHandlers = defineHandlers({
@@ -372,29 +405,23 @@ export const purchasingHandlers = defineHandlers({
     return { proposal: await loadProposal(ctx.db, input.id), orderId };
   },
 
-  'purchasing.attachment.add': async (ctx, input) => {
-    if (!(ATTACHMENT_TYPES as readonly string[]).includes(input.mimeType)) {
-      throw new DomainError('VALIDATION', `Files of type ${input.mimeType || '(none)'} cannot be attached; allowed: PDF, PNG, JPEG, text, CSV, X12`, { fields: [{ path: 'mimeType', message: 'Type not allowed' }] });
-    }
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(input.contentBase64)) throw new DomainError('VALIDATION', 'The file content is not valid base64', { fields: [{ path: 'contentBase64', message: 'Not base64' }] });
-    const bytes = Buffer.from(input.contentBase64, 'base64');
-    if (bytes.length === 0) throw new DomainError('VALIDATION', 'The file is empty', { fields: [{ path: 'contentBase64', message: 'Empty file' }] });
-    if (bytes.length > ATTACHMENT_MAX_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', `${input.fileName} is ${(bytes.length / 1024 / 1024).toFixed(1)} MB; attachments are at most ${ATTACHMENT_MAX_BYTES / 1024 / 1024} MB`, { fields: [{ path: 'contentBase64', message: 'Too large' }] });
-    if (!contentMatchesType(bytes, input.mimeType)) throw new DomainError('VALIDATION', `${input.fileName} is not a ${input.mimeType} file (its content does not match the type)`, { fields: [{ path: 'mimeType', message: 'Content does not match' }] });
-    const owner =
-      input.ownerKind === 'purchase_order'
-        ? await ctx.db.selectFrom('purchase_order').select('number').where('id', '=', input.ownerId).executeTakeFirst()
-        : input.ownerKind === 'vendor_bill'
-          ? await ctx.db.selectFrom('vendor_bill').select('number').where('id', '=', input.ownerId).executeTakeFirst()
-          : await ctx.db.selectFrom('transfer').select('number').where('id', '=', input.ownerId).where('kind', '=', 'receipt').executeTakeFirst();
-    if (!owner) throw new DomainError('VALIDATION', 'The document to attach to was not found', { fields: [{ path: 'ownerId', message: 'No such document' }] });
-    const id = ctx.newId();
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    await ctx.db.insertInto('purchase_attachment').values({ ...newRowMeta(ctx, id), owner_kind: input.ownerKind, owner_id: input.ownerId, file_name: input.fileName, mime_type: input.mimeType, size_bytes: bytes.length, sha256, content_base64: input.contentBase64 }).execute();
-    ctx.recordInputAs({ ...input, contentBase64: `(${bytes.length} bytes, sha256 ${sha256})` });
-    ctx.summarize(`Attached ${input.fileName} to ${owner.number}`);
-    return { id, ownerKind: input.ownerKind, ownerId: input.ownerId, fileName: input.fileName, mimeType: input.mimeType, sizeBytes: bytes.length, sha256, createdAt: ctx.now };
+  'purchasing.replenish.dismiss': async (ctx, input) => dismissReplenishment(ctx, input),
+  'purchasing.replenish.schedule.set': async (ctx, input) => setSchedule(ctx, input),
+  'purchasing.replenish.schedule.list': async (ctx) => ({ rows: await listSchedules(ctx.db) }),
+  'purchasing.replenish.due': async (ctx) => dueSchedules(ctx.db, new Date().toISOString()),
+  'purchasing.replenish.runDue': async (ctx) => runDueSchedules(ctx),
+  'purchasing.po.acknowledge': async (ctx, input) => {
+    const parsed = parse855(input.content);
+    const contentBase64 = Buffer.from(input.content, 'utf8').toString('base64');
+    const { orderId, number } = await recordAcknowledgement(ctx, parsed, async (ownerId) => (await storeAttachment(ctx, { ownerKind: 'purchase_order', ownerId, fileName: input.fileName, mimeType: 'application/edi-x12', contentBase64 }, false)).id);
+    ctx.recordInputAs({ fileName: input.fileName, content: `(${input.content.length} characters, interchange ${parsed.controlNumber})` });
+    return { orderId, orderNumber: number, acknowledgement: (await latestAcknowledgement(ctx.db, orderId))! };
   },
+  'purchasing.landedCost.bill': async (ctx, input) => {
+    await billLandedCost(ctx, input);
+    return loadLandedCost(ctx, input.id);
+  },
+  'purchasing.attachment.add': async (ctx, input) => storeAttachment(ctx, input),
   'purchasing.attachment.list': async (ctx, input) => {
     const rows = await ctx.db.selectFrom('purchase_attachment').select(['id', 'owner_kind', 'owner_id', 'file_name', 'mime_type', 'size_bytes', 'sha256', 'created_at']).where('owner_kind', '=', input.ownerKind).where('owner_id', '=', input.ownerId).orderBy('created_at').execute();
     return { rows: rows.map((r) => ({ id: r.id, ownerKind: r.owner_kind, ownerId: r.owner_id, fileName: r.file_name, mimeType: r.mime_type, sizeBytes: Number(r.size_bytes), sha256: r.sha256, createdAt: r.created_at })) };

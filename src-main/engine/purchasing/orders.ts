@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { latestAcknowledgement } from './acknowledgement';
 import type { z } from 'zod';
 import type { PoCreateInput, PurchaseOrder } from '../../../src-shared/contract/purchasing';
 import { type CommandContext, newRowMeta } from '../platform/context';
@@ -272,6 +273,7 @@ export async function loadOrder(db: Db | Tx, id: string): Promise<PurchaseOrder>
   return {
     ...toOrderHeader(o),
     openReceiptIds: open.map((t) => t.id),
+    acknowledgement: await latestAcknowledgement(db, id),
     lines: lines.map((l) => ({
       id: l.id,
       lineNo: l.line_no,

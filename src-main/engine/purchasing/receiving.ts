@@ -12,6 +12,8 @@ import { readPurchaseSettings } from './settings';
 import { rematchBillsOf } from './bills';
 import { createHash } from 'node:crypto';
 import { purchaseOrder850, purchaseOrderPdf } from './documents';
+import { postEntry, todayOf, type PostingLine } from '../finance/ledger';
+import { requireVendor } from './vendors';
 
 type ReceiveLine = z.output<typeof ReceiveLineInput>;
 const DAY = 86_400_000;
@@ -309,9 +311,19 @@ export async function addLandedCost(ctx: CommandContext, input: { orderId: strin
     capitalized += cap;
     rows.push({ order_line_id: l.id, product_id: l.product_id, allocated_minor: share, capitalized_minor: cap });
   }
+  // Finance: Cr landed-cost clearing (the freight vendor's bill clears it), Dr COGS for the share
+  // already sold. The revaluation moves above posted the capitalized share Dr stock / Cr GRNI
+  // (every Vendors move does); this entry takes that credit off GRNI onto the clearing account.
+  const entryLines: PostingLine[] = [];
+  for (const r of rows) {
+    if (r.capitalized_minor > 0) entryLines.push({ account: 'grni', debit: r.capitalized_minor, productId: r.product_id, warehouseId: po.warehouse_id, label: `${number} capitalized` });
+    if (r.allocated_minor - r.capitalized_minor > 0) entryLines.push({ account: 'cogs', debit: r.allocated_minor - r.capitalized_minor, productId: r.product_id, warehouseId: po.warehouse_id, label: `${number} on units already sold` });
+  }
+  entryLines.push({ account: 'landed_cost_clearing', credit: input.amountMinor, label: `${number} ${input.kind} on ${po.number}` });
+  const entryId = await postEntry(ctx, { journal: 'stock', date: todayOf(ctx), memo: `Landed cost ${number} (${input.kind}) on ${po.number}`, sourceKind: 'landed_cost', sourceId: id, sourceNumber: number, lines: entryLines });
   await ctx.db
     .insertInto('landed_cost')
-    .values({ ...newRowMeta(ctx, id), order_id: po.id, number, kind: input.kind, method: input.method, amount_minor: input.amountMinor, capitalized_minor: capitalized, expensed_minor: input.amountMinor - capitalized })
+    .values({ ...newRowMeta(ctx, id), order_id: po.id, number, kind: input.kind, method: input.method, amount_minor: input.amountMinor, capitalized_minor: capitalized, expensed_minor: input.amountMinor - capitalized, entry_id: entryId })
     .execute();
   await ctx.db.insertInto('landed_cost_line').values(rows.map((r) => ({ ...newRowMeta(ctx), landed_cost_id: id, ...r }))).execute();
   ctx.summarize(`Landed cost ${number} (${input.kind}, ${formatMinor(input.amountMinor)}) on ${po.number}: ${formatMinor(capitalized)} into stock value`);
@@ -340,5 +352,33 @@ export async function loadLandedCost(ctx: CommandContext, id: string): Promise<z
   for (const l of lines) {
     out.push({ orderLineId: l.order_line_id, productId: l.product_id, sku: l.sku, allocatedMinor: Number(l.allocated_minor), capitalizedMinor: Number(l.capitalized_minor), averageCostMinor: await averageCost(ctx, l.product_id) });
   }
-  return { id: lc.id, number: lc.number, orderId: lc.order_id, kind: lc.kind, method: lc.method, amountMinor: Number(lc.amount_minor), capitalizedMinor: Number(lc.capitalized_minor), expensedMinor: Number(lc.expensed_minor), lines: out };
+  return { id: lc.id, number: lc.number, orderId: lc.order_id, kind: lc.kind, method: lc.method, amountMinor: Number(lc.amount_minor), capitalizedMinor: Number(lc.capitalized_minor), expensedMinor: Number(lc.expensed_minor), lines: out, billVendorId: lc.bill_vendor_id, billReference: lc.bill_reference };
+}
+
+/** The freight (duty…) vendor's bill of a landed cost: Dr landed-cost clearing, Cr that vendor's payable. */
+export async function billLandedCost(ctx: CommandContext, input: { id: string; vendorId: string; vendorReference: string; billDate: string }): Promise<void> {
+  const lc = await ctx.db.selectFrom('landed_cost').selectAll().where('id', '=', input.id).executeTakeFirst();
+  if (!lc) throw notFound('Landed cost');
+  if (lc.bill_reference) throw new DomainError('CONFLICT', `${lc.number} is already billed (${lc.bill_reference})`);
+  const vendor = await requireVendor(ctx.db, input.vendorId);
+  const reference = input.vendorReference.trim();
+  const taken =
+    (await ctx.db.selectFrom('landed_cost').select('number').where('bill_vendor_id', '=', vendor.id).where('bill_reference', '=', reference).executeTakeFirst())?.number ??
+    (await ctx.db.selectFrom('vendor_bill').select('number').where('vendor_id', '=', vendor.id).where('vendor_reference', '=', reference).executeTakeFirst())?.number;
+  if (taken) throw new DomainError('CONFLICT', `${vendor.name}'s bill ${reference} is already recorded on ${taken}`, { fields: [{ path: 'vendorReference', message: `Already recorded on ${taken}` }] });
+  const amount = Number(lc.amount_minor);
+  const entryId = await postEntry(ctx, {
+    journal: 'purchase',
+    date: input.billDate,
+    memo: `${vendor.name} bill ${reference} for landed cost ${lc.number}`,
+    sourceKind: 'landed_cost_bill',
+    sourceId: lc.id,
+    sourceNumber: reference,
+    lines: [
+      { account: 'landed_cost_clearing', debit: amount, partnerId: vendor.id, label: lc.number },
+      { account: 'payable', credit: amount, partnerId: vendor.id, label: reference },
+    ],
+  });
+  await ctx.db.updateTable('landed_cost').set((eb) => ({ bill_vendor_id: vendor.id, bill_reference: reference, bill_entry_id: entryId, updated_at: ctx.now, version: eb('version', '+', 1) })).where('id', '=', lc.id).execute();
+  ctx.summarize(`Recorded ${vendor.name}'s bill ${reference} (${formatMinor(amount)}) for landed cost ${lc.number}`);
 }

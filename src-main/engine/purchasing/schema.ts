@@ -121,6 +121,12 @@ export interface LandedCostTable extends RowMeta {
   amount_minor: number;
   capitalized_minor: number;
   expensed_minor: number;
+  /** The landed cost's journal entry (Dr stock / COGS, Cr landed-cost clearing). */
+  entry_id: string | null;
+  /** The freight (duty…) vendor's bill that clears it. */
+  bill_vendor_id: string | null;
+  bill_reference: string | null;
+  bill_entry_id: string | null;
 }
 
 export interface LandedCostLineTable extends RowMeta {
@@ -129,6 +135,43 @@ export interface LandedCostLineTable extends RowMeta {
   product_id: string;
   allocated_minor: number;
   capitalized_minor: number;
+}
+
+export interface ReplenishmentScheduleTable extends RowMeta {
+  warehouse_id: string | null;
+  /** HH:MM, UTC. */
+  time_of_day: string;
+  active: number;
+  next_run_at: string;
+  last_run_at: string | null;
+  last_run_id: string | null;
+  last_result: string | null;
+  set_by: string | null;
+}
+
+export type AckLineStatus = 'accepted' | 'changed' | 'rejected' | 'backordered';
+
+export interface PurchaseOrderAckTable extends RowMeta {
+  order_id: string;
+  control_number: string;
+  ack_type: string;
+  vendor_reference: string | null;
+  ack_date: string | null;
+  attachment_id: string | null;
+  accepted: number;
+  changed: number;
+  rejected: number;
+}
+
+export interface PurchaseOrderAckLineTable extends RowMeta {
+  ack_id: string;
+  order_line_id: string;
+  status: AckLineStatus;
+  ack_code: string;
+  quantity: number;
+  unit_price_minor: number | null;
+  ship_date: string | null;
+  note: string | null;
 }
 
 export interface VendorBillTable extends RowMeta {
@@ -169,6 +212,10 @@ export interface ReplenishmentRunTable extends RowMeta {
   proposals: number;
   orders_created: number;
   in_review: number;
+  schedule_id: string | null;
+  dismissed_at: string | null;
+  dismissed_by: string | null;
+  dismiss_reason: string | null;
 }
 
 export interface ReplenishmentProposalTable extends RowMeta {
@@ -187,6 +234,7 @@ export interface ReplenishmentProposalTable extends RowMeta {
   state: 'proposed' | 'review' | 'ordered' | 'transferred' | 'rejected';
   order_id: string | null;
   transfer_id: string | null;
+  dismiss_reason: string | null;
 }
 
 export interface PurchaseAttachmentTable extends RowMeta {
@@ -217,5 +265,8 @@ declare module '../platform/schema' {
     replenishment_run: ReplenishmentRunTable;
     replenishment_proposal: ReplenishmentProposalTable;
     purchase_attachment: PurchaseAttachmentTable;
+    replenishment_schedule: ReplenishmentScheduleTable;
+    purchase_order_ack: PurchaseOrderAckTable;
+    purchase_order_ack_line: PurchaseOrderAckLineTable;
   }
 }

@@ -154,6 +154,23 @@ export function PoDetail({ id }: { id: string }) {
       </Text>
       <PoDropShip po={po} onChanged={() => void q.reload()} onError={setError} />
       <SimpleTable<Line> label="Order lines" columns={lineColumns} rows={po.lines} rowKey={(l) => l.id} rowTestId={(l) => `po-line-${l.lineNo}`} />
+      {['sent', 'confirmed'].includes(po.state) && can('purchasing.write') && (
+        <Group gap="xs">
+          <Text size="xs">Vendor acknowledgement (X12 855):</Text>
+          <input
+            type="file"
+            accept=".edi,.x12,.txt"
+            aria-label="Import the vendor's 855 acknowledgement"
+            data-testid="po-ack-file"
+            onChange={(e) => {
+              const file = e.currentTarget.files?.[0];
+              if (file) void run(async () => client.call('purchasing.po.acknowledge', { fileName: file.name, content: await file.text() }));
+              e.currentTarget.value = '';
+            }}
+          />
+        </Group>
+      )}
+      {po.acknowledgement && <AckPanel ack={po.acknowledgement} />}
       {receivable && can('purchasing.receive') && (
         <Group>
           <Button
@@ -256,5 +273,32 @@ function InspectionRow({ ins, onDone, onError }: { ins: Inspection; onDone(): vo
         Record inspection
       </Button>
     </Group>
+  );
+}
+
+type Ack = NonNullable<Po['acknowledgement']>;
+
+/** The vendor's latest 855, line by line: what differs from the order. */
+function AckPanel({ ack }: { ack: Ack }) {
+  return (
+    <Stack gap={4} mt="sm" data-testid="po-ack">
+      <Text size="sm">
+        Vendor acknowledgement {ack.vendorReference ? `${ack.vendorReference} ` : ''}({ack.ackType}, interchange {ack.controlNumber}
+        {ack.ackDate ? `, ${ack.ackDate}` : ''}): {ack.accepted} accepted, {ack.changed} changed, {ack.rejected} rejected
+      </Text>
+      <SimpleTable<Ack['lines'][number]>
+        label="Acknowledged lines"
+        rows={ack.lines}
+        rowKey={(l) => l.orderLineId}
+        rowTestId={(l) => `po-ack-${l.sku}`}
+        columns={[
+          { id: 'no', label: '#', num: true, render: (l) => l.lineNo },
+          { id: 'sku', label: 'SKU', mono: true, render: (l) => l.sku },
+          { id: 'status', label: 'Vendor says', render: (l) => <Badge size="xs" color={l.status === 'accepted' ? 'green' : l.status === 'rejected' ? 'red' : 'orange'}>{l.status}</Badge> },
+          { id: 'qty', label: 'Qty', num: true, render: (l) => l.quantity },
+          { id: 'diff', label: 'Differences from the order', render: (l) => <Text size="xs">{l.difference || '—'}</Text> },
+        ]}
+      />
+    </Stack>
   );
 }

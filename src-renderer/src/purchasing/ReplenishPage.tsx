@@ -1,4 +1,4 @@
-import { Badge, Button, Checkbox, Group, Progress, Select, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Progress, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
@@ -14,6 +14,7 @@ import { useEngineQuery } from '../ui/useEngineQuery';
 type Result = OutputOf<'purchasing.replenish.run'>;
 type Proposal = Result['proposals'][number];
 type Review = OutputOf<'purchasing.replenish.review'>['rows'][number];
+type Schedule = OutputOf<'purchasing.replenish.schedule.list'>['rows'][number];
 
 const EXCEPTION_LABELS: Record<string, string> = { urgent: 'urgent: stockout before lead time', high_value: 'high value', poor_vendor: 'vendor often late' };
 
@@ -28,7 +29,13 @@ export function ReplenishPage() {
   const [progress] = useProgress('replenish');
   const warehouses = useEngineQuery(() => client.call('inventory.warehouse.list', {}), [], null);
   const review = useEngineQuery(() => client.call('purchasing.replenish.review', { offset: 0, limit: 200 }), [], null);
+  const schedules = useEngineQuery(() => client.call('purchasing.replenish.schedule.list', {}), [], null);
   useReloadOnCommit('purchasing.', review.reload);
+  useReloadOnCommit('purchasing.replenish', schedules.reload);
+  const [dismissReason, setDismissReason] = useState('');
+  const [dismissed, setDismissed] = useState<string | null>(null);
+  const [scheduleWh, setScheduleWh] = useState<string | null>(null);
+  const [scheduleTime, setScheduleTime] = useState('06:00');
 
   const runNow = async () => {
     setRunning(true);
@@ -47,6 +54,25 @@ export function ReplenishPage() {
       const r = await client.call('purchasing.replenish.decide', { id, accept });
       if (r.orderId) navigate(`purchasing/po/${r.orderId}`);
       else await review.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const dismissRun = async (runId: string) => {
+    setError(null);
+    try {
+      const r = await client.call('purchasing.replenish.dismiss', { runId, reason: dismissReason });
+      setDismissed(`Dismissed: ${r.proposalsDismissed} proposal(s)${r.ordersCancelled.length ? `, cancelled ${r.ordersCancelled.join(', ')}` : ''}`);
+      await review.reload();
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+  const saveSchedule = async (active: boolean, s?: Schedule) => {
+    setError(null);
+    try {
+      await client.call('purchasing.replenish.schedule.set', s ? { warehouseId: s.warehouseId, timeOfDay: s.timeOfDay, active } : { warehouseId: scheduleWh, timeOfDay: scheduleTime, active });
+      await schedules.reload();
     } catch (e) {
       setError(messageOf(e));
     }
@@ -70,6 +96,19 @@ export function ReplenishPage() {
           <Text size="sm">
             {result.dryRun ? 'Dry run' : result.number}: {result.productsChecked} rules checked, {result.proposals.length} proposals, {result.ordersCreated.length} draft orders, {result.transfersCreated} transfers, {result.inReview} to review
           </Text>
+          {result.runId && (
+            <Group gap="xs" align="flex-end">
+              <TextInput label="Why dismiss this run" placeholder="e.g. wrong reorder rules" value={dismissReason} onChange={(e) => setDismissReason(e.currentTarget.value)} w={260} size="xs" />
+              <Button size="xs" variant="light" color="red" onClick={() => void dismissRun(result.runId!)} disabled={!can('purchasing.write')} data-testid="replenish-dismiss">
+                Dismiss run (cancel its draft orders)
+              </Button>
+              {dismissed && (
+                <Text size="xs" data-testid="replenish-dismissed">
+                  {dismissed}
+                </Text>
+              )}
+            </Group>
+          )}
           {result.ordersCreated.map((o) => (
             <Button key={o.id} variant="subtle" size="xs" onClick={() => navigate(`purchasing/po/${o.id}`)} style={{ alignSelf: 'flex-start' }}>
               {o.number} · {o.vendorName} · {o.lines} lines · {money(o.totalMinor)}
@@ -92,6 +131,39 @@ export function ReplenishPage() {
           />
         </Stack>
       )}
+      <Title order={5} mt="md">
+        Schedule
+      </Title>
+      <Toolbar>
+        <Select label="Warehouse" placeholder="All" clearable w={160} data={whList.map((w) => ({ value: w.id, label: w.code }))} value={scheduleWh} onChange={setScheduleWh} aria-label="Schedule warehouse" />
+        <TextInput label="Daily at (UTC)" value={scheduleTime} onChange={(e) => setScheduleTime(e.currentTarget.value)} w={110} data-testid="schedule-time" />
+        <Button mt={22} onClick={() => void saveSchedule(true)} disabled={!can('purchasing.config')} data-testid="schedule-save">
+          Schedule daily run
+        </Button>
+      </Toolbar>
+      <SimpleTable<Schedule>
+        label="Replenishment schedules"
+        rows={schedules.data?.rows ?? []}
+        rowKey={(s) => s.id}
+        rowTestId={(s) => `schedule-${s.warehouseCode ?? 'all'}`}
+        empty="No scheduled run: replenishment runs only when started here or with branchline replenish"
+        columns={[
+          { id: 'wh', label: 'Warehouse', render: (s) => s.warehouseCode ?? 'All' },
+          { id: 'time', label: 'Daily at (UTC)', mono: true, render: (s) => s.timeOfDay },
+          { id: 'on', label: 'State', render: (s) => (s.active ? <Badge size="xs">on</Badge> : <Badge size="xs" color="gray">off</Badge>) },
+          { id: 'next', label: 'Next run', render: (s) => (s.active ? new Date(s.nextRunAt).toISOString().slice(0, 16).replace('T', ' ') : '—') },
+          { id: 'last', label: 'Last run', render: (s) => (s.lastRunAt ? `${s.lastRunNumber ?? ''} ${s.lastResult ?? ''}` : 'not yet') },
+          {
+            id: 'act',
+            label: '',
+            render: (s) => (
+              <Button size="xs" variant="light" onClick={() => void saveSchedule(!s.active, s)} disabled={!can('purchasing.config')}>
+                {s.active ? 'Switch off' : 'Switch on'}
+              </Button>
+            ),
+          },
+        ]}
+      />
       <Title order={5} mt="md">
         Review queue
       </Title>
