@@ -43,12 +43,10 @@ export interface SaleProduct {
   tax_rate_bp: number | null;
 }
 
-export const productForSale = preparedQuery<{ id: string }, SaleProduct>(['id'], (db, p) =>
-  db
-    .selectFrom('product')
-    .select(['id', 'sku', 'name', 'uom_id', 'category_id', 'list_price_minor', 'cost_minor', 'active', 'tax_rate_bp'])
-    .where('id', '=', p.id),
-);
+/** The product columns pricing and order lines need (SaleProduct). */
+export const SALE_PRODUCT_COLUMNS = ['id', 'sku', 'name', 'uom_id', 'category_id', 'list_price_minor', 'cost_minor', 'active', 'tax_rate_bp'] as const;
+
+export const productForSale = preparedQuery<{ id: string }, SaleProduct>(['id'], (db, p) => db.selectFrom('product').select(SALE_PRODUCT_COLUMNS).where('id', '=', p.id));
 
 /** A JSON array parameter as a list of values (`x IN (…)`), one compiled statement whatever its length. */
 const jsonList = (db: Db | Tx, json: string) =>
@@ -58,7 +56,7 @@ const jsonList = (db: Db | Tx, json: string) =>
 const productsForSale = preparedSelectIn<SaleProduct>((db, ids) =>
   db
     .selectFrom('product')
-    .select(['id', 'sku', 'name', 'uom_id', 'category_id', 'list_price_minor', 'cost_minor', 'active', 'tax_rate_bp'])
+    .select(SALE_PRODUCT_COLUMNS)
     .where('id', 'in', ids as string[]),
 );
 

@@ -6,7 +6,7 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { marginBp } from '../pricing/money';
-import { priceFor, pricesFor, productForSale, productsById, type PricingContext } from '../pricing/price';
+import { priceFor, pricesFor, productForSale, productsById, SALE_PRODUCT_COLUMNS, type PricingContext, type SaleProduct } from '../pricing/price';
 import { currencyOf, poWarnings, sellableCustomer } from './orders';
 
 /**
@@ -35,9 +35,13 @@ const substitutesOf = preparedQuery<{ productId: string; categoryId: string; nee
     .limit(p.limit),
 );
 
-/** An exact SKU (stored upper-case) or barcode; both are unique. */
-const productByCode = preparedQuery<{ sku: string; code: string }, { id: string }>(['sku', 'code'], (db, p) =>
-  db.selectFrom('product').select('id').where((eb) => eb.or([eb('sku', '=', p.sku), eb('barcode', '=', p.code)])).limit(1),
+/** The product of an exact SKU (stored upper-case) or barcode (both unique), read in one go with what pricing needs. */
+const productByCode = preparedQuery<{ sku: string; code: string }, SaleProduct>(['sku', 'code'], (db, p) =>
+  db
+    .selectFrom('product')
+    .select(SALE_PRODUCT_COLUMNS)
+    .where((eb) => eb.or([eb('sku', '=', p.sku), eb('barcode', '=', p.code)]))
+    .limit(1),
 );
 const uomCode = preparedQuery<{ id: string }, { code: string }>(['id'], (db, p) => db.selectFrom('uom').select('code').where('id', '=', p.id));
 
@@ -47,13 +51,12 @@ export async function entryLineInfo(
   today = new Date().toISOString().slice(0, 10),
 ) {
   const customer = await sellableCustomer(db, input.customerId);
-  let productId = input.productId;
-  if (!productId && input.code) {
-    const found = await productByCode.first(db, { sku: input.code.toUpperCase(), code: input.code });
-    if (!found) throw new DomainError('NOT_FOUND', `No product has the SKU or barcode ${input.code}`, { fields: [{ path: 'code', message: 'Unknown SKU or barcode' }] });
-    productId = found.id;
+  let product: SaleProduct | undefined;
+  if (input.productId) product = await productForSale.first(db, { id: input.productId });
+  else if (input.code) {
+    product = await productByCode.first(db, { sku: input.code.toUpperCase(), code: input.code });
+    if (!product) throw new DomainError('NOT_FOUND', `No product has the SKU or barcode ${input.code}`, { fields: [{ path: 'code', message: 'Unknown SKU or barcode' }] });
   }
-  const product = productId ? await productForSale.first(db, { id: productId }) : undefined;
   if (!product) throw notFound('Product');
   const quantity = input.uomId ? await convertQuantity(db, { productId: product.id, fromUomId: input.uomId, toUomId: product.uom_id, quantity: input.quantity }) : input.quantity;
   const pricing: PricingContext = {
