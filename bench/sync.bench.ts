@@ -3,7 +3,7 @@
  *  - push: N outbox mutations (adjustments and receipts of the demo company) applied at the
  *    centre by `push()` (exactly-once gate, row images under the branch's own login,
  *    recompute, stock exceptions) vs raw multi-row INSERTs of the same rows (last image per
- *    row per 500-mutation batch, ids renamed) through pg under the same login, one
+ *    row per push batch, ids renamed) through pg under the same login, one
  *    transaction per batch — target ≥ 5,000 mutations/s and ≥ 1/3 of raw's rate;
  *  - pull: a branch's first sync of the demo company (`snapshot()`: every row the branch may
  *    see, page by page, then derived stock) vs a raw server-side cursor over the same tables
@@ -28,7 +28,7 @@ import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { initCentral } from '../src-main/engine/sync/central-init';
 import type { CredentialStore, SyncCredentials } from '../src-main/engine/sync/credentials';
 import { APPLY_ORDER, REPLICATED_TABLES, type ReplicatedTableName } from '../src-main/engine/sync/ownership';
-import { push, snapshot } from '../src-main/engine/sync/protocol';
+import { push, PUSH_BATCH_SIZE, snapshot } from '../src-main/engine/sync/protocol';
 import { registerBranch } from '../src-main/engine/sync/register';
 import { isoUtc, normalizeValue } from '../src-main/engine/sync/rows';
 import { adminUrl } from '../src-main/engine/testing/databases';
@@ -40,7 +40,9 @@ const QUICK = !!process.env.BENCH_QUICK;
 const MUTATIONS = Number(process.env.BENCH_SYNC_MUTATIONS ?? (QUICK ? 1_000 : 5_000));
 const PULL_ROUNDS = QUICK ? 1 : 2;
 const ROUND_TRIPS = QUICK ? 6 : 20;
-const TEMPLATE = `bl_bench_sync_${SCHEMA_KEY.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_g1`;
+/** The demo size of the centre: `default`, or `large` (the issue's size: 1,000,000 moves; its seeding takes most of an hour here). */
+const DEMO_SIZE = process.env.BENCH_SYNC_DEMO === 'large' ? 'large' : 'default';
+const TEMPLATE = `bl_bench_sync_${SCHEMA_KEY.replace(/[^a-z0-9]/gi, '_').toLowerCase()}${DEMO_SIZE === 'large' ? '_large' : ''}_g1`;
 
 const withDb = (url: string, name: string) => {
   const u = new URL(url);
@@ -62,16 +64,17 @@ async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(text:
 async function ensureTemplate(): Promise<void> {
   const existing = await adminQuery<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'bl_bench_sync_%'`);
   if (existing.some((d) => d.datname === TEMPLATE)) return;
-  for (const d of existing) if (!d.datname.includes('_run_')) await adminQuery(`DROP DATABASE IF EXISTS ${d.datname} WITH (FORCE)`);
+  // Older templates of this size go (a template of the other size stays).
+  for (const d of existing) if (!d.datname.includes('_run_') && d.datname.endsWith('_large_g1') === (DEMO_SIZE === 'large')) await adminQuery(`DROP DATABASE IF EXISTS ${d.datname} WITH (FORCE)`);
   const building = `bl_bench_sync_building_${process.pid}`;
-  log(`seeding the default demo company into ${TEMPLATE} (once; ~1 minute) ...`);
+  log(`seeding the ${DEMO_SIZE} demo company into ${TEMPLATE} (once; minutes on a loaded machine) ...`);
   const t0 = performance.now();
   await adminQuery(`CREATE DATABASE ${building}`);
   const central = openPostgres(withDb(adminUrl(), building));
   try {
     await initCentral(central);
     const engine = await Engine.open({ database: central, appVersion: 'bench' });
-    await engine.run('system.loadDemo', { seed: 11, size: 'default' }, { anonymous: true });
+    await engine.run('system.loadDemo', { seed: 11, size: DEMO_SIZE }, { anonymous: true });
     await central.pool.query('ANALYZE');
   } finally {
     await central.close();
@@ -138,7 +141,7 @@ async function newBranch(centre: Centre, code: string): Promise<Branch> {
 const SNAPSHOT_TABLES = APPLY_ORDER.filter((t) => t !== 'audit_log');
 
 /** Raw first sync: a server-side cursor per table (same login, same order), prepared INSERT OR REPLACE (rows the install seeded itself, e.g. its chart of accounts, give way as in an upsert) per 5,000 rows into the same schema. */
-async function rawFirstSync(centre: Centre, creds: SyncCredentials): Promise<{ ms: number; rows: number; counts: Map<string, number> }> {
+async function rawFirstSync(centre: Centre, creds: SyncCredentials): Promise<{ ms: number; rows: number; counts: Map<string, number>; tables: Map<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'branchline-bench-raw-'));
   const db = openSqlite(join(dir, 'raw.sqlite'));
   await migrateToLatest(db);
@@ -174,12 +177,14 @@ async function rawFirstSync(centre: Centre, creds: SyncCredentials): Promise<{ m
       await client.query('CLOSE c');
       await client.query('COMMIT');
     }
+    const ms = performance.now() - t0;
+    // What the copy holds (with the rows this install seeded itself), to compare with the snapshot's copy.
+    return { ms, rows, counts, tables: tableCounts(db) };
   } finally {
     await client.end();
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { ms: performance.now() - t0, rows, counts };
 }
 
 function tableCounts(db: BranchDatabase): Map<string, number> {
@@ -206,7 +211,7 @@ try {
     const r = await rawFirstSync(centre, b.creds);
     raw.push(r.ms);
     const mine = tableCounts(b.db);
-    for (const [t, c] of r.counts) if (mine.get(t) !== c) throw new Error(`sync bench: raw first sync read ${c} ${t} rows, the snapshot ${mine.get(t)}`);
+    for (const [t, c] of r.tables) if (mine.get(t) !== c) throw new Error(`sync bench: the raw first sync's copy has ${c} ${t} rows, the snapshot's ${mine.get(t)}`);
     if (r.rows !== n) throw new Error(`sync bench: raw read ${r.rows} rows, the snapshot ${n}`);
     log(`first sync round ${round + 1}: ${n} rows in ${(ours.at(-1)! / 1000).toFixed(1)} s; raw ${(r.ms / 1000).toFixed(1)} s`);
     if (main) await main.close();
@@ -219,7 +224,7 @@ try {
   const rawPullRate = pulledRows / (rawPullMs / 1000);
   report({
     suite: SUITE,
-    name: `sync first pull (${Math.round(pulledRows / 1000)}k rows, default demo)`,
+    name: `sync first pull (${Math.round(pulledRows / 1000)}k rows, ${DEMO_SIZE} demo)`,
     valueMs: pullMs,
     baseline: { label: 'raw cursor+inserts', valueMs: rawPullMs },
     target: { text: '>=20,000 rows/s & >=1/2 raw', pass: pullRate >= 20_000 && pullRate >= rawPullRate / 2 },
@@ -252,9 +257,10 @@ try {
   const outbox = b.db.sqlite.prepare('SELECT changes FROM outbox ORDER BY mutation_id').all() as { changes: string }[];
   const batches: { table: ReplicatedTableName; rows: Record<string, unknown>[] }[][] = [];
   let rowCount = 0;
-  for (let i = 0; i < outbox.length; i += 500) {
+  // Batched as push() batches them (PUSH_BATCH_SIZE mutations per central transaction), so both write the same rows.
+  for (let i = 0; i < outbox.length; i += PUSH_BATCH_SIZE) {
     const last = new Map<string, RowChange>();
-    for (const m of outbox.slice(i, i + 500)) for (const c of JSON.parse(m.changes) as RowChange[]) last.set(`${c.table}|${c.id}`, c);
+    for (const m of outbox.slice(i, i + PUSH_BATCH_SIZE)) for (const c of JSON.parse(m.changes) as RowChange[]) last.set(`${c.table}|${c.id}`, c);
     const byTable = new Map<ReplicatedTableName, Record<string, unknown>[]>();
     for (const c of last.values()) if (c.row && c.table in REPLICATED_TABLES) byTable.set(c.table as ReplicatedTableName, [...(byTable.get(c.table as ReplicatedTableName) ?? []), c.row]);
     batches.push(APPLY_ORDER.filter((t) => byTable.has(t)).map((t) => ({ table: t, rows: byTable.get(t)! })));

@@ -1,13 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSyncWorld, type SyncWorld, type TestBranch } from '../sync/testing';
-
-/** An 850 for the given items, in the sender's own delimiters (| elements, ! terminators). */
-function edi850(sender: string, control: string, po: string, items: { sku: string; qty: number; price: string }[]): string {
-  const segs = [`GS|PO|${sender}|BRANCHLINE|20261129|1200|1|X|004010`, 'ST|850|0001', `BEG|00|SA|${po}||20261129`];
-  items.forEach((it, i) => segs.push(`PO1|${i + 1}|${it.qty}|EA|${it.price}||VN|${it.sku}`));
-  segs.push(`CTT|${items.length}`, `SE|${segs.length - 1 + 2}|0001`, 'GE|1|1', `IEA|1|${control}`);
-  return [`ISA|00|          |00|          |ZZ|${sender.padEnd(15)}|ZZ|BRANCHLINE     |261129|1200|U|00401|${control}|0|P|^`, ...segs].join('!') + '!';
-}
+import { createSyncWorld, edi850, type SyncWorld, type TestBranch } from '../sync/testing';
 
 describe('imports across branches and the centre', () => {
   let world: SyncWorld;

@@ -31,6 +31,44 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   // The change log is written by triggers on behalf of any writer.
   await sql`ALTER FUNCTION branchline_log_change() SECURITY DEFINER`.execute(db);
   await sql`ALTER FUNCTION branchline_log_change() SET search_path = public`.execute(db);
+  // On a centre the change log is written per statement, from its transition table, not per
+  // row: a push writes each table's rows in one INSERT … SELECT, and a plpgsql call plus a
+  // single-row INSERT for every row of it was most of what applying a row cost. Same rows,
+  // same order within a transaction (statement by statement, rows in the order written).
+  // INSERT, UPDATE and DELETE need a trigger each (a trigger with transition tables serves
+  // one event). The row triggers the migrations install are replaced here (again after every
+  // upgrade: a migration adding a replicated table re-creates them).
+  await sql`CREATE OR REPLACE FUNCTION branchline_log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE priv boolean := TG_ARGV[0]::boolean;
+    BEGIN
+      -- (A statement that wrote nothing inserts nothing, so it wakes no branch with a NOTIFY.)
+      IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows) THEN RETURN NULL; END IF;
+        INSERT INTO change_log (table_name, row_id, op, row_json, branch_id, private)
+        SELECT TG_TABLE_NAME, o.id, 'delete', NULL, o.branch_id, priv FROM old_rows o;
+      ELSIF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+      ELSE
+        INSERT INTO change_log (table_name, row_id, op, row_json, branch_id, private)
+        SELECT TG_TABLE_NAME, n.id, lower(TG_OP), to_jsonb(n), n.branch_id, priv FROM new_rows n;
+      END IF;
+      RETURN NULL;
+    END $$`.execute(db);
+  for (const table of REPLICATED_TABLE_NAMES) {
+    const exists = await sql<{ t: string | null }>`SELECT to_regclass(${table})::text AS t`.execute(db);
+    if (!exists.rows[0]?.t) continue;
+    const priv = 'private' in REPLICATED_TABLES[table] ? 'true' : 'false';
+    await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${table}_log_change`)} ON ${sql.table(table)}`.execute(db);
+    for (const [op, ref] of [
+      ['insert', 'NEW TABLE AS new_rows'],
+      ['update', 'NEW TABLE AS new_rows'],
+      ['delete', 'OLD TABLE AS old_rows'],
+    ] as const) {
+      await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${table}_log_${op}`)} ON ${sql.table(table)}`.execute(db);
+      await sql`CREATE TRIGGER ${sql.raw(`${table}_log_${op}`)} AFTER ${sql.raw(op.toUpperCase())} ON ${sql.table(table)}
+        REFERENCING ${sql.raw(ref)} FOR EACH STATEMENT EXECUTE FUNCTION branchline_log_changes(${sql.lit(priv)})`.execute(db);
+    }
+  }
   // Online branches are woken by NOTIFY after a transaction writes changes.
   await sql`CREATE OR REPLACE FUNCTION branchline_notify_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     BEGIN PERFORM pg_notify('branchline_changes', ''); RETURN NULL; END $$`.execute(db);

@@ -87,11 +87,50 @@ const sqliteColumns = new WeakMap<SQLite.Database, Map<string, string[]>>();
  */
 export function upsertRowsSqlite(raw: SQLite.Database, table: string, rows: Record<string, unknown>[], mode: 'upsert' | 'insert-only'): void {
   if (rows.length === 0) return;
+  const present = sqliteColumnsOf(raw, table).filter((c) => c in rows[0]!);
+  const stmt = sqliteUpsert(raw, table, present, mode);
+  const values: unknown[] = new Array(present.length);
+  for (const r of rows) {
+    for (let i = 0; i < present.length; i++) {
+      const v = normalizeValue(r[present[i]!] ?? null);
+      values[i] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+    }
+    stmt.run(values);
+  }
+}
+
+/**
+ * Rows as value arrays in the order of `columns` (a snapshot page read with rowMode 'array'
+ * and the sync type parsers: timestamps already ISO text, no JSON or boolean values), bound
+ * as they are — no object per row, no per-value conversion. Columns this database does not
+ * have are left out.
+ */
+export function upsertArraysSqlite(raw: SQLite.Database, table: string, columns: string[], rows: unknown[][], mode: 'upsert' | 'insert-only'): void {
+  if (rows.length === 0) return;
+  const local = new Set(sqliteColumnsOf(raw, table));
+  const keep = columns.flatMap((c, i) => (local.has(c) ? [i] : []));
+  const stmt = sqliteUpsert(raw, table, keep.map((i) => columns[i]!), mode);
+  if (keep.length === columns.length) {
+    for (const r of rows) stmt.run(r);
+    return;
+  }
+  const values: unknown[] = new Array(keep.length);
+  for (const r of rows) {
+    for (let k = 0; k < keep.length; k++) values[k] = r[keep[k]!];
+    stmt.run(values);
+  }
+}
+
+function sqliteColumnsOf(raw: SQLite.Database, table: string): string[] {
   let columns = sqliteColumns.get(raw);
   if (!columns) sqliteColumns.set(raw, (columns = new Map()));
   let cols = columns.get(table);
   if (!cols) columns.set(table, (cols = (raw.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[]).map((r) => r.name)));
-  const present = cols.filter((c) => c in rows[0]!);
+  return cols;
+}
+
+/** The prepared upsert of these columns of a table (cached per connection). */
+function sqliteUpsert(raw: SQLite.Database, table: string, present: string[], mode: 'upsert' | 'insert-only'): SQLite.Statement {
   const key = `${table}|${mode}|${present.join(',')}`;
   let statements = sqliteStatements.get(raw);
   if (!statements) sqliteStatements.set(raw, (statements = new Map()));
@@ -102,14 +141,7 @@ export function upsertRowsSqlite(raw: SQLite.Database, table: string, rows: Reco
     stmt = raw.prepare(`INSERT INTO ${q(table)} (${present.map(q).join(', ')}) VALUES (${present.map(() => '?').join(', ')}) ON CONFLICT (id) ${conflict}`);
     statements.set(key, stmt);
   }
-  const values: unknown[] = new Array(present.length);
-  for (const r of rows) {
-    for (let i = 0; i < present.length; i++) {
-      const v = normalizeValue(r[present[i]!] ?? null);
-      values[i] = v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
-    }
-    stmt.run(values);
-  }
+  return stmt;
 }
 
 /**
