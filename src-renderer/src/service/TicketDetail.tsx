@@ -245,6 +245,7 @@ function ReturnsPanel({ ticket, rmas, busy, act }: { ticket: Ticket; rmas: Rma[]
   const { can } = useSession();
   const [order, setOrder] = useState<Order | null>(null);
   const [qty, setQty] = useState<Record<string, number>>({});
+  const [lots, setLots] = useState<Record<string, string>>({});
   const [reason, setReason] = useState('');
   const [starting, setStarting] = useState(false);
   useEffect(() => {
@@ -281,6 +282,17 @@ function ReturnsPanel({ ticket, rmas, busy, act }: { ticket: Ticket; rmas: Rma[]
                   <NumberInput size="xs" min={0} max={l.delivered} aria-label={`Return quantity ${l.sku}`} value={qty[l.id] ?? 0} onChange={(v) => setQty((q) => ({ ...q, [l.id]: Number(v) || 0 }))} />
                 ),
               },
+              {
+                id: 'lot',
+                label: 'Lot / serial numbers',
+                width: 170,
+                render: (l) => (
+                  <TextInput size="xs" aria-label={`Lot or serial numbers ${l.sku}`} placeholder="if tracked" value={lots[l.id] ?? ''} onChange={(e) => {
+                    const v = e.currentTarget.value;
+                    setLots((x) => ({ ...x, [l.id]: v }));
+                  }} />
+                ),
+              },
             ]}
           />
           <TextInput label="Return reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)} />
@@ -298,7 +310,7 @@ function ReturnsPanel({ ticket, rmas, busy, act }: { ticket: Ticket; rmas: Rma[]
                       reason,
                       lines: Object.entries(qty)
                         .filter(([, q]) => q > 0)
-                        .map(([orderLineId, quantity]) => ({ orderLineId, quantity })),
+                        .flatMap(([orderLineId, quantity]) => rmaLines(orderLineId, quantity, lots[orderLineId] ?? '')),
                     }),
                   'Return created',
                 ).then((ok) => ok && setStarting(false))
@@ -358,6 +370,7 @@ function RmaCard({ rma, busy, act }: { rma: Rma; busy: string | null; act: Act }
         rowKey={(l) => l.id}
         columns={[
           { id: 'sku', label: 'SKU', mono: true, render: (l) => l.sku },
+          { id: 'lot', label: 'Lot / serial', mono: true, render: (l) => l.lotName ?? '' },
           { id: 'qty', label: 'Authorised', num: true, render: (l) => l.quantity },
           {
             id: 'received',
@@ -449,8 +462,21 @@ function RmaCard({ rma, busy, act }: { rma: Rma; busy: string | null; act: Act }
           {rma.resolution ? RESOLUTION_LABELS[rma.resolution] : ''}
           {rma.creditNoteNumber ? ` ${rma.creditNoteNumber}: ${money(rma.creditNoteTotalMinor)}` : ''}
           {rma.replacementOrderNumber ? ` ${rma.replacementOrderNumber}` : ''}
+          {rma.refundPaymentNumber ? ` — paid back by ${rma.refundPaymentNumber}` : ''}
         </Text>
       )}
     </Paper>
   );
+}
+
+/**
+ * The RMA lines of one order line: untracked (no lot) as one line; one lot as one line; serial
+ * numbers (several, separated by commas or spaces) as one line of one unit each — the engine
+ * checks each was delivered on the order and refuses a count that does not match.
+ */
+function rmaLines(orderLineId: string, quantity: number, lotText: string) {
+  const names = lotText.split(/[\s,;]+/).filter(Boolean);
+  if (names.length === 0) return [{ orderLineId, quantity }];
+  if (names.length === 1) return [{ orderLineId, quantity, lotName: names[0]! }];
+  return names.map((lotName) => ({ orderLineId, quantity: quantity === names.length ? 1 : quantity, lotName }));
 }
