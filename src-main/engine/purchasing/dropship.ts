@@ -2,7 +2,9 @@ import type { DropShipLine, DropShipOrderInfo } from '../../../src-shared/contra
 import type { SalesOrder } from '../../../src-shared/contract/sales';
 import { postEntry, todayOf, type PostingLine } from '../finance/ledger';
 import { confirmFlow, insertTransfer, planLines, shrinkLine, validateTransfer } from '../inventory/transfers';
+import { preparedSelectIn } from '../inventory/batch';
 import { inventorySession } from '../inventory/session';
+import { preparedQuery } from '../platform/prepared';
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
@@ -101,6 +103,13 @@ async function growPoLine(ctx: CommandContext, poLineId: string, by: number): Pr
     .execute();
 }
 
+const marksOfOrder = preparedQuery<{ orderId: string }, { id: string; sales_line_id: string; product_id: string; vendor_id: string | null; state: string }>(['orderId'], (db, p) =>
+  db.selectFrom('dropship_line').select(['id', 'sales_line_id', 'product_id', 'vendor_id', 'state']).where('sales_order_id', '=', p.orderId),
+);
+const dropShipProducts = preparedSelectIn<{ product_id: string; vendor_id: string | null }>((db, ids) =>
+  db.selectFrom('dropship_product').select(['product_id', 'vendor_id']).where('product_id', 'in', ids as string[]).where('active', '=', 1),
+);
+
 interface DropShipPlan {
   salesLineId: string;
   lineNo: number;
@@ -123,11 +132,10 @@ export async function releaseDropShip(
   order: SalesOrder,
   p: { warehouseId: string; promisedDate: string },
 ): Promise<{ lineIds: Set<string>; firstTransferId: string | null }> {
-  const marks = await ctx.db.selectFrom('dropship_line').select(['id', 'sales_line_id', 'product_id', 'vendor_id', 'state']).where('sales_order_id', '=', order.id).execute();
-  const products = order.lines.map((l) => l.productId);
-  const byProduct = products.length
-    ? new Map((await ctx.db.selectFrom('dropship_product').select(['product_id', 'vendor_id']).where('product_id', 'in', products).where('active', '=', 1).execute()).map((r) => [r.product_id, r]))
-    : new Map<string, { product_id: string; vendor_id: string | null }>();
+  // Runs on every release (the confirm hot path): two prepared statements, nothing more when no line is drop ship.
+  const marks = await marksOfOrder.rows(ctx.db, { orderId: order.id });
+  const products = [...new Set(order.lines.map((l) => l.productId))];
+  const byProduct = new Map(products.length ? (await dropShipProducts(ctx.db, products, {})).map((r) => [r.product_id, r]) : []);
   if (marks.length === 0 && byProduct.size === 0) return { lineIds: new Set(), firstTransferId: null };
   const today = ctx.now.slice(0, 10);
   const plans: DropShipPlan[] = [];
