@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATEST_SCHEMA } from '../migrations/index';
+import { LATEST_SCHEMA, MIGRATIONS } from '../migrations/index';
 import { Engine } from '../src-main/engine/engine';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
@@ -29,7 +29,8 @@ const BILL_LINES = 10_000;
 const PER_BILL = 1_000;
 
 async function ensureDataset(): Promise<string> {
-  const file = join(BENCH_DIR, `purchasing-${PRODUCTS}-${LATEST_SCHEMA}-g2.sqlite`);
+  // Keyed by the number of migrations too: one numbered below the latest (0015 after 0017) changes the schema, not LATEST_SCHEMA.
+  const file = join(BENCH_DIR, `purchasing-${PRODUCTS}-${LATEST_SCHEMA}-m${Object.keys(MIGRATIONS).length}-g2.sqlite`);
   if (existsSync(file)) return file;
   mkdirSync(BENCH_DIR, { recursive: true });
   const tmp = `${file}.building-${process.pid}`;

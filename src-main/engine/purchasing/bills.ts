@@ -5,6 +5,7 @@ import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedInsertMany } from '../inventory/batch';
+import { preparedQuery } from '../platform/prepared';
 import { formatMinor } from '../pricing/money';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { addDays, openReceiptsOf, orderRow, refreshBilledState } from './orders';
@@ -21,6 +22,9 @@ const BILL_LINE_COLUMNS = [
 ] as const satisfies readonly (keyof VendorBillLineTable)[];
 // Compiled once: a 1,000-line bill is a few prepared multi-row statements, not SQL built per call.
 const insertBillLines = preparedInsertMany<'vendor_bill_line', VendorBillLineTable & Record<string, unknown>>('vendor_bill_line', BILL_LINE_COLUMNS);
+const orderLinesForMatch = preparedQuery<{ orderId: string }, { id: string; product_id: string; unit_price_minor: number; qty_received: number; qty_rejected: number }>(['orderId'], (db, p) =>
+  db.selectFrom('purchase_order_line').select(['id', 'product_id', 'unit_price_minor', 'qty_received', 'qty_rejected']).where('order_id', '=', p.orderId),
+);
 
 export interface MatchInput {
   quantity: number;
@@ -144,7 +148,8 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
   if (['draft', 'to_approve', 'approved', 'cancelled'].includes(po.state)) throw new DomainError('BUSINESS_RULE', `${po.number} is ${po.state.replace('_', ' ')}: bills are recorded against orders sent to the vendor`);
   const dup = await ctx.db.selectFrom('vendor_bill').select(['number']).where('vendor_id', '=', po.vendor_id).where('vendor_reference', '=', input.vendorReference).executeTakeFirst();
   if (dup) throw new DomainError('CONFLICT', `This vendor's bill ${input.vendorReference} is already recorded as ${dup.number}`, { fields: [{ path: 'vendorReference', message: `Already recorded as ${dup.number}` }] });
-  const poLines = new Map((await ctx.db.selectFrom('purchase_order_line').selectAll().where('order_id', '=', po.id).execute()).map((l) => [l.id, l]));
+  // The PO side of the match, read once for the whole bill (only the columns the match needs).
+  const poLines = new Map((await orderLinesForMatch.rows(ctx.db, { orderId: po.id })).map((l) => [l.id, l]));
   const seen = new Set<string>();
   for (const [i, l] of input.lines.entries()) {
     if (!poLines.has(l.orderLineId)) throw new DomainError('VALIDATION', `Line ${i + 1}: not a line of ${po.number}`, { fields: [{ path: `lines.${i}.orderLineId`, message: 'Not on this order' }] });
@@ -213,7 +218,7 @@ export async function createBill(ctx: CommandContext, input: CreateInput): Promi
   await insertBillLines(ctx.db, rows);
   await syncBilledQuantities(ctx, po.id);
   await refreshBilledState(ctx, po.id);
-  await postVendorBill(ctx, id); // finance: GRNI / price difference / payable once ready to pay
+  if (state === 'ready_to_pay') await postVendorBill(ctx, id); // finance: GRNI / price difference / payable once ready to pay (a held bill posts when approved)
   ctx.summarize(`Recorded bill ${number} (${input.vendorReference}, ${formatMinor(total)}) on ${po.number}: ${state.replaceAll('_', ' ')}`);
   return id;
 }
