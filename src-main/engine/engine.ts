@@ -178,7 +178,7 @@ export class Engine {
 
   /** After a sync: what the pull left this branch owing (sync/follow-up.ts); how many documents that made. */
   followUpSync(): Promise<number> {
-    return followUpAfterPull(this.database.db, () => this.run('sync.followUp', {}, { anonymous: true }));
+    return followUpAfterPull(this.database.db, this.install.branchId, () => this.run('sync.followUp', {}, { anonymous: true }));
   }
 
   get boundToCentre(): boolean {

@@ -25,8 +25,15 @@ export async function nextDocumentNumber(ctx: CommandContext, prefix: string, wi
   return `${prefix}${String(number).padStart(width, '0')}`;
 }
 
+/** Found branch codes per running command: an imported order asks four times (order, delivery, numbers). */
+const codeOfCommand = new WeakMap<CommandContext, string>();
+
 /** The code of this install's branch, for document prefixes. */
 export async function branchCode(ctx: CommandContext): Promise<string> {
+  const known = codeOfCommand.get(ctx);
+  if (known) return known;
   const row = await ctx.db.selectFrom('branch').select('code').where('id', '=', ctx.branchId).executeTakeFirst();
+  // Only a found code is kept: first-run setup creates the branch inside the same command.
+  if (row) codeOfCommand.set(ctx, row.code);
   return row?.code ?? 'B00';
 }

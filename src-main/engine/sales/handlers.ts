@@ -10,6 +10,7 @@ import { closeActivities, loadActivity, openActivity, toActivity } from './activ
 import { canDecide, loadApprovalRule, REQUEST_COLUMNS, requestsQuery, toRequest } from './approvals';
 import { channelRules, listChannelPolicies, orderRank, setChannelPolicy } from './channels';
 import { confirmOrder } from './confirm';
+import { releaseCreditHold } from './credit-release';
 import { invoiceOrder, invoiceQuery, loadInvoice, toInvoiceSummary } from './invoices';
 import { insertLines, insertOrder, loadOrder, orderHeaderQuery, orderSearchText, type PricedLine, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
 import { refreshOrder, syncDeliveries, updateState } from './progress';
@@ -174,15 +175,8 @@ export const salesHandlers = defineHandlers({
 
   'sales.order.releaseCredit': async (ctx, input) => {
     const o = await orderRow(ctx, input.id);
-    if (o.state !== 'credit_hold') throw new DomainError('BUSINESS_RULE', `${o.number} is ${stateWords(o.state)}, not on credit hold`);
-    await ctx.db
-      .updateTable('sales_order')
-      .set({ credit_released_by: ctx.actor.username, credit_release_reason: input.reason, updated_at: ctx.now })
-      .where('id', '=', o.id)
-      .execute();
-    await confirmOrder(ctx, o.id, 'release');
-    await closeActivities(ctx, o.id, ['credit_hold'], `Released by ${ctx.actor.username}: ${input.reason}`);
-    ctx.summarize(`Released ${o.number} from credit hold (${o.hold_reason ?? 'no reason recorded'}); reason: ${input.reason}`);
+    const how = await releaseCreditHold(ctx, o.id, input.reason);
+    ctx.summarize(`Released ${o.number} from credit hold (${o.hold_reason ?? 'no reason recorded'}); reason: ${input.reason}${how === 'deferred' ? '; its branch ships it after its next sync' : ''}`);
     return result(ctx, o.id);
   },
 

@@ -109,6 +109,12 @@ describe('credit control across branches', () => {
     await world.centralEngine.run('sales.order.releaseCredit', { id: orderId, reason: 'Approved by the finance director' }, central());
     const admin = world.admin.db;
     expect(await admin.selectFrom('edi_document').select('id').where('order_id', '=', orderId).execute()).toEqual([]);
+    // The centre records the release; the order is the branch's document, so the branch writes its delivery flow.
+    const atCentre = await admin.selectFrom('sales_order').select(['state', 'number', 'branch_id', 'credit_released_by', 'hold_reason']).where('id', '=', orderId).executeTakeFirstOrThrow();
+    expect(atCentre).toMatchObject({ state: 'credit_hold', credit_released_by: expect.any(String), hold_reason: expect.stringMatching(/B21 ships it after its next sync/) });
+    const openFlow = () => admin.selectFrom('transfer').select(['id', 'branch_id']).where('origin', '=', atCentre.number).where('kind', '=', 'delivery').where('state', 'in', ['waiting', 'ready']).execute();
+    expect(await openFlow()).toEqual([]);
+    await expect(world.centralEngine.run('sales.order.releaseCredit', { id: orderId, reason: 'Again' }, central())).rejects.toThrow(/already released/);
 
     // The branch pulls the release and answers it with its 855, pushed in the same sync.
     await pullUntil(b1, async () => (await b1.db.db.selectFrom('sales_order').select('state').where('id', '=', orderId).executeTakeFirstOrThrow()).state === 'confirmed');
@@ -116,6 +122,9 @@ describe('credit control across branches', () => {
     expect(acks.map((a) => a.kind)).toEqual(['855']);
     expect(acks[0]!.content).toContain('BAK|00|AC|B21-CREDIT-PO');
     expect(await admin.selectFrom('edi_document').select('kind').where('order_id', '=', orderId).execute()).toEqual([{ kind: '855' }]);
+    // Its delivery flow was written at the branch, so the branch (and its warehouse screens) holds it.
+    expect((await openFlow()).map((t) => t.branch_id)).toEqual([atCentre.branch_id]);
+    expect((await admin.selectFrom('sales_order').select('state').where('id', '=', orderId).executeTakeFirstOrThrow()).state).toBe('confirmed');
     // Further syncs owe nothing: still one, and no empty follow-up mutations.
     const outboxBefore = Number((await b1.db.db.selectFrom('client_state').select('last_mutation_id').executeTakeFirstOrThrow()).last_mutation_id);
     await b1.sync();

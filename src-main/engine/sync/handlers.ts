@@ -4,6 +4,7 @@ import { DomainError, notFound } from '../platform/errors';
 import type { SyncExceptionTable } from '../platform/schema';
 import { userCount } from '../auth/users';
 import { ediAcknowledgementsOwed, ediOnConfirmed } from '../imports/outbound';
+import { shipReleasedElsewhere } from '../sales/credit-release';
 
 function toException(r: Pick<SyncExceptionTable, 'id' | 'kind' | 'message' | 'branch_id' | 'document_id' | 'created_at' | 'resolution'> & { status: string }) {
   return { id: r.id, kind: r.kind, status: r.status as 'open' | 'resolved', message: r.message, branchId: r.branch_id, documentId: r.document_id, createdAt: r.created_at, resolution: r.resolution };
@@ -70,10 +71,12 @@ export const syncHandlers = defineHandlers({
   },
 
   'sync.followUp': async (ctx) => {
+    // Releases first: shipping a released EDI order makes its 855 on the way.
+    const shipped = await shipReleasedElsewhere(ctx);
     const owed = await ediAcknowledgementsOwed(ctx.db);
     for (const orderId of owed) await ediOnConfirmed(ctx, orderId);
-    ctx.summarize(`855 acknowledgements of ${owed.length} EDI order(s) released on another install`);
-    return { acknowledged: owed.length };
+    ctx.summarize(`After sync: ${shipped} order(s) released from credit hold on another install shipped here; 855 acknowledgements of ${owed.length} EDI order(s) released on another install`);
+    return { acknowledged: owed.length + shipped };
   },
 
   'sync.exceptions.list': async (ctx, input) => {
