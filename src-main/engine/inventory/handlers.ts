@@ -239,6 +239,12 @@ export const inventoryHandlers = defineHandlers({
   },
 
   'inventory.transfer.validate': async (ctx, input) => {
+    // A delivery straight from the Vendors location is a drop ship: the vendor's shipment
+    // confirmation on its purchase order completes it (and receives the PO), never the warehouse.
+    const source = await ctx.db.selectFrom('transfer as t').innerJoin('location as l', 'l.id', 't.from_location_id').select(['t.number', 't.kind', 't.origin', 'l.usage']).where('t.id', '=', input.id).executeTakeFirst();
+    if (source?.kind === 'delivery' && source.usage === 'vendor') {
+      throw new DomainError('BUSINESS_RULE', `${source.number} is a drop ship of ${source.origin ?? 'a sales order'}: the vendor ships it; confirm the vendor's shipment on the purchase order instead`);
+    }
     const backorderId = await validateTransfer(ctx, input.id, input.lines, input.createBackorder);
     const transfer = await loadTransferIn(ctx, input.id);
     ctx.summarize(`Validated ${transfer.number}${backorderId ? ' with a backorder' : ''}`);

@@ -107,6 +107,11 @@ describe.each(DIALECTS)('drop ship on %s', (dialect) => {
     expect(sent.openReceiptIds).toEqual([]);
     expect(await warehouseStock(direct.id)).toEqual(before);
 
+    // The warehouse cannot validate the drop ship's delivery: only the vendor's shipment completes it.
+    const dsTransfer = await db().selectFrom('dropship_line').select('transfer_id').where('sales_line_id', '=', dsLine.id).executeTakeFirstOrThrow();
+    const bypass = await refusal(t.engine.run('inventory.transfer.validate', { id: dsTransfer.transfer_id!, createBackorder: false }, as));
+    expect(bypass.message).toMatch(new RegExp(`drop ship of ${order.number}: the vendor ships it; confirm the vendor's shipment`));
+
     // More than ordered, nothing written.
     const moves = await count('stock_move');
     const entries = await count('journal_entry');
