@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roleBalance } from '../finance/fixtures';
 import { ordersFromX12, build855 } from '../imports/edi';
 import { DomainError } from '../platform/errors';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
@@ -36,15 +37,7 @@ describe.each(DIALECTS)('procure to pay follow-ups on %s', (dialect) => {
   });
   afterAll(async () => t.dispose());
   const outboxCount = async () => Number((await t.database.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const balance = async (role: string) => {
-    const r = await t.database.db
-      .selectFrom('journal_line as l')
-      .innerJoin('account as a', 'a.id', 'l.account_id')
-      .select((eb) => [eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
-      .where('a.role', '=', role)
-      .executeTakeFirst();
-    return Number(r?.d ?? 0) - Number(r?.c ?? 0);
-  };
+  const balance = (role: string) => roleBalance(t.database.db, role);
 
   it('dismisses a proposal or a whole run (draft orders cancelled); bad input writes nothing', async () => {
     const v = await f.vendor();

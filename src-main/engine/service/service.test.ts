@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { roleBalance } from '../finance/fixtures';
 import { DomainError } from '../platform/errors';
 import { salesFixture } from '../sales/fixtures';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
@@ -299,16 +300,7 @@ describe.each(DIALECTS)('customer service and returns on %s', (dialect) => {
     const pay = (await t.engine.run('finance.payment.list', { partnerId: c.id }, finance)).rows.find((p) => p.id === refund.refundPaymentId)!;
     expect(pay).toMatchObject({ direction: 'out', amountMinor: 1000, allocations: [expect.objectContaining({ invoiceId: refund.creditNoteId, amountMinor: 1000 })] });
     // AR ties out: the customer's receivable balance equals their open invoices (none); the bank holds paid − refunded.
-    const balance = async (role: string) => {
-      const r = await t.database.db
-        .selectFrom('journal_line as l')
-        .innerJoin('account as a', 'a.id', 'l.account_id')
-        .select((eb) => [eb.fn.sum<number>('l.debit_minor').as('d'), eb.fn.sum<number>('l.credit_minor').as('c')])
-        .where('a.role', '=', role)
-        .where('l.partner_id', '=', c.id)
-        .executeTakeFirstOrThrow();
-      return Number(r.d ?? 0) - Number(r.c ?? 0);
-    };
+    const balance = (role: string) => roleBalance(t.database.db, role, c.id);
     expect(await balance('receivable')).toBe(0);
     expect(await balance('bank')).toBe(inv.totalMinor - 1000);
     expect(refund.orderId).toBe(order.id);
