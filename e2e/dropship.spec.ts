@@ -1,5 +1,5 @@
-import type { APIRequestContext, Page } from '@playwright/test';
-import { expect, hostFor, login, rpc, shot, test } from './support';
+import type { APIRequestContext } from '@playwright/test';
+import { expect, hostFor, login, logout, rpc, shot, test } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -42,11 +42,6 @@ test.afterAll(async () => {
   await api?.dispose();
 });
 
-async function logout(page: Page) {
-  await page.getByRole('button', { name: 'User menu' }).click();
-  await page.getByRole('menuitem', { name: 'Log out' }).click();
-  await expect(page.getByLabel('User name')).toBeVisible();
-}
 
 test('a drop-ship order: the clerk marks the line, the buyer sends the PO and confirms the vendor shipment, the order is delivered and invoiced', async ({ page }) => {
   test.setTimeout(150_000);

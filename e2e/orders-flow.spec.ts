@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { APIRequestContext, Page } from '@playwright/test';
-import { ensureDemo, expect, hostFor, login, rpc, shot, test } from './support';
+import { ensureDemo, expect, hostFor, login, logout, rpc, shot, test } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -65,11 +65,6 @@ test.afterAll(async () => {
   await api?.dispose();
 });
 
-async function logout(page: Page) {
-  await page.getByRole('button', { name: 'User menu' }).click();
-  await page.getByRole('menuitem', { name: 'Log out' }).click();
-  await expect(page.getByLabel('User name')).toBeVisible();
-}
 
 async function typeSku(page: Page, line: number, sku: string) {
   const cell = page.getByRole('combobox', { name: `Product, line ${line}` });

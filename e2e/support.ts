@@ -50,3 +50,10 @@ export async function login(page: Page, username: string, password: string): Pro
 export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `e2e/screenshots/${name}.png`, fullPage: false });
 }
+
+/** Logs out through the user menu and waits for the login form. */
+export async function logout(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'User menu' }).click();
+  await page.getByRole('menuitem', { name: 'Log out' }).click();
+  await expect(page.getByLabel('User name')).toBeVisible();
+}

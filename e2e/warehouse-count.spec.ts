@@ -1,5 +1,5 @@
-import type { APIRequestContext, Page } from '@playwright/test';
-import { ensureDemo, expect, hostFor, login, rpc, shot, test } from './support';
+import type { APIRequestContext } from '@playwright/test';
+import { ensureDemo, expect, hostFor, login, logout, rpc, shot, test } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -24,11 +24,6 @@ test.afterAll(async () => {
   await api?.dispose();
 });
 
-async function logout(page: Page) {
-  await page.getByRole('button', { name: 'User menu' }).click();
-  await page.getByRole('menuitem', { name: 'Log out' }).click();
-  await expect(page.getByRole('heading', { name: 'Log in' })).toBeVisible();
-}
 
 test('a cycle count with a large variance waits for approval; a warehouse user cannot approve, an admin can; stock follows', async ({ page }) => {
   await login(page, 'warehouse', 'demo-warehouse');
