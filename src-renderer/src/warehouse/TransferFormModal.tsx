@@ -3,7 +3,7 @@ import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { type InputOf, TransferCreateInput } from '../../../src-shared/contract/index';
 import { applyServerError, schemaErrors } from '../lib/forms';
 import { parseMoney } from '../lib/money';
@@ -82,6 +82,11 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
     initialValues: { kind, warehouseId: defaultWarehouseId ?? warehouses[0]?.id ?? null, origin: '', carrier: '', carrierCutoff: '', scheduledDate: '', fromLocationId: null, toLocationId: null, lines: [newLine()] },
     validate: (v) => transferInputOf(v).errors,
   });
+  // The page may still be loading its warehouses when the form opens: take the default when they arrive.
+  const fallbackWarehouseId = defaultWarehouseId ?? warehouses[0]?.id ?? null;
+  useEffect(() => {
+    if (!form.values.warehouseId && fallbackWarehouseId) form.setFieldValue('warehouseId', fallbackWarehouseId);
+  }, [fallbackWarehouseId]);
   const v = form.values;
   const wh = warehouses.find((w) => w.id === v.warehouseId);
   const stock = wh ? locationsWithin(locations, `${wh.code}/Stock`) : [];
