@@ -111,6 +111,11 @@ function CountList() {
 
 function NewCountModal({ warehouses, locations, onClose }: { warehouses: ReturnType<typeof useWarehouseRefs>['warehouses']; locations: ReturnType<typeof useWarehouseRefs>['locations']; onClose(): void }) {
   const [warehouseId, setWarehouseId] = useState<string | null>(warehouses[0]?.id ?? null);
+  // The page may still be loading its warehouses when the dialog opens: take the first when they arrive.
+  const firstWarehouseId = warehouses[0]?.id ?? null;
+  useEffect(() => {
+    if (firstWarehouseId) setWarehouseId((current) => current ?? firstWarehouseId);
+  }, [firstWarehouseId]);
   const [locationId, setLocationId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
