@@ -22,6 +22,8 @@ import {
   toProduct,
 } from './products';
 import { convertQuantity } from './uom';
+import { listingMemory, nearestKnown, POSITION_STEP } from './list-positions';
+import type { Db } from '../platform/db';
 
 const SORT_COLUMNS = {
   sku: 'p.sku',
@@ -47,6 +49,14 @@ interface ListShape {
 }
 type ListParams = { active: number; categoryId: string; phrase: string; pattern: string; limit: number; offset: number };
 const LIST_PARAMS: (keyof ListParams)[] = ['active', 'categoryId', 'phrase', 'pattern', 'limit', 'offset'];
+/** A page that starts from a known sort key (see list-positions.ts) instead of the top. */
+type SeekParams = ListParams & { fromValue: string; fromId: string };
+const SEEK_PARAMS: (keyof SeekParams)[] = [...LIST_PARAMS, 'fromValue', 'fromId'];
+
+/** Listings whose index gives the whole order on non-null columns: they can seek to a remembered key. */
+function canSeek(shape: ListShape): boolean {
+  return shape.status !== 'all' && !shape.category && !shape.contains && (shape.sort === 'name' || shape.sort === 'sku');
+}
 
 function listQueries(shape: ListShape) {
   const column = SORT_COLUMNS[shape.sort];
@@ -77,7 +87,31 @@ function listQueries(shape: ListShape) {
       return selectProducts(db).where('p.id', 'in', ids).orderBy(column, shape.dir).orderBy('p.id', shape.dir);
     }),
     total: preparedQuery<ListParams, { n: number }>(LIST_PARAMS, (db, p) => filtered(db.selectFrom('product as p').select(sql<number>`count(*)`.as('n')), p)),
+    /** The sort key `offset` rows after a known key, and `offset` rows from the top. */
+    keyAt: preparedQuery<SeekParams, { value: string; id: string }>(SEEK_PARAMS, (db, p) => keyQuery(seekFrom(keyColumns(db, p), p), p)),
+    keyFromTop: preparedQuery<ListParams, { value: string; id: string }>(LIST_PARAMS, (db, p) => keyQuery(keyColumns(db, p), p)),
+    /** A page `offset` rows after a known sort key: skips fewer than POSITION_STEP index entries. */
+    pageFrom: preparedQuery<SeekParams, ProductRow>(SEEK_PARAMS, (db, p) => {
+      const ids = seekFrom(filtered(db.selectFrom('product as p').select('p.id'), p), p)
+        .orderBy(sql.ref(column), shape.dir)
+        .$if(shape.sort !== 'sku', (q) => q.orderBy('p.id', shape.dir))
+        .limit(p.limit)
+        .offset(p.offset);
+      return selectProducts(db).where('p.id', 'in', ids).orderBy(column, shape.dir).orderBy('p.id', shape.dir);
+    }),
   };
+  function keyColumns(db: Db, p: ListParams) {
+    return filtered(db.selectFrom('product as p').select([sql<string>`${sql.ref(column)}`.as('value'), 'p.id']), p);
+  }
+  function keyQuery(q: ReturnType<typeof keyColumns>, p: ListParams) {
+    return q.orderBy(sql.ref(column), shape.dir).orderBy('p.id', shape.dir).limit(1).offset(p.offset);
+  }
+  function seekFrom<Q extends { where: (...args: never[]) => unknown }>(q: Q, p: SeekParams): Q {
+    // A range the index seeks to. SKUs are unique, so the SKU alone is a key.
+    const op = sql.raw(shape.dir === 'asc' ? '>=' : '<=');
+    const key = shape.sort === 'sku' ? sql<boolean>`${sql.ref(column)} ${op} ${p.fromValue}` : sql<boolean>`(${sql.ref(column)}, p.id) ${op} (${p.fromValue}, ${p.fromId})`;
+    return (q as any).where(key) as Q;
+  }
 }
 const LIST_QUERIES = new Map<string, ReturnType<typeof listQueries>>();
 function listQueriesFor(shape: ListShape) {
@@ -85,6 +119,20 @@ function listQueriesFor(shape: ListShape) {
   let queries = LIST_QUERIES.get(key);
   if (!queries) LIST_QUERIES.set(key, (queries = listQueries(shape)));
   return queries;
+}
+
+/** A deep page: find (or remember) the sort key at the page's block, then skip within the block. */
+async function pageFromKnownKey(db: Db, queries: ReturnType<typeof listQueries>, listing: Awaited<ReturnType<typeof listingMemory>>, params: ListParams): Promise<ProductRow[]> {
+  const block = Math.floor(params.offset / POSITION_STEP) * POSITION_STEP;
+  let key = listing.keys.get(block);
+  if (!key) {
+    const known = nearestKnown(listing, block);
+    const offset = block - known.position;
+    const found = known.key ? await queries.keyAt.first(db, { ...params, offset, fromValue: known.key.value, fromId: known.key.id }) : await queries.keyFromTop.first(db, { ...params, offset });
+    if (!found) return []; // past the end
+    listing.keys.set(block, (key = found));
+  }
+  return queries.pageFrom.rows(db, { ...params, offset: params.offset - block, fromValue: key.value, fromId: key.id });
 }
 
 export const catalogHandlers = defineHandlers({
@@ -200,7 +248,8 @@ export const catalogHandlers = defineHandlers({
 
   'catalog.product.list': async (ctx, input) => {
     const contains = input.query ? containsKind(ctx.dialect, input.query) : null;
-    const queries = listQueriesFor({ status: input.status, category: !!input.categoryId, contains, sort: input.sort, dir: input.dir });
+    const shape: ListShape = { status: input.status, category: !!input.categoryId, contains, sort: input.sort, dir: input.dir };
+    const queries = listQueriesFor(shape);
     const params: ListParams = {
       active: input.status === 'active' ? 1 : 0,
       categoryId: input.categoryId ?? '',
@@ -208,8 +257,12 @@ export const catalogHandlers = defineHandlers({
       limit: input.limit,
       offset: input.offset,
     };
-    const [rows, total] = await Promise.all([queries.page.rows(ctx.db, params), queries.total.first(ctx.db, params)]);
-    return { rows: rows.map(toProduct), total: Number(total?.n ?? 0), offset: input.offset };
+    // Remembered positions live beside a branch's own SQLite file; the centre recounts.
+    const listing = ctx.dialect === 'sqlite' ? await listingMemory(ctx.db, JSON.stringify([shape, params.active, params.categoryId, params.phrase, params.pattern])) : null;
+    const rows = listing && canSeek(shape) && input.offset >= POSITION_STEP ? await pageFromKnownKey(ctx.db, queries, listing, params) : await queries.page.rows(ctx.db, params);
+    const total = listing?.total ?? Number((await queries.total.first(ctx.db, params))?.n ?? 0);
+    if (listing) listing.total = total;
+    return { rows: rows.map(toProduct), total, offset: input.offset };
   },
 
   'catalog.category.list': async (ctx) => {
