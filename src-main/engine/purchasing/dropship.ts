@@ -4,6 +4,7 @@ import { postEntry, todayOf, type PostingLine } from '../finance/ledger';
 import { confirmFlow, insertTransfer, planLines, shrinkLine, validateTransfer } from '../inventory/transfers';
 import { preparedSelectIn } from '../inventory/batch';
 import { inventorySession } from '../inventory/session';
+import { queueNotification } from '../notifications/outbox';
 import { preparedQuery } from '../platform/prepared';
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
@@ -39,6 +40,8 @@ const OPEN_TRANSFER = ['draft', 'waiting', 'ready'] as const;
 const SHIPPABLE: PoState[] = ['sent', 'confirmed', 'partially_received'];
 const REDUCIBLE: PoState[] = ['draft', 'to_approve', 'approved', 'sent', 'confirmed', 'partially_received'];
 const DAY = 86_400_000;
+/** The carrier a customer reads when the vendor confirmed a shipment without naming one (the vendor stays unnamed: blind drop ship). */
+const VENDOR_CARRIER = "our supplier's delivery";
 
 /** The vendor that drop-ships a product from a warehouse: the given one, the preferred one, else the cheapest with a price today. */
 export async function dropShipVendor(db: Db | Tx, p: { productId: string; warehouseId: string | null; vendorId: string | null; quantity: number; date: string; sku: string }): Promise<{ vendorId: string; priceMinor: number }> {
@@ -395,6 +398,7 @@ export async function shipDropShip(
 
   // Each PO line's quantity goes to its sales lines in order; each delivery is validated once.
   const perTransfer = new Map<string, Map<string, number>>();
+  const orderOfTransfer = new Map<string, string>();
   const shippedPerDropLine = new Map<string, number>();
   const salesOrders = new Set<string>();
   for (const g of given) {
@@ -410,6 +414,7 @@ export async function shipDropShip(
         const lines = perTransfer.get(tl.transfer_id) ?? new Map<string, number>();
         lines.set(tl.id, (lines.get(tl.id) ?? 0) + take);
         perTransfer.set(tl.transfer_id, lines);
+        orderOfTransfer.set(tl.transfer_id, d.sales_order_id);
         shippedPerDropLine.set(d.id, (shippedPerDropLine.get(d.id) ?? 0) + take);
         salesOrders.add(d.sales_order_id);
         left -= take;
@@ -422,6 +427,10 @@ export async function shipDropShip(
     // Lines of this delivery not shipped now are given as 0: they stay on its backorder.
     await validateTransfer(ctx, transferId, open.map((l) => ({ lineId: l.id, quantity: lines.get(l.id) ?? 0 })), true);
     await ctx.db.updateTable('transfer').set({ carrier: input.carrier ?? 'Vendor' }).where('id', '=', transferId).execute();
+    // The customer's shipment notice carries the vendor's tracking number (a warehouse delivery's
+    // notice, queued by sales when the order is refreshed, gives the delivery's number). Same
+    // dedupe key as that notice, so the refresh below queues no second one for this delivery.
+    await queueNotification(ctx, { kind: 'shipment', orderId: orderOfTransfer.get(transferId)!, dedupeKey: `shipment:${transferId}`, trackingNumber: input.trackingNumber, carrier: input.carrier ?? VENDOR_CARRIER });
   }
 
   // The PO side: received quantities and the receipt history vendor performance reads.
