@@ -115,9 +115,24 @@ export const NO_ORDER_FIELDS = {
   orderValueMinor: 0,
 } as const satisfies Partial<NewTransfer>;
 
-const operationTypeId = preparedQuery<{ warehouseId: string; code: string }, { id: string }>(['warehouseId', 'code'], (db, p) =>
-  db.selectFrom('operation_type').select('id').where('warehouse_id', '=', p.warehouseId).where('code', '=', p.code),
+type OperationTypeRow = { id: string; reservation_method: string; reservation_days: number };
+const operationTypeByCode = preparedQuery<{ warehouseId: string; code: string }, OperationTypeRow>(['warehouseId', 'code'], (db, p) =>
+  db.selectFrom('operation_type').select(['id', 'reservation_method', 'reservation_days']).where('warehouse_id', '=', p.warehouseId).where('code', '=', p.code),
 );
+
+/** A warehouse's operation type by code, read once per command (a flow inserts and then reserves by it). */
+const operationTypesByCommand = new WeakMap<CommandContext, Map<string, OperationTypeRow>>();
+async function operationType(ctx: CommandContext, warehouseId: string, code: string): Promise<OperationTypeRow | undefined> {
+  let cache = operationTypesByCommand.get(ctx);
+  if (!cache) operationTypesByCommand.set(ctx, (cache = new Map()));
+  const key = `${warehouseId}|${code}`;
+  let row = cache.get(key);
+  if (!row) {
+    row = await operationTypeByCode.first(ctx.db, { warehouseId, code });
+    if (row) cache.set(key, row);
+  }
+  return row;
+}
 
 const TRANSFER_COLUMNS = [
   'id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'operation_type_id', 'warehouse_id', 'kind', 'state', 'from_location_id', 'to_location_id',
@@ -138,8 +153,10 @@ interface Placement {
   lineIds: string[];
   /** The next step and its lines (by position), or null for the last step. */
   next: { id: string; lineIds: string[] } | null;
-  /** 'waiting' when the flow is confirmed as it is created (no draft to update). */
-  state: 'draft' | 'waiting';
+  /** 'waiting' when the flow is confirmed as it is created (no draft to update); 'ready' when its first step is already served. */
+  state: TransferState;
+  /** Each line's state, by position, when not the transfer's (a confirmed first step: ready where served). */
+  lineStates?: TransferState[];
 }
 
 /** Inserts one transfer (draft, unless placed otherwise) and its lines; returns the ids of its lines in order, and the rows. */
@@ -151,7 +168,7 @@ export async function insertTransfer(
 ) {
   const wh = await inventorySession(ctx).warehouse(t.warehouseId);
   if (!wh) throw notFound('Warehouse');
-  const op = await operationTypeId.first(ctx.db, { warehouseId: t.warehouseId, code: t.opCode });
+  const op = await operationType(ctx, t.warehouseId, t.opCode);
   if (!op) throw new DomainError('NOT_FOUND', `Warehouse ${wh.code} has no operation type ${t.opCode}`);
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-${wh.code}-${t.opCode}-${ctx.now.slice(0, 4)}-`);
   const id = placement?.id ?? ctx.newId();
@@ -199,7 +216,7 @@ export async function insertTransfer(
     quantity_done: 0,
     from_location_id: (l.from ?? t.from).id,
     to_location_id: (l.to ?? t.to).id,
-    state,
+    state: placement?.lineStates?.[i] ?? state,
     unit_cost_minor: l.unitCostMinor,
     origin_line_id: l.originLineId ?? null,
     next_line_id: placement?.next?.lineIds[i] ?? null,
@@ -254,6 +271,11 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
   const placed = steps.map(() => ({ id: ctx.newId(), lineIds: planned.map(() => ctx.newId()) }));
   const state = input.confirm ? 'waiting' : 'draft';
   const firstId = placed[0]!.id;
+  // Confirming: the first step reserves before it is inserted, so it is written in its final
+  // state (lines ready where served) instead of inserted waiting and updated line by line.
+  const first = input.confirm
+    ? await reserveFirstStep(ctx, { warehouse: wh, opCode: steps[0]!.code, from: ends[0]!.from, scheduledDate: input.scheduledDate ?? ctx.now, shippingPolicy: input.shippingPolicy }, planned, placed[0]!.lineIds)
+    : null;
   const created: { lineRows: TransferLineTable[]; from: LocationInfo; to: LocationInfo }[] = [];
   for (const [i, step] of steps.entries()) {
     const { lineRows } = await insertTransfer(
@@ -277,19 +299,56 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
         orderValueMinor: input.orderValueMinor,
       },
       planned.map((l, j) => ({ ...l, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
-      { ...placed[i]!, next: placed[i + 1] ?? null, state },
+      i === 0 && first ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates } : { ...placed[i]!, next: placed[i + 1] ?? null, state },
     );
     created.push({ lineRows, from: ends[i]!.from, to: ends[i]!.to });
   }
-  if (input.confirm) {
-    // As confirmFlow does for drafts: lines become planned moves, the first step reserves.
+  if (first) {
+    // As confirmFlow does for drafts: lines become planned moves (the first step reserved above).
     for (const c of created) await planCrossings(ctx, c.lineRows.map((l) => ({ line: { product_id: l.product_id, from: c.from, to: c.to }, quantity: l.quantity })));
-    const policy = await reservationPolicy.first(ctx.db, { id: firstId });
-    if (!policy) throw notFound('Transfer');
-    const firstLines = created[0]!.lineRows.map((l) => Object.assign(l, { from: created[0]!.from, to: created[0]!.to }));
-    await reserveConfirmed(ctx, firstId, policy, firstLines, true);
+    // Short: let the allocation policy decide, which may take stock from lower-priority demand.
+    if (first.short.length > 0) await allocate(ctx, { warehouseId: wh.id, productIds: first.short });
   }
   return firstId;
+}
+
+/**
+ * Reserves for the first step of a flow confirmed as it is created, before its rows exist
+ * (the reservation rows wait in the batch until the lines are inserted): what
+ * reserveConfirmed would reserve for fresh lines, and the states its refresh would then give
+ * (refreshTransfer's rules) — so the step is inserted in its final state. `short`: the
+ * products of lines short of internal stock, for allocation once the rows exist.
+ */
+async function reserveFirstStep(
+  ctx: CommandContext,
+  step: { warehouse: { id: string; code: string }; opCode: string; from: LocationInfo; scheduledDate: string; shippingPolicy: 'asap' | 'all' },
+  planned: PlannedLine[],
+  lineIds: string[],
+): Promise<{ state: TransferState; lineStates: TransferState[]; short: string[] }> {
+  const op = await operationType(ctx, step.warehouse.id, step.opCode);
+  if (!op) throw new DomainError('NOT_FOUND', `Warehouse ${step.warehouse.code} has no operation type ${step.opCode}`);
+  const { from } = step;
+  const owned = isOwned(from.usage);
+  const reserves = policyReservesNow(ctx, { reservation_method: op.reservation_method, reservation_days: op.reservation_days, scheduled_date: step.scheduledDate });
+  const got = planned.map(() => 0);
+  if (reserves && owned) {
+    // Free stock of all the lines' products in one query, handed out line by line.
+    const pool = new FreeStockPool(ctx);
+    await pool.load([...new Set(planned.map((l) => l.productId))], from);
+    for (const [j, l] of planned.entries()) got[j] = (await reserveLine(ctx, { id: lineIds[j]!, product_id: l.productId, quantity: l.quantity, quantity_done: 0, from, reserved: 0 }, pool)).reserved;
+  }
+  let all = true;
+  let any = false;
+  const lineStates = planned.map((l, j): TransferState => {
+    // Stock from outside the company needs no reservation.
+    const have = owned ? got[j]! : l.quantity;
+    if (have < l.quantity) all = false;
+    if (have > 0) any = true;
+    return have >= l.quantity ? 'ready' : 'waiting';
+  });
+  const state: TransferState = planned.length > 0 && (step.shippingPolicy === 'all' ? all : any) ? 'ready' : 'waiting';
+  const short = reserves && from.usage === 'internal' ? planned.filter((l, j) => got[j]! < l.quantity).map((l) => l.productId) : [];
+  return { state, lineStates, short };
 }
 
 async function ownLocation(ctx: CommandContext, id: string, warehouseId: string, zone: LocationInfo, label: string): Promise<LocationInfo> {
