@@ -146,9 +146,37 @@ export const AgingRow = z.object({
 
 export const TaxSettings = z.object({
   rounding: z.enum(['line', 'total']),
-  rates: z.array(z.object({ id: Id, code: z.string(), name: z.string(), scope: z.enum(['sales', 'purchase']), rateBp: z.number().int(), priceIncluded: z.boolean(), active: z.boolean() })),
+  rates: z.array(z.object({ id: Id, code: z.string(), name: z.string(), scope: z.enum(['sales', 'purchase']), rateBp: z.number().int(), priceIncluded: z.boolean(), accountId: Id, active: z.boolean() })),
   fiscalPositions: z.array(z.object({ id: Id, code: z.string(), name: z.string(), map: z.array(z.object({ from: z.string(), to: z.string() })) })),
 });
+
+const TaxCode = z
+  .string({ message: 'Code must be text' })
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9][A-Z0-9_-]{0,15}$/, { message: 'Code: 1–16 letters, digits, - or _ (like S20 or EXPORT)' });
+
+export const TaxRateInput = z
+  .object({
+    id: Id.optional(),
+    code: TaxCode,
+    name: text('Name', 80, 1),
+    scope: z.enum(['sales', 'purchase'], { message: 'Scope is sales or purchase' }),
+    rateBp: z.number({ message: 'Rate must be a number of basis points' }).int({ message: 'Rate: whole basis points (20 % = 2000)' }).min(0, { message: 'Rate cannot be negative' }).max(10_000, { message: 'Rate is at most 10000 basis points (100 %)' }),
+    priceIncluded: z.boolean().default(false),
+    accountId: Id,
+    active: z.boolean().default(true),
+  })
+  .strict();
+
+export const FiscalPositionInput = z
+  .object({
+    id: Id.optional(),
+    code: TaxCode,
+    name: text('Name', 80, 1),
+    map: z.array(z.object({ from: TaxCode, to: TaxCode }).strict()).max(100),
+  })
+  .strict();
 
 export const financeContract = {
   'finance.account.list': query({
@@ -330,6 +358,24 @@ export const financeContract = {
     summary: 'Set how invoice taxes are rounded: per line or once per rate on the total',
     input: z.object({ rounding: z.enum(['line', 'total']) }).strict(),
     output: TaxSettings,
+  }),
+  'finance.tax.rate.save': command({
+    access: 'finance.config',
+    summary: 'Create or edit a tax rate (code, name, scope, rate in basis points, price included or not, account, active)',
+    input: TaxRateInput,
+    output: TaxSettings,
+  }),
+  'finance.tax.fiscalPosition.save': command({
+    access: 'finance.config',
+    summary: 'Create or edit a fiscal position: its code, name and tax mapping (from a rate code to another of the same scope)',
+    input: FiscalPositionInput,
+    output: TaxSettings,
+  }),
+  'finance.tax.partners': query({
+    access: 'finance.read',
+    summary: 'Customers and vendors by code or name, with their fiscal position (for assigning one)',
+    input: z.object({ query: text('Search', 100).default(''), limit: z.number().int().min(1).max(100).default(20) }).strict(),
+    output: z.array(z.object({ id: Id, code: z.string(), name: z.string(), kind: z.enum(['customer', 'vendor']), fiscalPositionId: Id.nullable(), fiscalPositionCode: z.string().nullable() })),
   }),
   'finance.partner.fiscalPosition': command({
     access: 'finance.config',

@@ -1,7 +1,7 @@
 import { prorate } from '../inventory/ledger';
-import type { CommandContext } from '../platform/context';
+import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
-import { DomainError } from '../platform/errors';
+import { DomainError, notFound, refuse } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { lineAmounts, lineAmountsBetween, type LineAmounts, type LinePrice } from '../pricing/money';
 
@@ -192,13 +192,13 @@ export function applyTaxRounding<T extends { subtotal_minor: number; tax_minor: 
 /** Tax rates, fiscal positions and the rounding rule, for the Taxes screen. */
 export async function taxSettings(db: Db | Tx) {
   const [rates, positions, company] = await Promise.all([
-    db.selectFrom('tax_rate').select(['id', 'code', 'name', 'scope', 'rate_bp', 'price_included', 'active']).orderBy('scope').orderBy('code').execute(),
+    db.selectFrom('tax_rate').select(['id', 'code', 'name', 'scope', 'rate_bp', 'price_included', 'account_id', 'active']).orderBy('scope').orderBy('code').execute(),
     db.selectFrom('fiscal_position').select(['id', 'code', 'name', 'tax_map']).orderBy('code').execute(),
     db.selectFrom('company').select('tax_rounding').orderBy('created_at').executeTakeFirst(),
   ]);
   return {
     rounding: company?.tax_rounding === 'total' ? ('total' as const) : ('line' as const),
-    rates: rates.map((r) => ({ id: r.id, code: r.code, name: r.name, scope: r.scope, rateBp: r.rate_bp, priceIncluded: r.price_included === 1, active: r.active === 1 })),
+    rates: rates.map((r) => ({ id: r.id, code: r.code, name: r.name, scope: r.scope, rateBp: r.rate_bp, priceIncluded: r.price_included === 1, accountId: r.account_id, active: r.active === 1 })),
     fiscalPositions: positions.map((p) => ({ id: p.id, code: p.code, name: p.name, map: JSON.parse(p.tax_map) as { from: string; to: string }[] })),
   };
 }
@@ -226,4 +226,111 @@ export async function setFiscalPosition(ctx: CommandContext, input: { partnerId:
   await ctx.db.updateTable('partner').set({ fiscal_position_id: input.fiscalPositionId, updated_at: ctx.now, version: partner.version + 1 }).where('id', '=', partner.id).execute();
   ctx.summarize(`Fiscal position of ${partner.name}: ${label}`);
   return { partnerId: partner.id, fiscalPositionId: input.fiscalPositionId };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing the tax tables (Finance → Taxes). Central master data: refused on a branch bound to a
+// centre (`finance.tax.` in CENTRAL_ONLY_METHOD_PREFIXES), edited at the centre or standalone.
+
+const field = (path: string, message: string, text: string, code: 'VALIDATION' | 'CONFLICT' | 'BUSINESS_RULE' = 'VALIDATION') => new DomainError(code, text, { fields: [{ path, message }] });
+
+type PositionMap = { from: string; to: string }[];
+
+async function positionsUsing(ctx: CommandContext, code: string, as: 'from' | 'to' | 'any'): Promise<string[]> {
+  const rows = await ctx.db.selectFrom('fiscal_position').select(['code', 'tax_map']).orderBy('code').execute();
+  return rows.filter((p) => (JSON.parse(p.tax_map) as PositionMap).some((m) => (as !== 'to' && m.from === code) || (as !== 'from' && m.to === code))).map((p) => p.code);
+}
+
+export interface TaxRateInput {
+  id?: string;
+  code: string;
+  name: string;
+  scope: 'sales' | 'purchase';
+  rateBp: number;
+  priceIncluded: boolean;
+  accountId: string;
+  active: boolean;
+}
+
+/**
+ * Creates or edits a tax rate. Refused with the reason: a code another rate has, an unknown or
+ * archived account, renaming the code, changing the scope or archiving a rate a fiscal position
+ * maps (fix the position first). Documents already written keep their amounts; the next
+ * document uses the new rate.
+ */
+export async function saveTaxRate(ctx: CommandContext, input: TaxRateInput) {
+  const dup = await ctx.db.selectFrom('tax_rate').select('id').where('code', '=', input.code).executeTakeFirst();
+  if (dup && dup.id !== input.id) throw field('code', 'Already used', `Tax code ${input.code} already exists: pick another code or edit that rate`, 'CONFLICT');
+  const account = await ctx.db.selectFrom('account').select(['id', 'code', 'active']).where('id', '=', input.accountId).executeTakeFirst();
+  if (!account) throw field('accountId', 'Unknown account', 'accountId: there is no such account');
+  if (account.active !== 1) throw field('accountId', 'Archived account', `Account ${account.code} is archived: pick an active account`);
+  const values = { code: input.code, name: input.name, scope: input.scope, rate_bp: input.rateBp, price_included: input.priceIncluded ? 1 : 0, account_id: input.accountId, active: input.active ? 1 : 0 };
+  if (input.id) {
+    const had = await ctx.db.selectFrom('tax_rate').selectAll().where('id', '=', input.id).executeTakeFirst();
+    if (!had) throw notFound('Tax rate');
+    if (had.code !== input.code || had.scope !== input.scope || (had.active === 1 && !input.active)) {
+      const using = await positionsUsing(ctx, had.code, had.code !== input.code || had.scope !== input.scope ? 'any' : 'to');
+      if (using.length > 0) {
+        const what = had.code !== input.code ? `renamed to ${input.code}` : had.scope !== input.scope ? `moved to ${input.scope}` : 'archived';
+        throw refuse(`Tax ${had.code} is used by fiscal position ${using.join(', ')}: it cannot be ${what} until the position no longer maps it`);
+      }
+    }
+    await ctx.db.updateTable('tax_rate').set({ ...values, updated_at: ctx.now, version: had.version + 1 }).where('id', '=', had.id).execute();
+    ctx.summarize(`Updated tax ${input.code} (${input.rateBp / 100}%${input.priceIncluded ? ', included in price' : ''})`);
+  } else {
+    await ctx.db.insertInto('tax_rate').values({ ...newRowMeta(ctx), ...values }).execute();
+    ctx.summarize(`Created tax ${input.code} (${input.rateBp / 100}%${input.priceIncluded ? ', included in price' : ''})`);
+  }
+  taxTables.delete(ctx);
+  return taxSettings(ctx.db);
+}
+
+/**
+ * Creates or edits a fiscal position. Its mapping replaces a tax by another of the same scope
+ * (S20 → S0); refused with the line named: an unknown rate on either side, a rate mapped twice,
+ * a target that is archived or of the other scope, a code another position has.
+ */
+export async function saveFiscalPosition(ctx: CommandContext, input: { id?: string; code: string; name: string; map: PositionMap }) {
+  const dup = await ctx.db.selectFrom('fiscal_position').select('id').where('code', '=', input.code).executeTakeFirst();
+  if (dup && dup.id !== input.id) throw field('code', 'Already used', `Fiscal position ${input.code} already exists: pick another code or edit that position`, 'CONFLICT');
+  const rates = new Map((await ctx.db.selectFrom('tax_rate').select(['code', 'scope', 'active']).execute()).map((r) => [r.code, r]));
+  const seen = new Set<string>();
+  for (const [i, m] of input.map.entries()) {
+    const line = `Mapping line ${i + 1} (${m.from} → ${m.to})`;
+    const from = rates.get(m.from);
+    const to = rates.get(m.to);
+    if (!from) throw field(`map.${i}.from`, 'Unknown tax', `${line}: there is no tax ${m.from}`);
+    if (!to) throw field(`map.${i}.to`, 'Unknown tax', `${line}: there is no tax ${m.to}; create it first`);
+    if (to.active !== 1) throw field(`map.${i}.to`, 'Archived tax', `${line}: tax ${m.to} is archived`);
+    if (from.scope !== to.scope) throw field(`map.${i}.to`, 'Other scope', `${line}: ${m.from} is a ${from.scope} tax and ${m.to} a ${to.scope} tax; map within one scope`);
+    if (seen.has(m.from)) throw field(`map.${i}.from`, 'Mapped twice', `${line}: ${m.from} is already mapped on an earlier line`);
+    seen.add(m.from);
+  }
+  const values = { code: input.code, name: input.name, tax_map: JSON.stringify(input.map.map((m) => ({ from: m.from, to: m.to }))) };
+  if (input.id) {
+    const had = await ctx.db.selectFrom('fiscal_position').select(['id', 'version']).where('id', '=', input.id).executeTakeFirst();
+    if (!had) throw notFound('Fiscal position');
+    await ctx.db.updateTable('fiscal_position').set({ ...values, updated_at: ctx.now, version: had.version + 1 }).where('id', '=', had.id).execute();
+    ctx.summarize(`Updated fiscal position ${input.code}`);
+  } else {
+    await ctx.db.insertInto('fiscal_position').values({ ...newRowMeta(ctx), ...values }).execute();
+    ctx.summarize(`Created fiscal position ${input.code}`);
+  }
+  taxTables.delete(ctx);
+  return taxSettings(ctx.db);
+}
+
+/** Customers and vendors (not merged away) by code or name, with their fiscal position. */
+export async function taxPartners(db: Db | Tx, input: { query: string; limit: number }) {
+  const q = `%${input.query.toLowerCase().replace(/[%_\\]/g, '')}%`;
+  const rows = await db
+    .selectFrom('partner as p')
+    .leftJoin('fiscal_position as f', 'f.id', 'p.fiscal_position_id')
+    .select(['p.id', 'p.code', 'p.name', 'p.kind', 'p.fiscal_position_id', 'f.code as fp_code'])
+    .where('p.merged_into_id', 'is', null)
+    .where((eb) => eb.or([eb(eb.fn('lower', ['p.code']), 'like', q), eb(eb.fn('lower', ['p.name']), 'like', q)]))
+    .orderBy('p.code')
+    .limit(input.limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, code: r.code, name: r.name, kind: r.kind, fiscalPositionId: r.fiscal_position_id ?? null, fiscalPositionCode: r.fp_code ?? null }));
 }

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templateAccountId } from '../../../migrations/0011_finance';
+import { DomainError } from '../platform/errors';
+import { purchasingFixture } from '../purchasing/fixtures';
+import { salesFixture } from '../sales/fixtures';
+import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+
+const ACC = (code: string) => templateAccountId(code);
+
+/** Finance → Taxes: editing tax rates and fiscal positions, assigning a position to a partner. */
+describe.each(DIALECTS)('tax settings on %s', (dialect) => {
+  let t: TestEngine;
+  let as: { userId: string };
+  let finance: { userId: string };
+  let clerk: { userId: string };
+  let f: Awaited<ReturnType<typeof salesFixture>>;
+
+  beforeAll(async () => {
+    t = await createTestEngine(dialect);
+    as = { userId: t.adminId };
+    f = await salesFixture(t.engine, as);
+    finance = { userId: (await t.engine.run('users.create', { username: 'fiona', displayName: 'Fiona', password: 'finance-password', roles: ['finance'] }, as)).id };
+    clerk = { userId: (await t.engine.run('users.create', { username: 'carl', displayName: 'Carl', password: 'clerk-password', roles: ['clerk'] }, as)).id };
+  });
+  afterAll(async () => t.dispose());
+
+  const errorOf = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return null;
+    } catch (e) {
+      if (e instanceof DomainError) return e;
+      throw e;
+    }
+  };
+  const snapshot = async () => JSON.stringify(await t.engine.run('finance.tax.settings', {}, finance));
+  const settings = () => t.engine.run('finance.tax.settings', {}, finance);
+  const rate = { code: 'S12', name: 'Sales VAT 12%', scope: 'sales' as const, rateBp: 1200, priceIncluded: false, accountId: ACC('2200') };
+
+  it('creates and edits a tax rate; refuses a bad rate, a duplicate code, an unknown account or a clerk with nothing written', async () => {
+    const created = await t.engine.run('finance.tax.rate.save', rate, finance);
+    const s12 = created.rates.find((r) => r.code === 'S12')!;
+    expect(s12).toMatchObject({ rateBp: 1200, priceIncluded: false, accountId: ACC('2200'), active: true, scope: 'sales' });
+    const edited = await t.engine.run('finance.tax.rate.save', { ...rate, id: s12.id, name: 'Sales VAT 12.5% incl.', rateBp: 1250, priceIncluded: true }, finance);
+    expect(edited.rates.find((r) => r.id === s12.id)).toMatchObject({ code: 'S12', name: 'Sales VAT 12.5% incl.', rateBp: 1250, priceIncluded: true });
+    // Lower case codes are taken as upper case.
+    expect((await t.engine.run('finance.tax.rate.save', { ...rate, code: 's5', rateBp: 500 }, finance)).rates.some((r) => r.code === 'S5')).toBe(true);
+
+    const before = await snapshot();
+    const tooHigh = await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S200', rateBp: 20_000 }, finance));
+    expect(tooHigh?.code).toBe('VALIDATION');
+    expect(tooHigh?.message).toMatch(/at most 10000 basis points/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'SNEG', rateBp: -1 }, finance)))?.message).toMatch(/cannot be negative/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'SFRAC', rateBp: 12.5 }, finance)))?.message).toMatch(/whole basis points/);
+    const dup = await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S20', rateBp: 2000 }, finance));
+    expect(dup?.code).toBe('CONFLICT');
+    expect(dup?.message).toMatch(/Tax code S20 already exists/);
+    // Renaming a rate onto another's code is the same refusal.
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, id: s12.id, code: 'S5' }, finance)))?.code).toBe('CONFLICT');
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S13', accountId: ACC('9999') }, finance)))?.message).toMatch(/no such account/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S14', name: '  ' }, finance)))?.message).toMatch(/Name is required/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S 14' }, finance)))?.message).toMatch(/Code: 1–16 letters/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...rate, code: 'S15' }, clerk)))?.code).toBe('FORBIDDEN');
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('creates and edits a fiscal position; refuses a mapping to an unknown, archived or other-scope rate, a rate mapped twice, a duplicate code', async () => {
+    const before = await snapshot();
+    const unknown = await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EU', name: 'EU B2B', map: [{ from: 'S20', to: 'S99' }] }, finance));
+    expect(unknown?.code).toBe('VALIDATION');
+    expect(unknown?.message).toBe('Mapping line 1 (S20 → S99): there is no tax S99; create it first');
+    expect((await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EU', name: 'EU B2B', map: [{ from: 'SXX', to: 'S0' }] }, finance)))?.message).toMatch(/there is no tax SXX/);
+    expect((await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EU', name: 'EU B2B', map: [{ from: 'S20', to: 'P0' }] }, finance)))?.message).toMatch(/S20 is a sales tax and P0 a purchase tax/);
+    expect((await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EU', name: 'EU B2B', map: [{ from: 'S20', to: 'S0' }, { from: 'S20', to: 'S12' }] }, finance)))?.message).toMatch(/line 2 .*S20 is already mapped/);
+    expect((await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EXPORT', name: 'Again', map: [] }, finance)))?.code).toBe('CONFLICT');
+    expect((await errorOf(t.engine.run('finance.tax.fiscalPosition.save', { code: 'EU', name: 'EU B2B', map: [] }, clerk)))?.code).toBe('FORBIDDEN');
+    expect(await snapshot()).toBe(before);
+
+    const saved = await t.engine.run('finance.tax.fiscalPosition.save', { code: 'eu', name: 'EU B2B', map: [{ from: 'S20', to: 'S0' }] }, finance);
+    const eu = saved.fiscalPositions.find((p) => p.code === 'EU')!;
+    expect(eu.map).toEqual([{ from: 'S20', to: 'S0' }]);
+    const edited = await t.engine.run('finance.tax.fiscalPosition.save', { id: eu.id, code: 'EU', name: 'EU reverse charge', map: [{ from: 'S20', to: 'S0' }, { from: 'S12', to: 'S5' }] }, finance);
+    expect(edited.fiscalPositions.find((p) => p.id === eu.id)).toMatchObject({ name: 'EU reverse charge', map: [{ from: 'S20', to: 'S0' }, { from: 'S12', to: 'S5' }] });
+
+    // A rate a position maps cannot be renamed, moved to the other scope or archived (the position would point nowhere).
+    const s5 = edited.rates.find((r) => r.code === 'S5')!;
+    const s5Input = { id: s5.id, code: 'S5', name: s5.name, scope: 'sales' as const, rateBp: 500, priceIncluded: false, accountId: ACC('2200') };
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...s5Input, active: false }, finance)))?.message).toBe('Tax S5 is used by fiscal position EU: it cannot be archived until the position no longer maps it');
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...s5Input, code: 'S6' }, finance)))?.message).toMatch(/used by fiscal position EU: it cannot be renamed to S6/);
+    expect((await errorOf(t.engine.run('finance.tax.rate.save', { ...s5Input, scope: 'purchase' }, finance)))?.message).toMatch(/cannot be moved to purchase/);
+    // Its rate may change.
+    expect((await t.engine.run('finance.tax.rate.save', { ...s5Input, rateBp: 550 }, finance)).rates.find((r) => r.id === s5.id)?.rateBp).toBe(550);
+  });
+
+  it('assigns a fiscal position to a customer and a vendor; the partner list shows it; the invoice applies it', async () => {
+    const s = await settings();
+    const eu = s.fiscalPositions.find((p) => p.code === 'EU')!;
+    const c = await f.customer({ creditLimitMinor: null, taxRateBp: 2000 });
+    const v = await (await purchasingFixture(t.engine, as, { code: 'WHV' })).vendor();
+    await t.engine.run('finance.partner.fiscalPosition', { partnerId: c.id, fiscalPositionId: eu.id }, finance);
+    await t.engine.run('finance.partner.fiscalPosition', { partnerId: v.id, fiscalPositionId: eu.id }, finance);
+    const listed = await t.engine.run('finance.tax.partners', { query: c.name.slice(0, 12) }, finance);
+    expect(listed.find((p) => p.id === c.id)).toMatchObject({ kind: 'customer', fiscalPositionId: eu.id, fiscalPositionCode: 'EU' });
+    expect((await t.engine.run('finance.tax.partners', { query: v.code }, finance)).find((p) => p.id === v.id)).toMatchObject({ kind: 'vendor', fiscalPositionCode: 'EU' });
+    expect((await errorOf(t.engine.run('finance.partner.fiscalPosition', { partnerId: c.id, fiscalPositionId: null }, clerk)))?.code).toBe('FORBIDDEN');
+
+    const p = await f.stocked(5, { cost: 100 });
+    const order = await t.engine.run('sales.order.create', { customerId: c.id, lines: [{ productId: p.id, quantity: 2, unitPriceMinor: 1000 }], confirm: true }, as);
+    await f.ship(order.id);
+    const inv = await t.engine.run('sales.invoice.create', { orderId: order.id }, as);
+    expect(inv).toMatchObject({ untaxedMinor: 2000, taxMinor: 0, totalMinor: 2000 });
+  });
+});
