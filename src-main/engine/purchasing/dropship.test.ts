@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockTieOut } from '../finance/close';
-import { DomainError } from '../platform/errors';
 import { salesFixture } from '../sales/fixtures';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
-
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
+import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
 
 describe.each(DIALECTS)('drop ship on %s', (dialect) => {
   let t: TestEngine;

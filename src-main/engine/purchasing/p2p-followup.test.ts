@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleBalance } from '../finance/fixtures';
 import { ordersFromX12, build855 } from '../imports/edi';
-import { DomainError } from '../platform/errors';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
 import { purchasingFixture } from './fixtures';
 import { nextOccurrence } from './schedule';
 import { ReplenishScheduler } from '../../host/replenish-scheduler';
-
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('schedule arithmetic', () => {
   it('takes the next time of day strictly after now (UTC)', () => {

@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DomainError } from '../platform/errors';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
 import { X12Parser, type X12Interchange } from 'node-x12';
 import { billAccountingFacts } from './bills';
 import { purchaseOrderPdf } from './documents';
 import { purchasingFixture } from './fixtures';
-
-async function refusal(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** The text runs of an uncompressed PDF (pdfkit writes each as hex strings inside a TJ array). */
 function textOf(pdf: Buffer): string[] {

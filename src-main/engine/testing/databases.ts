@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Engine } from '../engine';
 import { type AnyDatabase, openPostgres, openSqlite } from '../platform/db';
 import { migrateToLatest } from '../platform/migrate';
+import { DomainError } from '../platform/errors';
 
 export type TestDialect = 'sqlite' | 'postgres';
 export const DIALECTS: TestDialect[] = ['sqlite', 'postgres'];
@@ -82,4 +83,15 @@ export async function createTestEngine(dialect: TestDialect, options: { demo?: b
   }
   const admin = await test.database.db.selectFrom('app_user').select('id').where('username', '=', 'admin').executeTakeFirstOrThrow();
   return { ...test, engine, adminId: admin.id };
+}
+
+/** The DomainError a command was refused with; fails the test when it was not refused. */
+export async function refusal(p: Promise<unknown>): Promise<DomainError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('expected a refusal');
 }
