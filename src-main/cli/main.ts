@@ -194,7 +194,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       print(cmd, describeReplenishment(r), r);
     });
 
-  const importCmd = program.command('import').description('import orders into the order pipeline, with a report (accepted, held, rejected)');
+  const importCmd = program.command('import').description("import orders into the order pipeline, with a report (accepted, held, rejected); and vendors' 855 acknowledgements of purchase orders");
   const runImportCommand = async (kind: 'orders' | 'edi', file: string, opts: { channel?: string; user?: string }, cmd: Command) => {
     const { importFile, describeImport } = await import('./import-commands');
     // Ctrl-C cancels the rest of the import; orders already imported stay (each is whole).
@@ -220,6 +220,16 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
     .description('EDI X12 850 purchase orders (any delimiters); 855 acknowledgements for the accepted ones; exits 1 when one was rejected')
     .option('--user <name>', 'import as this user (default: the first active admin)')
     .action((file: string, opts: { user?: string }, cmd: Command) => runImportCommand('edi', file, opts, cmd));
+  importCmd
+    .command('ack <file>')
+    .alias('855')
+    .description("a vendor's EDI X12 855 purchase order acknowledgement: the PO is confirmed by the vendor, each line accepted, changed, rejected or backordered (a refused file writes nothing; exits 1)")
+    .option('--user <name>', 'import as this user (default: the first active admin)')
+    .action(async (file: string, opts: { user?: string }, cmd: Command) => {
+      const { acknowledgeFile, describeAcknowledgement } = await import('./acknowledge-commands');
+      const r = await acknowledgeFile(dbOf(cmd), { file, user: opts.user });
+      print(cmd, describeAcknowledgement(r), r);
+    });
 
   const central = program.command('central').description('the central PostgreSQL database');
   central
