@@ -2,7 +2,7 @@ import { type QueryResult, sql } from 'kysely';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { preparedQuery } from '../platform/prepared';
-import { compileRows, inChunks } from './batch';
+import { compileRows, inChunks, preparedInsertMany } from './batch';
 import type { LocationInfo } from './locations';
 import { inventorySession } from './session';
 
@@ -153,11 +153,19 @@ async function writeLevels(ctx: CommandContext, levels: PendingLevel[]): Promise
   }
 }
 
-/** After a multi-row update that missed some keys: those rows are new, inserted with the delta (as writeLevel would). */
+type LevelRow = { product_id: string; location_id: string; lot_key: string; warehouse_id: string | null; on_hand: number; reserved: number; incoming: number; outgoing: number; updated_at: string };
+const insertLevels = preparedInsertMany<'stock_level', LevelRow>('stock_level', ['product_id', 'location_id', 'lot_key', 'warehouse_id', 'on_hand', 'reserved', 'incoming', 'outgoing', 'updated_at']);
+
+/** After a multi-row update that missed some keys: those rows are new, inserted with the delta (as writeLevel would), together. */
 async function insertMissing(ctx: CommandContext, chunk: readonly PendingLevel[]): Promise<void> {
   const missing = await statement('missing', chunk.length, missingKeysOf).execute(ctx.db, chunk, {});
   const isMissing = new Set(missing.rows.map((r) => `${r.product_id}|${r.location_id}|${r.lot_key}`));
-  for (const l of chunk) if (isMissing.has(`${l.productId}|${l.locationId}|${l.lotKey}`)) await insertLevel.execute(ctx.db, { ...l, now: ctx.now });
+  const rows: LevelRow[] = [];
+  for (const l of chunk) {
+    if (!isMissing.has(`${l.productId}|${l.locationId}|${l.lotKey}`)) continue;
+    rows.push({ product_id: l.productId, location_id: l.locationId, lot_key: l.lotKey, warehouse_id: l.warehouseId, on_hand: l.onHand, reserved: l.reserved, incoming: l.incoming, outgoing: l.outgoing, updated_at: ctx.now });
+  }
+  if (rows.length > 0) await insertLevels(ctx.db, rows);
 }
 
 /** Deltas not written yet, per key (`product|location|lot`), per command. */
