@@ -110,4 +110,50 @@ describe.each(DIALECTS)('tax settings on %s', (dialect) => {
     const inv = await t.engine.run('sales.invoice.create', { orderId: order.id }, as);
     expect(inv).toMatchObject({ untaxedMinor: 2000, taxMinor: 0, totalMinor: 2000 });
   });
+
+  it('an order’s tax figures are the invoice’s: fiscal position, tax-included rate, per-total rounding; partial delivery and cancellation add up to the order', async () => {
+    const db = t.database.db;
+    // S16I: 16 % included in the price; the position ABROAD zero-rates S20 (the first product's tax).
+    const s = await t.engine.run('finance.tax.rate.save', { code: 'S16I', name: 'Sales VAT 16% included', scope: 'sales', rateBp: 1600, priceIncluded: true, accountId: ACC('2200') }, finance);
+    const abroad = (await t.engine.run('finance.tax.fiscalPosition.save', { code: 'ABROAD', name: 'Abroad', map: [{ from: 'S20', to: 'S0' }] }, finance)).fiscalPositions.find((p) => p.code === 'ABROAD')!;
+    expect(s.rates.some((r) => r.code === 'S16I' && r.priceIncluded)).toBe(true);
+    const p20 = await f.stocked(20, { cost: 100 });
+    const p16 = await f.stocked(20, { cost: 100 });
+    await db.updateTable('product').set({ tax_rate_bp: 2000 }).where('id', '=', p20.id).execute();
+    await db.updateTable('product').set({ tax_rate_bp: 1600 }).where('id', '=', p16.id).execute();
+    const c = await f.customer({ creditLimitMinor: null });
+    await t.engine.run('finance.partner.fiscalPosition', { partnerId: c.id, fiscalPositionId: abroad.id }, finance);
+    const lines = [
+      { productId: p20.id, quantity: 3, unitPriceMinor: 333 },
+      { productId: p16.id, quantity: 1, unitPriceMinor: 106 },
+      { productId: p16.id, quantity: 1, unitPriceMinor: 106 },
+    ];
+    const figures = (x: { untaxedMinor: number; taxMinor: number; totalMinor: number }) => ({ untaxedMinor: x.untaxedMinor, taxMinor: x.taxMinor, totalMinor: x.totalMinor });
+
+    // Per total: 16 % included in 1.06 + 1.06 = 2.12 → base 1.83, tax 0.29 once for the rate (per line it would be 0.15 + 0.15).
+    await t.engine.run('finance.tax.configure', { rounding: 'total' }, finance);
+    const order = await t.engine.run('sales.order.create', { customerId: c.id, lines, confirm: true }, as);
+    const before = await t.engine.run('sales.order.get', { id: order.id }, as);
+    // S20 → S0 by the position (no tax on 9.99); S16I: the price includes the tax.
+    expect(figures(before)).toEqual({ untaxedMinor: 999 + 183, taxMinor: 29, totalMinor: 999 + 212 });
+    expect(before.lines.map((l) => l.totalMinor)).toEqual([999, 106, 106]);
+    await f.ship(order.id);
+    const inv = await t.engine.run('sales.invoice.create', { orderId: order.id }, as);
+    expect(figures(inv)).toEqual(figures(before));
+    expect(inv.lines.map((l) => [l.subtotalMinor, l.taxMinor, l.totalMinor])).toEqual(before.lines.map((l) => [l.subtotalMinor, l.taxMinor, l.totalMinor]));
+    const after = await t.engine.run('sales.order.get', { id: order.id }, as);
+    expect(after.invoicedMinor).toBe(after.totalMinor);
+
+    // Per line, delivered in part and the rest cancelled: invoiced + cancelled = the order's total.
+    await t.engine.run('finance.tax.configure', { rounding: 'line' }, finance);
+    const partial = await t.engine.run('sales.order.create', { customerId: c.id, lines: [{ productId: p16.id, quantity: 7, unitPriceMinor: 1999 }, { productId: p20.id, quantity: 2, unitPriceMinor: 500 }], confirm: true }, as);
+    const ordered = await t.engine.run('sales.order.get', { id: partial.id }, as);
+    expect(figures(ordered)).toEqual({ untaxedMinor: 12_063 + 1000, taxMinor: 1930, totalMinor: 13_993 + 1000 });
+    await f.ship(partial.id, { quantities: { [p16.id]: 3, [p20.id]: 2 }, createBackorder: false });
+    const partInv = await t.engine.run('sales.invoice.create', { orderId: partial.id }, as);
+    const done = await t.engine.run('sales.order.get', { id: partial.id }, as);
+    expect(done.invoicedMinor).toBe(partInv.totalMinor);
+    expect(done.cancelledMinor).toBeGreaterThan(0);
+    expect(done.invoicedMinor + done.cancelledMinor).toBe(done.totalMinor);
+  });
 });

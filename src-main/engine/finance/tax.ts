@@ -95,9 +95,14 @@ const taxTables = new WeakMap<object, TaxTables>();
 
 const partnerPosition = preparedQuery<{ id: string }, { fiscal_position_id: string | null }>(['id'], (db, p) => db.selectFrom('partner').select('fiscal_position_id').where('id', '=', p.id));
 
-/** Tax rates, fiscal positions and the rounding rule, read once per command (they are small). */
+/**
+ * Tax rates, fiscal positions and the rounding rule, read once per command (they are small):
+ * kept per transaction (so an order priced and invoiced in one command reads them once), else
+ * per context.
+ */
 async function readTaxTables(ctx: { db: Db | Tx }): Promise<TaxTables> {
-  let t = taxTables.get(ctx);
+  const key = cacheKey(ctx);
+  let t = taxTables.get(key);
   if (t) return t;
   const [rates, positions, company] = await Promise.all([
     ctx.db.selectFrom('tax_rate').select(['code', 'rate_bp', 'price_included', 'scope']).where('active', '=', 1).orderBy('code').execute(),
@@ -107,9 +112,11 @@ async function readTaxTables(ctx: { db: Db | Tx }): Promise<TaxTables> {
   const map = new Map<string, Record<string, string>>();
   for (const p of positions) map.set(p.id, Object.fromEntries((JSON.parse(p.tax_map) as { from: string; to: string }[]).map((m) => [m.from, m.to])));
   t = { rounding: company?.tax_rounding === 'total' ? 'total' : 'line', rates, positions: map };
-  taxTables.set(ctx, t);
+  taxTables.set(key, t);
   return t;
 }
+
+const cacheKey = (ctx: { db: Db | Tx }): object => (ctx.db.isTransaction ? ctx.db : ctx);
 
 /**
  * The tax policy for a document of `partnerId`: a line's rate (basis points, as sales put it on
@@ -189,6 +196,34 @@ export function applyTaxRounding<T extends { subtotal_minor: number; tax_minor: 
   return rows;
 }
 
+/** A document line to tax: its price (with the rate sales put on it) and the units from `from` (exclusive) to `to` (inclusive). */
+export interface TaxableLine {
+  price: LinePrice;
+  from: number;
+  to: number;
+}
+
+/**
+ * The taxed amounts of a document's lines — the one function orders and invoices share: each
+ * line's rate through the partner's policy (fiscal position), its amounts by
+ * `taxedAmountsBetween` (price included or not), then the company's rounding
+ * (`applyTaxRounding`). An order priced with it (all units, from 0) has the totals an invoice of
+ * all of it has.
+ */
+export function taxDocumentLines(policy: TaxPolicy, lines: TaxableLine[]): { rate: TaxRate; subtotal_minor: number; tax_minor: number; total_minor: number }[] {
+  const rows = lines.map((l) => {
+    const rate = policy.resolve(l.price.taxRateBp);
+    const a = taxedAmountsBetween(l.price, l.from, l.to, rate);
+    return { rate, subtotal_minor: a.subtotalMinor, tax_minor: a.taxMinor, total_minor: a.totalMinor };
+  });
+  applyTaxRounding(
+    rows,
+    rows.map((r) => r.rate.code),
+    policy,
+  );
+  return rows;
+}
+
 /** Tax rates, fiscal positions and the rounding rule, for the Taxes screen. */
 export async function taxSettings(db: Db | Tx) {
   const [rates, positions, company] = await Promise.all([
@@ -208,7 +243,7 @@ export async function configureTaxes(ctx: CommandContext, input: { rounding: 'li
   const company = await ctx.db.selectFrom('company').select(['id', 'version']).orderBy('created_at').executeTakeFirst();
   if (!company) throw new DomainError('BUSINESS_RULE', 'There is no company to configure yet: finish the setup first');
   await ctx.db.updateTable('company').set({ tax_rounding: input.rounding, updated_at: ctx.now, version: company.version + 1 }).where('id', '=', company.id).execute();
-  taxTables.delete(ctx);
+  taxTables.delete(cacheKey(ctx));
   ctx.summarize(`Tax rounding set to ${input.rounding === 'line' ? 'per line' : 'per total'}`);
   return taxSettings(ctx.db);
 }
@@ -281,7 +316,7 @@ export async function saveTaxRate(ctx: CommandContext, input: TaxRateInput) {
     await ctx.db.insertInto('tax_rate').values({ ...newRowMeta(ctx), ...values }).execute();
     ctx.summarize(`Created tax ${input.code} (${input.rateBp / 100}%${input.priceIncluded ? ', included in price' : ''})`);
   }
-  taxTables.delete(ctx);
+  taxTables.delete(cacheKey(ctx));
   return taxSettings(ctx.db);
 }
 
@@ -316,7 +351,7 @@ export async function saveFiscalPosition(ctx: CommandContext, input: { id?: stri
     await ctx.db.insertInto('fiscal_position').values({ ...newRowMeta(ctx), ...values }).execute();
     ctx.summarize(`Created fiscal position ${input.code}`);
   }
-  taxTables.delete(ctx);
+  taxTables.delete(cacheKey(ctx));
   return taxSettings(ctx.db);
 }
 

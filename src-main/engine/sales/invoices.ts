@@ -5,9 +5,9 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import { lineAmountsBetween } from '../pricing/money';
+import type { LinePrice } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
-import { applyTaxRounding, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
+import { applyTaxRounding, taxDocumentLines, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
 import type { InvoiceLineTable } from './schema';
 
 /**
@@ -53,37 +53,34 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const lines = await linesForInvoice.rows(ctx.db, { orderId });
   const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
   const updates: { id: string; invoiced: number }[] = [];
-  // Finance's tax rules: the customer's fiscal position, prices with or without tax, the company's rounding.
-  const taxes = await taxPolicyFor(ctx, o.partner_id, 'sales');
-  const taxCodes: string[] = [];
-  let orderShare = 0; // the order's own amounts for these units (its invoiced_minor)
+  const toInvoice: { l: (typeof lines)[number]; price: LinePrice; from: number; to: number }[] = [];
   for (const l of lines) {
     const already = Number(l.qty_invoiced);
     const target = o.invoice_policy === 'on_order' ? Number(l.quantity) - Number(l.qty_cancelled) : Number(l.qty_delivered);
-    const q = target - already;
-    if (q <= 0) continue;
-    const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
-    const rate = taxes.resolve(l.tax_rate_bp);
-    const a = taxedAmountsBetween(price, already, already + q, rate);
-    orderShare += lineAmountsBetween(price, already, already + q).totalMinor;
-    taxCodes.push(rate.code);
+    if (target - already <= 0) continue;
+    toInvoice.push({ l, price: { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp }, from: already, to: target });
+  }
+  if (toInvoice.length === 0) return null;
+  // Finance's tax rules (the customer's fiscal position, prices with or without tax, the
+  // company's rounding) through the function the order's own amounts came from.
+  const taxed = taxDocumentLines(await taxPolicyFor(ctx, o.partner_id, 'sales'), toInvoice);
+  for (const [i, { l, price, from, to }] of toInvoice.entries()) {
+    const a = taxed[i]!;
     rows.push({
       ...newRowMeta(ctx),
       order_line_id: l.id,
       product_id: l.product_id,
       description: `${l.sku} ${l.name}`,
-      quantity: q,
+      quantity: to - from,
       unit_price_minor: price.unitPriceMinor,
       discount_bp: price.discountBp,
-      subtotal_minor: a.subtotalMinor,
-      tax_rate_bp: rate.rateBp,
-      tax_minor: a.taxMinor,
-      total_minor: a.totalMinor,
+      subtotal_minor: a.subtotal_minor,
+      tax_rate_bp: a.rate.rateBp,
+      tax_minor: a.tax_minor,
+      total_minor: a.total_minor,
     });
-    updates.push({ id: l.id, invoiced: already + q });
+    updates.push({ id: l.id, invoiced: to });
   }
-  if (rows.length === 0) return null;
-  applyTaxRounding(rows, taxCodes, taxes);
   let untaxed = 0;
   let tax = 0;
   for (const r of rows) {
@@ -118,7 +115,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   await postCustomerInvoice(ctx, id, opts);
   await ctx.db
     .updateTable('sales_order')
-    .set({ invoiced_minor: Number(o.invoiced_minor) + orderShare, updated_at: ctx.now })
+    .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
     .where('id', '=', o.id)
     .execute();
   return id;

@@ -8,7 +8,8 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import { formatMinor, lineAmounts, marginBp } from '../pricing/money';
+import { taxDocumentLines, taxPolicyFor } from '../finance/tax';
+import { formatMinor, marginBp } from '../pricing/money';
 import { pricesFor, productsById, type PricingContext, type SaleProduct } from '../pricing/price';
 import type { ChannelRules } from './channels';
 import type { SalesOrderLineTable, SalesOrderTable } from './schema';
@@ -65,7 +66,7 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
   for (const c of checked) distinct.set(`${c.product.id}|${c.quantity}`, c);
   const priced = await pricesFor(db, pricing, [...distinct.values()]);
   const quotes = new Map([...distinct.keys()].map((k, i) => [k, priced[i]!]));
-  return checked.map(({ product, uomId, quantity }, i) => {
+  const out = checked.map(({ product, uomId, quantity }, i) => {
     const line = lines[i]!;
     const quote = quotes.get(`${product.id}|${quantity}`)!;
     const overridden = line.unitPriceMinor !== undefined;
@@ -74,7 +75,6 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
       ? `Manual price${actorName ? ` by ${actorName}` : ''}; the pricelist gives ${formatMinor(quote.unitPriceMinor)} (${quote.reason})`
       : quote.reason;
     const taxRate = customer.tax_rate_bp ?? product.tax_rate_bp ?? settings.defaultTaxRateBp;
-    const amounts = lineAmounts({ unitPriceMinor: unitPrice, discountBp: line.discountBp, taxRateBp: taxRate }, quantity);
     return {
       line_no: i + 1,
       product_id: product.id,
@@ -90,11 +90,25 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
       discount_bp: line.discountBp,
       cost_minor: Number(product.cost_minor),
       tax_rate_bp: taxRate,
-      subtotal_minor: amounts.subtotalMinor,
-      tax_minor: amounts.taxMinor,
-      total_minor: amounts.totalMinor,
+      subtotal_minor: 0,
+      tax_minor: 0,
+      total_minor: 0,
     };
   });
+  // Amounts as finance taxes the invoice (finance/tax.ts taxDocumentLines: the customer's fiscal
+  // position, prices including tax, the company's rounding), so the order's totals are what
+  // invoicing all of it gives. The line keeps the rate sales chose; the invoice resolves it alike.
+  const taxed = taxDocumentLines(
+    await taxPolicyFor({ db }, customer.id, 'sales'),
+    out.map((l) => ({ price: { unitPriceMinor: l.unit_price_minor, discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp }, from: 0, to: l.quantity })),
+  );
+  for (const [i, l] of out.entries()) {
+    const a = taxed[i]!;
+    l.subtotal_minor = a.subtotal_minor;
+    l.tax_minor = a.tax_minor;
+    l.total_minor = a.total_minor;
+  }
+  return out;
 }
 
 export function totalsOf(lines: PricedLine[]) {

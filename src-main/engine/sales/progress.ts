@@ -4,7 +4,7 @@ import { cancelTransfer } from '../inventory/transfers';
 import { orderShipped } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
 import { preparedQuery } from '../platform/prepared';
-import { lineAmounts } from '../pricing/money';
+import { taxedAmountsBetween, taxPolicyFor, type TaxPolicy } from '../finance/tax';
 import { closeActivities, openActivity } from './activities';
 
 /**
@@ -151,6 +151,7 @@ export async function syncDeliveries(ctx: CommandContext, orderId: string): Prom
     else if (OPEN_LINE.includes(l.state)) pending.set(l.sales_line_id, (pending.get(l.sales_line_id) ?? 0) + Number(l.quantity) - Number(l.quantity_done));
   }
   let cancelledMinor = 0;
+  let taxes: TaxPolicy | null = null;
   let shipped = false;
   for (const l of orderLines) {
     const q = Number(l.quantity);
@@ -158,7 +159,9 @@ export async function syncDeliveries(ctx: CommandContext, orderId: string): Prom
     const c = Math.max(0, q - d - (pending.get(l.id) ?? 0));
     if (c > 0) {
       const price = { unitPriceMinor: Number(l.unit_price_minor), discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp };
-      cancelledMinor += lineAmounts(price, q).totalMinor - lineAmounts(price, q - c).totalMinor;
+      // The cancelled units' share of the order's amounts, taxed as the order line was (finance/tax.ts).
+      taxes ??= await taxPolicyFor(ctx, o.partner_id, 'sales');
+      cancelledMinor += taxedAmountsBetween(price, q - c, q, taxes.resolve(l.tax_rate_bp)).totalMinor;
     }
     if (d > Number(l.qty_delivered)) shipped = true;
     if (d !== Number(l.qty_delivered) || c !== Number(l.qty_cancelled)) await setLineProgress.execute(ctx.db, { id: l.id, delivered: d, cancelled: c, now: ctx.now });
