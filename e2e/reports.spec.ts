@@ -67,6 +67,12 @@ test('the admin dashboard shows the figures of the demo year and drills down to 
   const engine = await rpc<{ value: number }>(api, 'reports.kpi', { kpi: 'fill_rate_lines', filter: { from: yearAgo, to: today } });
   await expect(fill).toContainText(`${(engine.value * 100).toFixed(1)} %`);
 
+  // A bar of a chart drills down too (then back to the dashboard).
+  await page.getByTestId('widget-fill_rate_lines-warehouse').locator('.recharts-bar-rectangle').first().click();
+  await expect(page.getByRole('heading', { name: 'Fill rate (lines): documents' })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Dashboards' })).toBeVisible();
+
   // Drill down: the order lines that were short on their first shipment.
   await fill.click();
   await expect(page.getByRole('heading', { name: 'Fill rate (lines): documents' })).toBeVisible();
