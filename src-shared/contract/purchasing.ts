@@ -494,6 +494,12 @@ export const purchasingContract = {
   'purchasing.bill.create': command({ access: 'purchasing.bill', summary: 'Record a vendor bill and match it three ways (PO price × received quantity)', input: BillCreateInput, output: Bill }),
   'purchasing.bill.approve': command({ access: 'purchasing.bill.approve', summary: 'Approve a held bill with its differences (ready to pay)', input: z.object({ id: Id, reason: text('Reason', 500, 3) }).strict(), output: Bill }),
   'purchasing.bill.requestCredit': command({ access: 'purchasing.bill.approve', summary: 'Ask the vendor for a credit note for a held bill', input: z.object({ id: Id, reason: text('Reason', 500, 3) }).strict(), output: Bill }),
+  'purchasing.bill.pdf': query({
+    access: 'purchasing.read',
+    summary: 'A vendor bill as a printable PDF: lines with their tax rate, untaxed, input tax per rate and total (as its journal entry posts them)',
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ filename: z.string(), contentType: z.literal('application/pdf'), base64: z.string() }),
+  }),
   'purchasing.bill.get': query({ access: 'purchasing.read', summary: 'One vendor bill with its match', input: z.object({ id: Id }).strict(), output: Bill }),
   'purchasing.bill.list': query({
     access: 'purchasing.read',
@@ -538,13 +544,13 @@ export const purchasingContract = {
   }),
   'purchasing.replenish.schedule.list': query({ access: 'purchasing.read', summary: 'Replenishment schedules with their next and last runs', input: z.object({}).strict(), output: z.object({ rows: z.array(ReplenishSchedule) }) }),
   'purchasing.replenish.due': query({
-    access: 'public',
+    access: 'system.background',
     summary: 'How many replenishment schedules are due now (the host asks before runDue, so an idle minute writes nothing)',
     input: z.object({}).strict(),
     output: z.object({ due: z.number().int(), nextRunAt: z.string().nullable() }),
   }),
   'purchasing.replenish.runDue': command({
-    access: 'public',
+    access: 'system.background',
     summary: 'Run the scheduled replenishment runs that are due (the host calls this on a timer; each schedule runs once per day)',
     input: z.object({}).strict(),
     output: z.object({ ran: z.array(z.object({ scheduleId: Id, number: z.string().nullable(), proposals: z.number().int(), ordersCreated: z.number().int(), inReview: z.number().int() })) }),

@@ -1,3 +1,4 @@
+import type { Db, Tx } from '../platform/db';
 import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
 import { preparedQuery } from '../platform/prepared';
@@ -171,6 +172,36 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
 }
 
 /**
+ * A vendor bill's input tax, as its journal entry posts it and its PDF shows it: each line's
+ * product rate after the vendor's fiscal position, on the billed amount (purchasing prices bills
+ * excluding tax), rounded per the company's rule. Per line and per rate (base, tax), and the
+ * untaxed / tax / total of the bill.
+ */
+export async function vendorBillTaxes(ctx: { db: Db | Tx }, facts: { vendorId: string; lines: { productId: string; totalMinor: number }[] }) {
+  const taxes = await taxPolicyFor(ctx, facts.vendorId, 'purchase');
+  const ids = [...new Set(facts.lines.map((l) => l.productId))];
+  const productRates = new Map((ids.length ? await ctx.db.selectFrom('product').select(['id', 'tax_rate_bp']).where('id', 'in', ids).execute() : []).map((p) => [p.id, p.tax_rate_bp ?? 0]));
+  const taxCodes: string[] = [];
+  const lines = facts.lines.map((l) => {
+    const rate = taxes.resolve(productRates.get(l.productId) ?? 0);
+    taxCodes.push(rate.code);
+    const tax = percentOf(l.totalMinor, rate.rateBp);
+    return { rateBp: rate.rateBp, taxCode: rate.code, subtotal_minor: l.totalMinor, tax_minor: tax, total_minor: l.totalMinor + tax };
+  });
+  applyTaxRounding(lines, taxCodes, taxes);
+  const byRate = new Map<number, { rateBp: number; baseMinor: number; taxMinor: number }>();
+  for (const l of lines) {
+    const t = byRate.get(l.rateBp) ?? { rateBp: l.rateBp, baseMinor: 0, taxMinor: 0 };
+    t.taxMinor += l.tax_minor;
+    t.baseMinor += l.subtotal_minor;
+    byRate.set(l.rateBp, t);
+  }
+  const untaxedMinor = lines.reduce((s, l) => s + l.subtotal_minor, 0);
+  const taxMinor = lines.reduce((s, l) => s + l.tax_minor, 0);
+  return { lines, byRate: [...byRate.values()], untaxedMinor, taxMinor, totalMinor: untaxedMinor + taxMinor };
+}
+
+/**
  * Posts a vendor bill once it is ready to pay (matched, or a held one approved) — purchasing
  * calls this after it records, re-matches or approves a bill; a bill already posted is left
  * alone. Dr GRNI (PO price × billed quantity: clears the receipt's accrual), Dr/Cr price
@@ -191,24 +222,7 @@ export async function postVendorBill(ctx: CommandContext, billId: string): Promi
     if (l.priceDifferenceMinor !== 0) lines.push({ account: 'price_difference', ...side('debit', l.priceDifferenceMinor), productId: l.productId, ...vendor });
   }
   // Input tax: each line's product rate (after the vendor's fiscal position) on the billed amount, the company's rounding.
-  const taxes = await taxPolicyFor(ctx, facts.vendorId, 'purchase');
-  const ids = [...new Set(facts.lines.map((l) => l.productId))];
-  const productRates = new Map((ids.length ? await ctx.db.selectFrom('product').select(['id', 'tax_rate_bp']).where('id', 'in', ids).execute() : []).map((p) => [p.id, p.tax_rate_bp ?? 0]));
-  const taxCodes: string[] = [];
-  const taxed = facts.lines.map((l) => {
-    const rate = taxes.resolve(productRates.get(l.productId) ?? 0);
-    taxCodes.push(rate.code);
-    const tax = percentOf(l.totalMinor, rate.rateBp); // purchasing prices bills excluding tax
-    return { rateBp: rate.rateBp, subtotal_minor: l.totalMinor, tax_minor: tax, total_minor: l.totalMinor + tax };
-  });
-  applyTaxRounding(taxed, taxCodes, taxes);
-  const inputTax = new Map<number, { tax: number; base: number }>();
-  for (const l of taxed) {
-    const t = inputTax.get(l.rateBp) ?? { tax: 0, base: 0 };
-    t.tax += l.tax_minor;
-    t.base += l.subtotal_minor;
-    inputTax.set(l.rateBp, t);
-  }
+  const inputTax = new Map((await vendorBillTaxes(ctx, facts)).byRate.map((r) => [r.rateBp, { tax: r.taxMinor, base: r.baseMinor }]));
   let taxTotal = 0;
   for (const [rate, t] of inputTax) {
     if (t.tax === 0) continue;

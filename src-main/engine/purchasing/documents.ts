@@ -2,7 +2,9 @@ import { X12Interchange } from 'node-x12';
 import { renderSalesDocumentPdf } from '../documents/sales-document-pdf';
 import type { PdfOptions } from '../documents/pick-list-pdf';
 import type { Db, Tx } from '../platform/db';
+import { vendorBillTaxes } from '../finance/auto';
 import { formatMinor } from '../pricing/money';
+import { billAccountingFacts, loadBill } from './bills';
 import { loadOrder } from './orders';
 import { vendorRow } from './vendors';
 
@@ -56,6 +58,61 @@ export async function purchaseOrderPdf(db: Db | Tx, orderId: string, options: Pd
     options,
   );
   return { filename: `${po.number}.pdf`, buffer };
+}
+
+const BILL_STATE_LABEL: Record<string, string> = { unmatched: 'Not matched yet', held: 'Held (match differences)', ready_to_pay: 'Ready to pay', credit_requested: 'Credit requested', cancelled: 'Cancelled' };
+
+/**
+ * A vendor bill as a printable PDF, laid out like the customer invoice: the vendor, references
+ * (vendor's number, PO, dates, match state), the billed lines with their tax rate, and the
+ * totals — untaxed, input tax per rate, total — from finance's `vendorBillTaxes`, the same
+ * figures the bill's journal entry posts (the bill row itself keeps the untaxed total).
+ */
+export async function vendorBillPdf(db: Db | Tx, billId: string, options: PdfOptions & { printedAt?: string } = {}): Promise<{ filename: string; buffer: Buffer }> {
+  const bill = await loadBill(db, billId);
+  const vendor = await vendorRow(db, bill.vendorId);
+  const taxes = await vendorBillTaxes({ db }, await billAccountingFacts(db, billId));
+  const head = await letterhead(db);
+  const names = new Map(
+    (bill.lines.length ? await db.selectFrom('product').select(['id', 'name']).where('id', 'in', [...new Set(bill.lines.map((l) => l.productId))]).execute() : []).map((p) => [p.id, p.name]),
+  );
+  const cur = bill.currency;
+  const pct = (bp: number) => `${(bp / 100).toFixed(2).replace(/\.?0+$/, '')} %`;
+  const buffer = await renderSalesDocumentPdf(
+    {
+      title: 'Vendor bill',
+      number: bill.number,
+      ...head,
+      parties: [{ heading: 'Vendor', lines: [vendor?.name ?? bill.vendorName, vendor?.code ?? '', vendor?.email ?? '', vendor?.phone ?? ''].filter(Boolean) }],
+      fields: [
+        ['Vendor reference', bill.vendorReference],
+        ['Purchase order', bill.orderNumber],
+        ['Bill date', bill.billDate.slice(0, 10)],
+        ['Due date', bill.dueDate.slice(0, 10)],
+        ['Currency', cur],
+        ['State', BILL_STATE_LABEL[bill.state] ?? bill.state],
+      ],
+      columns: [
+        { label: '#', width: 0.05, align: 'right' },
+        { label: 'SKU', width: 0.17, mono: true },
+        { label: 'Product', width: 0.34 },
+        { label: 'Qty', width: 0.09, align: 'right' },
+        { label: 'Unit price', width: 0.12, align: 'right' },
+        { label: 'Tax', width: 0.09, align: 'right' },
+        { label: 'Amount', width: 0.14, align: 'right' },
+      ],
+      rows: bill.lines.map((l, i) => [String(l.lineNo), l.sku, names.get(l.productId) ?? '', String(l.quantity), formatMinor(l.unitPriceMinor), pct(taxes.lines[i]!.rateBp), formatMinor(l.subtotalMinor)]),
+      totals: [
+        ['Untaxed', `${formatMinor(taxes.untaxedMinor)} ${cur}`],
+        ...taxes.byRate.map((r): [string, string] => [`Tax ${pct(r.rateBp)} on ${formatMinor(r.baseMinor)}`, `${formatMinor(r.taxMinor)} ${cur}`]),
+        ['Total', `${formatMinor(taxes.totalMinor)} ${cur}`],
+      ],
+      note: bill.holdReasons.length ? `Held: ${bill.holdReasons.join('; ')}` : null,
+      printedAt: options.printedAt ?? new Date().toISOString(),
+    },
+    options,
+  );
+  return { filename: `${bill.number}.pdf`, buffer };
 }
 
 /** Minor units as an X12 decimal (R type), exactly: 1234 → "12.34". */

@@ -7,7 +7,7 @@ import { billAccountingFacts, createBill, decideBill, grniByOrder, loadBill, toB
 import { approveOrder, createPurchaseOrder, loadOrder, orderListQuery, orderRow, refuseState, setState, submitOrder, toOrderHeader } from './orders';
 import { addLandedCost, loadLandedCost, receiveOrder, recordInspection, sendOrder } from './receiving';
 import { decideProposal, runReplenishment } from './replenish';
-import { purchaseOrder850, purchaseOrderPdf } from './documents';
+import { purchaseOrder850, purchaseOrderPdf, vendorBillPdf } from './documents';
 import { readPurchaseSettings, writePurchaseSettings } from './settings';
 import { createVendor, findVendorPrice, loadVendor, requireVendor, toVendorHeader, vendorSearchText, writeContacts } from './vendors';
 import { cancelTransfer } from '../inventory/transfers';
@@ -322,6 +322,10 @@ export const purchasingHandlers = defineHandlers({
     return loadOrder(ctx.db, input.id);
   },
   'purchasing.po.get': async (ctx, input) => loadOrder(ctx.db, input.id),
+  'purchasing.bill.pdf': async (ctx, input) => {
+    const pdf = await vendorBillPdf(ctx.db, input.id);
+    return { filename: pdf.filename, contentType: 'application/pdf' as const, base64: pdf.buffer.toString('base64') };
+  },
   'purchasing.po.pdf': async (ctx, input) => {
     const pdf = await purchaseOrderPdf(ctx.db, input.id);
     return { filename: pdf.filename, contentType: 'application/pdf' as const, base64: pdf.buffer.toString('base64') };

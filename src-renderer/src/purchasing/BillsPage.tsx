@@ -13,6 +13,7 @@ import { SimpleTable } from '../ui/SimpleTable';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { type Column, VirtualTable } from '../ui/VirtualTable';
+import { downloadBase64 } from '../warehouse/download';
 import { dateOnly } from '../warehouse/format';
 import { moneyInput, parseMoney } from './money';
 
@@ -108,6 +109,9 @@ export function BillMatch({ po, bills, onChanged }: { po: Po; bills: BillRow[]; 
               {label(b.state)}
             </Badge>
             {b.differenceMinor !== 0 && <Text size="sm">difference {money(b.differenceMinor)}</Text>}
+            <Button size="compact-xs" variant="default" onClick={() => void client.call('purchasing.bill.pdf', { id: b.id }).then(downloadBase64).catch((e) => setError(messageOf(e)))} data-testid="bill-pdf">
+              PDF (with tax)
+            </Button>
           </Group>
           {b.holdReasons.map((r, i) => (
             <Text key={i} size="xs" c="dimmed">
