@@ -57,7 +57,7 @@ export function compileRows<Row extends object, Scalars extends Record<string, u
     execute(db, rows, scalars) {
       const { query, slots } = compile(db);
       const parameters = slots.map((s) => ('row' in s ? rows[s.row]![columns[s.column]!] : 'scalar' in s ? scalars[s.scalar] : s.constant));
-      return db.executeQuery<R>({ ...query, parameters });
+      return db.executeQuery<R>({ query: query.query, queryId: query.queryId, sql: query.sql, parameters });
     },
   };
 }

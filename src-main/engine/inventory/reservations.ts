@@ -155,7 +155,7 @@ export class FreeStockPool {
     if (!this.pieces.has(`${productId}|${root.path}`)) await this.load([productId], root);
     return this.pieces
       .get(`${productId}|${root.path}`)!
-      .map((p) => ({ ...p, free: p.free - (this.taken.get(`${productId}|${p.locationId}|${p.lotKey}`) ?? 0) }))
+      .map((p) => ({ locationId: p.locationId, warehouseId: p.warehouseId, path: p.path, lotKey: p.lotKey, free: p.free - (this.taken.get(`${productId}|${p.locationId}|${p.lotKey}`) ?? 0) }))
       .filter((p) => p.free > 0);
   }
 

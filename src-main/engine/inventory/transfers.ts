@@ -173,7 +173,6 @@ export async function insertTransfer(
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-${wh.code}-${t.opCode}-${ctx.now.slice(0, 4)}-`);
   const id = placement?.id ?? ctx.newId();
   const state = placement?.state ?? 'draft';
-  const meta = (j: number) => ({ id: placement?.lineIds[j] ?? ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 });
   const transfer: TransferTable = {
     id,
     branch_id: ctx.branchId,
@@ -205,8 +204,13 @@ export async function insertTransfer(
     done_at: null,
   };
   await insertTransferRows(ctx.db, [transfer as TransferTable & Record<string, unknown>]);
+  // A plain literal per row: `{ ...meta, more }` costs V8 (Node 20) ~100x as much per object.
   const lineRows: TransferLineTable[] = lines.map((l, i) => ({
-    ...meta(i),
+    id: placement?.lineIds[i] ?? ctx.newId(),
+    branch_id: ctx.branchId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    version: 1,
     transfer_id: id,
     line_no: i + 1,
     product_id: l.productId,
@@ -298,7 +302,7 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
         carrierCutoff: input.carrierCutoff,
         orderValueMinor: input.orderValueMinor,
       },
-      planned.map((l, j) => ({ ...l, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
+      planned.map((l, j) => ({ productId: l.productId, uomId: l.uomId, uomQuantity: l.uomQuantity, quantity: l.quantity, unitCostMinor: l.unitCostMinor, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
       i === 0 && first ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates } : { ...placed[i]!, next: placed[i + 1] ?? null, state },
     );
     created.push({ lineRows, from: ends[i]!.from, to: ends[i]!.to });
@@ -523,7 +527,7 @@ async function reserveTransferBatched(ctx: CommandContext, id: string, open?: Li
     // Free stock of all short lines' products in one query per source location, not one per line.
     const pool = new FreeStockPool(ctx);
     for (const [root, group] of groupBy(short, (l) => l.from.path)) await pool.load([...new Set(group.map((l) => l.product_id))], { path: root });
-    for (const line of short) await reserveLine(ctx, { ...line, reserved: reserved.get(line.id) ?? 0 }, pool);
+    for (const line of short) await reserveLine(ctx, { id: line.id, product_id: line.product_id, quantity: line.quantity, quantity_done: line.quantity_done, from: line.from, reserved: reserved.get(line.id) ?? 0 }, pool);
   }
   return refreshTransfer(ctx, id);
 }
@@ -682,7 +686,18 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     if (q > 0) {
       anyDone = true;
       const moves: MoveRequest[] = [];
-      const base = { productId: line.product_id, reference: t.number, transferId: t.id, transferLineId: line.id, to: dest };
+      // Moves as plain literals (move()): `{ ...base, more }` costs V8 (Node 20) ~100x as much per object.
+      const move = (quantity: number, from: LocationInfo, lotId: string | null, unitCostMinor?: number): MoveRequest => ({
+        productId: line.product_id,
+        reference: t.number,
+        transferId: t.id,
+        transferLineId: line.id,
+        to: dest,
+        quantity,
+        from,
+        lotId,
+        unitCostMinor,
+      });
       if (owned) {
         const pieces = await releaseReservations(ctx, line.id, q);
         let left = q - pieces.reduce((s, p) => s + p.quantity, 0);
@@ -700,18 +715,18 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
           // The ledger refuses this unless the warehouse allows negative stock, with the figures.
           pieces.push({ locationId: line.from.id, warehouseId: line.from.warehouse_id, lotKey: '', quantity: left });
         }
-        for (const p of pieces) moves.push({ ...base, quantity: p.quantity, from: await session.location(p.locationId), lotId: p.lotKey || null });
+        for (const p of pieces) moves.push(move(p.quantity, await session.location(p.locationId), p.lotKey || null));
       } else if (product.tracking === 'serial') {
         const serials = g?.serials ?? [];
         if (serials.length !== q) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by serial number: give ${q} serial number(s), got ${serials.length}`);
         await postPending();
         await assertSerialsFree(ctx, line.product_id, product.sku, serials);
-        for (const s of serials) moves.push({ ...base, quantity: 1, from: line.from, lotId: await findOrCreateLot(ctx, line.product_id, s, g?.expiryDate ?? null), unitCostMinor: line.unit_cost_minor ?? undefined });
+        for (const s of serials) moves.push(move(1, line.from, await findOrCreateLot(ctx, line.product_id, s, g?.expiryDate ?? null), line.unit_cost_minor ?? undefined));
       } else if (product.tracking === 'lot') {
         if (!g?.lotName) throw new DomainError('BUSINESS_RULE', `${product.sku} is tracked by lot: give the lot number`);
-        moves.push({ ...base, quantity: q, from: line.from, lotId: await findOrCreateLot(ctx, line.product_id, g.lotName, g.expiryDate ?? null), unitCostMinor: line.unit_cost_minor ?? undefined });
+        moves.push(move(q, line.from, await findOrCreateLot(ctx, line.product_id, g.lotName, g.expiryDate ?? null), line.unit_cost_minor ?? undefined));
       } else {
-        moves.push({ ...base, quantity: q, from: line.from, lotId: null, unitCostMinor: line.unit_cost_minor ?? undefined });
+        moves.push(move(q, line.from, null, line.unit_cost_minor ?? undefined));
       }
       pendingMoves.push(...moves);
       if (isOwned(dest.usage) && !isOwned(line.from.usage)) enteredProducts.add(line.product_id);
