@@ -69,6 +69,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         REFERENCING ${sql.raw(ref)} FOR EACH STATEMENT EXECUTE FUNCTION branchline_log_changes(${sql.lit(priv)})`.execute(db);
     }
   }
+  await statementLevelFinanceTriggers(central);
   // Online branches are woken by NOTIFY after a transaction writes changes.
   await sql`CREATE OR REPLACE FUNCTION branchline_notify_change() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     BEGIN PERFORM pg_notify('branchline_changes', ''); RETURN NULL; END $$`.execute(db);
@@ -302,4 +303,66 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }
   return { migrated: report.applied };
+}
+
+/**
+ * On a centre, finance's per-row journal triggers (migration 0011) become per statement, as the
+ * change log did: a push writes a batch's 6,000 journal lines in one INSERT, and a plpgsql call
+ * per line for the balance upsert, then another per line and per entry at commit for the
+ * balanced check (a SUM of the entry's lines each time), was most of what writing them cost —
+ * for the engine's push and for raw inserts alike.
+ *  - Balances: one grouped upsert per statement from the transition table (same sums).
+ *  - Balanced entries, still checked at commit whatever wrote the rows: each INSERT into
+ *    journal_line or journal_entry records the entry ids it wrote (one row per statement) in
+ *    an unlogged work table, whose deferred constraint trigger checks those entries in one
+ *    query at commit and deletes the row (nothing of it is ever committed). Same rule and
+ *    error (23514) as `finance_check_balanced`: at least two lines, debits equal credits.
+ * The lock-date trigger stays per row (it changes the row it checks).
+ */
+async function statementLevelFinanceTriggers(central: CentralDatabase): Promise<void> {
+  const db = central.db;
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('journal_line')::text AS t`.execute(db);
+  if (!exists.rows[0]?.t) return;
+  await sql`CREATE OR REPLACE FUNCTION branchline_add_balances() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    BEGIN
+      INSERT INTO account_balance (account_id, date, branch_id, debit_minor, credit_minor)
+      SELECT account_id, date, branch_id, sum(debit_minor), sum(credit_minor) FROM new_rows GROUP BY account_id, date, branch_id
+      ON CONFLICT (account_id, date, branch_id) DO UPDATE SET debit_minor = account_balance.debit_minor + EXCLUDED.debit_minor, credit_minor = account_balance.credit_minor + EXCLUDED.credit_minor;
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS journal_line_balance ON journal_line`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS journal_line_balances ON journal_line`.execute(db);
+  await sql`CREATE TRIGGER journal_line_balances AFTER INSERT ON journal_line REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION branchline_add_balances()`.execute(db);
+
+  await sql`CREATE UNLOGGED TABLE IF NOT EXISTS branchline_balance_check (id bigserial PRIMARY KEY, entry_ids text[] NOT NULL)`.execute(db);
+  await sql`REVOKE ALL ON branchline_balance_check FROM PUBLIC`.execute(db);
+  await sql`CREATE OR REPLACE FUNCTION branchline_queue_balance_check() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE ids text[];
+    BEGIN
+      IF TG_TABLE_NAME = 'journal_line' THEN SELECT array_agg(DISTINCT entry_id) INTO ids FROM new_rows;
+      ELSE SELECT array_agg(id) INTO ids FROM new_rows; END IF;
+      IF ids IS NOT NULL THEN INSERT INTO branchline_balance_check (entry_ids) VALUES (ids); END IF;
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`CREATE OR REPLACE FUNCTION branchline_check_balanced() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE e text; d bigint; c bigint; n bigint;
+    BEGIN
+      SELECT x.id, COALESCE(sum(l.debit_minor), 0), COALESCE(sum(l.credit_minor), 0), count(l.entry_id) INTO e, d, c, n
+      FROM unnest(NEW.entry_ids) AS x(id) LEFT JOIN journal_line l ON l.entry_id = x.id
+      GROUP BY x.id HAVING count(l.entry_id) < 2 OR COALESCE(sum(l.debit_minor), 0) <> COALESCE(sum(l.credit_minor), 0) LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'journal entry % is not balanced (debit %, credit %, % lines)', e, d, c, n USING ERRCODE = '23514';
+      END IF;
+      DELETE FROM branchline_balance_check WHERE id = NEW.id;
+      RETURN NULL;
+    END $$`.execute(db);
+  await sql`DROP TRIGGER IF EXISTS branchline_balance_check_due ON branchline_balance_check`.execute(db);
+  await sql`CREATE CONSTRAINT TRIGGER branchline_balance_check_due AFTER INSERT ON branchline_balance_check
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION branchline_check_balanced()`.execute(db);
+  for (const t of ['journal_entry', 'journal_line']) {
+    await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${t}_balanced`)} ON ${sql.table(t)}`.execute(db);
+    await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${t}_balance_check`)} ON ${sql.table(t)}`.execute(db);
+    await sql`CREATE TRIGGER ${sql.raw(`${t}_balance_check`)} AFTER INSERT ON ${sql.table(t)} REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION branchline_queue_balance_check()`.execute(db);
+  }
 }
