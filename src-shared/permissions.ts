@@ -42,6 +42,9 @@ export const PERMISSIONS = [
   'system.admin',
   'reports.read',
   'reports.forecast',
+  // Background work the app itself runs (report refresh steps, scheduled replenishment, sync
+  // follow-ups). No role holds it: only the host's runners, as the host actor (engine.ts).
+  'system.background',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -62,8 +65,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   warehouse: ['catalog.read', 'inventory.read', 'inventory.operate', 'inventory.adjust', 'sales.read', 'service.read', 'purchasing.read', 'purchasing.receive', 'reports.read'],
   buyer: ['catalog.read', 'catalog.write', 'partners.read', 'partners.write', 'inventory.read', 'pricing.read', 'sales.read', 'purchasing.read', 'purchasing.write', 'purchasing.approve', 'purchasing.receive', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read', 'reports.forecast'],
   finance: ['catalog.read', 'partners.read', 'inventory.read', 'pricing.read', 'sales.read', 'sales.approve', 'sales.credit.release', 'sales.invoice', 'service.read', 'service.approve', 'purchasing.read', 'purchasing.approve', 'purchasing.approve.double', 'purchasing.bill', 'purchasing.bill.approve', 'reports.read', 'finance.read', 'finance.post', 'finance.close', 'finance.config'],
-  admin: PERMISSIONS,
+  admin: PERMISSIONS.filter((p) => p !== 'system.background'),
 };
+
+/** What the host's own background runners may do: their own steps, nothing a user does. */
+export const HOST_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(['system.background']);
 
 export function permissionsOf(roles: readonly Role[]): Set<Permission> {
   const granted = new Set<Permission>();

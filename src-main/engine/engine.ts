@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MethodName, OutputOf, InputOf } from '../../src-shared/contract/index';
+import { HOST_PERMISSIONS } from '../../src-shared/permissions';
 import type { Envelope } from '../../src-shared/rpc';
 import { actorOf, findUser } from './auth/users';
 import { catalogHandlers } from './catalog/handlers';
@@ -38,7 +39,12 @@ import { LATEST_SCHEMA } from '../../migrations/index';
 export const HANDLERS: Handlers = { ...systemHandlers, ...catalogHandlers, ...inventoryHandlers, ...documentsHandlers, ...syncHandlers, ...partnersHandlers, ...pricingHandlers, ...salesHandlers, ...financeHandlers, ...importsHandlers, ...notificationsHandlers, ...reportsHandlers, ...purchasingHandlers, ...salesEntryHandlers, ...salesDocumentsHandlers, ...updatesHandlers, ...serviceHandlers, ...salesDropShipHandlers, ...purchasingDropShipHandlers };
 
 /** How a transport says who is calling: its session key, or (CLI, tests) a user directly. */
-export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true };
+/**
+ * Who calls. `host` is the app's own background runner (report refresher, replenishment
+ * scheduler, sync follow-up), named for the audit log. Transports build callers from their
+ * session keys only, so no remote client can call as the host.
+ */
+export type Caller = { sessionKey: string } | { userId: string } | { anonymous: true } | { host: string };
 
 export interface EngineOptions {
   database: AnyDatabase;
@@ -178,7 +184,7 @@ export class Engine {
 
   /** After a sync: what the pull left this branch owing (sync/follow-up.ts); how many documents that made. */
   followUpSync(): Promise<number> {
-    return followUpAfterPull(this.database.db, this.install.branchId, () => this.run('sync.followUp', {}, { anonymous: true }));
+    return followUpAfterPull(this.database.db, this.install.branchId, () => this.run('sync.followUp', {}, { host: 'sync' }));
   }
 
   get boundToCentre(): boolean {
@@ -212,6 +218,7 @@ export class Engine {
   }
 
   private async resolve(caller: Caller): Promise<Actor> {
+    if ('host' in caller) return { userId: null, username: `(${caller.host})`, roles: [], permissions: HOST_PERMISSIONS };
     let userId: string | null = null;
     if ('userId' in caller) userId = caller.userId;
     else if ('sessionKey' in caller) {

@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine';
 
-const SYSTEM = { anonymous: true } as const;
+const SYSTEM = { host: 'replenishment scheduler' } as const;
 
 /**
  * Runs the scheduled replenishment runs, the way ReportRefresher keeps the reports fresh: the

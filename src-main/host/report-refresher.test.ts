@@ -25,7 +25,7 @@ describe('the host keeps the report tables fresh in the background', () => {
       engine.onEvent((e) => {
         if (e.type === 'progress' && e.task === 'reports.refresh') progress.push(e.done);
       });
-      const status = () => engine.run('reports.refresh.status', {}, { anonymous: true });
+      const status = () => engine.run('reports.refresh.status', {}, { host: 'test' });
       const settle = async () => {
         for (let i = 0; i < 200 && (await status()).pending; i++) await new Promise((r) => setTimeout(r, 25));
         await runner.kick();

@@ -10,7 +10,7 @@ export interface ReportRefresherOptions {
   log?: (message: string, error?: unknown) => void;
 }
 
-const SYSTEM = { anonymous: true } as const;
+const SYSTEM = { host: 'report refresher' } as const;
 /** Its own commits must not wake it again. */
 const OWN = new Set(['reports.refresh.step', 'reports.refresh.cancel', 'reports.refresh', 'reports.forecast.run']);
 

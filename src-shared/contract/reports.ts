@@ -154,17 +154,17 @@ export const reportsContract = {
     output: z.object({ moves: z.number().int(), shipments: z.number().int(), orders: z.number().int(), receipts: z.number().int() }),
     summary: 'Bring the report tables up to date from their cursors (or rebuild them)',
   }),
-  // The background refresh: the host calls step while status says something waits (one short
-  // transaction per step, resumable from the cursors); public because the host's runner has no
-  // user — a step only moves the derived report tables toward what the documents say.
+  // The background refresh: the host's runner calls step while status says something waits (one
+  // short transaction per step, resumable from the cursors). Only the host actor holds
+  // system.background; status is read by the runner and by any logged-in screen.
   'reports.refresh.step': command({
-    access: 'public',
+    access: 'system.background',
     input: z.object({}).strict(),
     output: RefreshStep,
     summary: 'Take in the next chunk of new moves and finished documents into the report tables',
   }),
   'reports.refresh.status': query({
-    access: 'public',
+    access: 'authenticated',
     input: z.object({}).strict(),
     output: RefreshStatus,
     summary: 'How fresh the report tables are ("figures as of"), and the progress of a refresh under way',

@@ -64,7 +64,7 @@ export const syncContract = {
     output: pageOf(SyncException),
   }),
   'sync.followUp': command({
-    access: 'public',
+    access: 'system.background',
     summary: "After a pull: what this branch owes for changes another install made to its documents — the 855 of an EDI order whose hold was released elsewhere (each once)",
     input: z.object({}).strict(),
     output: z.object({ acknowledged: z.number().int() }),

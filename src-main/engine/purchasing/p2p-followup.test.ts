@@ -68,16 +68,16 @@ describe.each(DIALECTS)('procure to pay follow-ups on %s', (dialect) => {
     const s = await t.engine.run('purchasing.replenish.schedule.set', { warehouseId: f.wh.id, timeOfDay: '06:00' }, as);
     expect(s).toMatchObject({ warehouseCode: 'FW1', timeOfDay: '06:00', active: true, lastRunAt: null });
     expect(s.nextRunAt.slice(11, 16)).toBe('06:00');
-    expect((await t.engine.run('purchasing.replenish.due', {}, { anonymous: true })).due).toBe(0);
+    expect((await t.engine.run('purchasing.replenish.due', {}, { host: 'test' })).due).toBe(0);
     // Not due yet: nothing runs.
-    expect((await t.engine.run('purchasing.replenish.runDue', {}, { anonymous: true })).ran).toEqual([]);
+    expect((await t.engine.run('purchasing.replenish.runDue', {}, { host: 'test' })).ran).toEqual([]);
     // Three days late (the host was off): it runs once, and next time is in the future.
     await t.database.db.updateTable('replenishment_schedule').set({ next_run_at: new Date(Date.now() - 3 * 86_400_000).toISOString() }).where('id', '=', s.id).execute();
-    expect((await t.engine.run('purchasing.replenish.due', {}, { anonymous: true })).due).toBe(1);
-    const ran = await t.engine.run('purchasing.replenish.runDue', {}, { anonymous: true });
+    expect((await t.engine.run('purchasing.replenish.due', {}, { host: 'test' })).due).toBe(1);
+    const ran = await t.engine.run('purchasing.replenish.runDue', {}, { host: 'test' });
     expect(ran.ran).toHaveLength(1);
     expect(ran.ran[0]!.number).toMatch(/-RPL-/);
-    expect((await t.engine.run('purchasing.replenish.runDue', {}, { anonymous: true })).ran).toEqual([]);
+    expect((await t.engine.run('purchasing.replenish.runDue', {}, { host: 'test' })).ran).toEqual([]);
     const [listed] = (await t.engine.run('purchasing.replenish.schedule.list', {}, as)).rows;
     expect(listed).toMatchObject({ id: s.id, lastRunNumber: ran.ran[0]!.number });
     expect(Date.parse(listed!.nextRunAt)).toBeGreaterThan(Date.now());

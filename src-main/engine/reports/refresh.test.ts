@@ -127,20 +127,25 @@ describe.each(DIALECTS)('background refresh of the report tables (%s)', (dialect
 
   it('status says how fresh the figures are; steps through the command catch up; a pause stops them until resumed', async () => {
     await inv.receive(products[2]!, 5);
-    const before = await t.engine.run('reports.refresh.status', {}, { anonymous: true });
+    const before = await t.engine.run('reports.refresh.status', {}, { host: 'test' });
     expect(before).toMatchObject({ pending: true, paused: false });
     const paused = await t.engine.run('reports.refresh.cancel', {}, as);
     expect(paused.paused).toBe(true);
-    const idle = await t.engine.run('reports.refresh.step', {}, { anonymous: true });
+    const idle = await t.engine.run('reports.refresh.step', {}, { host: 'test' });
     expect(idle).toMatchObject({ paused: true, more: false, moves: 0 });
     await t.engine.run('reports.refresh.resume', {}, as);
-    let step = await t.engine.run('reports.refresh.step', {}, { anonymous: true });
+    let step = await t.engine.run('reports.refresh.step', {}, { host: 'test' });
     expect(step.moves).toBeGreaterThan(0);
-    while (step.more) step = await t.engine.run('reports.refresh.step', {}, { anonymous: true });
-    const after = await t.engine.run('reports.refresh.status', {}, { anonymous: true });
+    while (step.more) step = await t.engine.run('reports.refresh.step', {}, { host: 'test' });
+    const after = await t.engine.run('reports.refresh.status', {}, { host: 'test' });
     expect(after).toMatchObject({ pending: false, running: false, percent: null, paused: false });
     expect(after.asOf! >= before.asOf!).toBe(true);
-    // Pausing is a user's act; an anonymous caller may only step and read the status.
+    // Pausing is a user's act; stepping is the host's background work, which no user (not even
+    // an admin) and no anonymous caller may drive through the transports.
     await expect(t.engine.run('reports.refresh.cancel', {}, { anonymous: true })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(t.engine.run('reports.refresh.cancel', {}, { host: 'test' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.engine.run('reports.refresh.step', {}, { anonymous: true })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(t.engine.run('reports.refresh.step', {}, as)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.engine.run('reports.refresh.status', {}, { anonymous: true })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
