@@ -86,7 +86,7 @@ describe('branchline import ack (X12 855)', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe(`${poNumber}: acknowledged by the vendor (855 000000005, AD) — 2 accepted, 0 changed, 2 rejected`);
+    expect(lines[0]).toBe(`${poNumber}: acknowledged by the vendor (855 000000005, AD, their reference 60169126) — 2 accepted, 0 changed, 2 rejected`);
     expect(lines.slice(1)).toEqual([expect.stringMatching(/^ {2}line 1 \S+: accepted \(IA\)$/), expect.stringMatching(/^ {2}line 2 \S+: rejected \(IR\) — rejected by the vendor$/), expect.stringMatching(/^ {2}line 3 \S+: rejected \(IR\) — rejected by the vendor$/), expect.stringMatching(/^ {2}line 4 \S+: accepted \(IA\)$/)]);
 
     // The order's lines show it (what the PO page reads).
@@ -94,7 +94,7 @@ describe('branchline import ack (X12 855)', () => {
       const admin = await engine.database.db.selectFrom('app_user').select('id').executeTakeFirstOrThrow();
       return engine.run('purchasing.po.get', { id: poId }, { userId: admin.id });
     });
-    expect(po).toMatchObject({ state: 'confirmed' });
+    expect(po).toMatchObject({ state: 'confirmed', vendorReference: '60169126' }); // BAK06 of the sample
     expect(po.acknowledgement?.lines.map((l) => [l.lineNo, l.status, l.quantity, l.orderedQuantity])).toEqual([
       [1, 'accepted', 3, 3],
       [2, 'rejected', 0, 2],

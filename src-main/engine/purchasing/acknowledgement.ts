@@ -72,6 +72,8 @@ export function parse855(text: string) {
   const bak = t.segments.find((s) => s.tag === 'BAK');
   if (!bak) throw refuse('The BAK segment (which order is acknowledged) is missing');
   const poNumber = v(bak, 3);
+  // The vendor's own order number: BAK08 in the 4010 guides, BAK06 (request reference) in many
+  // vendors' files, including the sample 855 we test with.
   if (!poNumber) throw refuse('BAK03, the purchase order number, is empty');
   const ackDate = parseDate(v(bak, 4), 'BAK04 acknowledgement date');
   if (ackDate && typeof ackDate === 'object') throw refuse(ackDate.error);
@@ -106,7 +108,7 @@ export function parse855(text: string) {
     }
   });
   for (const l of lines) if (!l.ackCode) throw refuse(`${l.where}: line ${l.lineNo || l.sku} has no ACK segment saying whether it is accepted`);
-  return { controlNumber: isa13, senderId: v(ix.header, 6), ackType: v(bak, 2), poNumber, vendorReference: v(bak, 8) || null, ackDate: ackDate ? ackDate.slice(0, 10) : null, lines };
+  return { controlNumber: isa13, senderId: v(ix.header, 6), ackType: v(bak, 2), poNumber, vendorReference: v(bak, 8) || v(bak, 6) || null, ackDate: ackDate ? ackDate.slice(0, 10) : null, lines };
 }
 
 /** Stores the acknowledgement against its order; the raw file is attached by the caller. Returns the acknowledgement id. */
