@@ -31,7 +31,7 @@ test('finance: trial balance ties out, the bank is reconciled, the month closes 
   test.setTimeout(120_000);
   await login(page, 'fiona', 'fiona-finance-pass');
   const nav = page.getByRole('navigation', { name: 'Sections' });
-  await nav.getByRole('link', { name: 'Finance', exact: true }).click();
+  await nav.getByRole('link', { name: 'Books and close', exact: true }).click();
   await expect(page.getByTestId('tb-totals')).toContainText('balanced');
   await expect(page.getByTestId('tb-totals')).toContainText('42.00');
   await shot(page, '80-finance-trial-balance');
@@ -63,7 +63,7 @@ test('finance: chart of accounts, a manual entry (unbalanced refused), the gener
   test.setTimeout(120_000);
   await login(page, 'fiona', 'fiona-finance-pass');
   const nav = page.getByRole('navigation', { name: 'Sections' });
-  await nav.getByRole('link', { name: 'Finance', exact: true }).click();
+  await nav.getByRole('link', { name: 'Books and close', exact: true }).click();
 
   // Chart of accounts: add an account, rename it (keyboard: Enter saves).
   await page.getByRole('tab', { name: 'Chart of accounts' }).click();

@@ -16,6 +16,7 @@ import {
   IconLogout,
   IconPackageImport,
   IconReceipt2,
+  IconReceiptTax,
   IconRefresh,
   IconRuler2,
   IconSettings,
@@ -60,6 +61,7 @@ import { ReplenishPage } from '../purchasing/ReplenishPage';
 import { BillsPage } from '../purchasing/BillsPage';
 import { IconAlertTriangle, IconTrendingUp } from '@tabler/icons-react';
 import { FinancePage } from '../finance/FinancePage';
+import { TaxesPage } from '../finance/TaxesPage';
 import { ForecastPage } from '../reports/ForecastPage';
 import { InboxPage } from '../reports/InboxPage';
 import { ReportsRoute } from '../reports/ReportsPage';
@@ -134,6 +136,7 @@ const SECTIONS: Section[] = [
     icon: <IconReceipt2 size={16} />,
     pages: [
       { route: 'finance', label: 'Books and close', icon: <IconReceipt2 size={15} />, needs: 'finance.read', render: () => <FinancePage /> },
+      { route: 'finance/taxes', label: 'Taxes', icon: <IconReceiptTax size={15} />, needs: 'finance.read', render: () => <TaxesPage /> },
     ],
   },
   {
