@@ -12,8 +12,8 @@ import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
-import { allocate, cancelTransfer, confirmFlow, createFlow, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransfer } from './transfers';
-import { loadTransfer, loadTransferIn, selectTransferHeaders, toTransferHeader } from './transfers-read';
+import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransfer } from './transfers';
+import { loadTransfer, loadTransferIn, selectTransferHeaders, toTransferHeader, transferFromRows } from './transfers-read';
 import { buildWave, loadWave } from './waves';
 
 async function loadWarehouse(db: Db | Tx, id: string) {
@@ -42,6 +42,11 @@ async function findLot(ctx: { db: Tx; newId(): string; branchId: string; now: st
   await ctx.db.insertInto('lot').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: productId, name: lotName, expiry_date: expiry ?? null }).execute();
   return id;
 }
+
+/** What validating needs first: is this a drop ship (from Vendors), which the warehouse never validates. Compiled once. */
+const transferSource = preparedQuery<{ id: string }, { number: string; kind: string; origin: string | null; usage: string }>(['id'], (db, p) =>
+  db.selectFrom('transfer as t').innerJoin('location as l', 'l.id', 't.from_location_id').select(['t.number', 't.kind', 't.origin', 'l.usage']).where('t.id', '=', p.id),
+);
 
 export const inventoryHandlers = defineHandlers({
   'inventory.warehouse.list': async (ctx) => {
@@ -209,8 +214,9 @@ export const inventoryHandlers = defineHandlers({
   },
 
   'inventory.transfer.create': async (ctx, input) => {
-    const id = await createFlow(ctx, input);
-    const t = await loadTransferIn(ctx, id);
+    const { id, written } = await createFlowWithRows(ctx, input);
+    // The reply from the rows just written when createFlow kept them (no read-back).
+    const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);
     ctx.summarize(`Created ${input.kind} ${t.number} (${t.lines.length} lines)`);
     return t;
   },
@@ -241,7 +247,7 @@ export const inventoryHandlers = defineHandlers({
   'inventory.transfer.validate': async (ctx, input) => {
     // A delivery straight from the Vendors location is a drop ship: the vendor's shipment
     // confirmation on its purchase order completes it (and receives the PO), never the warehouse.
-    const source = await ctx.db.selectFrom('transfer as t').innerJoin('location as l', 'l.id', 't.from_location_id').select(['t.number', 't.kind', 't.origin', 'l.usage']).where('t.id', '=', input.id).executeTakeFirst();
+    const source = await transferSource.first(ctx.db, { id: input.id });
     if (source?.kind === 'delivery' && source.usage === 'vendor') {
       throw new DomainError('BUSINESS_RULE', `${source.number} is a drop ship of ${source.origin ?? 'a sales order'}: the vendor ships it; confirm the vendor's shipment on the purchase order instead`);
     }

@@ -39,6 +39,29 @@ describe.each(DIALECTS)('inventory on %s', (dialect) => {
     await check();
   });
 
+  it('replies to transfer.create with the transfer exactly as a later read shows it (built from the rows it wrote)', async () => {
+    const p1 = await f.product();
+    const p2 = await f.product();
+    await f.receive(p1.id, 4);
+    const cases = [
+      { kind: 'receipt' as const, warehouseId: f.wh.id, lines: [{ productId: p1.id, quantity: 3, unitCostMinor: 250 }, { productId: p2.id, quantity: 2 }] },
+      // p1: 4 free, the second line of p1 gets what the first left (1 of 2); p2 none.
+      { kind: 'delivery' as const, warehouseId: f.wh.id, channelCode: 'rep', lines: [{ productId: p1.id, quantity: 3 }, { productId: p1.id, quantity: 2 }, { productId: p2.id, quantity: 1 }] },
+      { kind: 'delivery' as const, warehouseId: f.wh.id, shippingPolicy: 'all' as const, lines: [{ productId: p2.id, quantity: 1 }] },
+      { kind: 'delivery' as const, warehouseId: f.wh.id, confirm: false, lines: [{ productId: p1.id, quantity: 1 }] },
+      { kind: 'internal' as const, warehouseId: f.wh.id, toLocationId: f.locations.find((l) => l.zone === 'stock' && l.path !== f.stock.path)?.id, lines: [{ productId: p1.id, quantity: 1 }] },
+    ];
+    const states: string[] = [];
+    for (const input of cases) {
+      if (input.kind === 'internal' && !input.toLocationId) continue;
+      const created = await t.engine.run('inventory.transfer.create', input, as);
+      expect(created).toEqual(await t.engine.run('inventory.transfer.get', { id: created.id }, as));
+      states.push(created.state);
+    }
+    expect(states.slice(0, 4)).toEqual(['ready', 'ready', 'waiting', 'draft']);
+    await check();
+  });
+
   it('refuses a move that would go negative, naming product, location, needed and available, and writes nothing', async () => {
     const p = await f.product();
     await f.receive(p.id, 3);

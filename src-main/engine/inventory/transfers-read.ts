@@ -44,7 +44,7 @@ export function selectTransferHeaders(db: Db | Tx) {
     ]);
 }
 
-type HeaderRow = Awaited<ReturnType<ReturnType<typeof selectTransferHeaders>['executeTakeFirstOrThrow']>>;
+export type HeaderRow = Awaited<ReturnType<ReturnType<typeof selectTransferHeaders>['executeTakeFirstOrThrow']>>;
 
 export function toTransferHeader(t: HeaderRow): Omit<Transfer, 'lines'> {
   return {
@@ -136,7 +136,7 @@ export async function loadTransfer(db: Db | Tx, id: string): Promise<Transfer> {
   return toTransfer(t, await linesById.rows(db, { id }));
 }
 
-type PlainLine = Pick<TransferLineTable, 'id' | 'line_no' | 'product_id' | 'quantity' | 'quantity_done' | 'from_location_id' | 'to_location_id' | 'state' | 'unit_cost_minor'>;
+export type PlainLine = Pick<TransferLineTable, 'id' | 'line_no' | 'product_id' | 'quantity' | 'quantity_done' | 'from_location_id' | 'to_location_id' | 'state' | 'unit_cost_minor'>;
 const plainLinesById = preparedQuery<{ id: string }, PlainLine>(['id'], (db, p) =>
   db
     .selectFrom('transfer_line')
@@ -155,6 +155,15 @@ export async function loadTransferIn(ctx: CommandContext, id: string): Promise<T
   if (!t) throw notFound('Transfer');
   const rows = await plainLinesById.rows(ctx.db, { id });
   const reserved = await reservedByLine(ctx, id);
+  return transferFromRows(ctx, t, rows, reserved);
+}
+
+/**
+ * A transfer as the contract shows it, from its header row, its lines in line order and what
+ * is reserved per line (absent: nothing), with products and locations from the command's
+ * session: loadTransferIn's output, for a command that holds those rows already.
+ */
+export async function transferFromRows(ctx: CommandContext, t: HeaderRow, rows: readonly PlainLine[], reserved: ReadonlyMap<string, number>): Promise<Transfer> {
   const session = inventorySession(ctx);
   await session.loadProducts(rows.map((r) => r.product_id));
   const paths = new Map<string, string>();

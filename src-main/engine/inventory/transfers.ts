@@ -16,6 +16,7 @@ import { readInventorySettings } from './settings';
 import { FAR_FUTURE } from './locations';
 import { addReservation, flushReservations, FreeStockPool, freeStock, refreshTransfer, refreshTransferState, releaseReservations, reservedByLine, reservedFor, reserveLine } from './reservations';
 import { inventorySession } from './session';
+import type { HeaderRow, PlainLine } from './transfers-read';
 
 type CreateInput = z.output<typeof TransferCreateInput>;
 type ValidateLine = z.output<typeof ValidateLineInput>;
@@ -227,7 +228,7 @@ export async function insertTransfer(
     sales_line_id: l.salesLineId ?? null,
   }));
   await insertLineRows(ctx.db, lineRows as (TransferLineTable & Record<string, unknown>)[]);
-  return { id, number, lineIds: lineRows.map((l) => l.id), lineRows };
+  return { id, number, lineIds: lineRows.map((l) => l.id), lineRows, transfer };
 }
 
 const channelPriority = preparedQuery<{ code: string }, { reservation_priority: number }>(['code'], (db, p) =>
@@ -247,13 +248,29 @@ async function channelRank(ctx: CommandContext, code: string | null): Promise<nu
  * Creates the transfers of a flow: one per step of the warehouse's configuration (a 3-step
  * delivery is pick → pack → ship), chained line by line. Returns the first step's id.
  */
-export function createFlow(ctx: CommandContext, input: CreateInput): Promise<string> {
+export async function createFlow(ctx: CommandContext, input: CreateInput): Promise<string> {
+  return (await batchLedgerWrites(ctx, () => createFlowBatched(ctx, input))).id;
+}
+
+/**
+ * createFlow, also returning the first step as it was written — header, lines and what each
+ * line reserved — when nothing changed it afterwards (no allocation ran for short lines) and
+ * the header needs nothing the command did not read (no partner): the reply can then be
+ * built without reading back the rows just inserted (transfers-read transferFromRows).
+ */
+export function createFlowWithRows(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null }> {
   return batchLedgerWrites(ctx, () => createFlowBatched(ctx, input));
+}
+
+export interface WrittenStep {
+  header: HeaderRow;
+  lines: PlainLine[];
+  reserved: Map<string, number>;
 }
 
 // Moves, valuation and level writes are batched and written in a few multi-row statements
 // when the operation ends (ledger.ts batchLedgerWrites); readers flush what they read first.
-async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promise<string> {
+async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null }> {
   const wh = await inventorySession(ctx).warehouse(input.warehouseId);
   if (!wh) throw notFound('Warehouse');
   if (wh.active !== 1) throw new DomainError('BUSINESS_RULE', `Warehouse ${wh.code} is not active`);
@@ -280,9 +297,9 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
   const first = input.confirm
     ? await reserveFirstStep(ctx, { warehouse: wh, opCode: steps[0]!.code, from: ends[0]!.from, scheduledDate: input.scheduledDate ?? ctx.now, shippingPolicy: input.shippingPolicy }, planned, placed[0]!.lineIds)
     : null;
-  const created: { lineRows: TransferLineTable[]; from: LocationInfo; to: LocationInfo }[] = [];
+  const created: { lineRows: TransferLineTable[]; transfer: TransferTable; from: LocationInfo; to: LocationInfo }[] = [];
   for (const [i, step] of steps.entries()) {
-    const { lineRows } = await insertTransfer(
+    const { lineRows, transfer } = await insertTransfer(
       ctx,
       {
         kind: opKinds[step.code]!,
@@ -305,15 +322,50 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
       planned.map((l, j) => ({ productId: l.productId, uomId: l.uomId, uomQuantity: l.uomQuantity, quantity: l.quantity, unitCostMinor: l.unitCostMinor, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
       i === 0 && first ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates } : { ...placed[i]!, next: placed[i + 1] ?? null, state },
     );
-    created.push({ lineRows, from: ends[i]!.from, to: ends[i]!.to });
+    created.push({ lineRows, transfer, from: ends[i]!.from, to: ends[i]!.to });
   }
   if (first) {
     // As confirmFlow does for drafts: lines become planned moves (the first step reserved above).
     for (const c of created) await planCrossings(ctx, c.lineRows.map((l) => ({ line: { product_id: l.product_id, from: c.from, to: c.to }, quantity: l.quantity })));
     // Short: let the allocation policy decide, which may take stock from lower-priority demand.
-    if (first.short.length > 0) await allocate(ctx, { warehouseId: wh.id, productIds: first.short });
+    if (first.short.length > 0) {
+      await allocate(ctx, { warehouseId: wh.id, productIds: first.short });
+      return { id: firstId, written: null };
+    }
   }
-  return firstId;
+  const step = created[0]!;
+  if (step.transfer.partner_id !== null) return { id: firstId, written: null };
+  const reserved = new Map<string, number>();
+  if (first) for (const [j, l] of step.lineRows.entries()) if (first.reserved[j]! > 0) reserved.set(l.id, first.reserved[j]!);
+  const t = step.transfer;
+  const header: HeaderRow = {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    state: t.state,
+    warehouse_id: t.warehouse_id,
+    warehouse_code: wh.code,
+    from_location_id: t.from_location_id,
+    from_path: step.from.path,
+    to_location_id: t.to_location_id,
+    to_path: step.to.path,
+    partner_id: null,
+    partner_name: null,
+    origin: t.origin,
+    channel_code: t.channel_code,
+    priority_rank: t.priority_rank,
+    scheduled_date: t.scheduled_date,
+    promised_date: t.promised_date,
+    shipping_policy: t.shipping_policy,
+    carrier: t.carrier,
+    carrier_cutoff: t.carrier_cutoff,
+    backorder_of_id: t.backorder_of_id,
+    backorder_reason: t.backorder_reason,
+    linked_transfer_id: t.linked_transfer_id,
+    wave_id: t.wave_id,
+    done_at: t.done_at,
+  };
+  return { id: firstId, written: { header, lines: step.lineRows, reserved } };
 }
 
 /**
@@ -328,7 +380,7 @@ async function reserveFirstStep(
   step: { warehouse: { id: string; code: string }; opCode: string; from: LocationInfo; scheduledDate: string; shippingPolicy: 'asap' | 'all' },
   planned: PlannedLine[],
   lineIds: string[],
-): Promise<{ state: TransferState; lineStates: TransferState[]; short: string[] }> {
+): Promise<{ state: TransferState; lineStates: TransferState[]; reserved: number[]; short: string[] }> {
   const op = await operationType(ctx, step.warehouse.id, step.opCode);
   if (!op) throw new DomainError('NOT_FOUND', `Warehouse ${step.warehouse.code} has no operation type ${step.opCode}`);
   const { from } = step;
@@ -352,7 +404,7 @@ async function reserveFirstStep(
   });
   const state: TransferState = planned.length > 0 && (step.shippingPolicy === 'all' ? all : any) ? 'ready' : 'waiting';
   const short = reserves && from.usage === 'internal' ? planned.filter((l, j) => got[j]! < l.quantity).map((l) => l.productId) : [];
-  return { state, lineStates, short };
+  return { state, lineStates, reserved: got, short };
 }
 
 async function ownLocation(ctx: CommandContext, id: string, warehouseId: string, zone: LocationInfo, label: string): Promise<LocationInfo> {
