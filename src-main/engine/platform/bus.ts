@@ -195,8 +195,7 @@ const tableColumns = preparedQuery<{ table: string }, { name: string }>(['table'
  * changes (PRAGMA schema_version), per database.
  */
 const imageStatements = new WeakMap<object, { version: number; byTable: Map<string, string> }>();
-async function imageStatement(trx: Tx, database: object, table: string): Promise<string> {
-  const version = Number((await schemaVersion.first(trx, { none: 0 }))!.v);
+async function imageStatement(trx: Tx, database: object, version: number, table: string): Promise<string> {
   let cache = imageStatements.get(database);
   if (!cache || cache.version !== version) {
     cache = { version, byTable: new Map() };
@@ -237,8 +236,10 @@ async function takeCapturedChanges(trx: Tx, database: object): Promise<{ json: s
     if (op !== 'delete') tables.add(r.table_name);
   }
   const images = new Map<string, string>();
+  // The schema version once per command, not once per captured table.
+  const version = tables.size > 0 ? Number((await schemaVersion.first(trx, { none: 0 }))!.v) : 0;
   for (const table of tables) {
-    const text = await imageStatement(trx, database, table);
+    const text = await imageStatement(trx, database, version, table);
     const rows = await trx.executeQuery<{ row_id: string; row_json: string }>(CompiledQuery.raw(text, [table]));
     for (const r of rows.rows) images.set(`${table}|${r.row_id}`, r.row_json);
   }
@@ -305,6 +306,7 @@ async function appendMutation(trx: Tx, database: object, signingKey: string | nu
     user_id: m.actor.userId,
     created_at: m.effects.now,
   };
-  await insertOutbox.execute(trx, { ...row, signature: signingKey ? signPayload(signingKey, mutationPayload(row)) : null });
+  const signature = signingKey ? signPayload(signingKey, mutationPayload(row)) : null;
+  await insertOutbox.execute(trx, Object.assign(row, { signature }));
   return { mutationId: state.last_mutation_id, branchId: state.branch_id };
 }
