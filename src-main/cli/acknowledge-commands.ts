@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { OutputOf } from '../../src-shared/contract/index';
-import { firstAdmin, withEngine } from './commands';
+import { actingUserId, withEngine } from './commands';
 import { CliError } from './common';
 
 export type AcknowledgeResult = OutputOf<'purchasing.po.acknowledge'>;
@@ -22,16 +22,7 @@ export async function acknowledgeFile(dbFile: string, o: { file: string; user?: 
   // X12 is ASCII; latin1 keeps any stray byte as one character (as `import edi` reads 850s).
   const content = readFileSync(o.file).toString('latin1');
   return withEngine(dbFile, async (engine) => {
-    let userId: string;
-    if (o.user) {
-      const row = await engine.database.db.selectFrom('app_user').select('id').where('username', '=', o.user.trim().toLowerCase()).executeTakeFirst();
-      if (!row) throw new CliError(`There is no user called "${o.user}"`);
-      userId = row.id;
-    } else {
-      const admin = await firstAdmin(engine);
-      if (!admin) throw new CliError(`${dbFile} is not set up yet (no admin)`);
-      userId = admin.id;
-    }
+    const userId = await actingUserId(engine, dbFile, o.user);
     const envelope = await engine.call('purchasing.po.acknowledge', { fileName: basename(o.file), content }, { userId });
     // The engine's refusal already names the segment or the order: printed as one line, nothing written.
     if (!envelope.ok) throw new CliError(`${basename(o.file)}: ${envelope.error.message}`);

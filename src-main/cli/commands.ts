@@ -107,6 +107,13 @@ async function callerFor(engine: Engine, username: string | undefined): Promise<
   return admin ? { userId: admin.id } : { anonymous: true };
 }
 
+/** The user a CLI command acts as: --user NAME, else the first admin; refused when neither exists. */
+export async function actingUserId(engine: Engine, dbFile: string, username: string | undefined): Promise<string> {
+  const caller = await callerFor(engine, username);
+  if ('userId' in caller) return caller.userId;
+  throw new CliError(`${dbFile} is not set up yet (no admin)`);
+}
+
 export function parseRoles(value: string): Role[] {
   const roles = value
     .split(',')

@@ -7,7 +7,7 @@ import type { InputOf } from '../../src-shared/contract/index';
 import { CHANNEL_CODES } from '../../src-shared/contract/pricing';
 import { runImport } from '../engine/imports/driver';
 import { DomainError } from '../engine/platform/errors';
-import { firstAdmin, withEngine } from './commands';
+import { actingUserId, withEngine } from './commands';
 import { CliError } from './common';
 
 export interface ImportOptions {
@@ -40,16 +40,7 @@ export async function importFile(dbFile: string, o: ImportOptions): Promise<Impo
     encoding: xlsx ? 'base64' : 'text',
   };
   return withEngine(dbFile, async (engine) => {
-    let userId: string;
-    if (o.user) {
-      const row = await engine.database.db.selectFrom('app_user').select('id').where('username', '=', o.user.trim().toLowerCase()).executeTakeFirst();
-      if (!row) throw new CliError(`There is no user called "${o.user}"`);
-      userId = row.id;
-    } else {
-      const admin = await firstAdmin(engine);
-      if (!admin) throw new CliError(`${dbFile} is not set up yet (no admin)`);
-      userId = admin.id;
-    }
+    const userId = await actingUserId(engine, dbFile, o.user);
     try {
       return await runImport((method, inp) => engine.run(method, inp as never, { userId }) as Promise<ImportReport>, input, {
         signal: o.signal,

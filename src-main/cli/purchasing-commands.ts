@@ -1,22 +1,13 @@
 /** `branchline replenish`: the replenishment run from the command line (and for schedulers such as cron). */
 import type { OutputOf } from '../../src-shared/contract/index';
-import { withEngine, firstAdmin } from './commands';
+import { withEngine, actingUserId } from './commands';
 import { CliError } from './common';
 
 export type ReplenishResult = OutputOf<'purchasing.replenish.run'>;
 
 export async function replenish(dbFile: string, options: { warehouse?: string; dryRun: boolean; user?: string; progress?: (line: string) => void }): Promise<ReplenishResult> {
   return withEngine(dbFile, async (engine) => {
-    let userId: string;
-    if (options.user) {
-      const row = await engine.database.db.selectFrom('app_user').select('id').where('username', '=', options.user.trim().toLowerCase()).executeTakeFirst();
-      if (!row) throw new CliError(`There is no user called "${options.user}"`);
-      userId = row.id;
-    } else {
-      const admin = await firstAdmin(engine);
-      if (!admin) throw new CliError(`${dbFile} is not set up yet (no admin)`);
-      userId = admin.id;
-    }
+    const userId = await actingUserId(engine, dbFile, options.user);
     let warehouseId: string | undefined;
     if (options.warehouse) {
       const code = options.warehouse.trim().toUpperCase();

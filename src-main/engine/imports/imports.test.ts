@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import ExcelJS from 'exceljs';
 import { X12Parser } from 'node-x12';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DomainError } from '../platform/errors';
 import { salesFixture } from '../sales/fixtures';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
 
 const EDI_850 = readFileSync('/work/shared/fixtures/edi/850_vics_widgets.edi', 'utf8');
 /** The fixture's items (PO1 VN ids) with its prices in cents and quantities. */
@@ -30,15 +29,6 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
   });
   afterAll(async () => t.dispose());
 
-  const refusal = async (p: Promise<unknown>) => {
-    try {
-      await p;
-    } catch (e) {
-      if (e instanceof DomainError) return e;
-      throw e;
-    }
-    throw new Error('expected a refusal');
-  };
   /** A product with the given SKU and list price, with stock. */
   const product = async (sku: string, priceMinor = 1000, stock = 1000) => {
     const p = await t.engine.run('catalog.product.create', { sku, name: `Item ${sku}`, uomId: f.each.id, listPriceMinor: priceMinor, costMinor: Math.floor(priceMinor / 3) }, as);
