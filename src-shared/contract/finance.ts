@@ -371,6 +371,24 @@ export const financeContract = {
     input: FiscalPositionInput,
     output: TaxSettings,
   }),
+  'finance.tax.preview': query({
+    access: 'sales.read',
+    summary: 'The taxes of order lines for a customer as its invoice will compute them (fiscal position, tax-included prices, the company rounding): untaxed, tax per rate, total',
+    input: z
+      .object({
+        partnerId: Id,
+        lines: z
+          .array(z.object({ productId: Id, quantity: z.number().int().min(0).max(1e9), unitPriceMinor: z.number().int().min(0).max(1e12), discountBp: z.number().int().min(0).max(10_000).default(0) }).strict())
+          .max(2000),
+      })
+      .strict(),
+    output: z.object({
+      untaxedMinor: z.number().int(),
+      taxMinor: z.number().int(),
+      totalMinor: z.number().int(),
+      byRate: z.array(z.object({ taxCode: z.string(), rateBp: z.number().int(), priceIncluded: z.boolean(), baseMinor: z.number().int(), taxMinor: z.number().int() })),
+    }),
+  }),
   'finance.tax.partners': query({
     access: 'finance.read',
     summary: 'Customers and vendors by code or name, with their fiscal position (for assigning one)',

@@ -6,7 +6,7 @@ import { createAccount, discardDraft, listEntries, loadEntry, postDraft, postMan
 import { exportReport } from './export';
 
 import { allocateCredit, loadPayment, loadPayments, registerPayment } from './payments';
-import { configureTaxes, saveFiscalPosition, saveTaxRate, setFiscalPosition, taxPartners, taxSettings } from './tax';
+import { configureTaxes, previewTaxes, saveFiscalPosition, saveTaxRate, setFiscalPosition, taxPartners, taxSettings } from './tax';
 import { accountSums, agedPayables, agedReceivables, balanceSheet, channelMargin, dunningList, generalLedger, invoiceNumberProof, profitLoss, taxReport, trialBalance } from './reports';
 import './schema';
 
@@ -84,6 +84,7 @@ export const financeHandlers = defineHandlers({
   'finance.tax.rate.save': (ctx, input) => saveTaxRate(ctx, input),
   'finance.tax.fiscalPosition.save': (ctx, input) => saveFiscalPosition(ctx, input),
   'finance.tax.partners': (ctx, input) => taxPartners(ctx.db, input),
+  'finance.tax.preview': (ctx, input) => previewTaxes(ctx.db, input),
   'finance.partner.fiscalPosition': (ctx, input) => setFiscalPosition(ctx, input),
   'finance.report.dunning': (ctx, input) => dunningList(ctx.db, input.at ?? today(), input.minDaysOverdue),
   'finance.report.invoiceNumbers': (ctx) => invoiceNumberProof(ctx.db),

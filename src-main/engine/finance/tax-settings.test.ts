@@ -137,6 +137,14 @@ describe.each(DIALECTS)('tax settings on %s', (dialect) => {
     // S20 → S0 by the position (no tax on 9.99); S16I: the price includes the tax.
     expect(figures(before)).toEqual({ untaxedMinor: 999 + 183, taxMinor: 29, totalMinor: 999 + 212 });
     expect(before.lines.map((l) => l.totalMinor)).toEqual([999, 106, 106]);
+    // Order entry's live figures before saving come from the same function.
+    const preview = await t.engine.run('finance.tax.preview', { partnerId: c.id, lines: lines.map((l) => ({ ...l, discountBp: 0 })) }, clerk);
+    expect(figures(preview)).toEqual(figures(before));
+    expect(preview.byRate).toEqual([
+      { taxCode: 'S0', rateBp: 0, priceIncluded: false, baseMinor: 999, taxMinor: 0 },
+      { taxCode: 'S16I', rateBp: 1600, priceIncluded: true, baseMinor: 183, taxMinor: 29 },
+    ]);
+    expect((await errorOf(t.engine.run('finance.tax.preview', { partnerId: p20.id, lines: [] }, clerk)))?.message).toMatch(/no such customer/);
     await f.ship(order.id);
     const inv = await t.engine.run('sales.invoice.create', { orderId: order.id }, as);
     expect(figures(inv)).toEqual(figures(before));

@@ -369,3 +369,30 @@ export async function taxPartners(db: Db | Tx, input: { query: string; limit: nu
     .execute();
   return rows.map((r) => ({ id: r.id, code: r.code, name: r.name, kind: r.kind, fiscalPositionId: r.fiscal_position_id ?? null, fiscalPositionCode: r.fp_code ?? null }));
 }
+
+/**
+ * Order entry's live figures before the order is saved: the lines' rate as sales will put it
+ * (customer's, else the product's, else the sales default) taxed by `taxDocumentLines` — what the
+ * saved order and its invoice will show.
+ */
+export async function previewTaxes(db: Db | Tx, input: { partnerId: string; lines: { productId: string; quantity: number; unitPriceMinor: number; discountBp: number }[] }) {
+  const { readSalesSettings } = await import('../sales/settings');
+  const partner = await db.selectFrom('partner').select(['id', 'tax_rate_bp']).where('id', '=', input.partnerId).executeTakeFirst();
+  if (!partner) throw new DomainError('VALIDATION', 'partnerId: there is no such customer', { fields: [{ path: 'partnerId', message: 'Unknown customer' }] });
+  const ids = [...new Set(input.lines.map((l) => l.productId))];
+  const productRates = new Map((ids.length ? await db.selectFrom('product').select(['id', 'tax_rate_bp']).where('id', 'in', ids).execute() : []).map((p) => [p.id, p.tax_rate_bp ?? null]));
+  const fallback = (await readSalesSettings(db)).defaultTaxRateBp;
+  const policy = await taxPolicyFor({ db }, partner.id, 'sales');
+  const lines = input.lines.map((l) => ({ price: { unitPriceMinor: l.unitPriceMinor, discountBp: l.discountBp, taxRateBp: partner.tax_rate_bp ?? productRates.get(l.productId) ?? fallback }, from: 0, to: l.quantity }));
+  const taxed = taxDocumentLines(policy, lines);
+  const byRate = new Map<string, { taxCode: string; rateBp: number; priceIncluded: boolean; baseMinor: number; taxMinor: number }>();
+  for (const t of taxed) {
+    const r = byRate.get(t.rate.code) ?? { taxCode: t.rate.code, rateBp: t.rate.rateBp, priceIncluded: t.rate.priceIncluded, baseMinor: 0, taxMinor: 0 };
+    r.baseMinor += t.subtotal_minor;
+    r.taxMinor += t.tax_minor;
+    byRate.set(t.rate.code, r);
+  }
+  const untaxedMinor = taxed.reduce((s, t) => s + t.subtotal_minor, 0);
+  const taxMinor = taxed.reduce((s, t) => s + t.tax_minor, 0);
+  return { untaxedMinor, taxMinor, totalMinor: untaxedMinor + taxMinor, byRate: [...byRate.values()] };
+}

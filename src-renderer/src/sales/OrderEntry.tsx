@@ -278,6 +278,26 @@ export function OrderEntry() {
     },
     { untaxed: 0, cost: 0 },
   );
+  // Tax, total and the untaxed base from the engine (finance.tax.preview: the customer's fiscal
+  // position, tax-included prices, the company's rounding), as the saved order and its invoice
+  // will have them; shown once the lines settle.
+  const previewKey = JSON.stringify([
+    customer?.id ?? null,
+    lines.filter((l) => l.info && l.product).map((l) => [l.product!.id, l.info!.quantity, manualPrice(l) ?? l.info!.unitPriceMinor, parsePercent(l.discount) ?? 0]),
+  ]);
+  const [taxPreview, setTaxPreview] = useState<{ key: string; untaxedMinor: number; taxMinor: number; totalMinor: number } | null>(null);
+  useEffect(() => {
+    const [customerId, rows] = JSON.parse(previewKey) as [string | null, [string, number, number, number][]];
+    if (!customerId || rows.length === 0) return setTaxPreview(null);
+    const timer = setTimeout(() => {
+      client
+        .call('finance.tax.preview', { partnerId: customerId, lines: rows.map(([productId, quantity, unitPriceMinor, discountBp]) => ({ productId, quantity, unitPriceMinor, discountBp })) })
+        .then((p) => setTaxPreview({ key: previewKey, ...p }))
+        .catch(() => setTaxPreview(null));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [previewKey]);
+  const taxes = taxPreview?.key === previewKey ? taxPreview : null;
   const writable = can('sales.write');
   // Rows are memoized: typing in one line re-renders that line only. They call back through this
   // ref, which always holds this render's handlers.
@@ -381,7 +401,13 @@ export function OrderEntry() {
       <GridFooter
         note={
           <span data-testid="entry-totals">
-            Untaxed {money(totals.untaxed)} · margin {pct(marginOf(totals.untaxed, totals.cost))}
+            Untaxed {money(taxes?.untaxedMinor ?? totals.untaxed)} · margin {pct(marginOf(taxes?.untaxedMinor ?? totals.untaxed, totals.cost))}
+            {taxes && (
+              <span data-testid="entry-tax">
+                {' '}
+                · tax {money(taxes.taxMinor)} · total {money(taxes.totalMinor)}
+              </span>
+            )}
           </span>
         }
         hints={[
