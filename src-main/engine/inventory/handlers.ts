@@ -12,7 +12,7 @@ import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
-import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransfer } from './transfers';
+import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransferWithRows } from './transfers';
 import { loadTransfer, loadTransferIn, selectTransferHeaders, toTransferHeader, transferFromRows } from './transfers-read';
 import { buildWave, loadWave } from './waves';
 
@@ -251,8 +251,9 @@ export const inventoryHandlers = defineHandlers({
     if (source?.kind === 'delivery' && source.usage === 'vendor') {
       throw new DomainError('BUSINESS_RULE', `${source.number} is a drop ship of ${source.origin ?? 'a sales order'}: the vendor ships it; confirm the vendor's shipment on the purchase order instead`);
     }
-    const backorderId = await validateTransfer(ctx, input.id, input.lines, input.createBackorder);
-    const transfer = await loadTransferIn(ctx, input.id);
+    const { backorderId, written } = await validateTransferWithRows(ctx, input.id, input.lines, input.createBackorder);
+    // The reply from the rows as validation wrote them when it knows them (no read-back).
+    const transfer = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, input.id);
     ctx.summarize(`Validated ${transfer.number}${backorderId ? ' with a backorder' : ''}`);
     return { transfer, backorder: backorderId ? await loadTransferIn(ctx, backorderId) : null };
   },

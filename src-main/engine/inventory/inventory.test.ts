@@ -46,7 +46,7 @@ describe.each(DIALECTS)('inventory on %s', (dialect) => {
     const cases = [
       { kind: 'receipt' as const, warehouseId: f.wh.id, lines: [{ productId: p1.id, quantity: 3, unitCostMinor: 250 }, { productId: p2.id, quantity: 2 }] },
       // p1: 4 free, the second line of p1 gets what the first left (1 of 2); p2 none.
-      { kind: 'delivery' as const, warehouseId: f.wh.id, channelCode: 'rep', lines: [{ productId: p1.id, quantity: 3 }, { productId: p1.id, quantity: 2 }, { productId: p2.id, quantity: 1 }] },
+      { kind: 'delivery' as const, warehouseId: f.wh.id, channelCode: 'rep' as const, lines: [{ productId: p1.id, quantity: 3 }, { productId: p1.id, quantity: 2 }, { productId: p2.id, quantity: 1 }] },
       { kind: 'delivery' as const, warehouseId: f.wh.id, shippingPolicy: 'all' as const, lines: [{ productId: p2.id, quantity: 1 }] },
       { kind: 'delivery' as const, warehouseId: f.wh.id, confirm: false, lines: [{ productId: p1.id, quantity: 1 }] },
       { kind: 'internal' as const, warehouseId: f.wh.id, toLocationId: f.locations.find((l) => l.zone === 'stock' && l.path !== f.stock.path)?.id, lines: [{ productId: p1.id, quantity: 1 }] },
@@ -59,6 +59,17 @@ describe.each(DIALECTS)('inventory on %s', (dialect) => {
       states.push(created.state);
     }
     expect(states.slice(0, 4)).toEqual(['ready', 'ready', 'waiting', 'draft']);
+    // Validation's reply too: in full (built from what it wrote), partly (read back).
+    const receipt = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f.wh.id, lines: [{ productId: p2.id, quantity: 5, unitCostMinor: 300 }, { productId: p1.id, quantity: 1 }] }, as);
+    const full = await t.engine.run('inventory.transfer.validate', { id: receipt.id }, as);
+    expect(full.transfer).toEqual(await t.engine.run('inventory.transfer.get', { id: receipt.id }, as));
+    expect(full.transfer.lines.map((l) => [l.state, l.quantityDone])).toEqual([['done', 5], ['done', 1]]);
+    const delivery = await t.engine.run('inventory.transfer.create', { kind: 'delivery', warehouseId: f.wh.id, lines: [{ productId: p2.id, quantity: 2 }, { productId: p2.id, quantity: 1 }] }, as);
+    const partly = await t.engine.run('inventory.transfer.validate', { id: delivery.id, lines: [{ lineId: delivery.lines[0]!.id, quantity: 1 }] }, as);
+    expect(partly.transfer).toEqual(await t.engine.run('inventory.transfer.get', { id: delivery.id }, as));
+    expect(partly.backorder).not.toBeNull();
+    const rest = await t.engine.run('inventory.transfer.validate', { id: partly.backorder!.id }, as);
+    expect(rest.transfer).toEqual(await t.engine.run('inventory.transfer.get', { id: partly.backorder!.id }, as));
     await check();
   });
 

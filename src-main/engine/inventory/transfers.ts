@@ -690,17 +690,27 @@ const setTransferDone = preparedQuery<{ id: string; now: string; version: number
  * first), feeds the next step of the chain, and turns what is left into a backorder — or
  * cancels it when the caller says no backorder.
  */
-export function validateTransfer(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+export async function validateTransfer(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+  return (await batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder))).backorderId;
+}
+
+/**
+ * validateTransfer, also returning the transfer as it now stands when that is known without
+ * reading it back: every line was open and is done exactly as planned, put where planned,
+ * nothing cross-docked, no backorder, no partner on the header (the usual full validation).
+ */
+export function validateTransferWithRows(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
   return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder));
 }
 
-async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<string | null> {
+async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
   const session = inventorySession(ctx);
   const t = await transferById.first(ctx.db, { id });
   if (!t) throw notFound('Transfer');
   if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state}; nothing to validate`);
   if (t.state === 'draft') throw new DomainError('BUSINESS_RULE', `${t.number} is a draft; confirm it first`);
-  const lines = await linesOf(ctx, id, ['waiting', 'ready']);
+  const all = await linesOf(ctx, id, ['draft', 'waiting', 'ready', 'done', 'cancelled']);
+  const lines = all.filter((l) => l.state === 'waiting' || l.state === 'ready');
   const byId = new Map(lines.map((l) => [l.id, l]));
   for (const g of given ?? []) if (!byId.has(g.lineId)) throw new DomainError('VALIDATION', 'A line does not belong to this transfer or is closed', { fields: [{ path: 'lines', message: 'Unknown line' }] });
   const doneOf = new Map<string, ValidateLine>();
@@ -725,6 +735,8 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     if (pendingMoves.length > 0) await postMoves(ctx, pendingMoves.splice(0));
   };
   const crossDock = await CrossDock.open(ctx, t);
+  // Every line done as planned, at its planned destination (for the reply without a read-back).
+  let asPlanned = all.length === lines.length && !crossDock && t.partner_id === null;
   for (const line of lines) {
     const need = line.quantity - line.quantity_done;
     const reserved = reservedOf.get(line.id) ?? 0;
@@ -796,6 +808,7 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
     crossings.push({ line, quantity: -need });
     // The line shows where its stock actually went (a put-away into a bin).
     if (dest.id !== line.to.id) await setLineDestination.execute(ctx.db, { id: line.id, to: dest.id });
+    if (dest.id !== line.to.id || q !== need || (reservedOf.get(line.id) ?? 0) > q) asPlanned = false;
     const remaining = Math.max(need - q, 0);
     closings.push({ id: line.id, done: line.quantity_done + q, quantity: q > 0 ? line.quantity_done + q : line.quantity, state: q > 0 ? 'done' : 'cancelled', complete: q > 0 && q === need });
     if (remaining > 0) leftovers.push({ line, remaining });
@@ -878,7 +891,49 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   }
   for (const nextTransfer of await transfersOfLines(ctx, lines.map((l) => l.next_line_id).filter((x): x is string => !!x))) await refreshTransferState(ctx, nextTransfer);
   if (enteredProducts.size > 0) await allocate(ctx, { warehouseId: t.warehouse_id, productIds: [...enteredProducts] });
-  return backorderId;
+  if (!asPlanned || leftovers.length > 0) return { backorderId, written: null };
+  // As written: the lines done in full (their reservations consumed), the transfer done.
+  const wh = await session.warehouse(t.warehouse_id);
+  if (!wh) return { backorderId, written: null };
+  const header: HeaderRow = {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    state: 'done',
+    warehouse_id: t.warehouse_id,
+    warehouse_code: wh.code,
+    from_location_id: t.from_location_id,
+    from_path: (await session.location(t.from_location_id)).path,
+    to_location_id: t.to_location_id,
+    to_path: (await session.location(t.to_location_id)).path,
+    partner_id: null,
+    partner_name: null,
+    origin: t.origin,
+    channel_code: t.channel_code,
+    priority_rank: t.priority_rank,
+    scheduled_date: t.scheduled_date,
+    promised_date: t.promised_date,
+    shipping_policy: t.shipping_policy,
+    carrier: t.carrier,
+    carrier_cutoff: t.carrier_cutoff,
+    backorder_of_id: t.backorder_of_id,
+    backorder_reason: t.backorder_reason,
+    linked_transfer_id: t.linked_transfer_id,
+    wave_id: t.wave_id,
+    done_at: ctx.now,
+  };
+  const written: PlainLine[] = lines.map((l) => ({
+    id: l.id,
+    line_no: l.line_no,
+    product_id: l.product_id,
+    quantity: l.quantity,
+    quantity_done: l.quantity,
+    from_location_id: l.from_location_id,
+    to_location_id: l.to_location_id,
+    state: 'done',
+    unit_cost_minor: l.unit_cost_minor,
+  }));
+  return { backorderId, written: { header, lines: written, reserved: new Map() } };
 }
 
 /**
