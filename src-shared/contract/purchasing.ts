@@ -494,6 +494,12 @@ export const purchasingContract = {
   'purchasing.bill.create': command({ access: 'purchasing.bill', summary: 'Record a vendor bill and match it three ways (PO price × received quantity)', input: BillCreateInput, output: Bill }),
   'purchasing.bill.approve': command({ access: 'purchasing.bill.approve', summary: 'Approve a held bill with its differences (ready to pay)', input: z.object({ id: Id, reason: text('Reason', 500, 3) }).strict(), output: Bill }),
   'purchasing.bill.requestCredit': command({ access: 'purchasing.bill.approve', summary: 'Ask the vendor for a credit note for a held bill', input: z.object({ id: Id, reason: text('Reason', 500, 3) }).strict(), output: Bill }),
+  'purchasing.bill.pdf': query({
+    access: 'purchasing.read',
+    summary: 'A vendor bill as a printable PDF: lines with their tax rate, untaxed, input tax per rate and total (as its journal entry posts them)',
+    input: z.object({ id: Id }).strict(),
+    output: z.object({ filename: z.string(), contentType: z.literal('application/pdf'), base64: z.string() }),
+  }),
   'purchasing.bill.get': query({ access: 'purchasing.read', summary: 'One vendor bill with its match', input: z.object({ id: Id }).strict(), output: Bill }),
   'purchasing.bill.list': query({
     access: 'purchasing.read',
