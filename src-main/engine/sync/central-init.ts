@@ -162,6 +162,21 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
       RETURN jsonb_build_object('accepted', to_jsonb(accepted), 'stop', stop, 'stopAt', stop_at, 'lastMutationId', c.last_mutation_id, 'minVersion', min_version, 'quarantined', quarantined);
     END $$`.execute(db);
 
+  // The pull's horizon: the oldest transaction still running *in this database* (or the
+  // snapshot's xmax). Transaction ids are server-wide, so pg_snapshot_xmin also waits for
+  // transactions of other databases on the same server (another centre, tests, a long report),
+  // which never write this change log: a pull then took nothing and retried (250 ms, 0.5 s,
+  // 1 s, ...), the round trip's tail. A running xid is skipped only when pg_stat_activity
+  // shows it belongs to a backend of another database; one it cannot place (committed
+  // meanwhile, a prepared transaction) counts as ours.
+  await sql`CREATE OR REPLACE FUNCTION branchline_pull_horizon() RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+    SELECT COALESCE(
+      (SELECT min(x) FROM pg_snapshot_xip(q.s) AS x
+        WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+          WHERE a.backend_xid = xid(x) AND a.datid IS NOT NULL AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+      pg_snapshot_xmax(q.s))::text
+    FROM (SELECT pg_current_snapshot() AS s) q $$`.execute(db);
+
   await sql`CREATE OR REPLACE FUNCTION branchline_client_status(p_client text) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public AS $$
     DECLARE c sync_client; min_version text;
@@ -298,7 +313,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         jsonb_build_object('clientId', p_client, 'mutationId', p_mutation)::text, c.branch_id, NULL);
     END $$`.execute(db);
 
-  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)']) {
+  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_client_status(text)', 'branchline_pull_horizon()', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)']) {
     await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }

@@ -485,7 +485,8 @@ export async function pull(branch: BranchDatabase, central: CentralDatabase, cre
     .transaction()
     .setIsolationLevel('repeatable read')
     .execute(async (trx) => {
-      const horizon = (await sql<{ h: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS h`.execute(trx)).rows[0]!.h;
+      // (This database's oldest running transaction: branchline_pull_horizon in central-init.ts.)
+      const horizon = (await sql<{ h: string }>`SELECT branchline_pull_horizon() AS h`.execute(trx)).rows[0]!.h;
       const status = await clientStatus(trx, creds.clientId);
       // What the centre has applied may leave the outbox now (and is no longer "pending").
       const acked = await branch.db.deleteFrom('outbox').where('mutation_id', '<=', status.lastMutationId).executeTakeFirst();

@@ -45,6 +45,13 @@ export class SyncService {
   private behindStreak = 0;
   private timerPending = false;
   private stopped = true;
+  /**
+   * Server process ids of this service's own connections to the centre. A NOTIFY sent by one
+   * of them is this install's own push, whose changes the pull of the same run takes (push,
+   * then pull): it starts no second run, which only pulled its own rows back and was often
+   * still busy when the next local commit came, making that one wait for it.
+   */
+  private readonly ownBackends = new Set<number>();
   online = false;
 
   constructor(private readonly options: SyncServiceOptions) {}
@@ -89,7 +96,15 @@ export class SyncService {
       // that event crashes the process. The statement in flight fails on its own.
       const lost = (e: Error) => this.options.log?.('connection to the centre lost', e);
       this.central.pool.on('error', lost);
-      this.central.pool.on('connect', (client) => client.on('error', lost));
+      this.central.pool.on('connect', (client) => {
+        client.on('error', lost);
+        const pid = backendPid(client);
+        if (pid) this.ownBackends.add(pid);
+      });
+      this.central.pool.on('remove', (client) => {
+        const pid = backendPid(client);
+        if (pid) this.ownBackends.delete(pid);
+      });
     }
     return this.central;
   }
@@ -98,6 +113,7 @@ export class SyncService {
   private dropLink(): void {
     const central = this.central;
     this.central = null;
+    this.ownBackends.clear();
     void central?.close().catch(() => undefined);
   }
 
@@ -220,7 +236,9 @@ export class SyncService {
     try {
       const client = new pg.Client({ connectionString: creds.url });
       await client.connect();
-      client.on('notification', () => this.poke());
+      client.on('notification', (n) => {
+        if (!this.ownBackends.has(n.processId)) this.poke();
+      });
       client.on('error', () => {
         this.listener = null;
       });
@@ -240,6 +258,11 @@ export class SyncService {
     await this.central?.close();
     this.central = null;
   }
+}
+
+/** The server process of a pg connection (known once connected; pg does not type it). */
+function backendPid(client: pg.ClientBase): number | null {
+  return (client as pg.ClientBase & { processID?: number | null }).processID ?? null;
 }
 
 /**
