@@ -9,6 +9,7 @@ test.describe.configure({ mode: 'serial' });
 
 let api: APIRequestContext;
 let customer: { id: string; code: string; name: string };
+let gross: { id: string; code: string; name: string };
 
 test.beforeAll(async ({ playwright }, testInfo) => {
   api = await playwright.request.newContext({ baseURL: hostFor(testInfo.file).url });
@@ -19,6 +20,15 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   await rpc(api, 'auth.login', { username: 'admin', password: 'e2e-admin-pass' });
   await rpc(api, 'users.create', { username: 'fiona', displayName: 'Fiona Finance', password: 'fiona-finance-pass', roles: ['finance'] });
   customer = await rpc(api, 'partners.customer.create', { name: 'Abroad Trading GmbH', region: 'North', customerClass: 'regular', paymentTermsDays: 30 });
+  // A customer whose prices include 20 % tax (a position mapping S20 to an included rate), and a product at 12.00.
+  await rpc(api, 'users.create', { username: 'cleo', displayName: 'Cleo Clerk', password: 'cleo-clerk-pass', roles: ['clerk'] });
+  const accounts = await rpc<{ id: string; code: string }[]>(api, 'finance.account.list', {});
+  await rpc(api, 'finance.tax.rate.save', { code: 'S20I', name: 'Sales VAT 20% included', scope: 'sales', rateBp: 2000, priceIncluded: true, accountId: accounts.find((a) => a.code === '2200')!.id });
+  const settings = await rpc<{ fiscalPositions: { id: string; code: string }[] }>(api, 'finance.tax.fiscalPosition.save', { code: 'GROSS', name: 'Consumers (prices include tax)', map: [{ from: 'S20', to: 'S20I' }] });
+  gross = await rpc(api, 'partners.customer.create', { name: 'Gross Retail Shop', region: 'North', customerClass: 'consumer', paymentTermsDays: 30, taxRateBp: 2000 });
+  await rpc(api, 'finance.partner.fiscalPosition', { partnerId: gross.id, fiscalPositionId: settings.fiscalPositions.find((p) => p.code === 'GROSS')!.id });
+  const each = await rpc<{ id: string }>(api, 'catalog.uom.create', { code: 'EA', name: 'Each' });
+  await rpc(api, 'catalog.product.create', { sku: 'TAX-LAMP', name: 'Desk lamp', uomId: each.id, listPriceMinor: 1200, costMinor: 400 });
 });
 test.afterAll(async () => {
   await api?.dispose();
@@ -75,4 +85,21 @@ test('finance: edit a tax rate, create a fiscal position, assign it to a custome
   await page.getByTestId('fp-partner-search').fill(customer.code);
   await expect(page.getByTestId(`fp-partner-${customer.code}`).getByTestId('fp-partner-select')).toHaveValue('EU EU business customers');
   await expect(page.getByTestId('rate-S8').getByTestId('rate-pct')).toHaveText('7.5 %');
+});
+
+test('order entry shows the taxes the invoice will have: a tax-included customer pays the price, tax taken out of it', async ({ page }) => {
+  test.setTimeout(90_000);
+  await login(page, 'cleo', 'cleo-clerk-pass');
+  await page.goto('/#/orders/new');
+  const picker = page.getByRole('combobox', { name: 'Customer' }).or(page.getByRole('textbox', { name: 'Customer' })).first();
+  await picker.fill(gross.code);
+  await page.getByRole('option', { name: new RegExp(gross.code) }).first().click();
+  const cell = page.getByRole('combobox', { name: 'Product, line 1' });
+  await expect(cell).toBeFocused();
+  await cell.fill('TAX-LAMP');
+  await cell.press('Enter');
+  // 12.00 including 20 %: base 10.00, tax 2.00, total 12.00 (price × quantity alone would say 12.00 untaxed).
+  await expect(page.getByTestId('entry-tax')).toContainText('tax 2.00');
+  await expect(page.getByTestId('entry-tax')).toContainText('total 12.00');
+  await expect(page.getByTestId('entry-totals')).toContainText('Untaxed 10.00');
 });
