@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { ImportReport } from '../../../src-shared/contract/imports';
 import { defineHandlers, newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { applyImportedOrder, findCustomer, rejection, type ApplySession, type Outcome } from './apply';
+import { preparedQuery } from '../platform/prepared';
+import { applyImportedOrder, findCustomer, newApplySession, prepareChunk, rejection, writeImportKeys, type Outcome } from './apply';
 import { readMapping } from './mapping';
 import type { ImportedOrder } from './model';
 import { ediOnShipped } from './outbound';
@@ -67,49 +68,77 @@ async function report(db: Db | Tx, batchId: string, orders: OrderRow[], duplicat
 
 const pick = (db: Db | Tx) => db.selectFrom('import_order').select([...ORDER_COLUMNS]);
 
+const setOutcome = preparedQuery<
+  { id: string; status: string; holdKind: string | null; message: string; errors: string; unmapped: string; orderId: string | null; orderNumber: string | null; now: string },
+  never
+>(['id', 'status', 'holdKind', 'message', 'errors', 'unmapped', 'orderId', 'orderNumber', 'now'], (db, p) =>
+  db
+    .updateTable('import_order')
+    .set({
+      status: p.status as never,
+      hold_kind: p.holdKind,
+      message: p.message,
+      errors: p.errors,
+      unmapped: p.unmapped,
+      order_id: p.orderId,
+      order_number: p.orderNumber,
+      updated_at: p.now,
+      version: sql`version + 1`,
+    })
+    .where('id', '=', p.id),
+);
+
+const SAVEPOINT = CompiledQuery.raw('SAVEPOINT import_order');
+const RELEASE = CompiledQuery.raw('RELEASE SAVEPOINT import_order');
+const ROLLBACK = CompiledQuery.raw('ROLLBACK TO SAVEPOINT import_order');
+
 /**
  * Applies import orders one by one, each inside a savepoint: an order is imported whole or
  * not at all (a refusal from the pipeline rolls back exactly that order), and the command's
  * one transaction still carries the outbox mutation and the audit entry of the whole chunk.
+ * What every order would read is read once for the chunk first (prepareChunk), and the import
+ * keys are written together at the end.
  */
 async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: string; payload: string }[]): Promise<Map<string, Outcome>> {
   const mapping = await readMapping(ctx.db, b.channel_code);
-  const session: ApplySession = { uoms: new Map(), products: new Map() };
+  const session = newApplySession();
   const results = new Map<string, Outcome>();
   const total = b.total;
   let done = total - (await countsOf(ctx.db, b.id)).pending;
-  for (const row of rows) {
-    const o = JSON.parse(row.payload) as ImportedOrder | null;
+  const orders = rows.map((r) => JSON.parse(r.payload) as ImportedOrder | null);
+  await prepareChunk(ctx, session, orders, b.channel_code);
+  for (const [i, row] of rows.entries()) {
+    const o = orders[i]!;
     let out: Outcome;
-    await sql`SAVEPOINT import_order`.execute(ctx.db);
+    session.undo = [];
+    await ctx.db.executeQuery(SAVEPOINT);
     try {
       if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
       out = await applyImportedOrder(ctx, row.id, o, b.channel_code, mapping.priceToleranceBp, session);
       // A held-for-SKU or duplicate order leaves nothing behind but what it checked.
-      await sql`RELEASE SAVEPOINT import_order`.execute(ctx.db);
+      await ctx.db.executeQuery(RELEASE);
     } catch (e) {
-      await sql`ROLLBACK TO SAVEPOINT import_order`.execute(ctx.db);
-      await sql`RELEASE SAVEPOINT import_order`.execute(ctx.db);
+      await ctx.db.executeQuery(ROLLBACK);
+      await ctx.db.executeQuery(RELEASE);
+      // What the chunk's caches learnt from this order is forgotten with it.
+      for (const undo of session.undo.reverse()) undo();
       out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
     }
-    await ctx.db
-      .updateTable('import_order')
-      .set({
-        status: out.status,
-        hold_kind: out.holdKind,
-        message: out.message.slice(0, 2000),
-        errors: JSON.stringify(out.errors.slice(0, 200)),
-        unmapped: JSON.stringify(out.unmapped),
-        order_id: out.orderId,
-        order_number: out.orderNumber,
-        updated_at: ctx.now,
-        version: sql`version + 1`,
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await setOutcome.execute(ctx.db, {
+      id: row.id,
+      status: out.status,
+      holdKind: out.holdKind,
+      message: out.message.slice(0, 2000),
+      errors: JSON.stringify(out.errors.slice(0, 200)),
+      unmapped: JSON.stringify(out.unmapped),
+      orderId: out.orderId,
+      orderNumber: out.orderNumber,
+      now: ctx.now,
+    });
     results.set(row.id, out);
     if (++done % 25 === 0 || done === total) ctx.services.progress(`import:${b.id}`, done, total);
   }
+  await writeImportKeys(ctx, session);
   return results;
 }
 

@@ -16,6 +16,26 @@ const ediOrigin = preparedQuery<{ orderId: string }, { payload: string }>(['orde
     .limit(1),
 );
 
+/**
+ * The orders an import command is applying right now (apply.ts), with what it wrote: what
+ * their confirmation triggers (the 855) needs no read of the import row, the order or its
+ * lines. An order not noted here is looked up as usual.
+ */
+export interface FreshImport {
+  po: ImportedOrder;
+  number: string;
+  partnerId: string;
+  customerPo: string | null;
+  lines: OutboundLine[];
+}
+const freshImports = new WeakMap<CommandContext, Map<string, FreshImport>>();
+
+export function noteFreshImport(ctx: CommandContext, orderId: string, fresh: FreshImport): void {
+  let m = freshImports.get(ctx);
+  if (!m) freshImports.set(ctx, (m = new Map()));
+  m.set(orderId, fresh);
+}
+
 /** The purchase order an order was imported from, when it came by EDI on this install. */
 async function ediOrderOf(db: Db | Tx, orderId: string): Promise<ImportedOrder | null> {
   const row = await ediOrigin.first(db, { orderId });
@@ -36,6 +56,13 @@ async function save(ctx: CommandContext, kind: '855' | '856', orderId: string, p
 
 /** When an EDI order is confirmed (accepted): its 855 acknowledgement, once. */
 export async function ediOnConfirmed(ctx: CommandContext, orderId: string): Promise<void> {
+  const fresh = freshImports.get(ctx)?.get(orderId);
+  if (fresh) {
+    // Created by this very command: it has no 855 yet, and what the 855 says is at hand.
+    if (!fresh.po.edi) return;
+    await save(ctx, '855', orderId, fresh.partnerId, null, build855(fresh.po.edi, await nextControl(ctx), ctx.now, { po: fresh.customerPo ?? fresh.po.ref, orderNumber: fresh.number, lines: fresh.lines }));
+    return;
+  }
   const po = await ediOrderOf(ctx.db, orderId);
   if (!po?.edi) return;
   if (await ctx.db.selectFrom('edi_document').select('id').where('order_id', '=', orderId).where('kind', '=', '855').executeTakeFirst()) return;

@@ -6,6 +6,7 @@ import { createFlow } from '../inventory/transfers';
 import { orderConfirmed } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
+import type { CustomerRow } from '../partners/customers';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { formatMinor } from '../pricing/money';
@@ -64,6 +65,19 @@ const creditExposure = preparedQuery<
     .select(['r.receivables', 'o.orders', 'd.number as overdue_number', 'd.due_date as overdue_due_date', 'd.open as overdue_open']),
 );
 
+/** The oldest open invoice due before the cutoff: all credit control asks of a customer without a credit limit. */
+const oldestOverdue = preparedQuery<{ partnerId: string; cutoff: string }, { number: string; due_date: string; open: number }>(['partnerId', 'cutoff'], (db, p) =>
+  db
+    .selectFrom('invoice')
+    .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
+    .where('partner_id', '=', p.partnerId)
+    .where('state', '=', 'open')
+    .where(sql<boolean>`total_minor > paid_minor`)
+    .where('due_date', '<', p.cutoff)
+    .orderBy('due_date')
+    .limit(1),
+);
+
 export interface CreditCustomer {
   id: string;
   creditLimitMinor: number | null;
@@ -77,7 +91,11 @@ export interface CreditCustomer {
  */
 export async function creditHoldReason(db: Db | Tx, c: CreditCustomer, order: { id: string; totalMinor: number; invoicedMinor: number; currency: string }, now: string): Promise<string | null> {
   const cutoff = new Date(Date.parse(now.slice(0, 10)) - c.graceDays * DAY_MS).toISOString().slice(0, 10);
-  const e = await creditExposure.first(db, { partnerId: c.id, exceptId: order.id, cutoff });
+  // Without a credit limit only an overdue invoice holds the order: the sums of open invoices and orders (which grow with the customer's history) are not read.
+  const e =
+    c.creditLimitMinor === null
+      ? await oldestOverdue.first(db, { partnerId: c.id, cutoff }).then((d) => ({ receivables: null, orders: null, overdue_number: d?.number ?? null, overdue_due_date: d?.due_date ?? null, overdue_open: d?.open ?? null }))
+      : await creditExposure.first(db, { partnerId: c.id, exceptId: order.id, cutoff });
   if (e?.overdue_number && e.overdue_due_date) {
     const days = Math.round((Date.parse(now.slice(0, 10)) - Date.parse(e.overdue_due_date)) / DAY_MS);
     return `Invoice ${e.overdue_number} (${formatMinor(Number(e.overdue_open), order.currency)} open) is ${days} days overdue, beyond the ${c.graceDays} grace days`;
@@ -113,14 +131,14 @@ const freeInWarehouse = preparedQuery<{ productId: string; warehouseId: string }
  * warehouse (routing rule "default warehouse"); else the warehouse of the ship-to (or the
  * customer's) region; else the first warehouse with the stock for the most lines.
  */
-export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: ChannelRules, region: string | null): Promise<string> {
+export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: ChannelRules, region: string | null, warehouses?: { id: string; code: string }[]): Promise<string> {
   if (order.warehouseId) return order.warehouseId;
   if (channel.routingRule === 'default_warehouse' && channel.defaultWarehouseId) return channel.defaultWarehouseId;
   if (region) {
     const wh = await warehouseByRegion.first(db, { region });
     if (wh) return wh.id;
   }
-  const all = await activeWarehouses.rows(db, { none: 0 });
+  const all = warehouses ?? (await activeWarehouses.rows(db, { none: 0 }));
   if (all.length === 0) throw new DomainError('BUSINESS_RULE', 'There is no active warehouse to ship this order from');
   let best = all[0]!.id;
   let bestLines = -1;
@@ -134,6 +152,34 @@ export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: Ch
     if (covered === order.lines.length) break;
   }
   return best;
+}
+
+/** The active warehouses, read once per command (only for orders of an import chunk: no command there creates warehouses). */
+const warehousesOfCommand = new WeakMap<CommandContext, Promise<{ id: string; code: string }[]>>();
+function activeWarehousesOnce(ctx: CommandContext): Promise<{ id: string; code: string }[]> {
+  let p = warehousesOfCommand.get(ctx);
+  if (!p) warehousesOfCommand.set(ctx, (p = activeWarehouses.rows(ctx.db, { none: 0 })));
+  return p;
+}
+
+/** routeWarehouse with the region's warehouse and the warehouse list read once per command (import chunks). */
+async function routeWarehouseOnce(ctx: CommandContext, order: SalesOrder, channel: ChannelRules, region: string | null): Promise<string> {
+  if (order.warehouseId) return order.warehouseId;
+  if (channel.routingRule === 'default_warehouse' && channel.defaultWarehouseId) return channel.defaultWarehouseId;
+  const all = await activeWarehousesOnce(ctx);
+  if (region) {
+    const wh = await regionWarehouseOnce(ctx, region);
+    if (wh) return wh;
+  }
+  return routeWarehouse(ctx.db, order, channel, null, all);
+}
+const regionOfCommand = new WeakMap<CommandContext, Map<string, Promise<string | null>>>();
+function regionWarehouseOnce(ctx: CommandContext, region: string): Promise<string | null> {
+  let m = regionOfCommand.get(ctx);
+  if (!m) regionOfCommand.set(ctx, (m = new Map()));
+  let p = m.get(region);
+  if (!p) m.set(region, (p = warehouseByRegion.first(ctx.db, { region }).then((w) => w?.id ?? null)));
+  return p;
 }
 
 const shipRegion = preparedQuery<{ orderId: string }, { address_region: string | null; customer_region: string | null }>(['orderId'], (db, p) =>
@@ -174,9 +220,13 @@ async function linkFlow(ctx: CommandContext, orderId: string, firstId: string): 
  * rank, promised date from the channel's service level, ship-complete or partial), line links,
  * the prepaid invoice for customers invoiced on order, and the buyer's task if stock is short.
  */
-async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelRules): Promise<OrderState> {
-  const region = await shipRegion.first(ctx.db, { orderId: order.id });
-  const warehouseId = await routeWarehouse(ctx.db, order, channel, region?.address_region ?? region?.customer_region ?? null);
+async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelRules, known: KnownOrder | null = null): Promise<OrderState> {
+  let warehouseId: string;
+  if (known) warehouseId = await routeWarehouseOnce(ctx, order, channel, known.region);
+  else {
+    const region = await shipRegion.first(ctx.db, { orderId: order.id });
+    warehouseId = await routeWarehouse(ctx.db, order, channel, region?.address_region ?? region?.customer_region ?? null);
+  }
   const byService = new Date(Date.parse(ctx.now) + channel.shipWithinHours * 3_600_000).toISOString();
   const promised = order.requestedDate && order.requestedDate > byService ? order.requestedDate : byService;
   // Drop-ship lines are bought for the customer (purchasing/dropship.ts), not taken from stock.
@@ -199,7 +249,7 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     lines: stocked.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     confirm: true,
   };
-  const split = stocked.lines.length === 0 ? null : await splitByAvailability(ctx.db, stocked, channel, warehouseId);
+  const split = stocked.lines.length === 0 ? null : await splitByAvailability(ctx.db, stocked, channel, warehouseId, known ? await activeWarehousesOnce(ctx) : undefined);
   let firstId: string;
   if (stocked.lines.length === 0) firstId = dropShip.firstTransferId!;
   else if (!split) {
@@ -216,17 +266,20 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     }
     firstId = ids[0]!;
   }
-  await ctx.db
-    .updateTable('sales_order')
-    .set({ state: 'confirmed', warehouse_id: warehouseId, promised_date: promised, delivery_transfer_id: firstId, confirmed_at: ctx.now, hold_reason: null, updated_at: ctx.now, version: order.version + 1 })
-    .where('id', '=', order.id)
-    .execute();
+  await markReleased.execute(ctx.db, { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 });
   if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
   const state = (await updateState(ctx, order.id)) ?? 'confirmed';
   // The customer's confirmation notice (and an EDI order's 855).
   await orderConfirmed(ctx, order.id);
   return state;
 }
+
+const markReleased = preparedQuery<{ id: string; warehouseId: string; promised: string; firstId: string; now: string; version: number }, never>(['id', 'warehouseId', 'promised', 'firstId', 'now', 'version'], (db, p) =>
+  db
+    .updateTable('sales_order')
+    .set({ state: 'confirmed', warehouse_id: p.warehouseId, promised_date: p.promised, delivery_transfer_id: p.firstId, confirmed_at: p.now, hold_reason: null, updated_at: p.now, version: p.version })
+    .where('id', '=', p.id),
+);
 
 interface SplitPart {
   warehouseId: string;
@@ -239,9 +292,9 @@ interface SplitPart {
  * warehouse has free, then what the others have (in code order), and whatever is still missing
  * stays on the routed warehouse (its backorder). Returns null when one warehouse ships it all.
  */
-export async function splitByAvailability(db: Db | Tx, order: SalesOrder, channel: ChannelRules, routedId: string): Promise<SplitPart[] | null> {
+export async function splitByAvailability(db: Db | Tx, order: SalesOrder, channel: ChannelRules, routedId: string, warehouses?: { id: string; code: string }[]): Promise<SplitPart[] | null> {
   if (order.warehouseId || order.backorderPolicy === 'ship_complete' || channel.routingRule === 'default_warehouse') return null;
-  const others = (await activeWarehouses.rows(db, { none: 0 })).filter((w) => w.id !== routedId);
+  const others = (warehouses ?? (await activeWarehouses.rows(db, { none: 0 }))).filter((w) => w.id !== routedId);
   if (others.length === 0) return null;
   const parts = new Map<string, SplitPart['lines']>([[routedId, []]]);
   const add = (wh: string, line: SplitPart['lines'][number]) => {
@@ -316,8 +369,9 @@ const creditCustomer = preparedQuery<{ id: string }, { id: string; credit_limit_
  * approver role's task) or credit hold (finance's task). Returns the state it leaves the
  * order in, with the reason of a hold.
  */
-export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval'): Promise<{ state: OrderState; holdReason: string | null }> {
-  const order = await loadOrder(ctx.db, orderId, { reserved: false });
+export async function confirmOrder(ctx: CommandContext, orderId: string, from: ConfirmStage = 'approval', given?: KnownOrder): Promise<{ state: OrderState; holdReason: string | null }> {
+  const order = given && given.order.id === orderId ? given.order : await loadOrder(ctx.db, orderId, { reserved: false });
+  const known = given && given.order.id === orderId ? given : null;
   const channel = await channelOf(ctx, order.channelCode);
   assertReady(order, channel);
   const setState = async (state: 'awaiting_approval' | 'credit_hold', reason: string) => {
@@ -348,7 +402,7 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
     }
   }
   if (from !== 'release' && !order.paymentCaptured) {
-    const c = await creditCustomer.first(ctx.db, { id: order.customerId });
+    const c = known ? known.customer : await creditCustomer.first(ctx.db, { id: order.customerId });
     const reason = await creditHoldReason(
       ctx.db,
       { id: order.customerId, creditLimitMinor: c?.credit_limit_minor === null || c?.credit_limit_minor === undefined ? null : Number(c.credit_limit_minor), graceDays: c?.grace_days ?? 0 },
@@ -369,5 +423,16 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
       return { state: 'credit_hold', holdReason: reason };
     }
   }
-  return { state: await release(ctx, order, channel), holdReason: null };
+  return { state: await release(ctx, order, channel, known), holdReason: null };
+}
+
+/**
+ * An order its caller has just written and still holds (an import chunk, sales/README.md):
+ * the draft as written, its customer row and the region it ships to, so confirmation reads
+ * none of them back; warehouses are read once per command.
+ */
+export interface KnownOrder {
+  order: SalesOrder;
+  customer: CustomerRow;
+  region: string | null;
 }

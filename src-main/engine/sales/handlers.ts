@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import type { SalesOrderCreateInput } from '../../../src-shared/contract/sales';
+import type { SalesOrder, SalesOrderCreateInput } from '../../../src-shared/contract/sales';
+import type { CustomerRow } from '../partners/customers';
 import { likeEscape } from '../catalog/products';
 import { cancelTransfer } from '../inventory/transfers';
 import { defineHandlers, type CommandContext, newRowMeta } from '../platform/context';
@@ -12,7 +13,7 @@ import { channelRules, listChannelPolicies, orderRank, setChannelPolicy } from '
 import { confirmOrder } from './confirm';
 import { releaseCreditHold } from './credit-release';
 import { invoiceOrder, invoiceQuery, loadInvoice, toInvoiceSummary } from './invoices';
-import { insertLines, insertOrder, loadOrder, orderHeaderQuery, orderSearchText, type PricedLine, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
+import { draftOrderView, insertLines, insertOrder, type KnownPricing, loadOrder, orderHeaderQuery, orderSearchText, type PricedLine, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
 import { refreshOrder, syncDeliveries, updateState } from './progress';
 import { channelOf, companyCurrencyOf, salesSettingsOf } from './session';
 import { readSalesSettings, writeSalesSettings } from './settings';
@@ -44,13 +45,27 @@ async function assertWarehouse(ctx: CommandContext, id: string | null): Promise<
  * same command (pricing, approval, credit, reservation, outbox and audit in one transaction).
  * Returns the order's id and the warnings to show.
  */
+/**
+ * What an import chunk has already read for an order (sales/README.md, "Imports"): the checked
+ * customer, its ship-to, the products and this customer's quotes, the units' codes. With it,
+ * createOrder reads none of them again and returns the draft as written (`view`), so
+ * confirmation does not read it back either.
+ */
+export interface PreparedOrder {
+  customer: CustomerRow;
+  shipTo: { id: string; region: string | null } | null;
+  pricing: KnownPricing;
+  uomCodes: Map<string, string>;
+}
+
 export async function createOrder(
   ctx: CommandContext,
   input: CreateInput,
-  options: { poCheckedBy?: 'import' } = {},
-): Promise<{ id: string; number: string; warnings: string[]; lines: PricedLine[] }> {
+  options: { poCheckedBy?: 'import'; prepared?: PreparedOrder } = {},
+): Promise<{ id: string; number: string; warnings: string[]; lines: PricedLine[]; view: SalesOrder | null }> {
+  const prepared = options.prepared && options.prepared.customer.id === input.customerId && !input.shipToAddressId && !input.warehouseId ? options.prepared : null;
   const settings = await salesSettingsOf(ctx);
-  const customer = await sellableCustomer(ctx.db, input.customerId);
+  const customer = prepared?.customer ?? (await sellableCustomer(ctx.db, input.customerId));
   const channel = await channelOf(ctx, input.channelCode);
   const currency = await companyCurrencyOf(ctx);
   const orderDate = input.orderDate ?? ctx.now;
@@ -61,10 +76,11 @@ export async function createOrder(
     settings,
     input.lines,
     ctx.actor.username,
+    prepared?.pricing,
   );
-  const shipTo = await shipToOf(ctx.db, customer.id, input.shipToAddressId);
+  const shipTo = prepared ? prepared.shipTo : await shipToOf(ctx.db, customer.id, input.shipToAddressId);
   await assertWarehouse(ctx, input.warehouseId);
-  const { id, number } = await insertOrder(ctx, {
+  const { id, number, row, lineIds } = await insertOrder(ctx, {
     customer,
     channel,
     currency,
@@ -80,9 +96,10 @@ export async function createOrder(
   });
   // An import has already refused a PO the customer used on a live order (a duplicate), so it has no warning to add.
   const warnings = options.poCheckedBy === 'import' ? [] : await poWarnings(ctx.db, { id, partnerId: customer.id, customerPo: input.customerPo });
-  if (input.confirm) await confirmOrder(ctx, id);
+  const view = prepared ? draftOrderView(row, customer, lines, lineIds, prepared.uomCodes) : null;
+  if (input.confirm) await confirmOrder(ctx, id, 'approval', view ? { order: view, customer, region: shipTo?.region ?? customer.region ?? null } : undefined);
   // The priced lines as written, so callers need not read them back.
-  return { id, number, warnings, lines };
+  return { id, number, warnings, lines, view };
 }
 
 async function result(ctx: { db: CommandContext['db'] }, id: string, warnings: string[] = []) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
+import type { PriceQuote } from '../../../src-shared/contract/pricing';
 import type { OrderLineInput, SalesOrder } from '../../../src-shared/contract/sales';
 import { convertQuantity } from '../catalog/uom';
 import { type CustomerRow, getCustomerRow } from '../partners/customers';
@@ -7,6 +8,7 @@ import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
+import { preparedInsertMany } from '../inventory/batch';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { taxDocumentLines, taxPolicyFor } from '../finance/tax';
 import { formatMinor, marginBp } from '../pricing/money';
@@ -32,16 +34,26 @@ export async function sellableCustomer(db: Db | Tx, id: string): Promise<Custome
   return c;
 }
 
-export type PricedLine = Omit<SalesOrderLineTable, 'id' | 'branch_id' | 'created_at' | 'updated_at' | 'version' | 'order_id' | 'qty_delivered' | 'qty_invoiced' | 'qty_returned' | 'qty_cancelled'> & { sku: string };
+export type PricedLine = Omit<SalesOrderLineTable, 'id' | 'branch_id' | 'created_at' | 'updated_at' | 'version' | 'order_id' | 'qty_delivered' | 'qty_invoiced' | 'qty_returned' | 'qty_cancelled'> & { sku: string; name: string };
+
+/**
+ * What a caller pricing many orders at once (an import chunk) has already read: the products
+ * of every order, and this customer's quotes by `productId|quantity` (pricesFor once per
+ * customer and chunk). Whatever is missing is read as usual.
+ */
+export interface KnownPricing {
+  products: Map<string, SaleProduct>;
+  quotes?: Map<string, PriceQuote>;
+}
 
 /**
  * Checks and prices the lines of an order: known, active products; known units converted
  * exactly to the stock unit; the pricelist's price (or a manual one, with the pricelist's
  * price named in the reason); the customer's or product's tax rate; exact amounts.
  */
-export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null): Promise<PricedLine[]> {
-  // Every product of the order in one read, then every line's rules in one more.
-  const products = await productsById(db, lines.map((l) => l.productId));
+export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null, known?: KnownPricing): Promise<PricedLine[]> {
+  // Every product of the order in one read (none when the caller read them), then every line's rules in one more.
+  const products = known && lines.every((l) => known.products.has(l.productId)) ? known.products : await productsById(db, lines.map((l) => l.productId));
   const checked: { product: SaleProduct; uomId: string; quantity: number }[] = [];
   for (const [i, line] of lines.entries()) {
     const at = (field: string, message: string, code: 'VALIDATION' | 'BUSINESS_RULE' = 'VALIDATION') => new DomainError(code, `Line ${i + 1}: ${message}`, { fields: [{ path: `lines.${i}.${field}`, message }] });
@@ -63,9 +75,9 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
   }
   // Lines repeating a product and quantity (EDI orders often do) are priced once.
   const distinct = new Map<string, { product: SaleProduct; quantity: number }>();
-  for (const c of checked) distinct.set(`${c.product.id}|${c.quantity}`, c);
-  const priced = await pricesFor(db, pricing, [...distinct.values()]);
-  const quotes = new Map([...distinct.keys()].map((k, i) => [k, priced[i]!]));
+  for (const c of checked) if (!known?.quotes?.has(`${c.product.id}|${c.quantity}`)) distinct.set(`${c.product.id}|${c.quantity}`, c);
+  const priced = distinct.size ? await pricesFor(db, pricing, [...distinct.values()]) : [];
+  const quotes = new Map([...(known?.quotes ?? []), ...[...distinct.keys()].map((k, i) => [k, priced[i]!] as const)]);
   const out = checked.map(({ product, uomId, quantity }, i) => {
     const line = lines[i]!;
     const quote = quotes.get(`${product.id}|${quantity}`)!;
@@ -79,6 +91,7 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
       line_no: i + 1,
       product_id: product.id,
       sku: product.sku,
+      name: product.name,
       uom_id: uomId,
       uom_quantity: line.quantity,
       quantity,
@@ -123,8 +136,15 @@ export function totalsOf(lines: PricedLine[]) {
   return { untaxed_minor: untaxed, tax_minor: tax, total_minor: untaxed + tax, cost_minor: cost };
 }
 
-export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[]): Promise<void> {
-  const rows: SalesOrderLineTable[] = lines.map(({ sku: _sku, ...l }) => ({
+// Compiled once (Kysely would build and compile each insert anew, ~40 µs a statement); every column given.
+const ORDER_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'state', 'partner_id', 'channel_code', 'customer_po', 'currency', 'ship_to_address_id', 'warehouse_id', 'order_date', 'requested_date', 'promised_date', 'payment_captured', 'invoice_policy', 'payment_terms_days', 'backorder_policy', 'priority_rank', 'untaxed_minor', 'tax_minor', 'total_minor', 'cost_minor', 'invoiced_minor', 'cancelled_minor', 'hold_reason', 'approved_by', 'credit_released_by', 'credit_release_reason', 'delivery_transfer_id', 'confirmed_at', 'notes', 'search_text'] as const satisfies readonly (keyof SalesOrderTable)[];
+const LINE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'order_id', 'line_no', 'product_id', 'uom_id', 'uom_quantity', 'quantity', 'list_price_minor', 'unit_price_minor', 'price_overridden', 'price_rule_id', 'price_reason', 'discount_bp', 'cost_minor', 'tax_rate_bp', 'subtotal_minor', 'tax_minor', 'total_minor', 'qty_delivered', 'qty_invoiced', 'qty_returned', 'qty_cancelled'] as const satisfies readonly (keyof SalesOrderLineTable)[];
+const insertOrderRows = preparedInsertMany<'sales_order', SalesOrderTable & Record<string, unknown>>('sales_order', ORDER_COLUMNS);
+const insertLineRows = preparedInsertMany<'sales_order_line', SalesOrderLineTable & Record<string, unknown>>('sales_order_line', LINE_COLUMNS);
+
+/** Writes the lines; returns their ids in line order. */
+export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[]): Promise<string[]> {
+  const rows: SalesOrderLineTable[] = lines.map(({ sku: _sku, name: _name, ...l }) => ({
     ...l,
     ...newRowMeta(ctx),
     order_id: orderId,
@@ -133,8 +153,9 @@ export async function insertLines(ctx: CommandContext, orderId: string, lines: P
     qty_returned: 0,
     qty_cancelled: 0,
   }));
-  // 30 columns a row: 200 rows stay well under both databases' parameter limits.
-  for (let i = 0; i < rows.length; i += 200) await ctx.db.insertInto('sales_order_line').values(rows.slice(i, i + 200)).execute();
+  // 26 columns a row: 100 rows a statement stay well under both databases' parameter limits.
+  await insertLineRows(ctx.db, rows as (SalesOrderLineTable & Record<string, unknown>)[]);
+  return rows.map((r) => r.id);
 }
 
 /** The ship-to address: the one given (it must be the customer's), else the customer's default. */
@@ -194,7 +215,7 @@ export interface NewOrder {
   rank: number;
 }
 
-export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ id: string; number: string }> {
+export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ id: string; number: string; row: SalesOrderTable; lineIds: string[] }> {
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-SO-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const row: SalesOrderTable = {
@@ -228,9 +249,47 @@ export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ i
     notes: o.notes,
     search_text: orderSearchText(number, o.customerPo),
   };
-  await ctx.db.insertInto('sales_order').values(row).execute();
-  await insertLines(ctx, id, o.lines);
-  return { id, number };
+  await insertOrderRows(ctx.db, [row as SalesOrderTable & Record<string, unknown>]);
+  const lineIds = await insertLines(ctx, id, o.lines);
+  return { id, number, row, lineIds };
+}
+
+/**
+ * The draft order as `loadOrder` would read it right after `insertOrder` wrote it, built from
+ * what was written (confirmation of an imported order need not read it back). Only for an
+ * order without a warehouse of its own (its code is not at hand).
+ */
+export function draftOrderView(row: SalesOrderTable, customer: CustomerRow, lines: PricedLine[], lineIds: string[], uomCodes: Map<string, string>): SalesOrder {
+  return {
+    ...toOrderHeader({ ...row, partner_id: row.partner_id, customer_code: customer.code, customer_name: customer.name, customer_class: customer.customer_class, warehouse_code: null } as OrderHeaderRow),
+    lines: lines.map((l, i) => ({
+      id: lineIds[i]!,
+      lineNo: l.line_no,
+      productId: l.product_id,
+      sku: l.sku,
+      productName: l.name,
+      uomId: l.uom_id,
+      uomCode: uomCodes.get(l.uom_id) ?? '',
+      uomQuantity: Number(l.uom_quantity),
+      quantity: Number(l.quantity),
+      unitPriceMinor: Number(l.unit_price_minor),
+      listPriceMinor: Number(l.list_price_minor),
+      priceOverridden: l.price_overridden === 1,
+      priceRuleId: l.price_rule_id,
+      priceReason: l.price_reason,
+      discountBp: l.discount_bp,
+      costMinor: Number(l.cost_minor),
+      taxRateBp: l.tax_rate_bp,
+      subtotalMinor: Number(l.subtotal_minor),
+      taxMinor: Number(l.tax_minor),
+      totalMinor: Number(l.total_minor),
+      reserved: 0,
+      delivered: 0,
+      invoiced: 0,
+      returned: 0,
+      cancelled: 0,
+    })),
+  };
 }
 
 export function orderSearchText(number: string, po: string | null): string {
