@@ -17,6 +17,7 @@ import * as m0015 from './0015_purchasing_schedule_ack';
 import * as m0016 from './0016_finance_taxes';
 import * as m0017 from './0017_service_outbox_lots';
 import * as m0020 from './0020_capture_keys';
+import * as m0021 from './0021_report_segments';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -41,6 +42,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016_finance_taxes': m0016,
   '0017_service_outbox_lots': m0017,
   '0020_capture_keys': m0020,
+  '0021_report_segments': m0021,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -38,6 +38,7 @@ export const SAMPLE_OVERRIDES: Partial<Record<MethodName, unknown>> = {
   'reports.kpi': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' }, groupBy: 'none' },
   'reports.kpis': { kpis: ['fill_rate_lines', 'otif'], filter: { from: '2026-01-01', to: '2026-01-31' } },
   'reports.drill': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' } },
+  'reports.returns.breakdown': { filter: { from: '2026-01-01', to: '2026-01-31' }, groupBy: 'product' },
   'reports.export': { kpi: 'fill_rate_lines', filter: { from: '2026-01-01', to: '2026-01-31' }, format: 'xlsx' },
   // Inputs whose rule joins two fields (one of two ids must be given).
   'service.rma.create': { orderId: '01890a5d-ac96-774b-bcce-b302099a8057', reason: 'Damaged in transit', lines: [{ orderLineId: '01890a5d-ac96-774b-bcce-b302099a8058', quantity: 1 }] },

@@ -23,6 +23,41 @@ export type KpiId = (typeof KPI_IDS)[number];
 export const GROUP_BYS = ['none', 'warehouse', 'region', 'customerClass', 'channel', 'month', 'week'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
+/** The segments a figure can be filtered or split by (period = month/week split and the date range). */
+export const SEGMENT_NAMES = ['warehouse', 'region', 'customerClass', 'channel', 'period'] as const;
+export type SegmentName = (typeof SEGMENT_NAMES)[number];
+
+/**
+ * Which segments apply to which KPI, and why the others do not (the engine refuses them with
+ * that reason; the screens offer only what applies). Region and customer class are the
+ * customer's (partner) attributes, channel is the order's; none of them belongs to stock on a
+ * shelf or to a vendor's receipt.
+ */
+export const KPI_SEGMENTS: Record<KpiId, { applies: readonly SegmentName[]; why: string }> = {
+  fill_rate_lines: { applies: SEGMENT_NAMES, why: '' },
+  fill_rate_units: { applies: SEGMENT_NAMES, why: '' },
+  otif: { applies: SEGMENT_NAMES, why: '' },
+  order_cycle_time: { applies: SEGMENT_NAMES, why: '' },
+  backorder_rate: { applies: SEGMENT_NAMES, why: '' },
+  channel_margin: { applies: SEGMENT_NAMES, why: '' },
+  return_rate: { applies: SEGMENT_NAMES, why: '' },
+  stockout_frequency: {
+    applies: ['warehouse', 'period'],
+    why: 'a stockout is a product out of stock at a warehouse (product-days stocked there), whoever the customer or channel',
+  },
+  inventory_accuracy: { applies: ['warehouse', 'period'], why: 'a cycle count checks the stock on a warehouse shelf, which belongs to no customer or channel' },
+  inventory_turns: { applies: ['warehouse', 'period'], why: 'the stock it is measured against belongs to a warehouse, not to a customer or channel' },
+  days_of_supply: { applies: ['warehouse', 'period'], why: 'the stock on hand belongs to a warehouse, not to a customer or channel' },
+  vendor_on_time: { applies: ['warehouse', 'period'], why: 'it measures vendors’ receipts, which have no customer, customer class or sales channel' },
+};
+
+/** Segment of a group-by (none: always allowed). */
+export const SEGMENT_OF: Record<GroupBy, SegmentName | null> = { none: null, warehouse: 'warehouse', region: 'region', customerClass: 'customerClass', channel: 'channel', month: 'period', week: 'period' };
+
+/** Return breakdown (RMAs received in the period) split by one of these. */
+export const RETURN_BREAKDOWN_BYS = ['product', 'vendor', 'channel', 'customer'] as const;
+export const RETURN_REASON_CATEGORIES = ['damaged_in_transit', 'wrong_item_picked', 'not_as_described', 'late_delivery', 'no_longer_needed', 'quality_defect', 'other', 'uncategorised'] as const;
+
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'Use a date like 2026-01-31' }).refine((s) => {
     const ms = Date.parse(`${s}T00:00:00Z`);
     return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === s;
@@ -133,6 +168,20 @@ export const ExceptionItem = z.object({
   document: z.object({ kind: z.enum(['transfer', 'sales_order', 'product', 'sync_exception']), id: z.string(), number: z.string().nullable() }),
 });
 
+export const ReturnBreakdownRow = z.object({
+  key: z.string(),
+  label: z.string(),
+  /** Units received back on RMAs in the period, and the RMAs they came on. */
+  returnedQty: z.number(),
+  rmas: z.number().int(),
+  /** Units shipped to customers in the period for the same key (null where the report tables cannot tell: by customer, or with customer segment filters by product/vendor). */
+  shippedQty: z.number().nullable(),
+  rate: z.number().nullable(),
+  /** Units and RMAs per reason category; `suggested` = units whose category the reason classifier suggested (the RMA had no ticket category). */
+  reasons: z.array(z.object({ category: z.enum(RETURN_REASON_CATEGORIES), units: z.number(), rmas: z.number().int(), suggested: z.number() })),
+});
+export type ReturnBreakdownRow = z.output<typeof ReturnBreakdownRow>;
+
 const RefreshCounts = { moves: z.number().int(), shipments: z.number().int(), orders: z.number().int(), receipts: z.number().int() };
 /** Work in move-equivalents (a finished document counts as many moves). */
 const RefreshStep = z.object({ ...RefreshCounts, more: z.boolean(), paused: z.boolean(), done: z.number().int(), total: z.number().int() });
@@ -212,6 +261,12 @@ export const reportsContract = {
     input: z.object({ kpi: z.enum(KPI_IDS), filter: ReportFilter, groupBy: z.enum(GROUP_BYS).default('none'), format: z.enum(['xlsx', 'pdf']) }).strict(),
     output: z.object({ filename: z.string(), contentType: z.string(), base64: z.string() }),
     summary: 'A KPI with its segments as an XLSX or PDF file',
+  }),
+  'reports.returns.breakdown': query({
+    access: 'reports.read',
+    input: z.object({ filter: ReportFilter, groupBy: z.enum(RETURN_BREAKDOWN_BYS), limit: z.number().int().min(1).max(500).default(50) }).strict(),
+    output: z.object({ rows: z.array(ReturnBreakdownRow), total: ReturnBreakdownRow }),
+    summary: 'Units returned on RMAs and their reason categories per product, vendor, channel or customer, with the return rate where it is known',
   }),
   'reports.forecast.run': command({
     access: 'reports.forecast',

@@ -101,6 +101,31 @@ export async function drill(db: Db, kpi: KpiId, f: ReportFilter, failingOnly: bo
       ok: Number(r.off) === 0,
     }));
   }
+  if (kpi === 'return_rate' && (f.region || f.customerClass || f.channel)) {
+    // Cut by a customer segment: the product totals cannot be, so the return receipts (stock
+    // moved back from Customers in the period) of the segment's documents are listed.
+    const from = `${f.from}T00:00:00.000Z`;
+    const to = `${isoDay((dayOf(f.to) + 1) * DAY_MS)}T00:00:00.000Z`;
+    const base = sql<{ id: string; number: string; origin: string | null; moved: string; party: string | null; qty: number; lines: number }>`
+      SELECT t.id, t.number, t.origin, MAX(m.moved_at) AS moved, MIN(p.name) AS party, SUM(m.quantity) AS qty, COUNT(DISTINCT m.product_id) AS lines
+      FROM stock_move m JOIN location fl ON fl.id = m.from_location_id AND fl.usage = 'customer' JOIN location tl ON tl.id = m.to_location_id AND tl.usage = 'internal'
+        JOIN transfer t ON t.id = m.transfer_id LEFT JOIN partner p ON p.id = t.partner_id
+      WHERE m.moved_at >= ${from} AND m.moved_at < ${to} AND tl.warehouse_id IS NOT NULL
+        ${f.warehouseId ? sql`AND tl.warehouse_id = ${f.warehouseId}` : sql``} ${f.channel ? sql`AND t.channel_code = ${f.channel}` : sql``}
+        ${f.region ? sql`AND p.region = ${f.region}` : sql``} ${f.customerClass ? sql`AND p.customer_class = ${f.customerClass}` : sql``}
+      GROUP BY t.id, t.number, t.origin`;
+    return page(db, base, sql`moved DESC, number DESC`, offset, limit, (r) => ({
+      kind: 'receipt',
+      id: r.id,
+      number: r.number,
+      origin: r.origin,
+      date: new Date(r.moved).toISOString().slice(0, 10),
+      party: r.party,
+      sku: null,
+      detail: `returned ${Number(r.qty)} units of ${Number(r.lines)} product${Number(r.lines) === 1 ? '' : 's'}`,
+      ok: false,
+    }));
+  }
   if (kpi === 'return_rate' || kpi === 'inventory_turns' || kpi === 'days_of_supply') {
     const base = sql<{ product_id: string; sku: string; name: string; out_qty: number; return_qty: number; cogs: number }>`
       SELECT s.product_id, pr.sku, pr.name, SUM(s.out_qty) AS out_qty, SUM(s.return_qty) AS return_qty, SUM(s.cogs_minor) AS cogs

@@ -4,7 +4,8 @@ import { notFound } from '../platform/errors';
 import { drill } from './drill';
 import { exportKpi } from './export';
 import { cancelForecastRuns, forecastSummary, runForecast, safetyStockFor, storedModel, weekStart, weeklyDemand } from './forecast-run';
-import { computeKpi } from './kpis';
+import { checkSegments, computeKpi } from './kpis';
+import { returnBreakdown } from './returns';
 import { pauseRefresh, refreshReports, refreshStatus, refreshStep, resumeRefresh } from './refresh';
 import { demandWarnings, exceptionsInbox, lateOrders } from './warnings';
 
@@ -37,7 +38,11 @@ export const reportsHandlers = defineHandlers({
     for (const kpi of input.kpis) results.push(await computeKpi(ctx, kpi, input.filter, 'none'));
     return { results };
   },
-  'reports.drill': (ctx, input) => drill(ctx.db, input.kpi, input.filter, input.failingOnly, input.offset, input.limit),
+  'reports.returns.breakdown': (ctx, input) => returnBreakdown(ctx.db, ctx.install, input.filter, input.groupBy, input.limit),
+  'reports.drill': (ctx, input) => {
+    checkSegments(input.kpi, input.filter, 'none');
+    return drill(ctx.db, input.kpi, input.filter, input.failingOnly, input.offset, input.limit);
+  },
   'reports.export': async (ctx, input) => exportKpi(await computeKpi(ctx, input.kpi, input.filter, input.groupBy), input.filter, input.format),
   'reports.forecast.run': async (ctx, input) => {
     const summary = await runForecast(ctx.db, {

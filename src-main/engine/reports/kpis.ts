@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { GroupBy, KpiId, KpiResult, KpiRow, ReportFilter } from '../../../src-shared/contract/reports';
+import { GROUP_BYS, type GroupBy, KPI_SEGMENTS, type KpiId, type KpiResult, type KpiRow, type ReportFilter, SEGMENT_OF, type SegmentName } from '../../../src-shared/contract/reports';
 import type { Db, Dialect } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { isoDay } from './refresh';
@@ -29,12 +29,28 @@ export function registerChannelFeeSource(source: ChannelFeeSource): void {
   feeSources.push(source);
 }
 
-/** Which segments each family of KPIs can be cut by (the tables behind them hold those columns). */
-const ORDER_SEGMENTS: GroupBy[] = ['none', 'warehouse', 'region', 'customerClass', 'channel', 'month', 'week'];
-const STOCK_SEGMENTS: GroupBy[] = ['none', 'warehouse', 'month', 'week'];
-const WAREHOUSE_ONLY: GroupBy[] = ['none', 'warehouse'];
-
 const COLUMN: Record<Exclude<GroupBy, 'none' | 'month' | 'week'>, string> = { warehouse: 'warehouse_id', region: 'region', customerClass: 'customer_class', channel: 'channel_code' };
+const FILTER_SEGMENT: Record<keyof typeof COLUMN, 'warehouseId' | 'region' | 'customerClass' | 'channel'> = { warehouse: 'warehouseId', region: 'region', customerClass: 'customerClass', channel: 'channel' };
+const SEGMENT_WORDS: Record<SegmentName, string> = { warehouse: 'warehouse', region: 'region', customerClass: 'customer class', channel: 'channel', period: 'period' };
+
+/**
+ * Refuses a filter or split the KPI cannot make (KPI_SEGMENTS says which apply and why), with
+ * the reason, before anything is read. Every KPI takes the period (from/to) as its range.
+ */
+export function checkSegments(kpi: KpiId, filter: ReportFilter, groupBy: GroupBy): void {
+  const rule = KPI_SEGMENTS[kpi];
+  const seg = SEGMENT_OF[groupBy];
+  if (seg && !rule.applies.includes(seg)) {
+    const allowed = GROUP_BYS.filter((g) => g === 'none' || rule.applies.includes(SEGMENT_OF[g]!));
+    throw new DomainError('VALIDATION', `${KPI_LABELS[kpi]} cannot be split by ${SEGMENT_WORDS[seg]}: ${rule.why}`, { fields: [{ path: 'groupBy', message: `Use one of: ${allowed.join(', ')}` }] });
+  }
+  for (const s of Object.keys(FILTER_SEGMENT) as (keyof typeof COLUMN)[]) {
+    const field = FILTER_SEGMENT[s];
+    if (filter[field] && !rule.applies.includes(s)) {
+      throw new DomainError('VALIDATION', `${KPI_LABELS[kpi]} cannot be filtered by ${SEGMENT_WORDS[s]}: ${rule.why}`, { fields: [{ path: `filter.${field}`, message: `Not available for ${KPI_LABELS[kpi].toLowerCase()}` }] });
+    }
+  }
+}
 
 function groupKey(groupBy: GroupBy, alias = ''): RawBuilder<string> {
   const a = alias ? `${alias}.` : '';
@@ -45,23 +61,15 @@ function groupKey(groupBy: GroupBy, alias = ''): RawBuilder<string> {
   return sql<string>`${sql.raw(`${a}${COLUMN[groupBy]}`)}`;
 }
 
-function where(filter: ReportFilter, allowed: GroupBy[], alias = ''): RawBuilder<unknown> {
+/** The period and the segment filters as SQL; checkSegments has already refused what the KPI's table cannot hold. */
+function where(filter: ReportFilter, alias = ''): RawBuilder<unknown> {
   const a = alias ? `${alias}.` : '';
   const parts: RawBuilder<unknown>[] = [sql`${sql.raw(`${a}day_no`)} >= ${dayOf(filter.from)}`, sql`${sql.raw(`${a}day_no`)} <= ${dayOf(filter.to)}`];
-  const eq = (seg: keyof typeof COLUMN, value: string | undefined) => {
-    if (!value) return;
-    if (!allowed.includes(seg)) throw new DomainError('VALIDATION', `This figure cannot be cut by ${seg}`, { fields: [{ path: seg, message: 'Not available for this figure' }] });
-    parts.push(sql`${sql.raw(`${a}${COLUMN[seg]}`)} = ${value}`);
-  };
-  eq('warehouse', filter.warehouseId);
-  eq('region', filter.region);
-  eq('customerClass', filter.customerClass);
-  eq('channel', filter.channel);
+  for (const s of Object.keys(FILTER_SEGMENT) as (keyof typeof COLUMN)[]) {
+    const value = filter[FILTER_SEGMENT[s]];
+    if (value) parts.push(sql`${sql.raw(`${a}${COLUMN[s]}`)} = ${value}`);
+  }
   return sql.join(parts, sql` AND `);
-}
-
-function checkGroup(kpi: KpiId, groupBy: GroupBy, allowed: GroupBy[]) {
-  if (!allowed.includes(groupBy)) throw new DomainError('VALIDATION', `${KPI_LABELS[kpi]} cannot be split by ${groupBy}`, { fields: [{ path: 'groupBy', message: `Use one of: ${allowed.join(', ')}` }] });
 }
 
 export const KPI_LABELS: Record<KpiId, string> = {
@@ -115,8 +123,7 @@ async function ratio(ctx: Ctx, kpi: KpiId, groupBy: GroupBy, raw: Raw[], unit: K
 }
 
 async function orderLineRatio(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, n: RawBuilder<number>, d: RawBuilder<number>): Promise<KpiResult> {
-  checkGroup(kpi, groupBy, ORDER_SEGMENTS);
-  const r = await sql<Raw>`SELECT ${groupKey(groupBy)} AS key, SUM(${n}) AS n, SUM(${d}) AS d FROM report_order_day WHERE ${where(filter, ORDER_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+  const r = await sql<Raw>`SELECT ${groupKey(groupBy)} AS key, SUM(${n}) AS n, SUM(${d}) AS d FROM report_order_day WHERE ${where(filter)} GROUP BY 1`.execute(ctx.db);
   return ratio(ctx, kpi, groupBy, r.rows);
 }
 
@@ -162,10 +169,9 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * value = median, p90 beside it, per segment. Orders without an order time are left out.
    */
   order_cycle_time: async (ctx, f, g) => {
-    checkGroup('order_cycle_time', g, ORDER_SEGMENTS);
     // Percentiles from tenth-of-an-hour buckets counted in SQL (a few hundred rows, not every order).
     const r = await sql<{ key: string | number; b: number; n: number }>`SELECT ${groupKey(g)} AS key, CAST(cycle_hours * 10 AS INTEGER) AS b, COUNT(*) AS n
-      FROM report_order WHERE ${where(f, ORDER_SEGMENTS)} AND cycle_hours IS NOT NULL GROUP BY 1, 2`.execute(ctx.db);
+      FROM report_order WHERE ${where(f)} AND cycle_hours IS NOT NULL GROUP BY 1, 2`.execute(ctx.db);
     const folded = new Map<string, Map<number, number>>();
     const overall = new Map<number, number>();
     for (const x of r.rows) {
@@ -194,9 +200,8 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * channel fees from the registered fee sources (finance), else zero.
    */
   channel_margin: async (ctx, f, g) => {
-    checkGroup('channel_margin', g, ORDER_SEGMENTS);
     const r = await sql<{ key: string | number; revenue: number; cogs: number; channel: string }>`SELECT ${groupKey(g)} AS key, channel_code AS channel, SUM(revenue_minor) AS revenue, SUM(cogs_minor) AS cogs
-      FROM report_order_day WHERE ${where(f, ORDER_SEGMENTS)} GROUP BY 1, 2`.execute(ctx.db);
+      FROM report_order_day WHERE ${where(f)} GROUP BY 1, 2`.execute(ctx.db);
     const fees = new Map<string, number>();
     for (const source of feeSources) for (const [ch, v] of await source(ctx, f)) fees.set(ch, (fees.get(ch) ?? 0) + v);
     // Fees are known per channel; other splits share a channel's fee by revenue.
@@ -218,10 +223,17 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
     return ratio(ctx, 'channel_margin', g, [...merged.values()], 'percent', feeSources.length === 0 ? 'no channel fees recorded yet (finance adds them)' : undefined);
   },
 
-  /** Return rate = units returned by customers ÷ units shipped to customers (by movement day). */
+  /**
+   * Return rate = units returned by customers ÷ units shipped to customers (by movement day).
+   * Returned = moved from Customers into a warehouse (RMA receipts); shipped = moved from a
+   * warehouse to Customers. Split by channel (of the moving document), customer class and
+   * region (of its customer) from report_flow_day; by warehouse and period alone from
+   * report_value_day (the same units, fewer rows).
+   */
   return_rate: async (ctx, f, g) => {
-    checkGroup('return_rate', g, STOCK_SEGMENTS);
-    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(return_qty) AS n, SUM(out_qty) AS d FROM report_value_day WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+    const customerCut = g === 'region' || g === 'customerClass' || g === 'channel' || !!(f.region || f.customerClass || f.channel);
+    const table = sql.table(customerCut ? 'report_flow_day' : 'report_value_day');
+    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(return_qty) AS n, SUM(out_qty) AS d FROM ${table} WHERE ${where(f)} GROUP BY 1`.execute(ctx.db);
     return ratio(ctx, 'return_rate', g, r.rows);
   },
 
@@ -231,8 +243,7 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * stocked at the warehouse × days in the period), per warehouse.
    */
   stockout_frequency: async (ctx, f, g) => {
-    checkGroup('stockout_frequency', g, STOCK_SEGMENTS);
-    const w = where(f, STOCK_SEGMENTS);
+    const w = where(f);
     const num = await sql<{ key: string | number; warehouse_id: string; day_no: number; n: number }>`
       SELECT ${groupKey(g)} AS key, warehouse_id, day_no, COUNT(*) AS n FROM report_short_day WHERE ${w} GROUP BY 1, 2, 3`.execute(ctx.db);
     // Products stocked at each warehouse (with a stock level row there), as counted by the last refresh.
@@ -274,7 +285,6 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * counts in the period); within tolerance: |counted − expected| ≤ tolerance % × expected.
    */
   inventory_accuracy: async (ctx, f, g, o) => {
-    checkGroup('inventory_accuracy', g, STOCK_SEGMENTS);
     const day = ctx.dialect === 'postgres' ? sql.raw(`((k.posted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')`) : sql.raw(`CAST(julianday(substr(k.posted_at, 1, 10)) - 2440587.5 AS INTEGER)`);
     const key = g === 'warehouse' ? sql`k.warehouse_id` : g === 'none' ? sql`'all'` : g === 'week' ? sql`CAST((${day} + 3) / 7 AS INTEGER)` : day;
     const r = await sql<Raw>`SELECT ${key} AS key,
@@ -290,49 +300,87 @@ export const KPIS: Record<KpiId, (ctx: Ctx, filter: ReportFilter, groupBy: Group
    * Inventory turns = COGS over the 12 months ending on the period's last day ÷ average stock
    * value over those months. Average stock value = the mean of each day's closing stock value,
    * the stock valued at the unit cost each move carried (receipts at their cost, issues at the
-   * moving average or FIFO cost they left with).
+   * moving average or FIFO cost they left with). By month or week: the same figure at the end
+   * of each month or week of the period (a rolling 12 months), so the trend shows.
    */
   inventory_turns: async (ctx, f, g) => {
-    checkGroup('inventory_turns', g, WAREHOUSE_ONLY);
-    const end = dayOf(f.to);
-    const start = end - 364;
-    const stock = await averageStock(ctx, start, end, f.warehouseId, true);
-    const cogs = await sql<{ warehouse_id: string; v: number }>`SELECT warehouse_id, SUM(cogs_minor) AS v FROM report_value_day WHERE day_no >= ${start} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
-    const raw: Raw[] = [...stock].map(([wh, avg]) => ({ key: g === 'none' ? 'all' : wh, n: Number(cogs.rows.find((c) => c.warehouse_id === wh)?.v ?? 0), d: avg }));
-    const merged = new Map<string, Raw>();
-    for (const x of raw) {
-      const m = merged.get(String(x.key)) ?? { key: x.key, n: 0, d: 0 };
-      m.n += x.n;
-      m.d += x.d;
-      merged.set(String(x.key), m);
+    const raw: Raw[] = [];
+    for (const p of periodEnds(f, g)) {
+      const end = p.end;
+      const start = end - 364;
+      const stock = await averageStock(ctx, start, end, f.warehouseId, true);
+      const cogs = await sql<{ warehouse_id: string; v: number }>`SELECT warehouse_id, SUM(cogs_minor) AS v FROM report_value_day WHERE day_no >= ${start} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+      for (const [wh, avg] of stock) raw.push({ key: g === 'warehouse' ? wh : p.key, n: Number(cogs.rows.find((c) => c.warehouse_id === wh)?.v ?? 0), d: avg });
     }
-    return ratio(ctx, 'inventory_turns', g, [...merged.values()], 'turns', '12 months ending on the last day of the period');
+    return atPeriodEnd(g, await ratio(ctx, 'inventory_turns', g, merge(raw), 'turns', g === 'month' || g === 'week' ? `12 months ending on the last day of each ${g}` : '12 months ending on the last day of the period'));
   },
 
-  /** Days of supply = stock on hand at the period's end ÷ average daily demand (units shipped to customers over the 90 days before). */
+  /**
+   * Days of supply = stock on hand at the period's end ÷ average daily demand (units shipped
+   * to customers over the 90 days before). By month or week: at the end of each.
+   */
   days_of_supply: async (ctx, f, g) => {
-    checkGroup('days_of_supply', g, WAREHOUSE_ONLY);
-    const end = dayOf(f.to);
-    const stock = await averageStock(ctx, end, end, f.warehouseId, false);
-    const demand = await sql<{ warehouse_id: string; q: number }>`SELECT warehouse_id, SUM(out_qty) AS q FROM report_value_day WHERE day_no > ${end - 90} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
-    const merged = new Map<string, Raw>();
-    for (const [wh, qty] of stock) {
-      const key = g === 'none' ? 'all' : wh;
-      const m = merged.get(key) ?? { key, n: 0, d: 0 };
-      m.n += qty;
-      m.d += Number(demand.rows.find((d) => d.warehouse_id === wh)?.q ?? 0) / 90;
-      merged.set(key, m);
+    const raw: Raw[] = [];
+    for (const p of periodEnds(f, g)) {
+      const end = p.end;
+      const stock = await averageStock(ctx, end, end, f.warehouseId, false);
+      const demand = await sql<{ warehouse_id: string; q: number }>`SELECT warehouse_id, SUM(out_qty) AS q FROM report_value_day WHERE day_no > ${end - 90} AND day_no <= ${end} ${f.warehouseId ? sql`AND warehouse_id = ${f.warehouseId}` : sql``} GROUP BY warehouse_id`.execute(ctx.db);
+      for (const [wh, qty] of stock) raw.push({ key: g === 'warehouse' ? wh : p.key, n: qty, d: Number(demand.rows.find((d) => d.warehouse_id === wh)?.q ?? 0) / 90 });
     }
-    return ratio(ctx, 'days_of_supply', g, [...merged.values()], 'days', 'units on hand ÷ average daily units shipped over the last 90 days');
+    return atPeriodEnd(g, await ratio(ctx, 'days_of_supply', g, merge(raw), 'days', 'units on hand ÷ average daily units shipped over the last 90 days'));
   },
 
   /** Vendor on-time rate = receipt lines received by the promised date ÷ receipt lines. */
   vendor_on_time: async (ctx, f, g) => {
-    checkGroup('vendor_on_time', g, STOCK_SEGMENTS);
-    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(on_time) AS n, COUNT(*) AS d FROM report_receipt_line WHERE ${where(f, STOCK_SEGMENTS)} GROUP BY 1`.execute(ctx.db);
+    const r = await sql<Raw>`SELECT ${groupKey(g)} AS key, SUM(on_time) AS n, COUNT(*) AS d FROM report_receipt_line WHERE ${where(f)} GROUP BY 1`.execute(ctx.db);
     return ratio(ctx, 'vendor_on_time', g, r.rows);
   },
 };
+
+/** A point-in-time figure split by month or week: its total is the figure at the period's end (the last row), not a sum over the rows. */
+function atPeriodEnd(g: GroupBy, r: KpiResult): KpiResult {
+  if ((g !== 'month' && g !== 'week') || r.rows.length === 0) return r;
+  const last = r.rows.at(-1)!;
+  return { ...r, value: last.value, numerator: last.numerator, denominator: last.denominator };
+}
+
+/** Sums raw rows with the same key. */
+function merge(raw: Raw[]): Raw[] {
+  const merged = new Map<string, Raw>();
+  for (const x of raw) {
+    const m = merged.get(String(x.key)) ?? { key: x.key, n: 0, d: 0 };
+    m.n += x.n;
+    m.d += x.d;
+    merged.set(String(x.key), m);
+  }
+  return [...merged.values()];
+}
+
+/**
+ * The days a point-in-time figure (turns, days of supply) is taken on: the period's last day,
+ * or the last day of each month / week within the period (the period's end for the last one).
+ * Keys are what fold() expects: a day number for months, a week number for weeks.
+ */
+function periodEnds(f: ReportFilter, g: GroupBy): { key: string | number; end: number }[] {
+  const from = dayOf(f.from);
+  const to = dayOf(f.to);
+  if (g !== 'month' && g !== 'week') return [{ key: 'all', end: to }];
+  const out: { key: string | number; end: number }[] = [];
+  for (let day = from; day <= to; ) {
+    let end: number;
+    if (g === 'week') {
+      const week = Math.floor((day + 3) / 7);
+      end = Math.min(week * 7 - 3 + 6, to);
+      out.push({ key: week, end });
+    } else {
+      const d = new Date(day * DAY_MS);
+      end = Math.min(Math.floor(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS) - 1, to);
+      out.push({ key: end, end });
+    }
+    day = end + 1;
+  }
+  return out;
+}
 
 /**
  * Average on hand per warehouse over days [start, end] (end of each day), in units or in value
@@ -351,5 +399,6 @@ async function averageStock(ctx: Ctx, start: number, end: number, warehouseId: s
 
 export async function computeKpi(ctx: Ctx, kpi: KpiId, filter: ReportFilter, groupBy: GroupBy, options: { tolerancePct?: number } = {}): Promise<KpiResult> {
   if (dayOf(filter.from) > dayOf(filter.to)) throw new DomainError('VALIDATION', 'The period starts after it ends', { fields: [{ path: 'filter.from', message: 'Must be on or before the end date' }] });
+  checkSegments(kpi, filter, groupBy);
   return KPIS[kpi](ctx, filter, groupBy, { tolerancePct: options.tolerancePct ?? 2 });
 }

@@ -11,7 +11,7 @@ import { refreshReports, refreshStep } from './refresh';
  * interleaved with random writes, leave the report tables exactly equal to a rebuild from
  * scratch; status, pause and resume through the commands.
  */
-const TABLES = ['report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line'];
+const TABLES = ['report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_flow_day', 'report_receipt_line'];
 
 type Op =
   | { kind: 'receive'; product: number; qty: number; cost: number }

@@ -88,7 +88,7 @@ const zero = (): RefreshResult => ({ moves: 0, shipments: 0, orders: 0, receipts
 
 /** Empties every report table and cursor: the next refresh reads everything again. */
 export async function clearReports(db: AnyDb): Promise<void> {
-  for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
+  for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_flow_day', 'report_receipt_line']) await sql`DELETE FROM ${sql.table(t)}`.execute(db);
 }
 
 /**
@@ -263,6 +263,26 @@ async function stockDaysChunk(db: AnyDb, dialect: Dialect, now: string, size: nu
       out_qty = report_value_day.out_qty + excluded.out_qty,
       return_qty = report_value_day.return_qty + excluded.return_qty,
       cogs_minor = report_value_day.cogs_minor + excluded.cogs_minor`.execute(db);
+  // Units shipped to and returned by customers per day, warehouse and customer segment (return
+  // rate by channel, customer class, region — migration 0021): the channel of the move's
+  // document, the class and region of its partner; moves without a document count as 'none'.
+  await sql`
+    INSERT INTO report_flow_day (day_no, warehouse_id, channel_code, customer_class, region, out_qty, return_qty)
+    SELECT day_no, warehouse_id, channel_code, customer_class, region, SUM(out_qty), SUM(return_qty) FROM (
+      SELECT ${day} AS day_no, f.warehouse_id, COALESCE(tr.channel_code, 'none') AS channel_code, COALESCE(pa.customer_class, 'none') AS customer_class,
+        COALESCE(pa.region, 'none') AS region, m.quantity AS out_qty, 0 AS return_qty
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        LEFT JOIN transfer tr ON tr.id = m.transfer_id LEFT JOIN partner pa ON pa.id = tr.partner_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND f.usage = 'internal' AND f.warehouse_id IS NOT NULL AND t.usage = 'customer'
+      UNION ALL
+      SELECT ${day}, t.warehouse_id, COALESCE(tr.channel_code, 'none'), COALESCE(pa.customer_class, 'none'), COALESCE(pa.region, 'none'), 0, m.quantity
+      FROM stock_move m JOIN location f ON f.id = m.from_location_id JOIN location t ON t.id = m.to_location_id
+        LEFT JOIN transfer tr ON tr.id = m.transfer_id LEFT JOIN partner pa ON pa.id = tr.partner_id
+      WHERE m.id > ${cursor} AND m.id <= ${hi} AND t.usage = 'internal' AND t.warehouse_id IS NOT NULL AND f.usage = 'customer'
+    ) x GROUP BY day_no, warehouse_id, channel_code, customer_class, region
+    ON CONFLICT (day_no, warehouse_id, channel_code, customer_class, region) DO UPDATE SET
+      out_qty = report_flow_day.out_qty + excluded.out_qty,
+      return_qty = report_flow_day.return_qty + excluded.return_qty`.execute(db);
   const n = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM stock_move WHERE id > ${cursor} AND id <= ${hi}`.execute(db)).rows[0]?.n ?? 0);
   await writeCursor(db, 'stock_move', hi, now);
   return n;

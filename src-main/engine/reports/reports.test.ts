@@ -193,7 +193,16 @@ describe.each(DIALECTS)('reports KPIs (%s)', (dialect) => {
       code: 'VALIDATION',
       details: { fields: [{ path: 'filter.from', message: 'Must be on or before the end date' }] },
     });
-    await expect(t.engine.run('reports.kpi', { kpi: 'return_rate', filter: filter(), groupBy: 'region' }, as)).rejects.toMatchObject({ code: 'VALIDATION' });
+    // Return rate is cut by region now (report_flow_day); inventory accuracy has no customers.
+    const byRegion = await kpi('return_rate', { groupBy: 'region' });
+    expect(byRegion.rows.map((x) => [x.key, x.numerator, x.denominator])).toEqual([
+      ['North', 0, 12],
+      ['South', 0, 6],
+    ]);
+    await expect(t.engine.run('reports.kpi', { kpi: 'inventory_accuracy', filter: filter(), groupBy: 'region' }, as)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('Inventory accuracy cannot be split by region'),
+    });
   });
 
   it('a rebuild from scratch gives the same figures as the incremental refresh', async () => {
