@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Group, Loader, Menu, Pagination, Progress, 
 import { IconDownload, IconFileSpreadsheet, IconFileTypePdf, IconListSearch, IconRefresh } from '@tabler/icons-react';
 import { useCallback, useMemo, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
-import { KPI_IDS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type RefreshStatus, type ReportFilter } from '../../../src-shared/contract/reports';
+import { KPI_IDS, KPI_SEGMENTS, RETURN_BREAKDOWN_BYS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type RefreshStatus, type ReportFilter } from '../../../src-shared/contract/reports';
 import type { Role } from '../../../src-shared/permissions';
 import { ROLES } from '../../../src-shared/permissions';
 import { navigate } from '../app/router';
@@ -34,8 +34,8 @@ export const KPI_LABELS: Record<KpiId, string> = {
   vendor_on_time: 'Vendor on-time rate',
 };
 const GROUP_LABEL: Record<GroupBy, string> = { none: 'total', warehouse: 'by warehouse', region: 'by region', customerClass: 'by customer class', channel: 'by channel', month: 'by month', week: 'by week' };
-/** KPIs read from stock tables can only be cut by warehouse and period. */
-const CUSTOMER_SEGMENTS: KpiId[] = ['fill_rate_lines', 'fill_rate_units', 'otif', 'order_cycle_time', 'backorder_rate', 'channel_margin'];
+/** Figures that take the customer segments (region, class, channel): KPI_SEGMENTS says which, and why the others do not. */
+const takesCustomerSegments = (kpi: KpiId) => KPI_SEGMENTS[kpi].applies.includes('channel');
 
 export function formatKpi(unit: KpiResult['unit'], v: number | null): string {
   if (v === null || Number.isNaN(v)) return '—';
@@ -96,7 +96,7 @@ function FilterBar({ filter, onChange, customerSegments = true }: { filter: Repo
 
 /** Customer segments (region, class, channel) only apply to the order figures; stock figures get the rest. */
 function filterFor(kpi: KpiId, f: ReportFilter): ReportFilter {
-  if (CUSTOMER_SEGMENTS.includes(kpi)) return f;
+  if (takesCustomerSegments(kpi)) return f;
   return { from: f.from, to: f.to, ...(f.warehouseId ? { warehouseId: f.warehouseId } : {}) };
 }
 
@@ -180,6 +180,7 @@ function DashboardPage() {
             <Widget key={`${role}-${w.kpi}-${w.groupBy}`} kpi={w.kpi} groupBy={w.groupBy} chart={w.chart} filter={filterFor(w.kpi, filter)} version={refreshed} />
           ))}
         </SimpleGrid>
+        {(role === 'finance' || role === 'clerk' || role === 'admin') && <ReturnReasons filter={filter} version={refreshed} />}
       </div>
     </div>
   );
@@ -282,6 +283,99 @@ function Widget({ kpi, groupBy, chart, filter, version }: { kpi: KpiId; groupBy:
   );
 }
 
+const BREAKDOWN_LABEL: Record<(typeof RETURN_BREAKDOWN_BYS)[number], string> = { product: 'Product', vendor: 'Vendor', channel: 'Channel', customer: 'Customer' };
+const REASON_LABEL: Record<string, string> = {
+  damaged_in_transit: 'damaged in transit',
+  wrong_item_picked: 'wrong item picked',
+  not_as_described: 'not as described',
+  late_delivery: 'late delivery',
+  no_longer_needed: 'no longer needed',
+  quality_defect: 'quality defect',
+  other: 'other',
+  uncategorised: 'uncategorised',
+};
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} %`);
+
+/** Return rate and reasons per product, vendor, channel or customer (RMAs received in the period). */
+function ReturnReasons({ filter, version }: { filter: ReportFilter; version: string }) {
+  const [by, setBy] = useState<(typeof RETURN_BREAKDOWN_BYS)[number]>('product');
+  const q = useEngineQuery(() => (version === '' ? Promise.resolve(null) : client.call('reports.returns.breakdown', { filter, groupBy: by, limit: 10 })), [JSON.stringify(filter), version, by]);
+  const r = q.data;
+  const reasons = (x: NonNullable<typeof r>['total']) =>
+    x.reasons.map((c) => `${REASON_LABEL[c.category] ?? c.category} ${c.units}${c.suggested > 0 ? ` (${c.suggested} suggested)` : ''}`).join(' · ');
+  return (
+    <Card withBorder padding="sm" mt="md" data-testid="return-reasons">
+      <Group justify="space-between" mb={4}>
+        <div>
+          <Text fw={600} size="sm">
+            Returns and reasons by {BREAKDOWN_LABEL[by].toLowerCase()}
+          </Text>
+          <Text size="xs" c="dimmed">
+            {r ? `${r.total.returnedQty.toLocaleString('en-US')} units back on ${r.total.rmas} RMAs · ${pct(r.total.rate)} of units shipped${r.total.reasons.length ? ` · ${reasons(r.total)}` : ''}` : 'Loading…'}
+          </Text>
+        </div>
+        <Select aria-label="Returns by" w={130} size="xs" data={RETURN_BREAKDOWN_BYS.map((b) => ({ value: b, label: BREAKDOWN_LABEL[b] }))} value={by} onChange={(v) => v && setBy(v as typeof by)} allowDeselect={false} />
+      </Group>
+      {q.error && (
+        <Alert color="red" py={4}>
+          {q.error}
+        </Alert>
+      )}
+      {r && (
+        <Table className="bl-table" aria-label="Returns and reasons">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{BREAKDOWN_LABEL[by]}</Table.Th>
+              <Table.Th w={90} ta="right">
+                Returned
+              </Table.Th>
+              <Table.Th w={70} ta="right">
+                RMAs
+              </Table.Th>
+              <Table.Th w={90} ta="right">
+                Shipped
+              </Table.Th>
+              <Table.Th w={90} ta="right">
+                Rate
+              </Table.Th>
+              <Table.Th>Reasons (units)</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {r.rows.map((x) => (
+              <Table.Tr key={x.key}>
+                <Table.Td>{x.label}</Table.Td>
+                <Table.Td ta="right" className="bl-num">
+                  {x.returnedQty.toLocaleString('en-US')}
+                </Table.Td>
+                <Table.Td ta="right" className="bl-num">
+                  {x.rmas}
+                </Table.Td>
+                <Table.Td ta="right" className="bl-num">
+                  {x.shippedQty === null ? '—' : x.shippedQty.toLocaleString('en-US')}
+                </Table.Td>
+                <Table.Td ta="right" className="bl-num">
+                  {pct(x.rate)}
+                </Table.Td>
+                <Table.Td>{reasons(x)}</Table.Td>
+              </Table.Tr>
+            ))}
+            {r.rows.length === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={6}>
+                  <Text c="dimmed" size="sm" ta="center" py="xs">
+                    No returns received in the period
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
+          </Table.Tbody>
+        </Table>
+      )}
+    </Card>
+  );
+}
+
 type DrillPageData = OutputOf<'reports.drill'>;
 
 function DrillPage({ kpi }: { kpi: KpiId }) {
@@ -308,7 +402,7 @@ function DrillPage({ kpi }: { kpi: KpiId }) {
         )}
       </PageHeader>
       <Toolbar>
-        <FilterBar filter={filter} onChange={(x) => { setFilter(x); setPage(1); }} customerSegments={CUSTOMER_SEGMENTS.includes(kpi)} />
+        <FilterBar filter={filter} onChange={(x) => { setFilter(x); setPage(1); }} customerSegments={takesCustomerSegments(kpi)} />
         <Switch label="Only those against the figure" checked={failingOnly} onChange={(e) => { setFailingOnly(e.currentTarget.checked); setPage(1); }} mt={20} />
         <div style={{ flex: 1 }} />
         <Pagination size="sm" mt={20} total={Math.max(1, Math.ceil((q.data?.total ?? 0) / limit))} value={page} onChange={setPage} aria-label="Document pages" />
