@@ -219,6 +219,41 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
     void tight;
   });
 
+  it('one chunk: a new buyer whose first order is refused is created once by the next; a PO repeated in the chunk is a duplicate of the order made earlier in it', async () => {
+    const tag = `K${++n}`;
+    await product(`${tag}-A`, 1000);
+    const gone = await product(`${tag}-OLD`, 1000, 0);
+    await t.engine.run('catalog.product.archive', { id: gone.id }, as);
+    const email = `${tag.toLowerCase()}@buyers.example`;
+    const csv = [
+      'order_id,customer_email,customer_name,customer_po,sku,quantity',
+      `${tag}-1,${email},Kim Buyer,PO-${tag}-1,${tag}-OLD,1`,
+      `${tag}-2,${email},Kim Buyer,PO-${tag}-2,${tag}-A,1`,
+      `${tag}-3,${email},Kim Buyer,PO-${tag}-2,${tag}-A,2`,
+      `${tag}-4,${email},Kim Buyer,PO-${tag}-4,${tag}-A,3`,
+    ].join('\n');
+    const staged = await t.engine.run('imports.stage', { kind: 'orders', channelCode: 'ecommerce', fileName: `${tag}.csv`, content: csv }, as);
+    // The whole file in one apply command (one chunk).
+    const r = await t.engine.run('imports.apply', { batchId: staged.batch.id, limit: 10 }, as);
+    expect(r.orders.map((o) => [o.ref, o.status])).toEqual([
+      [`${tag}-1`, 'rejected'],
+      [`${tag}-2`, 'accepted'],
+      [`${tag}-3`, 'duplicate'],
+      [`${tag}-4`, 'accepted'],
+    ]);
+    expect(r.orders[0]!.message).toMatch(/archived/);
+    const second = r.orders[1]!;
+    expect(r.orders[2]!.message).toBe(`Customer PO PO-${tag}-2 is already on order ${second.orderNumber}`);
+    expect(r.orders[2]!.orderId).toBe(second.orderId);
+    const buyers = await t.database.db.selectFrom('partner').select('id').where('email', '=', email).execute();
+    expect(buyers).toHaveLength(1);
+    expect((await ordersOf(buyers[0]!.id)).map((o) => o.customerPo).sort()).toEqual([`PO-${tag}-2`, `PO-${tag}-4`]);
+    // Applied again (the same orders staged from a renamed copy): nothing new, each a duplicate of its order.
+    const again = await importAll({ kind: 'orders', channelCode: 'ecommerce', fileName: `${tag}-again.csv`, content: csv + '\n' });
+    expect(again.report.orders.map((o) => o.status)).toEqual(['rejected', 'duplicate', 'duplicate', 'duplicate']);
+    expect(await ordersOf(buyers[0]!.id)).toHaveLength(2);
+  });
+
   it('refuses a file over the limit before anything is written, takes a 5,000-line order, refuses 5,001 lines, and can be cancelled midway', async () => {
     const tag = `B${++n}`;
     await product(`${tag}-A`, 100, 0);
