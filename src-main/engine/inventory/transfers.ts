@@ -1125,14 +1125,24 @@ async function productsWithOpenDemand(ctx: CommandContext, productIds: string[])
   return ids.filter((id) => found.has(id));
 }
 
+// Per product an EXISTS over (product, state): with both conditions as IN lists on one
+// query, SQLite (no statistics) searched the index by product only and stepped through every
+// line the product ever had, done ones included.
 const openDemandProducts = preparedSelectIn<{ product_id: string }>((db, ids) =>
   db
-    .selectFrom('transfer_line')
-    .select('product_id')
-    .distinct()
-    .where('product_id', 'in', ids as string[])
-    .where('state', 'in', ['waiting', 'ready'])
-    .where('origin_line_id', 'is', null),
+    .selectFrom('product as p')
+    .select('p.id as product_id')
+    .where('p.id', 'in', ids as string[])
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('transfer_line as l')
+          .select('l.id')
+          .whereRef('l.product_id', '=', 'p.id')
+          .where('l.state', 'in', ['waiting', 'ready'])
+          .where('l.origin_line_id', 'is', null),
+      ),
+    ),
 );
 
 async function preemptFor(ctx: CommandContext, d: { product_id: string; priority_rank: number; number: string; warehouse_id: string }, from: LocationInfo, missing: number) {
