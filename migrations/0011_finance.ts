@@ -284,11 +284,29 @@ export async function up(db: MigrationDb): Promise<void> {
     // is moved to the first open date (entry and lines alike), with an audit record and a sync
     // exception for finance — never dropped, never silently changed. SECURITY DEFINER: the
     // branch's login may not write audit rows or exceptions itself (row-level security).
-    await sql`CREATE OR REPLACE FUNCTION finance_move_locked() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    await financeMoveLockedFunction({ branchGuard: false }).execute(db);
+    for (const t of ['journal_entry', 'journal_line']) {
+      await sql`CREATE TRIGGER ${sql.raw(`${t}_move_locked`)} BEFORE INSERT ON ${sql.table(t)} FOR EACH ROW EXECUTE FUNCTION finance_move_locked()`.execute(db);
+    }
+  }
+
+  await installCaptureTriggers(db);
+}
+
+/**
+ * The centre's trigger function that moves a late posting out of a locked period (see up()).
+ * `branchGuard` (migration 0022): the engine's "already checked" flag is a session setting any
+ * login can set, so it is honoured only for logins that are not branch logins.
+ */
+export function financeMoveLockedFunction(options: { branchGuard: boolean }) {
+  const guard = options.branchGuard
+    ? sql.raw(" AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'branchline_branch' AND pg_has_role(session_user, r.oid, 'MEMBER'))")
+    : sql.raw('');
+  return sql`CREATE OR REPLACE FUNCTION finance_move_locked() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
       DECLARE lock_date text; open_date text;
       BEGIN
         -- The engine's own postings were checked already (finance may post in a soft-locked period).
-        IF current_setting('branchline.finance_local', true) = 'on' THEN RETURN NEW; END IF;
+        IF current_setting('branchline.finance_local', true) = 'on'${guard} THEN RETURN NEW; END IF;
         SELECT GREATEST(COALESCE(soft_lock_date, ''), COALESCE(hard_lock_date, '')) INTO lock_date FROM company_lock LIMIT 1;
         IF lock_date IS NULL OR lock_date = '' OR NEW.date > lock_date THEN RETURN NEW; END IF;
         open_date := to_char(lock_date::date + 1, 'YYYY-MM-DD');
@@ -305,11 +323,5 @@ export async function up(db: MigrationDb): Promise<void> {
         END IF;
         NEW.date := open_date;
         RETURN NEW;
-      END $$`.execute(db);
-    for (const t of ['journal_entry', 'journal_line']) {
-      await sql`CREATE TRIGGER ${sql.raw(`${t}_move_locked`)} BEFORE INSERT ON ${sql.table(t)} FOR EACH ROW EXECUTE FUNCTION finance_move_locked()`.execute(db);
-    }
-  }
-
-  await installCaptureTriggers(db);
+      END $$`;
 }

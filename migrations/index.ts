@@ -18,6 +18,7 @@ import * as m0016 from './0016_finance_taxes';
 import * as m0017 from './0017_service_outbox_lots';
 import * as m0020 from './0020_capture_keys';
 import * as m0021 from './0021_report_segments';
+import * as m0022 from './0022_finance_lock_guard';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -43,6 +44,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0017_service_outbox_lots': m0017,
   '0020_capture_keys': m0020,
   '0021_report_segments': m0021,
+  '0022_finance_lock_guard': m0022,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateAccountId, templateJournalId } from '../../../migrations/0011_finance';
 import { DomainError } from '../platform/errors';
@@ -85,5 +86,22 @@ describe('finance across branches and the centre', () => {
     // The centre's books still balance.
     const tb = await world.centralEngine.run('finance.report.trialBalance', { to: '2099-12-31' }, { userId: world.adminUserId });
     expect(tb.debitMinor).toBe(tb.creditMinor);
+  });
+
+  it("a branch login cannot skip the move by setting the engine's session flag", async () => {
+    // The flag tells the trigger the centre's own engine checked the lock already; a branch's
+    // login that sets it for its session is still moved (migration 0022).
+    const model = await world.admin.db.selectFrom('journal_entry').selectAll().where('memo', '=', 'B02 late sale').executeTakeFirstOrThrow();
+    const lines = await world.admin.db.selectFrom('journal_line').selectAll().where('entry_id', '=', model.id).orderBy('line_no').execute();
+    const id = crypto.randomUUID();
+    await b2.link.db.transaction().execute(async (tx) => {
+      await sql`SELECT set_config('branchline.finance_local', 'on', true)`.execute(tx);
+      await tx.insertInto('journal_entry').values({ ...model, id, memo: 'B02 forged flag', date: `${period}-20`, moved_from_date: null }).execute();
+      await tx.insertInto('journal_line').values(lines.map((l) => ({ ...l, id: crypto.randomUUID(), entry_id: id, date: `${period}-20` }))).execute();
+    });
+    const forged = await world.admin.db.selectFrom('journal_entry').select(['date', 'moved_from_date']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(forged).toEqual({ date: firstOpen, moved_from_date: `${period}-20` });
+    const lineDates = await world.admin.db.selectFrom('journal_line').select('date').where('entry_id', '=', id).execute();
+    expect(lineDates.map((l) => l.date)).toEqual([firstOpen, firstOpen]);
   });
 });
