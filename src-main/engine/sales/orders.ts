@@ -77,10 +77,10 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
   const distinct = new Map<string, { product: SaleProduct; quantity: number }>();
   for (const c of checked) if (!known?.quotes?.has(`${c.product.id}|${c.quantity}`)) distinct.set(`${c.product.id}|${c.quantity}`, c);
   const priced = distinct.size ? await pricesFor(db, pricing, [...distinct.values()]) : [];
-  const quotes = new Map([...(known?.quotes ?? []), ...[...distinct.keys()].map((k, i) => [k, priced[i]!] as const)]);
+  const quotes = new Map([...distinct.keys()].map((k, i) => [k, priced[i]!] as const));
   const out = checked.map(({ product, uomId, quantity }, i) => {
     const line = lines[i]!;
-    const quote = quotes.get(`${product.id}|${quantity}`)!;
+    const quote = (quotes.get(`${product.id}|${quantity}`) ?? known?.quotes?.get(`${product.id}|${quantity}`))!;
     const overridden = line.unitPriceMinor !== undefined;
     const unitPrice = overridden ? line.unitPriceMinor! : quote.unitPriceMinor;
     const reason = overridden
