@@ -884,7 +884,8 @@ type Books = {
 /**
  * Finance invariants on one database: every entry of the case (all of them when `since` is
  * null) balanced with its lines all there; the trial balance the reports read (trigger-kept
- * daily balances) equal to the lines and debits = credits; for each branch given, the
+ * daily balances) equal to the lines and debits = credits; invoice numbers gapless per
+ * series (`finance.report.invoiceNumbers`); for each branch given, the
  * receivable account equal to its open invoices' residuals and the stock accounts equal to
  * the value of its stock moves (`stockTieOut`).
  */
@@ -908,6 +909,11 @@ async function checkBooks(where: string, db: Books, branchIds: string[], since: 
     rawBy.delete(row.accountId);
   }
   for (const [id, [d, c]] of rawBy) if (d !== 0 || c !== 0) out.push(`${where}: account ${id} has lines ${d}/${c} but no trial balance row`);
+
+  // Invoice numbers gapless and unique per branch series and year (finance's own proof).
+  for (const series of await db.engine.run('finance.report.invoiceNumbers', {}, db.as)) {
+    if (!series.ok) out.push(`${where}: invoice series ${series.series} gaps ${JSON.stringify(series.gaps.slice(0, 5))} duplicates ${JSON.stringify(series.duplicates.slice(0, 5))}`);
+  }
 
   for (const branchId of branchIds) {
     const role = async (r: string) => {
