@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateAccountId, templateJournalId } from '../../../migrations/0011_finance';
-import { DomainError } from '../platform/errors';
+import { errorOf } from '../testing/databases';
 import { createSyncWorld, type SyncWorld, type TestBranch } from '../sync/testing';
 import { periodBounds } from './close';
 
@@ -21,7 +21,6 @@ describe('finance across branches and the centre', () => {
   const { to: periodEnd } = periodBounds(period);
   const firstOpen = new Date(Date.parse(`${periodEnd}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
   const entry = (memo: string, amount: number) => ({ journalId: MISC, date: `${period}-15`, memo, lines: [{ accountId: templateAccountId('1000'), debitMinor: amount }, { accountId: templateAccountId('4000'), creditMinor: amount }] });
-  const errorOf = async (p: Promise<unknown>) => p.then(() => null, (e) => (e instanceof DomainError ? e : Promise.reject(e)));
   beforeAll(async () => {
     world = await createSyncWorld();
     b1 = await world.addBranch('B01');

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateAccountId, templateJournalId } from '../../../migrations/0011_finance';
-import { DomainError } from '../platform/errors';
 import { purchasingFixture } from '../purchasing/fixtures';
 import { salesFixture } from '../sales/fixtures';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { createTestEngine, DIALECTS, errorOf, type TestEngine } from '../testing/databases';
+import { financeUsers } from './fixtures';
 import { stockTieOut } from './close';
 
 const ACC = (code: string) => templateAccountId(code);
@@ -19,22 +19,10 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await createTestEngine(dialect);
-    as = { userId: t.adminId };
-    f = await salesFixture(t.engine, as);
-    finance = { userId: (await t.engine.run('users.create', { username: 'fiona', displayName: 'Fiona', password: 'finance-password', roles: ['finance'] }, as)).id };
-    clerk = { userId: (await t.engine.run('users.create', { username: 'carl', displayName: 'Carl', password: 'clerk-password', roles: ['clerk'] }, as)).id };
+    ({ as, f, finance, clerk } = await financeUsers(t));
   });
   afterAll(async () => t.dispose());
 
-  const errorOf = async (p: Promise<unknown>) => {
-    try {
-      await p;
-      return null;
-    } catch (e) {
-      if (e instanceof DomainError) return e;
-      throw e;
-    }
-  };
   const today = () => new Date().toISOString().slice(0, 10);
   const count = async (table: 'journal_entry' | 'journal_line') => Number((await t.database.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const tb = () => t.engine.run('finance.report.trialBalance', { to: '2099-12-31' }, finance);

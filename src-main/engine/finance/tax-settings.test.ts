@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateAccountId } from '../../../migrations/0011_finance';
-import { DomainError } from '../platform/errors';
 import { purchasingFixture } from '../purchasing/fixtures';
 import { salesFixture } from '../sales/fixtures';
-import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
+import { createTestEngine, DIALECTS, errorOf, type TestEngine } from '../testing/databases';
+import { financeUsers } from './fixtures';
 
 const ACC = (code: string) => templateAccountId(code);
 
@@ -17,22 +17,10 @@ describe.each(DIALECTS)('tax settings on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await createTestEngine(dialect);
-    as = { userId: t.adminId };
-    f = await salesFixture(t.engine, as);
-    finance = { userId: (await t.engine.run('users.create', { username: 'fiona', displayName: 'Fiona', password: 'finance-password', roles: ['finance'] }, as)).id };
-    clerk = { userId: (await t.engine.run('users.create', { username: 'carl', displayName: 'Carl', password: 'clerk-password', roles: ['clerk'] }, as)).id };
+    ({ as, f, finance, clerk } = await financeUsers(t));
   });
   afterAll(async () => t.dispose());
 
-  const errorOf = async (p: Promise<unknown>) => {
-    try {
-      await p;
-      return null;
-    } catch (e) {
-      if (e instanceof DomainError) return e;
-      throw e;
-    }
-  };
   const snapshot = async () => JSON.stringify(await t.engine.run('finance.tax.settings', {}, finance));
   const settings = () => t.engine.run('finance.tax.settings', {}, finance);
   const rate = { code: 'S12', name: 'Sales VAT 12%', scope: 'sales' as const, rateBp: 1200, priceIncluded: false, accountId: ACC('2200') };

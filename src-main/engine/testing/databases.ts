@@ -95,3 +95,11 @@ export async function refusal(p: Promise<unknown>): Promise<DomainError> {
   }
   throw new Error('expected a refusal');
 }
+
+/** The DomainError a command was refused with, or null when it went through. */
+export async function errorOf(p: Promise<unknown>): Promise<DomainError | null> {
+  return p.then(
+    () => null,
+    (e) => (e instanceof DomainError ? e : Promise.reject(e)),
+  );
+}
