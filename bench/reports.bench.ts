@@ -135,13 +135,13 @@ try {
 
   // The background refresh from scratch (after the figures above: this empties the copy's report
   // tables): each step is one transaction, so its length is how long a user's command may wait.
-  for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_receipt_line']) s.exec(`DELETE FROM ${t}`);
+  for (const t of ['report_cursor', 'report_delivery', 'report_order_line', 'report_order', 'report_order_day', 'report_short_day', 'report_stock_day', 'report_value_day', 'report_flow_day', 'report_receipt_line']) s.exec(`DELETE FROM ${t}`);
   const steps: { ms: number; moves: number; docs: number }[] = [];
   let last: { more: boolean; done: number; total: number } = { more: true, done: 0, total: 0 };
   const stepBudget = performance.now() + 60_000;
   while (last.more && performance.now() < stepBudget) {
     const t1 = performance.now();
-    const r = mustOk(await b.engine.call('reports.refresh.step', {}, { anonymous: true })) as { more: boolean; done: number; total: number; moves: number; shipments: number; receipts: number };
+    const r = mustOk(await b.engine.call('reports.refresh.step', {}, { host: 'bench' })) as { more: boolean; done: number; total: number; moves: number; shipments: number; receipts: number };
     steps.push({ ms: performance.now() - t1, moves: r.moves, docs: r.shipments + r.receipts });
     last = r;
   }
