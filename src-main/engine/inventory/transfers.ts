@@ -338,33 +338,7 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
   const reserved = new Map<string, number>();
   if (first) for (const [j, l] of step.lineRows.entries()) if (first.reserved[j]! > 0) reserved.set(l.id, first.reserved[j]!);
   const t = step.transfer;
-  const header: HeaderRow = {
-    id: t.id,
-    number: t.number,
-    kind: t.kind,
-    state: t.state,
-    warehouse_id: t.warehouse_id,
-    warehouse_code: wh.code,
-    from_location_id: t.from_location_id,
-    from_path: step.from.path,
-    to_location_id: t.to_location_id,
-    to_path: step.to.path,
-    partner_id: null,
-    partner_name: null,
-    origin: t.origin,
-    channel_code: t.channel_code,
-    priority_rank: t.priority_rank,
-    scheduled_date: t.scheduled_date,
-    promised_date: t.promised_date,
-    shipping_policy: t.shipping_policy,
-    carrier: t.carrier,
-    carrier_cutoff: t.carrier_cutoff,
-    backorder_of_id: t.backorder_of_id,
-    backorder_reason: t.backorder_reason,
-    linked_transfer_id: t.linked_transfer_id,
-    wave_id: t.wave_id,
-    done_at: t.done_at,
-  };
+  const header = writtenHeader(t, { warehouseCode: wh.code, fromPath: step.from.path, toPath: step.to.path });
   return { id: firstId, written: { header, lines: step.lineRows, reserved } };
 }
 
@@ -895,33 +869,10 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
   // As written: the lines done in full (their reservations consumed), the transfer done.
   const wh = await session.warehouse(t.warehouse_id);
   if (!wh) return { backorderId, written: null };
-  const header: HeaderRow = {
-    id: t.id,
-    number: t.number,
-    kind: t.kind,
-    state: 'done',
-    warehouse_id: t.warehouse_id,
-    warehouse_code: wh.code,
-    from_location_id: t.from_location_id,
-    from_path: (await session.location(t.from_location_id)).path,
-    to_location_id: t.to_location_id,
-    to_path: (await session.location(t.to_location_id)).path,
-    partner_id: null,
-    partner_name: null,
-    origin: t.origin,
-    channel_code: t.channel_code,
-    priority_rank: t.priority_rank,
-    scheduled_date: t.scheduled_date,
-    promised_date: t.promised_date,
-    shipping_policy: t.shipping_policy,
-    carrier: t.carrier,
-    carrier_cutoff: t.carrier_cutoff,
-    backorder_of_id: t.backorder_of_id,
-    backorder_reason: t.backorder_reason,
-    linked_transfer_id: t.linked_transfer_id,
-    wave_id: t.wave_id,
-    done_at: ctx.now,
-  };
+  const header = writtenHeader(
+    { ...t, state: 'done', done_at: ctx.now },
+    { warehouseCode: wh.code, fromPath: (await session.location(t.from_location_id)).path, toPath: (await session.location(t.to_location_id)).path },
+  );
   const written: PlainLine[] = lines.map((l) => ({
     id: l.id,
     line_no: l.line_no,
@@ -1180,4 +1131,38 @@ async function preemptFor(ctx: CommandContext, d: { product_id: string; priority
     count++;
   }
   return { count, transfers };
+}
+
+/** Columns of a transfer row that its reply header shows as they are. */
+type ShownTransferColumns = 'id' | 'number' | 'kind' | 'state' | 'warehouse_id' | 'from_location_id' | 'to_location_id' | 'origin' | 'channel_code' | 'priority_rank' | 'scheduled_date' | 'promised_date' | 'shipping_policy' | 'carrier' | 'carrier_cutoff' | 'backorder_of_id' | 'backorder_reason' | 'linked_transfer_id' | 'wave_id' | 'done_at';
+
+/** The reply header of a transfer this command wrote, from the row itself (no read back; partner-less transfers only). */
+function writtenHeader(t: Pick<HeaderRow, ShownTransferColumns>, names: { warehouseCode: string; fromPath: string; toPath: string }): HeaderRow {
+  return {
+    id: t.id,
+    number: t.number,
+    kind: t.kind,
+    state: t.state,
+    warehouse_id: t.warehouse_id,
+    warehouse_code: names.warehouseCode,
+    from_location_id: t.from_location_id,
+    from_path: names.fromPath,
+    to_location_id: t.to_location_id,
+    to_path: names.toPath,
+    partner_id: null,
+    partner_name: null,
+    origin: t.origin,
+    channel_code: t.channel_code,
+    priority_rank: t.priority_rank,
+    scheduled_date: t.scheduled_date,
+    promised_date: t.promised_date,
+    shipping_policy: t.shipping_policy,
+    carrier: t.carrier,
+    carrier_cutoff: t.carrier_cutoff,
+    backorder_of_id: t.backorder_of_id,
+    backorder_reason: t.backorder_reason,
+    linked_transfer_id: t.linked_transfer_id,
+    wave_id: t.wave_id,
+    done_at: t.done_at,
+  };
 }

@@ -50,24 +50,17 @@ const creditExposure = preparedQuery<
         .as('o'),
     )
     .leftJoin(
-      db
-        .selectFrom('invoice')
-        .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
-        .where('partner_id', '=', p.partnerId)
-        .where('state', '=', 'open')
-        .where(sql<boolean>`total_minor > paid_minor`)
-        .where('due_date', '<', p.cutoff)
-        .orderBy('due_date')
-        .limit(1)
-        .as('d'),
+      oldestOverdueInvoice(db, p).as('d'),
       (join) => join.onTrue(),
     )
     .select(['r.receivables', 'o.orders', 'd.number as overdue_number', 'd.due_date as overdue_due_date', 'd.open as overdue_open']),
 );
 
 /** The oldest open invoice due before the cutoff: all credit control asks of a customer without a credit limit. */
-const oldestOverdue = preparedQuery<{ partnerId: string; cutoff: string }, { number: string; due_date: string; open: number }>(['partnerId', 'cutoff'], (db, p) =>
-  db
+const oldestOverdue = preparedQuery<{ partnerId: string; cutoff: string }, { number: string; due_date: string; open: number }>(['partnerId', 'cutoff'], (db, p) => oldestOverdueInvoice(db, p));
+
+function oldestOverdueInvoice(db: Db | Tx, p: { partnerId: string; cutoff: string }) {
+  return db
     .selectFrom('invoice')
     .select(['number', 'due_date', sql<number>`total_minor - paid_minor`.as('open')])
     .where('partner_id', '=', p.partnerId)
@@ -75,8 +68,8 @@ const oldestOverdue = preparedQuery<{ partnerId: string; cutoff: string }, { num
     .where(sql<boolean>`total_minor > paid_minor`)
     .where('due_date', '<', p.cutoff)
     .orderBy('due_date')
-    .limit(1),
-);
+    .limit(1);
+}
 
 export interface CreditCustomer {
   id: string;

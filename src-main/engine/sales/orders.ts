@@ -262,33 +262,41 @@ export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ i
 export function draftOrderView(row: SalesOrderTable, customer: CustomerRow, lines: PricedLine[], lineIds: string[], uomCodes: Map<string, string>): SalesOrder {
   return {
     ...toOrderHeader({ ...row, partner_id: row.partner_id, customer_code: customer.code, customer_name: customer.name, customer_class: customer.customer_class, warehouse_code: null } as OrderHeaderRow),
-    lines: lines.map((l, i) => ({
-      id: lineIds[i]!,
-      lineNo: l.line_no,
-      productId: l.product_id,
-      sku: l.sku,
-      productName: l.name,
-      uomId: l.uom_id,
-      uomCode: uomCodes.get(l.uom_id) ?? '',
-      uomQuantity: Number(l.uom_quantity),
-      quantity: Number(l.quantity),
-      unitPriceMinor: Number(l.unit_price_minor),
-      listPriceMinor: Number(l.list_price_minor),
-      priceOverridden: l.price_overridden === 1,
-      priceRuleId: l.price_rule_id,
-      priceReason: l.price_reason,
-      discountBp: l.discount_bp,
-      costMinor: Number(l.cost_minor),
-      taxRateBp: l.tax_rate_bp,
-      subtotalMinor: Number(l.subtotal_minor),
-      taxMinor: Number(l.tax_minor),
-      totalMinor: Number(l.total_minor),
-      reserved: 0,
-      delivered: 0,
-      invoiced: 0,
-      returned: 0,
-      cancelled: 0,
-    })),
+    lines: lines.map((l, i) => orderLineView(l, lineIds[i]!, uomCodes.get(l.uom_id) ?? '', { reserved: 0, delivered: 0, invoiced: 0, returned: 0, cancelled: 0 })),
+  };
+}
+
+type OrderLineColumns = Pick<PricedLine, 'line_no' | 'product_id' | 'sku' | 'name' | 'uom_id' | 'uom_quantity' | 'quantity' | 'unit_price_minor' | 'list_price_minor' | 'price_overridden' | 'price_rule_id' | 'price_reason' | 'discount_bp' | 'cost_minor' | 'tax_rate_bp' | 'subtotal_minor' | 'tax_minor' | 'total_minor'>;
+type LineProgress = Pick<SalesOrder['lines'][number], 'reserved' | 'delivered' | 'invoiced' | 'returned' | 'cancelled'>;
+
+/** One order line as the contract shows it: a priced draft line, or a line read back with its progress. */
+function orderLineView(l: OrderLineColumns, id: string, uomCode: string, progress: LineProgress): SalesOrder['lines'][number] {
+  return {
+    id,
+    lineNo: l.line_no,
+    productId: l.product_id,
+    sku: l.sku,
+    productName: l.name,
+    uomId: l.uom_id,
+    uomCode,
+    uomQuantity: Number(l.uom_quantity),
+    quantity: Number(l.quantity),
+    unitPriceMinor: Number(l.unit_price_minor),
+    listPriceMinor: Number(l.list_price_minor),
+    priceOverridden: l.price_overridden === 1,
+    priceRuleId: l.price_rule_id,
+    priceReason: l.price_reason,
+    discountBp: l.discount_bp,
+    costMinor: Number(l.cost_minor),
+    taxRateBp: l.tax_rate_bp,
+    subtotalMinor: Number(l.subtotal_minor),
+    taxMinor: Number(l.tax_minor),
+    totalMinor: Number(l.total_minor),
+    reserved: progress.reserved,
+    delivered: progress.delivered,
+    invoiced: progress.invoiced,
+    returned: progress.returned,
+    cancelled: progress.cancelled,
   };
 }
 
@@ -464,32 +472,8 @@ export async function loadOrder(db: Db | Tx, id: string, options: { reserved: bo
   const lines = await (options.reserved ? orderLines.reserved : orderLines.plain).rows(db, { id });
   return {
     ...toOrderHeader(h),
-    lines: lines.map((l) => ({
-      id: l.id,
-      lineNo: l.line_no,
-      productId: l.product_id,
-      sku: l.sku,
-      productName: l.name,
-      uomId: l.uom_id,
-      uomCode: l.uom_code,
-      uomQuantity: Number(l.uom_quantity),
-      quantity: Number(l.quantity),
-      unitPriceMinor: Number(l.unit_price_minor),
-      listPriceMinor: Number(l.list_price_minor),
-      priceOverridden: l.price_overridden === 1,
-      priceRuleId: l.price_rule_id,
-      priceReason: l.price_reason,
-      discountBp: l.discount_bp,
-      costMinor: Number(l.cost_minor),
-      taxRateBp: l.tax_rate_bp,
-      subtotalMinor: Number(l.subtotal_minor),
-      taxMinor: Number(l.tax_minor),
-      totalMinor: Number(l.total_minor),
-      reserved: Number(l.reserved ?? 0),
-      delivered: Number(l.qty_delivered),
-      invoiced: Number(l.qty_invoiced),
-      returned: Number(l.qty_returned),
-      cancelled: Number(l.qty_cancelled),
-    })),
+    lines: lines.map((l) =>
+      orderLineView(l, l.id, l.uom_code, { reserved: Number(l.reserved ?? 0), delivered: Number(l.qty_delivered), invoiced: Number(l.qty_invoiced), returned: Number(l.qty_returned), cancelled: Number(l.qty_cancelled) }),
+    ),
   };
 }
