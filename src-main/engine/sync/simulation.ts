@@ -64,7 +64,9 @@ export type SimStep =
   /** Service: a return of delivered units of one of the branch's orders — authorised (approved if needed), received, inspected (restock or scrap), credited or refunded. */
   | { kind: 'rma'; b: number; pick: number; qty: number; receive: number; damaged: boolean; scrap: boolean; refund: boolean }
   /** Finance: the branch soft-closes a past month (forced past the checklist), offline or not. */
-  | { kind: 'close'; b: number; monthsBack: number };
+  | { kind: 'close'; b: number; monthsBack: number }
+  /** Drop ship: a sales line bought from the vendor for the customer (draft PO, ship-to the customer), then maybe sent and shipped by the vendor with a tracking number — no warehouse stock. */
+  | { kind: 'dropship'; b: number; customer: number; product: number; qty: number; ship: boolean };
 
 export const BRANCHES = 3;
 export const PRODUCTS_PER_CASE = 2;
@@ -170,8 +172,19 @@ const BUSINESS_STEPS = [
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), b: branchIx, monthsBack: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('dropship' as const),
+      b: branchIx,
+      customer: fc.nat(SIM_CUSTOMERS.length - 1),
+      product: productIx,
+      qty: fc.integer({ min: 1, max: 6 }),
+      ship: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+    }),
+  },
 ] as const;
-export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'rma', 'close'] as const satisfies readonly SimStep['kind'][];
+export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'rma', 'close', 'dropship'] as const satisfies readonly SimStep['kind'][];
 
 const WarehouseStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS);
 export const SimStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS, ...BUSINESS_STEPS);
@@ -651,6 +664,21 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       if (lines.length > 0) await returnGoods(sim, b, lines[s.pick % lines.length]!, s);
       break;
     }
+    case 'dropship': {
+      const productId = scope.products[s.product]!;
+      const order = await commit(sim, null, () => e.run('sales.order.create', { customerId: sim.customers[s.customer]!, channelCode: 'rep', warehouseId: sim.warehouses[0]!.id, lines: [{ productId, quantity: s.qty }] }, as));
+      if (!order) break;
+      if (!(await commit(sim, null, () => e.run('sales.dropship.mark', { orderId: order.id, lineId: order.lines[0]!.id, dropShip: true }, as)))) break;
+      if (!(await commit(sim, 'dropship', () => e.run('sales.order.confirm', { id: order.id }, as)))) break;
+      // A credit hold keeps the line unbought: no purchase order yet.
+      const poId = (await e.run('sales.dropship.list', { orderId: order.id }, as)).lines[0]?.purchaseOrderId;
+      if (!poId || !s.ship) break;
+      let state = (await commit(sim, null, () => e.run('purchasing.po.submit', { id: poId }, as)))?.state;
+      if (state === 'to_approve') state = (await commit(sim, null, () => e.run('purchasing.po.approve', { id: poId }, as)))?.state;
+      if (state !== 'approved' || !(await commit(sim, null, () => e.run('purchasing.po.send', { id: poId }, as)))) break;
+      await commit(sim, 'dropshipShip', () => e.run('purchasing.dropship.ship', { orderId: poId, trackingNumber: `TRK-${b.t.code}-${sim.serial++}` }, as));
+      break;
+    }
     case 'close': {
       const d = new Date();
       d.setUTCDate(1);
@@ -674,6 +702,8 @@ export async function startCase(sim: Sim): Promise<CaseScope> {
         { sku: `SIM-${n}-${Math.floor(Math.random() * 1e9)}`, name: `Simulated ${n}`, uomId: sim.uomId, listPriceMinor: 1000, costMinor: 400 },
         sim.centralAs,
       );
+      // The vendor's price (central master data): what a drop-ship line is bought at.
+      await sim.world.centralEngine.run('purchasing.price.set', { vendorId: sim.vendorId, productId: p.id, priceMinor: 600 }, sim.centralAs);
       sim.productPool.push(p.id);
     }
     await quiesce(sim, [...sim.branches.keys()]);
