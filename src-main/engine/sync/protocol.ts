@@ -182,9 +182,9 @@ export async function push(
       .orderBy('mutation_id')
       .limit(batchSize)
       .execute();
-    const wire = JSON.stringify(batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion })));
+    const gate = gateBatch(batch, appVersion);
     const changes = batch.map((m) => ({ id: Number(m.mutation_id), changes: JSON.parse(m.changes) as RowChange[] }));
-    return { wire, changes, last: batch.length ? Number(batch.at(-1)!.mutation_id) : after };
+    return { gate, changes, last: batch.length ? Number(batch.at(-1)!.mutation_id) : after };
   };
   let next = ahead(prepare(status.lastMutationId));
   for (;;) {
@@ -194,7 +194,7 @@ export async function push(
     // The next batch is read and prepared while the centre works on this one.
     next = ahead(prepare(current.last));
     const outcome = await central.db.transaction().execute(async (trx) => {
-      const gate = (await sql<{ r: GateResult }>`SELECT branchline_push_check(${creds.clientId}, ${current.wire}::jsonb) AS r`.execute(trx)).rows[0]!.r;
+      const gate = await callGate(trx, creds.clientId, current.gate);
       const accepted = new Set(gate.accepted.map(Number));
       const changes: RowChange[] = [];
       for (const m of current.changes) if (accepted.has(m.id)) for (const c of m.changes) changes.push(c);
@@ -241,6 +241,41 @@ async function newlyReleasedOrders(trx: Tx, changes: RowChange[]): Promise<strin
   return ids.filter((id) => !released.has(id));
 }
 
+/** A batch as the centre's gate takes it (`branchline_push_check_packed`). */
+interface GateBatch {
+  ids: number[];
+  payloads: string[];
+  signatures: (string | null)[];
+  appVersion: string;
+}
+
+function gateBatch(batch: PendingMutation[], appVersion: string): GateBatch {
+  return {
+    ids: batch.map((m) => Number(m.mutation_id)),
+    payloads: batch.map((m) => mutationPayload({ ...m, mutation_id: Number(m.mutation_id) })),
+    signatures: batch.map((m) => m.signature),
+    appVersion,
+  };
+}
+
+/** U+001E separates the payloads in one text: JSON text escapes it, so only an altered outbox row can hold one. */
+const PAYLOAD_SEPARATOR = '\x1e';
+
+/**
+ * The gate for a batch. Payloads travel as one separated text (a jsonb array of 2,000 payload
+ * strings, 9 MB, took the centre ~110 ms to parse and the branch as long to build); a batch
+ * with a payload holding the separator goes as that jsonb array instead, so the gate still
+ * sees (and sets aside) exactly what the outbox holds.
+ */
+async function callGate(central: Db | Tx, clientId: string, batch: GateBatch): Promise<GateResult> {
+  if (batch.payloads.some((p) => p.includes(PAYLOAD_SEPARATOR))) {
+    const wire = batch.ids.map((id, i) => ({ id, payload: batch.payloads[i], signature: batch.signatures[i], appVersion: batch.appVersion }));
+    return (await sql<{ r: GateResult }>`SELECT branchline_push_check(${clientId}, ${JSON.stringify(wire)}::jsonb) AS r`.execute(central)).rows[0]!.r;
+  }
+  const r = await sql<{ r: GateResult }>`SELECT branchline_push_check_packed(${clientId}, ${batch.ids}::bigint[], ${batch.payloads.join(PAYLOAD_SEPARATOR)}, ${batch.signatures}::text[], ${batch.appVersion}) AS r`.execute(central);
+  return r.rows[0]!.r;
+}
+
 type GateResult = { accepted: number[]; stop: 'gap' | 'version' | null; stopAt: number | null; lastMutationId: number; quarantined: number };
 
 /**
@@ -263,8 +298,7 @@ async function checkUnacknowledged(branch: BranchDatabase, central: CentralDatab
       .limit(batchSize)
       .execute();
     if (batch.length === 0) return;
-    const wire = batch.map((m) => ({ id: Number(m.mutation_id), payload: mutationPayload({ ...m, mutation_id: Number(m.mutation_id) }), signature: m.signature, appVersion }));
-    const gate = (await sql<{ r: GateResult }>`SELECT branchline_push_check(${creds.clientId}, ${JSON.stringify(wire)}::jsonb) AS r`.execute(central.db)).rows[0]!.r;
+    const gate = await callGate(central.db, creds.clientId, gateBatch(batch, appVersion));
     if (gate.quarantined > 0) {
       throw new SyncBlocked(
         'copy',
