@@ -146,7 +146,7 @@ function sqliteUpsert(raw: SQLite.Database, table: string, present: string[], mo
 
 /**
  * The PostgreSQL side: the rows travel as one JSON parameter per chunk, expanded by
- * jsonb_populate_recordset (the table's own row type does the casts; keys that are not
+ * json_populate_recordset (the table's own row type does the casts; keys that are not
  * columns are ignored), instead of a VALUES list with a parameter per value — no query
  * building per value on this side, one parameter to bind on the server.
  */
@@ -156,6 +156,6 @@ async function upsertRowsPostgres(db: Db | Tx, table: string, rows: Record<strin
     mode === 'insert-only' ? sql`DO NOTHING` : sql`DO UPDATE SET ${sql.join(present.filter((c) => c !== 'id').map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))}`;
   for (let i = 0; i < rows.length; i += 5_000) {
     const json = JSON.stringify(rows.slice(i, i + 5_000));
-    await sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${sql.table(table)}, ${json}::jsonb) ON CONFLICT (id) ${conflict}`.execute(db);
+    await sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${json}::json) ON CONFLICT (id) ${conflict}`.execute(db);
   }
 }
