@@ -48,13 +48,37 @@ export async function recomputeDerivedLocally(db: Db | Tx, productIds: string[],
   }
 }
 
-/** The same statements as the body of a PostgreSQL SQL function (ids jsonb, at timestamptz). */
+/**
+ * The same figures as the body of a PostgreSQL SQL function (ids jsonb, at timestamptz), written
+ * as a difference: rows whose figures changed are updated, new ones inserted, those with no
+ * facts left deleted. A push batch touches a few hundred products and changes one or two of
+ * each one's levels; deleting and re-inserting all of them (2,000 rows, two foreign-key checks
+ * each) was most of the recompute. Same rows and figures as RECOMPUTE_STATEMENTS; a row left
+ * unchanged keeps its updated_at (as the engine's own level updates do).
+ */
 export function recomputeFunctionBody(): string {
   // `col = ANY(ARRAY(…))`, not `col IN (SELECT jsonb_array_elements_text(…))`: the planner
   // guesses 100 ids for the set-returning function and scans all of stock_move with a hash
   // semi-join; with the array it reads the (product_id, …) indexes (8 ms → 2 ms on the
   // small demo, and it no longer grows with the ledger).
-  const body = RECOMPUTE_STATEMENTS.map((s) => s.replace(/(\S+) IN :ids/g, (_m, col: string) => `${col} = ANY(ARRAY(SELECT jsonb_array_elements_text($1)))`).replaceAll(':now', '$2'));
+  const pg = (s: string) => s.replace(/(\S+) IN :ids/g, (_m, col: string) => `${col} = ANY(ARRAY(SELECT jsonb_array_elements_text($1)))`).replaceAll(':now', '$2');
+  const select = (insert: string) => pg(insert.slice(insert.indexOf('SELECT')));
+  const [, levels, , valuation] = RECOMPUTE_STATEMENTS as [string, string, string, string];
+  const body = [
+    `WITH fresh AS MATERIALIZED (${select(levels)}),
+     gone AS (DELETE FROM stock_level s WHERE ${pg('s.product_id IN :ids')}
+       AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.product_id = s.product_id AND f.location_id = s.location_id AND f.lot_key = s.lot_key))
+     INSERT INTO stock_level (product_id, location_id, lot_key, warehouse_id, on_hand, reserved, incoming, outgoing, updated_at) SELECT * FROM fresh
+     ON CONFLICT (product_id, location_id, lot_key) DO UPDATE SET warehouse_id = EXCLUDED.warehouse_id, on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved,
+       incoming = EXCLUDED.incoming, outgoing = EXCLUDED.outgoing, updated_at = EXCLUDED.updated_at
+     WHERE (stock_level.warehouse_id, stock_level.on_hand, stock_level.reserved, stock_level.incoming, stock_level.outgoing)
+       IS DISTINCT FROM (EXCLUDED.warehouse_id, EXCLUDED.on_hand, EXCLUDED.reserved, EXCLUDED.incoming, EXCLUDED.outgoing)`,
+    `WITH fresh AS MATERIALIZED (${select(valuation)}),
+     gone AS (DELETE FROM product_valuation v WHERE ${pg('v.product_id IN :ids')} AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.product_id = v.product_id))
+     INSERT INTO product_valuation (product_id, quantity, value_minor, updated_at) SELECT * FROM fresh
+     ON CONFLICT (product_id) DO UPDATE SET quantity = EXCLUDED.quantity, value_minor = EXCLUDED.value_minor, updated_at = EXCLUDED.updated_at
+     WHERE (product_valuation.quantity, product_valuation.value_minor) IS DISTINCT FROM (EXCLUDED.quantity, EXCLUDED.value_minor)`,
+  ];
   if (body.some((s) => s.includes(':ids'))) throw new Error('recompute statements: every :ids must follow "column IN"');
   return body.join(';\n') + ';';
 }
