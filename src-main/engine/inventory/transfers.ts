@@ -258,8 +258,29 @@ export async function createFlow(ctx: CommandContext, input: CreateInput): Promi
  * the header needs nothing the command did not read (no partner): the reply can then be
  * built without reading back the rows just inserted (transfers-read transferFromRows).
  */
-export function createFlowWithRows(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null }> {
+export function createFlowWithRows(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null; firstRows?: KnownStep }> {
   return batchLedgerWrites(ctx, () => createFlowBatched(ctx, input));
+}
+
+/** A transfer's header and lines as the command itself wrote them, so a later step of the same command need not read them back. */
+export interface KnownStep {
+  transfer: TransferTable;
+  lines: TransferLineTable[];
+}
+
+/**
+ * A sales order's delivery flow (sales/confirm.ts): every step's line j is linked to the order
+ * line `salesLineIds[j]` as it is inserted (no update afterwards), the customer is known to exist.
+ */
+export interface SalesDelivery {
+  salesLineIds: string[];
+  partnerChecked: boolean;
+}
+
+/** createFlow for a sales order's delivery; `allReserved`: every line of the first step has its stock reserved. */
+export async function createSalesDelivery(ctx: CommandContext, input: CreateInput, sales: SalesDelivery): Promise<{ id: string; allReserved: boolean }> {
+  const made = await batchLedgerWrites(ctx, () => createFlowBatched(ctx, input, sales));
+  return { id: made.id, allReserved: made.allReserved ?? false };
 }
 
 export interface WrittenStep {
@@ -270,11 +291,12 @@ export interface WrittenStep {
 
 // Moves, valuation and level writes are batched and written in a few multi-row statements
 // when the operation ends (ledger.ts batchLedgerWrites); readers flush what they read first.
-async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null }> {
+// firstRows: the first step's rows as inserted, unless allocation changed them afterwards.
+async function createFlowBatched(ctx: CommandContext, input: CreateInput, sales?: SalesDelivery): Promise<{ id: string; written: WrittenStep | null; allReserved?: boolean; firstRows?: KnownStep }> {
   const wh = await inventorySession(ctx).warehouse(input.warehouseId);
   if (!wh) throw notFound('Warehouse');
   if (wh.active !== 1) throw new DomainError('BUSINESS_RULE', `Warehouse ${wh.code} is not active`);
-  if (input.partnerId) {
+  if (input.partnerId && !sales?.partnerChecked) {
     const partner = await partnerExists.first(ctx.db, { id: input.partnerId });
     if (!partner) throw notFound('Partner');
   }
@@ -319,7 +341,7 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
         carrierCutoff: input.carrierCutoff,
         orderValueMinor: input.orderValueMinor,
       },
-      planned.map((l, j) => ({ productId: l.productId, uomId: l.uomId, uomQuantity: l.uomQuantity, quantity: l.quantity, unitCostMinor: l.unitCostMinor, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null })),
+      planned.map((l, j) => ({ productId: l.productId, uomId: l.uomId, uomQuantity: l.uomQuantity, quantity: l.quantity, unitCostMinor: l.unitCostMinor, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null, salesLineId: sales?.salesLineIds[j] ?? null })),
       i === 0 && first ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates } : { ...placed[i]!, next: placed[i + 1] ?? null, state },
     );
     created.push({ lineRows, transfer, from: ends[i]!.from, to: ends[i]!.to });
@@ -334,12 +356,14 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput): Promi
     }
   }
   const step = created[0]!;
-  if (step.transfer.partner_id !== null) return { id: firstId, written: null };
+  if (sales) return { id: firstId, written: null, allReserved: !!first && planned.every((l, j) => first.reserved[j]! >= l.quantity) };
+  const firstRows = { transfer: step.transfer, lines: step.lineRows };
+  if (step.transfer.partner_id !== null) return { id: firstId, written: null, firstRows };
   const reserved = new Map<string, number>();
   if (first) for (const [j, l] of step.lineRows.entries()) if (first.reserved[j]! > 0) reserved.set(l.id, first.reserved[j]!);
   const t = step.transfer;
   const header = writtenHeader(t, { warehouseCode: wh.code, fromPath: step.from.path, toPath: step.to.path });
-  return { id: firstId, written: { header, lines: step.lineRows, reserved } };
+  return { id: firstId, written: { header, lines: step.lineRows, reserved }, firstRows };
 }
 
 /**
@@ -434,8 +458,11 @@ type Line = Awaited<ReturnType<typeof linesOf>>[number];
 
 /** The transfer's lines in the given states, in line order, with their locations (from the command's session). */
 async function linesOf(ctx: CommandContext, transferId: string, states: TransferState[]) {
+  return withLocations(ctx, (await linesOfTransfer.rows(ctx.db, { transferId })).filter((r) => states.includes(r.state)));
+}
+
+async function withLocations(ctx: CommandContext, rows: TransferLineTable[]) {
   const session = inventorySession(ctx);
-  const rows = (await linesOfTransfer.rows(ctx.db, { transferId })).filter((r) => states.includes(r.state));
   // A transfer's lines share a few locations: each is looked up once, then attached to the rows.
   const locations = new Map<string, LocationInfo>();
   for (const r of rows) {
@@ -673,17 +700,33 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
  * reading it back: every line was open and is done exactly as planned, put where planned,
  * nothing cross-docked, no backorder, no partner on the header (the usual full validation).
  */
-export function validateTransferWithRows(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
-  return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder));
+/**
+ * `known`: the transfer's rows as this command wrote them (created and validated at once),
+ * used instead of reading them back.
+ */
+export function validateTransferWithRows(
+  ctx: CommandContext,
+  id: string,
+  given: ValidateLine[] | undefined,
+  createBackorder: boolean,
+  known?: KnownStep,
+): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
+  return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder, known?.transfer.id === id ? known : undefined));
 }
 
-async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
+async function validateTransferBatched(
+  ctx: CommandContext,
+  id: string,
+  given: ValidateLine[] | undefined,
+  createBackorder: boolean,
+  known?: KnownStep,
+): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
   const session = inventorySession(ctx);
-  const t = await transferById.first(ctx.db, { id });
+  const t = known ? known.transfer : await transferById.first(ctx.db, { id });
   if (!t) throw notFound('Transfer');
   if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state}; nothing to validate`);
   if (t.state === 'draft') throw new DomainError('BUSINESS_RULE', `${t.number} is a draft; confirm it first`);
-  const all = await linesOf(ctx, id, ['draft', 'waiting', 'ready', 'done', 'cancelled']);
+  const all = known ? await withLocations(ctx, known.lines) : await linesOf(ctx, id, ['draft', 'waiting', 'ready', 'done', 'cancelled']);
   const lines = all.filter((l) => l.state === 'waiting' || l.state === 'ready');
   const byId = new Map(lines.map((l) => [l.id, l]));
   for (const g of given ?? []) if (!byId.has(g.lineId)) throw new DomainError('VALIDATION', 'A line does not belong to this transfer or is closed', { fields: [{ path: 'lines', message: 'Unknown line' }] });

@@ -1,14 +1,14 @@
 import { ediOnConfirmed, ediOnShipped } from '../imports/outbound';
 import type { CommandContext } from '../platform/context';
 import { preparedQuery } from '../platform/prepared';
-import { queueNotification } from './outbox';
+import { type FreshOrderFacts, queueNotification } from './outbox';
 
 /**
  * What follows an order event, called from the sales flow: the customer's notification and,
  * for orders that came by EDI, the 855 / 856 answer to the sender.
  */
-export async function orderConfirmed(ctx: CommandContext, orderId: string): Promise<void> {
-  await queueNotification(ctx, { kind: 'order_confirmation', orderId, dedupeKey: `order_confirmation:${orderId}` });
+export async function orderConfirmed(ctx: CommandContext, orderId: string, fresh?: FreshOrderFacts): Promise<void> {
+  await queueNotification(ctx, { kind: 'order_confirmation', orderId, dedupeKey: `order_confirmation:${orderId}`, freshOrder: fresh });
   await ediOnConfirmed(ctx, orderId);
 }
 

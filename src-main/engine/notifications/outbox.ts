@@ -6,6 +6,7 @@ import { newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
+import { preparedInsertMany } from '../inventory/batch';
 import { formatMinor } from '../pricing/money';
 import { DEFAULT_TEMPLATES, render } from './templates';
 import type { NotificationTable } from './schema';
@@ -52,20 +53,43 @@ export interface NotificationRequest {
   ticketNumber?: string | null;
   ticketSubject?: string | null;
   message?: string | null;
+  /**
+   * The order as its command has just written it (an imported order's confirmation): its
+   * values are not read back, and no notice can exist for it yet (no dedupe look-up).
+   */
+  freshOrder?: FreshOrderFacts;
+}
+
+export interface FreshOrderFacts {
+  number: string;
+  partnerId: string;
+  customerPo: string | null;
+  orderDate: string;
+  promisedDate: string | null;
+  totalMinor: number;
+  currency: string;
+  customerName: string;
+  email: string | null;
+  lines: { sku: string; name: string; quantity: number }[];
 }
 
 const partnerForMail = preparedQuery<{ id: string }, { name: string; email: string | null }>(['id'], (db, p) => db.selectFrom('partner').select(['name', 'email']).where('id', '=', p.id));
 
 /** The values a template is rendered with: the order's (when there is one), the customer's and the event's. */
-export async function templateValues(db: Db | Tx, n: NotificationRequest) {
-  const o = n.orderId ? await orderForMail.first(db, { id: n.orderId }) : undefined;
+export async function templateValues(db: Db | Tx, n: NotificationRequest, company?: () => Promise<string | null>) {
+  const f = n.orderId ? n.freshOrder : undefined;
+  const o = f
+    ? { number: f.number, partner_id: f.partnerId, customer_po: f.customerPo, order_date: f.orderDate, promised_date: f.promisedDate, total_minor: f.totalMinor, currency: f.currency, name: f.customerName, email: f.email }
+    : n.orderId
+      ? await orderForMail.first(db, { id: n.orderId })
+      : undefined;
   if (n.orderId && !o) throw notFound('Sales order');
   const partnerId = o?.partner_id ?? n.partnerId ?? null;
   const partner = o ? { name: o.name, email: o.email } : partnerId ? await partnerForMail.first(db, { id: partnerId }) : undefined;
   if (!partner) throw notFound('Customer');
   let listed: string[] = [];
   if (o) {
-    const lines = await mailLines.rows(db, { id: n.orderId! });
+    const lines = f ? f.lines.slice(0, 51) : await mailLines.rows(db, { id: n.orderId! });
     listed = lines.slice(0, 50).map((l) => `  ${l.quantity} × ${l.sku} ${l.name}`);
     if (lines.length > 50) listed.push('  … and more lines');
   }
@@ -80,7 +104,7 @@ export async function templateValues(db: Db | Tx, n: NotificationRequest) {
     trackingNumber: n.trackingNumber ?? null,
     carrier: n.carrier ?? null,
     returnNumber: n.returnNumber ?? null,
-    companyName: (await companyName.first(db, { none: 0 }))?.name ?? null,
+    companyName: company ? await company() : ((await companyName.first(db, { none: 0 }))?.name ?? null),
     ticketNumber: n.ticketNumber ?? null,
     ticketSubject: n.ticketSubject ?? null,
     message: n.message ?? null,
@@ -118,14 +142,13 @@ export const SAMPLE_VALUES: Record<(typeof TEMPLATE_FIELDS)[number], string> = {
  * already queued.
  */
 export async function queueNotification(ctx: CommandContext, n: NotificationRequest): Promise<string | null> {
-  if (n.dedupeKey && (await dedupeHit.first(ctx.db, { key: n.dedupeKey }))) return null;
-  const { values, partnerId, email } = await templateValues(ctx.db, n);
-  const t = await templateOf(ctx.db, n.kind);
+  if (n.dedupeKey && !n.freshOrder && (await dedupeHit.first(ctx.db, { key: n.dedupeKey }))) return null;
+  const { values, partnerId, email } = await templateValues(ctx.db, n, () => onceInCommand(ctx, 'company', async () => (await companyName.first(ctx.db, { none: 0 }))?.name ?? null));
+  const t = await onceInCommand(ctx, `template:${n.kind}`, () => templateOf(ctx.db, n.kind));
   const rendered = renderTemplate(t, values);
   const id = ctx.newId();
-  await ctx.db
-    .insertInto('notification')
-    .values({
+  await insertNotification(ctx.db, [
+    {
       ...newRowMeta(ctx, id),
       kind: n.kind,
       order_id: n.orderId,
@@ -139,9 +162,29 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
       attempts: 0,
       last_error: null,
       sent_at: null,
-    })
-    .execute();
+    },
+  ]);
   return id;
+}
+
+const NOTIFICATION_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'kind', 'order_id', 'partner_id', 'ticket_id', 'dedupe_key', 'to_address', 'subject', 'body', 'state', 'attempts', 'last_error', 'sent_at'] as const satisfies readonly (keyof NotificationTable)[];
+const insertNotification = preparedInsertMany<'notification', NotificationTable & Record<string, unknown>>('notification', NOTIFICATION_COLUMNS);
+
+/**
+ * The company's name and the templates, read once per command: an import chunk queues 500
+ * confirmations. The commands that edit them queue nothing after the edit.
+ */
+const commandReads = new WeakMap<CommandContext, Map<string, Promise<unknown>>>();
+function onceInCommand<T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> {
+  let memo = commandReads.get(ctx);
+  if (!memo) commandReads.set(ctx, (memo = new Map()));
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = load();
+    memo.set(key, p);
+    p.catch(() => memo.delete(key));
+  }
+  return p;
 }
 
 type NotificationRow = NotificationTable & { order_number: string | null };

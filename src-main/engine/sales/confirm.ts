@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { TransferCreateInput } from '../../../src-shared/contract/inventory';
 import type { OrderState, SalesOrder } from '../../../src-shared/contract/sales';
-import { createFlow } from '../inventory/transfers';
+import { createSalesDelivery } from '../inventory/transfers';
 import { orderConfirmed } from '../notifications/order-events';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
@@ -15,7 +15,7 @@ import { approvalNeeded, requestApproval } from './approvals';
 import type { ChannelRules } from './channels';
 import { invoiceOrder } from './invoices';
 import { loadOrder } from './orders';
-import { updateState } from './progress';
+import { reportShortage, updateState } from './progress';
 import { activeApprovalRulesOf, channelOf, salesSettingsOf } from './session';
 import { releaseDropShip } from '../purchasing/dropship';
 
@@ -184,30 +184,6 @@ const shipRegion = preparedQuery<{ orderId: string }, { address_region: string |
     .where('o.id', '=', p.orderId),
 );
 
-const linkFirstStep = preparedQuery<{ transferId: string; orderId: string }, never>(['transferId', 'orderId'], (db, p) =>
-  db
-    .updateTable('transfer_line')
-    .set({ sales_line_id: sql`(SELECT sl.id FROM sales_order_line sl WHERE sl.order_id = ${p.orderId} AND sl.line_no = transfer_line.line_no)` })
-    .where('transfer_id', '=', p.transferId),
-);
-const linkNextStep = preparedQuery<{ transferId: string }, never>(['transferId'], (db, p) =>
-  db
-    .updateTable('transfer_line')
-    .set({ sales_line_id: sql`(SELECT prev.sales_line_id FROM transfer_line prev WHERE prev.next_line_id = transfer_line.id)` })
-    .where('transfer_id', '=', p.transferId),
-);
-const nextStepOf = preparedQuery<{ id: string }, { linked_transfer_id: string | null }>(['id'], (db, p) => db.selectFrom('transfer').select('linked_transfer_id').where('id', '=', p.id));
-
-/** Links every step of a new delivery flow to the order lines (line numbers match the order's). */
-async function linkFlow(ctx: CommandContext, orderId: string, firstId: string): Promise<void> {
-  await linkFirstStep.execute(ctx.db, { transferId: firstId, orderId });
-  let next = (await nextStepOf.first(ctx.db, { id: firstId }))?.linked_transfer_id ?? null;
-  while (next) {
-    await linkNextStep.execute(ctx.db, { transferId: next });
-    next = (await nextStepOf.first(ctx.db, { id: next }))?.linked_transfer_id ?? null;
-  }
-}
-
 /**
  * Releases an order to the warehouse: routing, the delivery flow through inventory (priority
  * rank, promised date from the channel's service level, ship-complete or partial), line links,
@@ -244,27 +220,60 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
   };
   const split = stocked.lines.length === 0 ? null : await splitByAvailability(ctx.db, stocked, channel, warehouseId, known ? await activeWarehousesOnce(ctx) : undefined);
   let firstId: string;
+  // Every step's lines are inserted linked to the order lines (line n of the flow is the n-th line it was given).
+  const partnerChecked = known !== null;
+  let allReserved = false;
   if (stocked.lines.length === 0) firstId = dropShip.firstTransferId!;
   else if (!split) {
-    firstId = await createFlow(ctx, flow);
-    if (stocked === order) await linkFlow(ctx, order.id, firstId);
-    else await linkSplitFlow(ctx, firstId, stocked.lines.map((l) => l.id));
+    const made = await createSalesDelivery(ctx, flow, { salesLineIds: stocked.lines.map((l) => l.id), partnerChecked });
+    firstId = made.id;
+    allReserved = made.allReserved && stocked === order;
   } else {
     // One flow per warehouse (the routed one first); each keeps the order's priority and dates.
     const ids: string[] = [];
     for (const part of split) {
-      const id = await createFlow(ctx, { ...flow, warehouseId: part.warehouseId, lines: part.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) });
-      await linkSplitFlow(ctx, id, part.lines.map((l) => l.salesLineId));
-      ids.push(id);
+      const made = await createSalesDelivery(ctx, { ...flow, warehouseId: part.warehouseId, lines: part.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) }, { salesLineIds: part.lines.map((l) => l.salesLineId), partnerChecked });
+      ids.push(made.id);
     }
     firstId = ids[0]!;
   }
   await markReleased.execute(ctx.db, { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 });
-  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
-  const state = (await updateState(ctx, order.id)) ?? 'confirmed';
+  // An order this command has just written (known) is invoiced, stated and announced from what was written, not read back.
+  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured, fresh: known ? { order, paymentTermsDays: known.customer.payment_terms_days } : undefined });
+  const state = (known ? await freshReleasedState(ctx, order, allReserved) : await updateState(ctx, order.id)) ?? 'confirmed';
   // The customer's confirmation notice (and an EDI order's 855).
-  await orderConfirmed(ctx, order.id);
+  await orderConfirmed(
+    ctx,
+    order.id,
+    known
+      ? {
+          number: order.number,
+          partnerId: order.customerId,
+          customerPo: order.customerPo,
+          orderDate: order.orderDate,
+          promisedDate: promised,
+          totalMinor: order.totalMinor,
+          currency: order.currency,
+          customerName: order.customerName,
+          email: known.customer.email,
+          lines: order.lines.map((l) => ({ sku: l.sku, name: l.productName, quantity: l.quantity })),
+        }
+      : undefined,
+  );
   return state;
+}
+
+/**
+ * updateState of an order released by this very command from its draft: nothing is delivered
+ * or cancelled yet, so it is confirmed (invoicing on order does not change that) and only its
+ * shortage is looked at; it has no stock-short task to close yet.
+ */
+async function freshReleasedState(ctx: CommandContext, order: SalesOrder, allReserved: boolean): Promise<OrderState | null> {
+  if (order.lines.every((l) => l.quantity - l.cancelled <= 0)) return updateState(ctx, order.id);
+  // Every line reserved in full as its one delivery was created: nothing is short.
+  if (allReserved) return 'confirmed';
+  await reportShortage(ctx, { id: order.id, number: order.number, customerName: order.customerName }, { fresh: true });
+  return 'confirmed';
 }
 
 const markReleased = preparedQuery<{ id: string; warehouseId: string; promised: string; firstId: string; now: string; version: number }, never>(['id', 'warehouseId', 'promised', 'firstId', 'now', 'version'], (db, p) =>
@@ -315,20 +324,6 @@ export async function splitByAvailability(db: Db | Tx, order: SalesOrder, channe
   const used = [...parts].filter(([, lines]) => lines.length > 0);
   if (used.length < 2) return null;
   return used.map(([warehouseId, lines]) => ({ warehouseId, lines }));
-}
-
-const linkLineNo = preparedQuery<{ transferId: string; lineNo: number; salesLineId: string }, never>(['transferId', 'lineNo', 'salesLineId'], (db, p) =>
-  db.updateTable('transfer_line').set({ sales_line_id: p.salesLineId }).where('transfer_id', '=', p.transferId).where('line_no', '=', p.lineNo),
-);
-
-/** Links a split flow: its first step's line n is the n-th part line; later steps follow their previous step. */
-async function linkSplitFlow(ctx: CommandContext, firstId: string, salesLineIds: string[]): Promise<void> {
-  for (const [i, salesLineId] of salesLineIds.entries()) await linkLineNo.execute(ctx.db, { transferId: firstId, lineNo: i + 1, salesLineId });
-  let next = (await nextStepOf.first(ctx.db, { id: firstId }))?.linked_transfer_id ?? null;
-  while (next) {
-    await linkNextStep.execute(ctx.db, { transferId: next });
-    next = (await nextStepOf.first(ctx.db, { id: next }))?.linked_transfer_id ?? null;
-  }
 }
 
 /** Refuses an order missing what its channel requires, or unpaid where the channel ships only paid orders. */

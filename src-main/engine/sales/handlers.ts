@@ -15,7 +15,7 @@ import { releaseCreditHold } from './credit-release';
 import { invoiceOrder, invoiceQuery, loadInvoice, toInvoiceSummary } from './invoices';
 import { draftOrderView, insertLines, insertOrder, type KnownPricing, loadOrder, orderHeaderQuery, orderSearchText, type PricedLine, poWarnings, priceLines, sellableCustomer, shipToOf, toOrderHeader, totalsOf } from './orders';
 import { refreshOrder, syncDeliveries, updateState } from './progress';
-import { channelOf, companyCurrencyOf, salesSettingsOf } from './session';
+import { channelOf, companyCurrencyOf, salesSettingsOf, salesTaxPolicyOf, unitCodesOf } from './session';
 import { readSalesSettings, writeSalesSettings } from './settings';
 import { settleCancelled as settleCancelledDropShip } from '../purchasing/dropship';
 
@@ -77,6 +77,8 @@ export async function createOrder(
     input.lines,
     ctx.actor.username,
     prepared?.pricing,
+    // Read once per customer and command: the invoice of a prepaid order uses it again.
+    await salesTaxPolicyOf(ctx, customer.id),
   );
   const shipTo = prepared ? prepared.shipTo : await shipToOf(ctx.db, customer.id, input.shipToAddressId);
   await assertWarehouse(ctx, input.warehouseId);
@@ -96,7 +98,8 @@ export async function createOrder(
   });
   // An import has already refused a PO the customer used on a live order (a duplicate), so it has no warning to add.
   const warnings = options.poCheckedBy === 'import' ? [] : await poWarnings(ctx.db, { id, partnerId: customer.id, customerPo: input.customerPo });
-  const view = prepared ? draftOrderView(row, customer, lines, lineIds, prepared.uomCodes) : null;
+  // Confirmed in the same command: confirmation takes the draft as written (KnownOrder) instead of reading it back.
+  const view = prepared || input.confirm ? draftOrderView(row, customer, lines, lineIds, prepared?.uomCodes ?? (await unitCodesOf(ctx))) : null;
   if (input.confirm) await confirmOrder(ctx, id, 'approval', view ? { order: view, customer, region: shipTo?.region ?? customer.region ?? null } : undefined);
   // The priced lines as written, so callers need not read them back.
   return { id, number, warnings, lines, view };

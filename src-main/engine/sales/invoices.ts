@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Invoice, InvoiceSummary } from '../../../src-shared/contract/sales';
+import type { Invoice, InvoiceSummary, SalesOrder } from '../../../src-shared/contract/sales';
 import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
@@ -9,6 +9,8 @@ import type { LinePrice } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
 import { applyTaxRounding, taxDocumentLines, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
 import type { InvoiceLineTable } from './schema';
+import { preparedInsertMany } from '../inventory/batch';
+import { salesTaxPolicyOf } from './session';
 
 /**
  * Invoices. An order is invoiced on order (prepaid: everything ordered, at confirmation) or
@@ -42,18 +44,46 @@ const setInvoiced = preparedQuery<{ id: string; invoiced: number; now: string },
   db.updateTable('sales_order_line').set({ qty_invoiced: p.invoiced, updated_at: p.now }).where('id', '=', p.id),
 );
 
+const setOrderInvoiced = preparedQuery<{ id: string; invoiced: number; now: string }, never>(['id', 'invoiced', 'now'], (db, p) =>
+  db.updateTable('sales_order').set({ invoiced_minor: p.invoiced, updated_at: p.now }).where('id', '=', p.id),
+);
+/** A fresh order invoiced on order: every line is invoiced whole (one statement, not one per line). */
+const setAllInvoiced = preparedQuery<{ orderId: string; now: string }, never>(['orderId', 'now'], (db, p) =>
+  db.updateTable('sales_order_line').set((eb) => ({ qty_invoiced: eb('quantity', '-', eb.ref('qty_cancelled')), updated_at: p.now })).where('order_id', '=', p.orderId),
+);
+const INVOICE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'state', 'partner_id', 'order_id', 'currency', 'invoice_date', 'due_date', 'untaxed_minor', 'tax_minor', 'total_minor', 'paid_minor'] as const;
+const INVOICE_LINE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'invoice_id', 'line_no', 'order_line_id', 'product_id', 'description', 'quantity', 'unit_price_minor', 'discount_bp', 'subtotal_minor', 'tax_rate_bp', 'tax_minor', 'total_minor'] as const satisfies readonly (keyof InvoiceLineTable)[];
+const insertInvoiceRow = preparedInsertMany<'invoice', Record<(typeof INVOICE_COLUMNS)[number], unknown>>('invoice', INVOICE_COLUMNS);
+const insertInvoiceLines = preparedInsertMany<'invoice_line', InvoiceLineTable & Record<string, unknown>>('invoice_line', INVOICE_LINE_COLUMNS);
+
+/**
+ * An order this command has just written and released (an import chunk's, sales/README.md):
+ * invoiced from what was written, without reading the order and its lines back.
+ */
+export interface FreshOrder {
+  order: SalesOrder;
+  paymentTermsDays: number;
+}
+
+type LineToInvoice = { id: string; product_id: string; sku: string; name: string; quantity: number; qty_delivered: number; qty_cancelled: number; qty_invoiced: number; unit_price_minor: number; discount_bp: number; tax_rate_bp: number };
+
 /**
  * Invoices what an order has to invoice now (see above); `paid` settles it at once (an order
  * paid when placed). Returns the new invoice's id, or null when there is nothing to invoice.
  * Call syncDeliveries first for orders invoiced on delivery.
  */
-export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: { paid: boolean }): Promise<string | null> {
-  const o = await orderForInvoice.first(ctx.db, { id: orderId });
+export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: { paid: boolean; fresh?: FreshOrder }): Promise<string | null> {
+  const fresh = opts.fresh && opts.fresh.order.id === orderId ? opts.fresh : null;
+  const o = fresh
+    ? { id: fresh.order.id, number: fresh.order.number, partner_id: fresh.order.customerId, currency: fresh.order.currency, payment_terms_days: fresh.paymentTermsDays, invoice_policy: fresh.order.invoicePolicy, invoiced_minor: fresh.order.invoicedMinor }
+    : await orderForInvoice.first(ctx.db, { id: orderId });
   if (!o) throw notFound('Sales order');
-  const lines = await linesForInvoice.rows(ctx.db, { orderId });
+  const lines: LineToInvoice[] = fresh
+    ? fresh.order.lines.map((l) => ({ id: l.id, product_id: l.productId, sku: l.sku, name: l.productName, quantity: l.quantity, qty_delivered: l.delivered, qty_cancelled: l.cancelled, qty_invoiced: l.invoiced, unit_price_minor: l.unitPriceMinor, discount_bp: l.discountBp, tax_rate_bp: l.taxRateBp }))
+    : await linesForInvoice.rows(ctx.db, { orderId });
   const rows: Omit<InvoiceLineTable, 'invoice_id' | 'line_no'>[] = [];
   const updates: { id: string; invoiced: number }[] = [];
-  const toInvoice: { l: (typeof lines)[number]; price: LinePrice; from: number; to: number }[] = [];
+  const toInvoice: { l: LineToInvoice; price: LinePrice; from: number; to: number }[] = [];
   for (const l of lines) {
     const already = Number(l.qty_invoiced);
     const target = o.invoice_policy === 'on_order' ? Number(l.quantity) - Number(l.qty_cancelled) : Number(l.qty_delivered);
@@ -63,7 +93,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   if (toInvoice.length === 0) return null;
   // Finance's tax rules (the customer's fiscal position, prices with or without tax, the
   // company's rounding) through the function the order's own amounts came from.
-  const taxed = taxDocumentLines(await taxPolicyFor(ctx, o.partner_id, 'sales'), toInvoice);
+  const taxed = taxDocumentLines(fresh ? await salesTaxPolicyOf(ctx, o.partner_id) : await taxPolicyFor(ctx, o.partner_id, 'sales'), toInvoice);
   for (const [i, { l, price, from, to }] of toInvoice.entries()) {
     const a = taxed[i]!;
     rows.push({
@@ -91,9 +121,8 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-INV-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const invoiceDate = ctx.now.slice(0, 10);
-  await ctx.db
-    .insertInto('invoice')
-    .values({
+  await insertInvoiceRow(ctx.db, [
+    {
       ...newRowMeta(ctx, id),
       number,
       state: opts.paid ? 'paid' : 'open',
@@ -106,18 +135,15 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
       tax_minor: tax,
       total_minor: total,
       paid_minor: opts.paid ? total : 0,
-    })
-    .execute();
-  const lineRows: InvoiceLineTable[] = rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 }));
-  for (let i = 0; i < lineRows.length; i += 200) await ctx.db.insertInto('invoice_line').values(lineRows.slice(i, i + 200)).execute();
-  for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
+    },
+  ]);
+  await insertInvoiceLines(ctx.db, rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 })) as (InvoiceLineTable & Record<string, unknown>)[]);
+  // A fresh order on order: every line was invoiced whole.
+  if (fresh && o.invoice_policy === 'on_order' && updates.length === lines.length) await setAllInvoiced.execute(ctx.db, { orderId: o.id, now: ctx.now });
+  else for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
   // Finance: the invoice's journal entry (and captured payment) in the same transaction.
   await postCustomerInvoice(ctx, id, opts);
-  await ctx.db
-    .updateTable('sales_order')
-    .set({ invoiced_minor: Number(o.invoiced_minor) + total, updated_at: ctx.now })
-    .where('id', '=', o.id)
-    .execute();
+  await setOrderInvoiced.execute(ctx.db, { id: o.id, invoiced: Number(o.invoiced_minor) + total, now: ctx.now });
   return id;
 }
 

@@ -10,7 +10,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { preparedInsertMany } from '../inventory/batch';
 import { branchCode, nextDocumentNumber } from '../platform/series';
-import { taxDocumentLines, taxPolicyFor } from '../finance/tax';
+import { taxDocumentLines, taxPolicyFor, type TaxPolicy } from '../finance/tax';
 import { formatMinor, marginBp } from '../pricing/money';
 import { pricesFor, productsById, type PricingContext, type SaleProduct } from '../pricing/price';
 import type { ChannelRules } from './channels';
@@ -51,7 +51,7 @@ export interface KnownPricing {
  * exactly to the stock unit; the pricelist's price (or a manual one, with the pricelist's
  * price named in the reason); the customer's or product's tax rate; exact amounts.
  */
-export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null, known?: KnownPricing): Promise<PricedLine[]> {
+export async function priceLines(db: Db | Tx, pricing: PricingContext, customer: CustomerRow, settings: SalesSettings, lines: LineInput[], actorName: string | null, known?: KnownPricing, taxes?: TaxPolicy): Promise<PricedLine[]> {
   // Every product of the order in one read (none when the caller read them), then every line's rules in one more.
   const products = known && lines.every((l) => known.products.has(l.productId)) ? known.products : await productsById(db, lines.map((l) => l.productId));
   const checked: { product: SaleProduct; uomId: string; quantity: number }[] = [];
@@ -112,7 +112,7 @@ export async function priceLines(db: Db | Tx, pricing: PricingContext, customer:
   // position, prices including tax, the company's rounding), so the order's totals are what
   // invoicing all of it gives. The line keeps the rate sales chose; the invoice resolves it alike.
   const taxed = taxDocumentLines(
-    await taxPolicyFor({ db }, customer.id, 'sales'),
+    taxes ?? (await taxPolicyFor({ db }, customer.id, 'sales')),
     out.map((l) => ({ price: { unitPriceMinor: l.unit_price_minor, discountBp: l.discount_bp, taxRateBp: l.tax_rate_bp }, from: 0, to: l.quantity })),
   );
   for (const [i, l] of out.entries()) {

@@ -238,11 +238,12 @@ const shortLines = preparedQuery<{ orderId: string }, { sku: string; quantity: n
 );
 
 /** Opens (or updates) the buyer's task when a released order waits for stock; closes it when nothing is short. */
-export async function reportShortage(ctx: CommandContext, order: { id: string; number: string; customerName: string }): Promise<void> {
+export async function reportShortage(ctx: CommandContext, order: { id: string; number: string; customerName: string }, opts: { fresh?: boolean } = {}): Promise<void> {
   const rows = await shortLines.rows(ctx.db, { orderId: order.id });
   const short = rows.filter((r) => Number(r.reserved ?? 0) < Number(r.quantity));
   if (short.length === 0) {
-    await closeActivities(ctx, order.id, ['stock_short'], 'All lines have their stock');
+    // An order released by this command has no task to close yet.
+    if (!opts.fresh) await closeActivities(ctx, order.id, ['stock_short'], 'All lines have their stock');
     return;
   }
   const list = short

@@ -1,4 +1,6 @@
+import { taxPolicyFor, type TaxPolicy } from '../finance/tax';
 import type { CommandContext } from '../platform/context';
+import { preparedQuery } from '../platform/prepared';
 import { loadApprovalRules } from './approvals';
 import { channelRules, type ChannelRules } from './channels';
 import { currencyOf } from './orders';
@@ -29,3 +31,9 @@ export const salesSettingsOf = (ctx: CommandContext): Promise<SalesSettings> => 
 export const channelOf = (ctx: CommandContext, code: string): Promise<ChannelRules> => once(ctx, `channel:${code}`, () => channelRules(ctx.db, code));
 export const companyCurrencyOf = (ctx: CommandContext): Promise<string> => once(ctx, 'currency', () => currencyOf(ctx.db));
 export const activeApprovalRulesOf = (ctx: CommandContext) => once(ctx, 'approvalRules', () => loadApprovalRules(ctx.db, { activeOnly: true }));
+/** The customer's sales tax policy (fiscal position, rates, rounding): an imported order prices and invoices with it, read once per customer and command. */
+export const salesTaxPolicyOf = (ctx: CommandContext, partnerId: string): Promise<TaxPolicy> => once(ctx, `taxes:${partnerId}`, () => taxPolicyFor(ctx, partnerId, 'sales'));
+
+const allUnits = preparedQuery<{ none: 0 }, { id: string; code: string }>([], (db) => db.selectFrom('uom').select(['id', 'code']));
+/** Unit id → code (every unit: a short list), for the view of an order created and confirmed in one command. */
+export const unitCodesOf = (ctx: CommandContext): Promise<Map<string, string>> => once(ctx, 'units', async () => new Map((await allUnits.rows(ctx.db, { none: 0 })).map((u) => [u.id, u.code])));
