@@ -19,6 +19,7 @@ import * as m0017 from './0017_service_outbox_lots';
 import * as m0020 from './0020_capture_keys';
 import * as m0021 from './0021_report_segments';
 import * as m0022 from './0022_finance_lock_guard';
+import * as m0024 from './0024_stock_level_clustered';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -45,6 +46,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0020_capture_keys': m0020,
   '0021_report_segments': m0021,
   '0022_finance_lock_guard': m0022,
+  '0024_stock_level_clustered': m0024,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -131,8 +131,14 @@ export const TransferCreateInput = z
     toLocationId: Id.optional(),
     lines: z.array(TransferLineInput).min(1, { message: 'Add at least one line' }).max(5000, { message: 'At most 5,000 lines per transfer' }),
     confirm: z.boolean().default(true),
+    /**
+     * The goods are here: validate the first step in the same command ("receive now"), as
+     * `inventory.transfer.validate` would with every line done. Needs `confirm`.
+     */
+    validate: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => !t.validate || t.confirm, { message: 'A transfer validated at once must be confirmed', path: ['validate'] });
 
 export const ValidateLineInput = z
   .object({

@@ -50,6 +50,38 @@ describe.each(DIALECTS)('warehouse flows on %s', (dialect) => {
     await check();
   });
 
+  it('receives now: a receipt created and validated in one command, as two commands would leave it', async () => {
+    const [a, b] = [await f1.product(), await f1.product()];
+    const received = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f1.wh.id, validate: true, lines: [{ productId: a.id, quantity: 6, unitCostMinor: 300 }, { productId: b.id, quantity: 2, unitCostMinor: 500 }] }, as);
+    expect(received.state).toBe('done');
+    expect(received.lines.map((l) => [l.quantityDone, l.state])).toEqual([[6, 'done'], [2, 'done']]);
+    // The reply is built from the rows written: it must equal what a read returns.
+    expect(await t.engine.run('inventory.transfer.get', { id: received.id }, as)).toEqual(received);
+    expect(await t.engine.run('inventory.availability', { productId: a.id }, as)).toMatchObject({ onHand: 6, incoming: 0 });
+    expect(await t.engine.run('inventory.availability', { productId: b.id }, as)).toMatchObject({ onHand: 2, incoming: 0 });
+    const twoStep = await f1.receive(a.id, 4, 600);
+    const moves = (await t.engine.run('inventory.ledger', { productId: a.id }, as)).rows;
+    expect(moves.map((m) => [m.reference, m.quantity, m.valueMinor, m.toPath])).toEqual([
+      [twoStep.number, 4, 2400, 'WH1/Stock'],
+      [received.number, 6, 1800, 'WH1/Stock'],
+    ]);
+    await check();
+  });
+
+  it('receive now is refused for a draft and for two-step flows it only receives into Input', async () => {
+    const p = await f1.product();
+    const draft = await t.engine.call('inventory.transfer.create', { kind: 'receipt', warehouseId: f1.wh.id, confirm: false, validate: true, lines: [{ productId: p.id, quantity: 1 }] }, as);
+    expect(draft.ok).toBe(false);
+    if (!draft.ok) expect(draft.error.message).toMatch(/validated at once must be confirmed/);
+    expect((await t.engine.run('inventory.availability', { productId: p.id }, as)).onHand).toBe(0);
+    const p3 = await f3.product();
+    const inInput = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f3.wh.id, validate: true, lines: [{ productId: p3.id, quantity: 3, unitCostMinor: 100 }] }, as);
+    expect(inInput).toMatchObject({ state: 'done', toPath: 'WH3/Input' });
+    const putaway = await t.engine.run('inventory.transfer.get', { id: inInput.linkedTransferId! }, as);
+    expect(putaway.state).toBe('ready');
+    await check();
+  });
+
   it('a short pick without backorder shrinks the pack and ship steps', async () => {
     const p = await f3.product();
     await t.engine.run('inventory.adjust', { productId: p.id, locationId: f3.stock.id, delta: 2, reason: 'found on shelf' }, as);

@@ -8,7 +8,7 @@ import { preparedQuery } from '../platform/prepared';
 import type { TransferState } from '../platform/schema';
 import { approveCount, classifyAbc, createCount, loadCount, recordCount, scheduleCounts, submitCount } from './counts';
 import { crossDockOn, setCrossDock } from './crossdock';
-import { averageCost, checkLedger, postMoves } from './ledger';
+import { averageCost, batchLedgerWrites, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
@@ -214,6 +214,17 @@ export const inventoryHandlers = defineHandlers({
   },
 
   'inventory.transfer.create': async (ctx, input) => {
+    if (input.validate) {
+      // One batch for both: the lines' incoming quantity added and taken off again nets to
+      // nothing in the level writes, and the command commits once.
+      const { id, written } = await batchLedgerWrites(ctx, async () => {
+        const created = await createFlowWithRows(ctx, input);
+        return { id: created.id, written: (await validateTransferWithRows(ctx, created.id, undefined, false, created.firstRows)).written };
+      });
+      const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);
+      ctx.summarize(`Received ${t.number} (${t.lines.length} lines)`);
+      return t;
+    }
     const { id, written } = await createFlowWithRows(ctx, input);
     // The reply from the rows just written when createFlow kept them (no read-back).
     const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);

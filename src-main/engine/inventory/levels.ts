@@ -63,8 +63,9 @@ const updateLevel = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
 );
 
 // Only incoming/outgoing (planning a line that crosses a warehouse boundary): SET leaves
-// on_hand and reserved out, so SQLite need not rewrite the row's entry in the
-// (product, warehouse, on_hand, reserved) index — several times cheaper than updateLevel.
+// on_hand and reserved out, so the centre need not rewrite the row's entry in its
+// (product, warehouse, on_hand, reserved) index (a branch's table is clustered on its key
+// and has no such index: migration 0024).
 const updateLevelFlows = preparedQuery<LevelParams, never>(LEVEL_PARAMS, (db, p) =>
   db
     .updateTable('stock_level')
@@ -103,7 +104,7 @@ const COLUMN_OF: Record<LevelField, string> = { onHand: 'on_hand', reserved: 're
 /**
  * `UPDATE stock_level … FROM (VALUES …)`: adds the deltas of `size` keys in one statement,
  * touching only rows that exist. Flows-only keys leave on_hand/reserved (and so the
- * covering index) alone, as updateLevelFlows does. The casts type the VALUES columns for
+ * centre's covering index) alone, as updateLevelFlows does. The casts type the VALUES columns for
  * PostgreSQL (untyped parameters would be text there).
  */
 function updateLevelsFrom(size: number, flows: boolean) {

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Modal, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -26,6 +26,8 @@ export interface TransferFormValues {
   scheduledDate: string;
   fromLocationId: string | null;
   toLocationId: string | null;
+  /** A receipt whose goods are already here: validated in the same command. */
+  receiveNow: boolean;
   lines: (LineDraft & { unitCost: string })[];
 }
 
@@ -53,6 +55,7 @@ export function transferInputOf(v: TransferFormValues): { input: InputOf<'invent
     ...(localInputToIso(v.scheduledDate) ? { scheduledDate: localInputToIso(v.scheduledDate)! } : {}),
     ...(v.fromLocationId && v.kind === 'internal' ? { fromLocationId: v.fromLocationId } : {}),
     ...(v.toLocationId && v.kind !== 'delivery' ? { toLocationId: v.toLocationId } : {}),
+    ...(v.kind === 'receipt' && v.receiveNow ? { validate: true } : {}),
     lines,
   };
   const schema = schemaErrors(TransferCreateInput, input, { warehouseId: 'warehouseId' });
@@ -79,7 +82,7 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
   const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const form = useForm<TransferFormValues>({
-    initialValues: { kind, warehouseId: defaultWarehouseId ?? warehouses[0]?.id ?? null, origin: '', carrier: '', carrierCutoff: '', scheduledDate: '', fromLocationId: null, toLocationId: null, lines: [newLine()] },
+    initialValues: { kind, warehouseId: defaultWarehouseId ?? warehouses[0]?.id ?? null, origin: '', carrier: '', carrierCutoff: '', scheduledDate: '', fromLocationId: null, toLocationId: null, receiveNow: false, lines: [newLine()] },
     validate: (v) => transferInputOf(v).errors,
   });
   // The page may still be loading its warehouses when the form opens: take the default when they arrive.
@@ -144,6 +147,13 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
               {toChoices.length > 0 && <Select label="To location" searchable clearable allowDeselect placeholder={`${wh?.code ?? ''}/Stock`} data={toChoices.map((l) => ({ value: l.id, label: l.path }))} {...form.getInputProps('toLocationId')} />}
             </SimpleGrid>
           )}
+          {v.kind === 'receipt' && (
+            <Checkbox
+              label={wh && wh.receptionSteps > 1 ? 'Goods are here: receive into Input now' : 'Goods are here: receive into stock now'}
+              description="Creates the receipt and validates it in one step, every line as planned"
+              {...form.getInputProps('receiveNow', { type: 'checkbox' })}
+            />
+          )}
           <LineEditor<TransferFormValues['lines'][number]>
             label="Lines"
             lines={v.lines}
@@ -180,7 +190,7 @@ export function TransferFormModal({ kind, warehouses, locations, defaultWarehous
               </Button>
             }
             onCancel={onClose}
-            submitLabel="Create and confirm"
+            submitLabel={v.kind === 'receipt' && v.receiveNow ? 'Create and receive' : 'Create and confirm'}
             saving={saving}
             saveKey
           />
