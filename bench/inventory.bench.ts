@@ -1,7 +1,9 @@
 /**
  * Inventory figures from the Inventory issue, on a database with 1,000,000 stock moves:
- *  - posting moves through the engine (receipt create + validate: bus, outbox, audit, levels,
- *    valuation) vs raw prepared INSERTs of the same stock_move rows — target ≥ 1/4 of raw's rate;
+ *  - posting moves through the engine (a 100-line receipt received in one command — created
+ *    and validated: bus, outbox, audit, transfer and lines, levels, valuation, the stock journal
+ *    entry) vs raw prepared INSERTs of the same stock_move rows — target ≥ 1/4 of raw's rate;
+ *    beside it (no target) the same receipt as two commands, create then validate;
  *  - availability of one product (inventory.availability through Engine.call) vs a prepared
  *    SUM over its summary rows — target p50 < 100 µs;
  *  - reserving a 20-line delivery (create + confirm, which reserves) — target p50 < 2 ms;
@@ -123,12 +125,16 @@ try {
     const at = new Date().toISOString();
     for (let l = 0; l < LINES; l++) insertMove.run(newId(), branchId, at, at, products[(i * LINES + l) % products.length]!.id, 1, vendor, binRow.id, at);
   });
+  const receiptLines = (i: number) => Array.from({ length: LINES }, (_, l) => ({ productId: products[(i * LINES + l) % products.length]!.id, quantity: 1, unitCostMinor: 100 }));
   const postReceipt = async (i: number) => {
-    const lines = Array.from({ length: LINES }, (_, l) => ({ productId: products[(i * LINES + l) % products.length]!.id, quantity: 1, unitCostMinor: 100 }));
-    const t = mustOk(await b.engine.call('inventory.transfer.create', { kind: 'receipt', warehouseId: wh, lines }, b.as)) as { id: string };
+    const t = mustOk(await b.engine.call('inventory.transfer.create', { kind: 'receipt', warehouseId: wh, lines: receiptLines(i), validate: true }, b.as)) as { state: string };
+    if (t.state !== 'done') throw new Error(`receipt not done: ${t.state}`);
+  };
+  const postReceiptInTwo = async (i: number) => {
+    const t = mustOk(await b.engine.call('inventory.transfer.create', { kind: 'receipt', warehouseId: wh, lines: receiptLines(i) }, b.as)) as { id: string };
     mustOk(await b.engine.call('inventory.transfer.validate', { id: t.id }, b.as));
   };
-  const reportPosting = (name: string, post: { subject: number[]; baseline: number[] }, extra: string) => {
+  const reportPosting = (name: string, post: { subject: number[]; baseline: number[] }, extra: string, targeted = true) => {
     const [pe, pr] = [stats(post.subject), stats(post.baseline)];
     const engineRate = (LINES / pe.p50) * 1000;
     const rawRate = (LINES / pr.p50) * 1000;
@@ -137,12 +143,13 @@ try {
       name,
       valueMs: pe.p50,
       baseline: { label: 'raw INSERTs', valueMs: pr.p50 },
-      target: { text: '≥1/4 of raw rate', pass: engineRate >= rawRate / 4 },
+      ...(targeted ? { target: { text: '≥1/4 of raw rate', pass: engineRate >= rawRate / 4 } } : {}),
       note: `${Math.round(engineRate).toLocaleString('en-US')} moves/s vs raw ${Math.round(rawRate).toLocaleString('en-US')}/s (engine also writes transfer, lines, levels, valuation, outbox, audit${extra})`,
     });
   };
   const postOptions = { iterations: iterations(30), warmup: 2, round: 3, budgetMs: 20_000, minIterations: 6 };
-  reportPosting('post moves via receipt (100 lines) p50', await measurePair(postReceipt, (i) => rawPost(i), postOptions), '');
+  reportPosting('post moves: receive 100 lines p50', await measurePair(postReceipt, (i) => rawPost(i), postOptions), '');
+  reportPosting('receipt as create + validate (2 commands) p50', await measurePair((i) => postReceiptInTwo(i + 500), (i) => rawPost(i + 500), postOptions), ', two commits', false);
   // Bound to a centre: the capture triggers record each row written and the outbox carries its image.
   s.prepare('UPDATE client_state SET capture = 1').run();
   reportPosting('post moves, bound install (capture on) p50', await measurePair((i) => postReceipt(i + 1000), (i) => rawPost(i + 1000), postOptions), ', row images');

@@ -121,8 +121,11 @@ function counterpartRole(usage: string): string {
 
 /**
  * Perpetual valuation: one stock entry for the moves of one `postMoves` call, lines summed
- * per (account, product, warehouse, channel, customer class). Deliveries carry the order's
- * channel and the customer's class so channel margin can be read from the ledger.
+ * per (account, warehouse, channel, customer class) — as Business Central posts inventory
+ * cost "per posting group". The product detail is the stock ledger's (every move carries its
+ * value; stock accounts tie out to it in total, `stockTieOut`): a 100-line receipt posts two
+ * journal lines, not two hundred. Deliveries carry the order's channel and the customer's
+ * class so channel margin can be read from the ledger.
  */
 export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[]): Promise<string | null> {
   const valued = moves.filter((m) => m.valueMinor !== 0 && OWNED.has(m.fromUsage) !== OWNED.has(m.toUsage));
@@ -140,12 +143,16 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
       salesDims.set(m.transferId, row ?? null);
     }
   }
-  const lines = new Map<string, PostingLine & { amount: number; side: 'debit' | 'credit' }>();
-  const add = (side: 'debit' | 'credit', account: string, amount: number, dims: Omit<PostingLine, 'account'>) => {
-    const key = [side, account, dims.productId, dims.warehouseId, dims.channelCode, dims.customerClass].join('|');
-    const l = lines.get(key);
-    if (l) l.amount += amount;
-    else lines.set(key, { account, side, amount, ...dims });
+  // Summed per key into plain literals (no spreads: a 100-line receipt adds 200 lines here).
+  const lines = new Map<string, PostingLine & { debit: number; credit: number }>();
+  const add = (side: 'debit' | 'credit', account: string, amount: number, warehouseId: string | null, channelCode: string | null, customerClass: string | null) => {
+    const key = `${side}|${account}|${warehouseId}|${channelCode}|${customerClass}`;
+    let l = lines.get(key);
+    if (!l) {
+      l = { account, debit: 0, credit: 0, warehouseId, channelCode, customerClass };
+      lines.set(key, l);
+    }
+    l[side] += amount;
   };
   for (const m of valued) {
     const entering = OWNED.has(m.toUsage);
@@ -155,9 +162,8 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
     const other = stockSide === 'debit' ? 'credit' : 'debit';
     const sd = m.transferId ? salesDims.get(m.transferId) : null;
     const warehouseId = entering ? m.toWarehouseId : m.fromWarehouseId;
-    const dims = { productId: m.productId, warehouseId, channelCode: sd?.channel_code ?? null, customerClass: sd?.customer_class ?? null };
-    add(stockSide, 'stock', amount, { productId: m.productId, warehouseId });
-    add(other, counterpartRole(entering ? m.fromUsage : m.toUsage), amount, dims);
+    add(stockSide, 'stock', amount, warehouseId, null, null);
+    add(other, counterpartRole(entering ? m.fromUsage : m.toUsage), amount, warehouseId, sd?.channel_code ?? null, sd?.customer_class ?? null);
   }
   const first = valued[0]!;
   return postEntry(ctx, {
@@ -167,7 +173,7 @@ export async function postStockValuation(ctx: CommandContext, moves: ValuedMove[
     sourceKind: 'stock',
     sourceId: first.transferId,
     sourceNumber: first.reference,
-    lines: [...lines.values()].map(({ amount, side, ...l }) => ({ ...l, [side]: amount })),
+    lines: [...lines.values()],
   });
 }
 

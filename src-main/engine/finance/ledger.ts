@@ -153,7 +153,7 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
   if (!isIsoDate(req.date)) throw new DomainError('VALIDATION', `date: use a date like 2026-12-31 (got "${req.date}")`, { fields: [{ path: 'date', message: 'Use a date like 2026-12-31' }] });
   const journal = s.journals.get(req.journal);
   if (!journal) throw refuse(`There is no journal "${req.journal}"`);
-  const lines: (PostingLine & { accountId: string; debit: number; credit: number })[] = [];
+  const lines: { line: PostingLine; accountId: string; debit: number; credit: number }[] = [];
   let debit = 0;
   let credit = 0;
   req.lines.forEach((l, i) => {
@@ -166,7 +166,9 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
     const account = s.accounts.get(l.account) ?? s.byRole.get(l.account);
     if (!account) throw new DomainError('VALIDATION', `${where}: there is no account "${l.account}" (or none set for that role)`, { fields: [{ path: `lines.${i}.account`, message: 'Unknown account' }] });
     if (!account.active) throw refuse(`${where}: account ${account.code} ${account.name} is archived`);
-    lines.push({ ...l, accountId: account.id, debit: d, credit: c });
+    // The request's line is kept as it is, not spread into a new object: a spread per line
+    // costs V8 (Node 20) far more than the literal below (a 100-line receipt posts 200 lines).
+    lines.push({ line: l, accountId: account.id, debit: d, credit: c });
     debit += d;
     credit += c;
   });
@@ -181,7 +183,7 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
     await sql`SELECT set_config('branchline.finance_local', 'on', true)`.execute(ctx.db);
   }
   const entryId = ctx.newId();
-  const rows = lines.map((l, i) => ({
+  const rows = lines.map(({ line: l, accountId, debit: d, credit: c }, i) => ({
     id: ctx.newId(),
     branch_id: ctx.branchId,
     created_at: ctx.now,
@@ -190,9 +192,9 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
     entry_id: entryId,
     line_no: i + 1,
     date: req.date,
-    account_id: l.accountId,
-    debit_minor: l.debit,
-    credit_minor: l.credit,
+    account_id: accountId,
+    debit_minor: d,
+    credit_minor: c,
     label: l.label ?? null,
     partner_id: l.partnerId ?? null,
     product_id: l.productId ?? null,
