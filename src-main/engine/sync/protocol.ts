@@ -7,7 +7,7 @@ import type { RowChange } from '../platform/bus';
 import type { SyncCredentials } from './credentials';
 import { recomputeDerivedLocally } from './derived';
 import { APPLY_ORDER, isReplicated, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
-import { deleteRows, isoUtc, upsertArraysSqlite, upsertRows, upsertRowsSqlite } from './rows';
+import { deleteRows, isoUtc, rowChunksJson, upsertArraysSqlite, upsertRows, upsertRowsSqlite } from './rows';
 
 /**
  * The replication protocol, in one module so it could later sit behind an HTTPS service
@@ -109,9 +109,26 @@ function collapse(changes: RowChange[]): { upserts: Map<ReplicatedTableName, Rec
 /** Tables whose rows feed the derived stock figures (each row names its product). */
 const STOCK_FACT_TABLES = new Set<string>(['stock_move', 'reservation', 'transfer_line']);
 
+type Collapsed = ReturnType<typeof collapse>;
+
+/**
+ * A push batch made ready before the centre is asked: the last images collapsed and each
+ * table's rows serialized, while the centre still works on the batch before (the gate nearly
+ * always accepts the whole batch; when it does not, the accepted part is collapsed anew).
+ */
+function collapseForCentre(changes: RowChange[]): Collapsed & { json: Map<ReplicatedTableName, string[]> } {
+  const collapsed = collapse(changes);
+  const json = new Map<ReplicatedTableName, string[]>();
+  for (const [table, rows] of collapsed.upserts) json.set(table, rowChunksJson(rows));
+  return { ...collapsed, json };
+}
+
 /** `raw`: the branch's SQLite connection, whose open transaction `db` is; rows are then written with prepared statements. */
-async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[], raw?: SQLite.Database): Promise<Set<string>> {
-  const { upserts, deletes, products } = collapse(changes);
+async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes: RowChange[] | (Collapsed & { json?: Map<ReplicatedTableName, string[]> }), raw?: SQLite.Database): Promise<Set<string>> {
+  const collapsed = Array.isArray(changes) ? collapse(changes) : changes;
+  const { upserts, deletes } = collapsed;
+  const products = new Set(collapsed.products);
+  const json = Array.isArray(changes) ? undefined : changes.json;
   for (const table of [...APPLY_ORDER].reverse()) {
     const ids = deletes.get(table);
     if (!ids?.length) continue;
@@ -131,7 +148,7 @@ async function applyChanges(db: Db | Tx, dialect: 'sqlite' | 'postgres', changes
     if (!rows?.length) continue;
     const mode = REPLICATED_TABLES[table].class === 'ledger' ? 'insert-only' : 'upsert';
     if (raw) upsertRowsSqlite(raw, table, rows, mode);
-    else await upsertRows(db, dialect, table, rows, mode);
+    else await upsertRows(db, dialect, table, rows, mode, json?.get(table));
   }
   return products;
 }
@@ -184,7 +201,8 @@ export async function push(
       .execute();
     const gate = gateBatch(batch, appVersion);
     const changes = batch.map((m) => ({ id: Number(m.mutation_id), changes: JSON.parse(m.changes) as RowChange[] }));
-    return { gate, changes, last: batch.length ? Number(batch.at(-1)!.mutation_id) : after };
+    const whole = collapseForCentre(changes.flatMap((m) => m.changes));
+    return { gate, changes, whole, last: batch.length ? Number(batch.at(-1)!.mutation_id) : after };
   };
   let next = ahead(prepare(status.lastMutationId));
   for (;;) {
@@ -199,7 +217,7 @@ export async function push(
       const changes: RowChange[] = [];
       for (const m of current.changes) if (accepted.has(m.id)) for (const c of m.changes) changes.push(c);
       const released = await newlyReleasedOrders(trx, changes);
-      const products = await applyChanges(trx, 'postgres', changes);
+      const products = await applyChanges(trx, 'postgres', accepted.size === current.changes.length ? current.whole : changes);
       const now = new Date().toISOString();
       // Credit first: an order held at merge gives its reservations back before stock is judged.
       if (released.length > 0) await sql`SELECT branchline_credit_holds(${JSON.stringify(released)}::jsonb, ${now}::timestamptz)`.execute(trx);

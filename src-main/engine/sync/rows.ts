@@ -12,6 +12,15 @@ export async function columnsOf(db: Db | Tx, table: string, dialect: 'sqlite' | 
     byTable = new Map();
     columnCache.set(key, byTable);
   }
+  if (dialect === 'postgres' && byTable.size === 0) {
+    // Every table's columns in one query the first time (a push writes up to a dozen tables).
+    const all = await sql<{ t: string; name: string }>`SELECT table_name AS t, column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`.execute(db);
+    for (const r of all.rows) {
+      const list = byTable.get(r.t);
+      if (list) list.push(r.name);
+      else byTable.set(r.t, [r.name]);
+    }
+  }
   let cols = byTable.get(table);
   if (!cols) {
     const rows =
@@ -54,11 +63,11 @@ export function normalizeValue(value: unknown): unknown {
  * Writes row images into a table: insert, or replace the existing row with the same id
  * (`ledger` tables only ever insert: a row already there is left as it is).
  */
-export async function upsertRows(db: Db | Tx, dialect: 'sqlite' | 'postgres', table: string, rows: Record<string, unknown>[], mode: 'upsert' | 'insert-only'): Promise<void> {
+export async function upsertRows(db: Db | Tx, dialect: 'sqlite' | 'postgres', table: string, rows: Record<string, unknown>[], mode: 'upsert' | 'insert-only', json?: string[]): Promise<void> {
   if (rows.length === 0) return;
   const cols = await columnsOf(db, table, dialect);
   const present = cols.filter((c) => c in rows[0]!);
-  if (dialect === 'postgres') return upsertRowsPostgres(db, table, rows, present, mode);
+  if (dialect === 'postgres') return upsertRowsPostgres(db, table, json ?? rowChunksJson(rows), present, mode);
   const batch = Math.max(1, Math.floor(30_000 / Math.max(present.length, 1)));
   for (let i = 0; i < rows.length; i += batch) {
     const values = rows.slice(i, i + batch).map((r) => Object.fromEntries(present.map((c) => [c, normalizeValue(r[c] ?? null)])));
@@ -150,12 +159,21 @@ function sqliteUpsert(raw: SQLite.Database, table: string, present: string[], mo
  * columns are ignored), instead of a VALUES list with a parameter per value — no query
  * building per value on this side, one parameter to bind on the server.
  */
-async function upsertRowsPostgres(db: Db | Tx, table: string, rows: Record<string, unknown>[], present: string[], mode: 'upsert' | 'insert-only'): Promise<void> {
+/** Rows per INSERT on PostgreSQL. */
+const PG_CHUNK_ROWS = 5_000;
+
+/** Rows as the JSON parameters of upsertRows on PostgreSQL (one per INSERT), serialized ahead by a push. */
+export function rowChunksJson(rows: Record<string, unknown>[]): string[] {
+  const chunks: string[] = [];
+  for (let i = 0; i < rows.length; i += PG_CHUNK_ROWS) chunks.push(JSON.stringify(rows.slice(i, i + PG_CHUNK_ROWS)));
+  return chunks;
+}
+
+async function upsertRowsPostgres(db: Db | Tx, table: string, chunks: string[], present: string[], mode: 'upsert' | 'insert-only'): Promise<void> {
   const list = sql.join(present.map((c) => sql.ref(c)));
   const conflict =
     mode === 'insert-only' ? sql`DO NOTHING` : sql`DO UPDATE SET ${sql.join(present.filter((c) => c !== 'id').map((c) => sql`${sql.ref(c)} = ${sql.ref(`excluded.${c}`)}`))}`;
-  for (let i = 0; i < rows.length; i += 5_000) {
-    const json = JSON.stringify(rows.slice(i, i + 5_000));
+  for (const json of chunks) {
     await sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${json}::json) ON CONFLICT (id) ${conflict}`.execute(db);
   }
 }
