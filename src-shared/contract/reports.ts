@@ -4,6 +4,9 @@ import { Id, PageInput, pageOf } from './common';
 import { command, query } from './method';
 
 /** The KPIs (GLOSSARY.md); each is defined once in engine/reports/kpis.ts with its formula. */
+/** The forecast's defaults, one place for the contract and the engine (reports/forecast.ts). */
+export const FORECAST_DEFAULTS = { holdoutWeeks: 13, backtestWeeks: 8, horizonWeeks: 12 } as const;
+
 export const KPI_IDS = [
   'fill_rate_lines',
   'fill_rate_units',
@@ -277,8 +280,8 @@ export const reportsContract = {
         // A quarter held out: over 8 weeks the pooled WAPE of the demo's mostly intermittent
         // series swung either side of the benchmark with the day the demo was made; over 13 it
         // held at every date tried (reports/README.md).
-        holdoutWeeks: z.number().int().min(1).max(26).default(13),
-        horizonWeeks: z.number().int().min(1).max(52).default(12),
+        holdoutWeeks: z.number().int().min(1).max(26).default(FORECAST_DEFAULTS.holdoutWeeks),
+        horizonWeeks: z.number().int().min(1).max(52).default(FORECAST_DEFAULTS.horizonWeeks),
       })
       .strict(),
     output: ForecastSummary,

@@ -10,6 +10,7 @@
  * period; its accuracy is then measured on the held-out period (never seen when fitting) as
  * MASE and WAPE, beside the seasonal-naive forecast on the same weeks.
  */
+import { FORECAST_DEFAULTS } from '../../../src-shared/contract/reports';
 
 export type ForecastMethod = 'ses' | 'holt_damped' | 'holt_winters' | 'croston' | 'sba' | 'seasonal_naive';
 export type DemandPattern = 'regular' | 'intermittent';
@@ -293,7 +294,7 @@ export interface ForecastOptions {
   horizon: number;
 }
 
-export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = { holdout: 8, backtest: 8, horizon: 12 };
+export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = { holdout: FORECAST_DEFAULTS.holdoutWeeks, backtest: FORECAST_DEFAULTS.backtestWeeks, horizon: FORECAST_DEFAULTS.horizonWeeks };
 
 /**
  * Chooses, evaluates and fits one series:
