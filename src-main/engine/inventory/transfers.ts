@@ -704,23 +704,13 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
  * `known`: the transfer's rows as this command wrote them (created and validated at once),
  * used instead of reading them back.
  */
-export function validateTransferWithRows(
-  ctx: CommandContext,
-  id: string,
-  given: ValidateLine[] | undefined,
-  createBackorder: boolean,
-  known?: KnownStep,
-): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
+export function validateTransferWithRows(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean, known?: KnownStep): Promise<ValidatedStep> {
   return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder, known?.transfer.id === id ? known : undefined));
 }
 
-async function validateTransferBatched(
-  ctx: CommandContext,
-  id: string,
-  given: ValidateLine[] | undefined,
-  createBackorder: boolean,
-  known?: KnownStep,
-): Promise<{ backorderId: string | null; written: WrittenStep | null }> {
+type ValidatedStep = { backorderId: string | null; written: WrittenStep | null };
+
+async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean, known?: KnownStep): Promise<ValidatedStep> {
   const session = inventorySession(ctx);
   const t = known ? known.transfer : await transferById.first(ctx.db, { id });
   if (!t) throw notFound('Transfer');
