@@ -55,7 +55,7 @@ async function save(ctx: CommandContext, kind: '855' | '856', orderId: string, p
 }
 
 /** When an EDI order is confirmed (accepted): its 855 acknowledgement, once. */
-export async function ediOnConfirmed(ctx: CommandContext, orderId: string): Promise<void> {
+export async function ediOnConfirmed(ctx: CommandContext, orderId: string, opts: { createdByCommand?: boolean } = {}): Promise<void> {
   const fresh = freshImports.get(ctx)?.get(orderId);
   if (fresh) {
     // Created by this very command: it has no 855 yet, and what the 855 says is at hand.
@@ -63,6 +63,8 @@ export async function ediOnConfirmed(ctx: CommandContext, orderId: string): Prom
     await save(ctx, '855', orderId, fresh.partnerId, null, build855(fresh.po.edi, await nextControl(ctx), ctx.now, { po: fresh.customerPo ?? fresh.po.ref, orderNumber: fresh.number, lines: fresh.lines }));
     return;
   }
+  // Created by this command and not by an import: no EDI purchase order stands behind it.
+  if (opts.createdByCommand) return;
   const po = await ediOrderOf(ctx.db, orderId);
   if (!po?.edi) return;
   if (await ctx.db.selectFrom('edi_document').select('id').where('order_id', '=', orderId).where('kind', '=', '855').executeTakeFirst()) return;

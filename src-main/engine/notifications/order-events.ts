@@ -9,7 +9,7 @@ import { type FreshOrderFacts, queueNotification } from './outbox';
  */
 export async function orderConfirmed(ctx: CommandContext, orderId: string, fresh?: FreshOrderFacts): Promise<void> {
   await queueNotification(ctx, { kind: 'order_confirmation', orderId, dedupeKey: `order_confirmation:${orderId}`, freshOrder: fresh });
-  await ediOnConfirmed(ctx, orderId);
+  await ediOnConfirmed(ctx, orderId, { createdByCommand: !!fresh });
 }
 
 const doneDeliveries = preparedQuery<{ orderId: string }, { id: string; number: string; carrier: string | null }>(['orderId'], (db, p) =>
