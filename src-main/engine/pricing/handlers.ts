@@ -10,8 +10,9 @@ async function companyCurrency(db: Db | Tx): Promise<string> {
   return row?.currency ?? 'USD';
 }
 
-async function loadPricelist(db: Db | Tx, id: string): Promise<Pricelist> {
-  const r = await db
+/** Pricelists with the columns `toPricelist` reads, each with its count of active rules. */
+function pricelistQuery(db: Db | Tx) {
+  return db
     .selectFrom('pricelist as pl')
     .select((eb) => [
       'pl.id',
@@ -26,9 +27,11 @@ async function loadPricelist(db: Db | Tx, id: string): Promise<Pricelist> {
       'pl.active',
       'pl.version',
       eb.selectFrom('price_rule as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.pricelist_id', '=', 'pl.id').where('r.active', '=', 1).as('rule_count'),
-    ])
-    .where('pl.id', '=', id)
-    .executeTakeFirst();
+    ]);
+}
+
+async function loadPricelist(db: Db | Tx, id: string): Promise<Pricelist> {
+  const r = await pricelistQuery(db).where('pl.id', '=', id).executeTakeFirst();
   if (!r) throw notFound('Pricelist');
   return toPricelist(r);
 }
@@ -133,22 +136,7 @@ async function checkRuleRefs(db: Tx, r: { productId: string | null; categoryId: 
 
 export const pricingHandlers = defineHandlers({
   'pricing.pricelist.list': async (ctx, input) => {
-    const rows = await ctx.db
-      .selectFrom('pricelist as pl')
-      .select((eb) => [
-        'pl.id',
-        'pl.code',
-        'pl.name',
-        'pl.currency',
-        'pl.customer_class',
-        'pl.channel_code',
-        'pl.is_default',
-        'pl.valid_from',
-        'pl.valid_to',
-        'pl.active',
-        'pl.version',
-        eb.selectFrom('price_rule as r').select((e) => e.fn.countAll<number>().as('n')).whereRef('r.pricelist_id', '=', 'pl.id').where('r.active', '=', 1).as('rule_count'),
-      ])
+    const rows = await pricelistQuery(ctx.db)
       .$if(!input.includeInactive, (q) => q.where('pl.active', '=', 1))
       .orderBy('pl.code')
       .execute();

@@ -4,7 +4,7 @@ import { type Db, dialectOf, type Tx } from '../platform/db';
 import { preparedSelectIn } from '../inventory/batch';
 import { preparedQuery } from '../platform/prepared';
 import { formatBp, lessPercent, plusPercent } from './money';
-import type { PricelistTable } from './schema';
+import type { PricelistTable, PriceRuleTable } from './schema';
 
 /**
  * The pricing function. Compiled-once queries (platform/prepared.ts) so an order of many
@@ -68,26 +68,17 @@ export async function productsById(db: Db | Tx, ids: readonly string[]): Promise
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-interface RuleRow {
-  id: string;
-  product_id: string | null;
-  category_id: string | null;
-  partner_id: string | null;
-  min_quantity: number;
-  method: 'fixed' | 'list_discount' | 'cost_plus';
-  price_minor: number | null;
-  percent_bp: number | null;
-  valid_from: string | null;
-  valid_to: string | null;
-  label: string | null;
-  created_at: string;
-  pricelist_id: string;
+/** A candidate rule's own columns, with its pricelist's (prefixed pl_) that rank it. */
+type RuleRow = Pick<
+  PriceRuleTable,
+  'id' | 'product_id' | 'category_id' | 'partner_id' | 'min_quantity' | 'method' | 'price_minor' | 'percent_bp' | 'valid_from' | 'valid_to' | 'label' | 'created_at' | 'pricelist_id'
+> & {
   pl_code: string;
   pl_name: string;
   pl_class: string | null;
   pl_channel: string | null;
   pl_default: number;
-}
+};
 
 type RuleParams = { productId: string; categoryId: string | null; partnerId: string; pricelistId: string | null; customerClass: string; channelCode: string; currency: string; date: string; quantity: number };
 const RULE_PARAMS: (keyof RuleParams)[] = ['productId', 'categoryId', 'partnerId', 'pricelistId', 'customerClass', 'channelCode', 'currency', 'date', 'quantity'];

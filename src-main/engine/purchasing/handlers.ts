@@ -14,6 +14,7 @@ import { cancelTransfer } from '../inventory/transfers';
 import { openReceiptsOf } from './orders';
 import type { Db, Tx } from '../platform/db';
 import type { CommandContext } from '../platform/context';
+import type { ReplenishmentProposalTable } from './schema';
 import { latestAcknowledgement, parse855, recordAcknowledgement } from './acknowledgement';
 import { dismissReplenishment, dueSchedules, listSchedules, runDueSchedules, setSchedule } from './schedule';
 import { billLandedCost } from './receiving';
@@ -37,28 +38,15 @@ async function loadProposal(db: Db | Tx, id: string) {
   return toProposal(p);
 }
 
-function toProposal(p: {
-  id: string;
-  run_id: string;
-  product_id: string;
+/** A proposal row as the list and the single read select it: the table's columns, with names joined in. */
+type ProposalRow = Omit<ReplenishmentProposalTable, 'branch_id' | 'created_at' | 'updated_at' | 'version' | 'dismiss_reason'> & {
   sku: string;
-  warehouse_id: string;
   warehouse_code: string;
-  kind: 'buy' | 'transfer';
-  vendor_id: string | null;
   vendor_name: string | null;
-  source_warehouse_id: string | null;
-  quantity: number;
-  unit_price_minor: number;
-  value_minor: number;
-  projected: number;
-  reason: string;
-  exception: 'urgent' | 'high_value' | 'poor_vendor' | null;
-  state: 'proposed' | 'review' | 'ordered' | 'transferred' | 'rejected';
-  order_id: string | null;
-  transfer_id: string | null;
   dismiss_reason?: string | null;
-}) {
+};
+
+function toProposal(p: ProposalRow) {
   return {
     id: p.id,
     runId: p.run_id,
