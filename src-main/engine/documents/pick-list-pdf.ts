@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { BOLD, FONT, HEAD_BG, INK, MONO, MUTED, type PdfOptions, RULE } from './pdf-style';
 
 /** What a printed pick list shows; built by the handler from the wave, the company and the warehouse. */
 export interface PickListData {
@@ -19,20 +20,8 @@ export interface PickListData {
   printedBy: string | null;
 }
 
-export interface PdfOptions {
-  /** Deflate the content streams (on for real documents; tests turn it off to read the text back). */
-  compress?: boolean;
-}
-
 const PAGE = { size: 'A4' as const, layout: 'landscape' as const, margin: 30 };
 const FOOTER_HEIGHT = 22;
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-const MONO = 'Courier';
-const INK = '#1f2328';
-const MUTED = '#5b6270';
-const RULE = '#c9ced6';
-const HEAD_BG = '#eef0f4';
 
 interface Column {
   key: 'check' | 'location' | 'sku' | 'name' | 'barcode' | 'lot' | 'quantity' | 'transfers';

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { PdfOptions } from './pick-list-pdf';
+import { BOLD, FONT, HEAD_BG, INK, MONO, MUTED, type PdfOptions, RULE } from './pdf-style';
 
 /**
  * One layout for the printed sales documents (invoice, packing slip, order confirmation):
@@ -14,6 +14,25 @@ export interface DocColumn {
   width: number;
   align?: 'left' | 'right' | 'center';
   mono?: boolean;
+}
+
+/**
+ * The lines table of a priced document (invoice, order confirmation, purchase order, vendor bill):
+ * line number, SKU, product, quantity, unit price, then discount and tax where the document shows
+ * them, and the line amount. Widths are shares of the table, like DocColumn's.
+ */
+export function pricedLineColumns(w: { lineNo: number; product: number; quantity: number; discount?: number; tax?: number; amount: number }, productLabel = 'Product'): DocColumn[] {
+  const right = (label: string, width: number): DocColumn => ({ label, width, align: 'right' });
+  return [
+    right('#', w.lineNo),
+    { label: 'SKU', width: 17, mono: true },
+    { label: productLabel, width: w.product },
+    right('Qty', w.quantity),
+    right('Unit price', 12),
+    ...(w.discount ? [right('Disc.', w.discount)] : []),
+    ...(w.tax ? [right('Tax', w.tax)] : []),
+    right('Amount', w.amount),
+  ];
 }
 
 export interface SalesDocData {
@@ -38,13 +57,6 @@ export interface SalesDocData {
 
 const MARGIN = 40;
 const FOOTER = 22;
-const FONT = 'Helvetica';
-const BOLD = 'Helvetica-Bold';
-const MONO = 'Courier';
-const INK = '#1f2328';
-const MUTED = '#5b6270';
-const RULE = '#c9ced6';
-const HEAD_BG = '#eef0f4';
 const PAD = 4;
 const BODY = 8.5;
 

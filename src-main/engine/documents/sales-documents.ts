@@ -7,7 +7,7 @@ import { DomainError } from '../platform/errors';
 import { formatBp, formatMinor } from '../pricing/money';
 import { loadInvoice } from '../sales/invoices';
 import { loadOrder } from '../sales/orders';
-import { renderSalesDocumentPdf, type SalesDocData } from './sales-document-pdf';
+import { pricedLineColumns, renderSalesDocumentPdf, type SalesDocData } from './sales-document-pdf';
 
 /**
  * The printed sales documents, built from what the engine already knows: the invoice (lines,
@@ -65,16 +65,7 @@ export async function invoiceDocData(ctx: Ctx, invoiceId: string, now = new Date
       ['Currency', cur],
       ['State', inv.state],
     ],
-    columns: [
-      { label: '#', width: 4, align: 'right' },
-      { label: 'SKU', width: 17, mono: true },
-      { label: 'Description', width: 26 },
-      { label: 'Qty', width: 7, align: 'right' },
-      { label: 'Unit price', width: 12, align: 'right' },
-      { label: 'Disc.', width: 7, align: 'right' },
-      { label: 'Tax', width: 7, align: 'right' },
-      { label: 'Amount', width: 13, align: 'right' },
-    ],
+    columns: pricedLineColumns({ lineNo: 4, product: 26, quantity: 7, discount: 7, tax: 7, amount: 13 }, 'Description'),
     rows: inv.lines.map((l) => [String(l.lineNo), l.sku ?? '', l.description, units(l.quantity), money(l.unitPriceMinor, ''), l.discountBp ? formatBp(l.discountBp) : '', formatBp(l.taxRateBp), money(l.subtotalMinor, '')]),
     totals: [
       ['Subtotal', money(inv.untaxedMinor, cur)],
@@ -113,15 +104,7 @@ export async function orderConfirmationDocData(ctx: Ctx, orderId: string, now = 
       ['Payment terms', `${p.customer.paymentTermsDays} days`],
       ['State', o.state.replace(/_/g, ' ')],
     ],
-    columns: [
-      { label: '#', width: 4, align: 'right' },
-      { label: 'SKU', width: 17, mono: true },
-      { label: 'Product', width: 26 },
-      { label: 'Qty', width: 9, align: 'right' },
-      { label: 'Unit price', width: 12, align: 'right' },
-      { label: 'Disc.', width: 7, align: 'right' },
-      { label: 'Amount', width: 13, align: 'right' },
-    ],
+    columns: pricedLineColumns({ lineNo: 4, product: 26, quantity: 9, discount: 7, amount: 13 }),
     rows: o.lines.map((l) => [String(l.lineNo), l.sku, l.productName, `${units(l.uomQuantity)} ${l.uomCode}`, money(l.unitPriceMinor, ''), l.discountBp ? formatBp(l.discountBp) : '', money(l.subtotalMinor, '')]),
     totals: [
       ['Subtotal', money(o.untaxedMinor, cur)],

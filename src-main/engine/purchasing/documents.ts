@@ -1,6 +1,6 @@
 import { X12Interchange } from 'node-x12';
-import { renderSalesDocumentPdf } from '../documents/sales-document-pdf';
-import type { PdfOptions } from '../documents/pick-list-pdf';
+import { pricedLineColumns, renderSalesDocumentPdf } from '../documents/sales-document-pdf';
+import type { PdfOptions } from '../documents/pdf-style';
 import type { Db, Tx } from '../platform/db';
 import { vendorBillTaxes } from '../finance/auto';
 import { formatMinor } from '../pricing/money';
@@ -42,14 +42,7 @@ export async function purchaseOrderPdf(db: Db | Tx, orderId: string, options: Pd
         ['Payment terms', `${vendor?.payment_terms_days ?? 30} days`],
         ...(po.urgent ? ([['Priority', 'URGENT']] as [string, string][]) : []),
       ],
-      columns: [
-        { label: '#', width: 0.05, align: 'right' },
-        { label: 'SKU', width: 0.17, mono: true },
-        { label: 'Product', width: 0.42 },
-        { label: 'Qty', width: 0.1, align: 'right' },
-        { label: 'Unit price', width: 0.12, align: 'right' },
-        { label: 'Amount', width: 0.14, align: 'right' },
-      ],
+      columns: pricedLineColumns({ lineNo: 5, product: 42, quantity: 10, amount: 14 }),
       rows: po.lines.map((l) => [String(l.lineNo), l.sku, l.productName, String(l.quantity), formatMinor(l.unitPriceMinor), formatMinor(l.subtotalMinor)]),
       totals: [['Total', `${formatMinor(po.totalMinor)} ${po.currency}`]],
       note: po.notes,
@@ -92,15 +85,7 @@ export async function vendorBillPdf(db: Db | Tx, billId: string, options: PdfOpt
         ['Currency', cur],
         ['State', BILL_STATE_LABEL[bill.state] ?? bill.state],
       ],
-      columns: [
-        { label: '#', width: 0.05, align: 'right' },
-        { label: 'SKU', width: 0.17, mono: true },
-        { label: 'Product', width: 0.34 },
-        { label: 'Qty', width: 0.09, align: 'right' },
-        { label: 'Unit price', width: 0.12, align: 'right' },
-        { label: 'Tax', width: 0.09, align: 'right' },
-        { label: 'Amount', width: 0.14, align: 'right' },
-      ],
+      columns: pricedLineColumns({ lineNo: 5, product: 34, quantity: 9, tax: 9, amount: 14 }),
       rows: bill.lines.map((l, i) => [String(l.lineNo), l.sku, names.get(l.productId) ?? '', String(l.quantity), formatMinor(l.unitPriceMinor), pct(taxes.lines[i]!.rateBp), formatMinor(l.subtotalMinor)]),
       totals: [
         ['Untaxed', `${formatMinor(taxes.untaxedMinor)} ${cur}`],
