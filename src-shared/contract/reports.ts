@@ -54,6 +54,22 @@ export const KPI_SEGMENTS: Record<KpiId, { applies: readonly SegmentName[]; why:
   vendor_on_time: { applies: ['warehouse', 'period'], why: 'it measures vendors’ receipts, which have no customer, customer class or sales channel' },
 };
 
+/** What the engine's results and the renderer's pickers call each KPI (one wording for both). */
+export const KPI_LABELS: Record<KpiId, string> = {
+  fill_rate_lines: 'Fill rate (lines)',
+  fill_rate_units: 'Fill rate (units)',
+  otif: 'On time in full',
+  order_cycle_time: 'Order cycle time',
+  stockout_frequency: 'Stockout frequency',
+  backorder_rate: 'Backorder rate',
+  return_rate: 'Return rate',
+  channel_margin: 'Channel margin',
+  inventory_accuracy: 'Inventory accuracy',
+  inventory_turns: 'Inventory turns',
+  days_of_supply: 'Days of supply',
+  vendor_on_time: 'Vendor on-time rate',
+};
+
 /** Segment of a group-by (none: always allowed). */
 export const SEGMENT_OF: Record<GroupBy, SegmentName | null> = { none: null, warehouse: 'warehouse', region: 'region', customerClass: 'customerClass', channel: 'channel', month: 'period', week: 'period' };
 

@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import { GROUP_BYS, type GroupBy, KPI_SEGMENTS, type KpiId, type KpiResult, type KpiRow, type ReportFilter, SEGMENT_OF, type SegmentName } from '../../../src-shared/contract/reports';
+import { GROUP_BYS, type GroupBy, KPI_LABELS, KPI_SEGMENTS, type KpiId, type KpiResult, type KpiRow, type ReportFilter, SEGMENT_OF, type SegmentName } from '../../../src-shared/contract/reports';
 import type { Db, Dialect } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { isoDay } from './refresh';
@@ -71,21 +71,6 @@ function where(filter: ReportFilter, alias = ''): RawBuilder<unknown> {
   }
   return sql.join(parts, sql` AND `);
 }
-
-export const KPI_LABELS: Record<KpiId, string> = {
-  fill_rate_lines: 'Fill rate (lines)',
-  fill_rate_units: 'Fill rate (units)',
-  otif: 'On time in full',
-  order_cycle_time: 'Order cycle time',
-  stockout_frequency: 'Stockout frequency',
-  backorder_rate: 'Backorder rate',
-  return_rate: 'Return rate',
-  channel_margin: 'Channel margin',
-  inventory_accuracy: 'Inventory accuracy',
-  inventory_turns: 'Inventory turns',
-  days_of_supply: 'Days of supply',
-  vendor_on_time: 'Vendor on-time rate',
-};
 
 type Raw = { key: string | number; n: number; d: number; extra?: number };
 

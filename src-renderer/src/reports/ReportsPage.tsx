@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Group, Loader, Menu, Pagination, Progress, 
 import { IconDownload, IconFileSpreadsheet, IconFileTypePdf, IconListSearch, IconRefresh } from '@tabler/icons-react';
 import { useCallback, useMemo, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
-import { KPI_IDS, KPI_SEGMENTS, RETURN_BREAKDOWN_BYS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type RefreshStatus, type ReportFilter } from '../../../src-shared/contract/reports';
+import { KPI_IDS, KPI_LABELS, KPI_SEGMENTS, RETURN_BREAKDOWN_BYS, ROLE_DASHBOARDS, type GroupBy, type KpiId, type KpiResult, type RefreshStatus, type ReportFilter } from '../../../src-shared/contract/reports';
 import type { Role } from '../../../src-shared/permissions';
 import { ROLES } from '../../../src-shared/permissions';
 import { navigate } from '../app/router';
@@ -19,20 +19,6 @@ const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const STORE = 'bl.reports.filter';
 
-export const KPI_LABELS: Record<KpiId, string> = {
-  fill_rate_lines: 'Fill rate (lines)',
-  fill_rate_units: 'Fill rate (units)',
-  otif: 'On time in full',
-  order_cycle_time: 'Order cycle time',
-  stockout_frequency: 'Stockout frequency',
-  backorder_rate: 'Backorder rate',
-  return_rate: 'Return rate',
-  channel_margin: 'Channel margin',
-  inventory_accuracy: 'Inventory accuracy',
-  inventory_turns: 'Inventory turns',
-  days_of_supply: 'Days of supply',
-  vendor_on_time: 'Vendor on-time rate',
-};
 const GROUP_LABEL: Record<GroupBy, string> = { none: 'total', warehouse: 'by warehouse', region: 'by region', customerClass: 'by customer class', channel: 'by channel', month: 'by month', week: 'by week' };
 /** Figures that take the customer segments (region, class, channel): KPI_SEGMENTS says which, and why the others do not. */
 const takesCustomerSegments = (kpi: KpiId) => KPI_SEGMENTS[kpi].applies.includes('channel');
