@@ -16,14 +16,11 @@
  * measured twice: as an unbound install, and bound to a centre (capture on: the outbox
  * mutation carries the image of every row the command wrote), as every real branch runs.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../src-main/engine/engine';
-import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
-import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { prepareOrderBench } from '../src-main/engine/sales/bench';
-import { ADMIN, BENCH_DIR, deriveStockSummaries, finishDataset, rng, SCHEMA_KEY } from './lib/dataset';
+import { BENCH_DIR, deriveStockSummaries, finishDataset, rng, SCHEMA_KEY, startDataset } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
 
@@ -34,16 +31,7 @@ const PRODUCTS = 2_000;
 async function ensureInventoryDataset(): Promise<string> {
   const file = join(BENCH_DIR, `inventory-${MOVES}-${SCHEMA_KEY}-g1.sqlite`);
   if (existsSync(file)) return file;
-  mkdirSync(BENCH_DIR, { recursive: true });
-  const tmp = `${file}.building-${process.pid}`;
-  log(`building a ${MOVES.toLocaleString('en-US')}-move inventory database (cached afterwards) ...`);
-  const t0 = performance.now();
-  const database = openSqlite(tmp);
-  await migrateToLatest(database);
-  const engine = await Engine.open({ database, appVersion: 'bench' });
-  await engine.run('system.setup', { companyName: 'Bench', branchCode: 'B01', branchName: 'Bench', adminUsername: ADMIN.username, adminDisplayName: 'Admin', adminPassword: ADMIN.password }, { anonymous: true });
-  const admin = database.sqlite.prepare('SELECT id FROM app_user').get() as { id: string };
-  const as = { userId: admin.id };
+  const { tmp, startedAt, database, engine, as } = await startDataset(file, log, `building a ${MOVES.toLocaleString('en-US')}-move inventory database (cached afterwards) ...`);
   const each = await engine.run('catalog.uom.create', { code: 'EA', name: 'Each' }, as);
   const wh = await engine.run('inventory.warehouse.create', { code: 'WH1', name: 'Main', region: 'North' }, as);
   const stock = (await engine.run('inventory.location.list', { warehouseId: wh.id }, as)).rows.find((l) => l.path === 'WH1/Stock')!;
@@ -84,7 +72,7 @@ async function ensureInventoryDataset(): Promise<string> {
     }
     deriveStockSummaries(s, at);
   })();
-  return finishDataset(s, engine, tmp, file, t0, log);
+  return finishDataset(s, engine, tmp, file, startedAt, log);
 }
 
 const file = await ensureInventoryDataset();

@@ -9,16 +9,12 @@
  * The database is built once with raw inserts (summary and valuation computed from the moves)
  * and cached in .bench-data/.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LATEST_SCHEMA, MIGRATIONS } from '../migrations/index';
-import { Engine } from '../src-main/engine/engine';
-import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
-import { migrateToLatest } from '../src-main/engine/platform/migrate';
 import { matchLine } from '../src-main/engine/purchasing/bills';
 import { PURCHASE_DEFAULTS } from '../src-main/engine/purchasing/settings';
-import { ADMIN, BENCH_DIR, deriveStockSummaries, finishDataset, rng } from './lib/dataset';
+import { BENCH_DIR, deriveStockSummaries, finishDataset, rng, SCHEMA_KEY, startDataset } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { log, report, stats } from './lib/measure';
 
@@ -29,19 +25,9 @@ const BILL_LINES = 10_000;
 const PER_BILL = 1_000;
 
 async function ensureDataset(): Promise<string> {
-  // Keyed by the number of migrations too: one numbered below the latest (0015 after 0017) changes the schema, not LATEST_SCHEMA.
-  const file = join(BENCH_DIR, `purchasing-${PRODUCTS}-${LATEST_SCHEMA}-m${Object.keys(MIGRATIONS).length}-g2.sqlite`);
+  const file = join(BENCH_DIR, `purchasing-${PRODUCTS}-${SCHEMA_KEY}-g2.sqlite`);
   if (existsSync(file)) return file;
-  mkdirSync(BENCH_DIR, { recursive: true });
-  const tmp = `${file}.building-${process.pid}`;
-  log('building the purchasing database (5,000 products × 2 warehouses, 12 months; cached afterwards) ...');
-  const t0 = performance.now();
-  const database = openSqlite(tmp);
-  await migrateToLatest(database);
-  const engine = await Engine.open({ database, appVersion: 'bench' });
-  await engine.run('system.setup', { companyName: 'Bench', branchCode: 'B01', branchName: 'Bench', adminUsername: ADMIN.username, adminDisplayName: 'Admin', adminPassword: ADMIN.password }, { anonymous: true });
-  const admin = database.sqlite.prepare('SELECT id FROM app_user').get() as { id: string };
-  const as = { userId: admin.id };
+  const { tmp, startedAt, database, engine, as } = await startDataset(file, log, 'building the purchasing database (5,000 products × 2 warehouses, 12 months; cached afterwards) ...');
   const each = await engine.run('catalog.uom.create', { code: 'EA', name: 'Each' }, as);
   const whs = [await engine.run('inventory.warehouse.create', { code: 'WH1', name: 'North', region: 'North' }, as), await engine.run('inventory.warehouse.create', { code: 'WH2', name: 'South', region: 'South' }, as)];
   const s = database.sqlite;
@@ -105,7 +91,7 @@ async function ensureDataset(): Promise<string> {
     }
     deriveStockSummaries(s, at);
   })();
-  return finishDataset(s, engine, tmp, file, t0, log, { analyze: true });
+  return finishDataset(s, engine, tmp, file, startedAt, log, { analyze: true });
 }
 
 const file = await ensureDataset();

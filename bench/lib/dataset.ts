@@ -139,6 +139,24 @@ export function deriveStockSummaries(s: SQLite.Database, at: string): void {
     SELECT m.product_id, SUM(CASE WHEN m.reference = 'BENCH-IN' THEN m.quantity ELSE -m.quantity END), SUM(m.value_minor), '${at}' FROM stock_move m GROUP BY m.product_id`);
 }
 
+/**
+ * Starts building the dataset cached at `file`: a migrated database beside it (`tmp`, renamed
+ * into place by finishDataset) with a company, branch and admin through `system.setup`, and the
+ * engine open as that admin (`as`).
+ */
+export async function startDataset(file: string, log: (m: string) => void, building: string) {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const tmp = `${file}.building-${process.pid}`;
+  log(building);
+  const startedAt = performance.now();
+  const database = openSqlite(tmp);
+  await migrateToLatest(database);
+  const engine = await Engine.open({ database, appVersion: 'bench' });
+  await engine.run('system.setup', { companyName: 'Bench', branchCode: 'B01', branchName: 'Bench', adminUsername: ADMIN.username, adminDisplayName: 'Admin', adminPassword: ADMIN.password }, { anonymous: true });
+  const admin = database.sqlite.prepare('SELECT id FROM app_user').get() as { id: string };
+  return { tmp, startedAt, database, engine, as: { userId: admin.id } };
+}
+
 /** Makes a dataset built in `tmp` durable and moves it to `file` (the cache), in one rename. */
 export async function finishDataset(s: SQLite.Database, engine: Engine, tmp: string, file: string, startedAt: number, log: (m: string) => void, options: { analyze?: boolean } = {}): Promise<string> {
   s.pragma('synchronous = FULL');
