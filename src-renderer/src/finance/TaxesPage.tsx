@@ -5,7 +5,7 @@ import type { TaxSettings } from '../../../src-shared/contract/finance';
 import { useSession } from '../app/session';
 import { client, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
-import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { PageHeader, SectionHeading, Toolbar } from '../ui/PageHeader';
 import { SimpleTable } from '../ui/SimpleTable';
 import { useEngineQuery } from '../ui/useEngineQuery';
 
@@ -135,14 +135,7 @@ export function TaxesPage() {
         </Toolbar>
 
         <Stack gap="xs">
-          <Group justify="space-between">
-            <Title order={5}>Tax rates</Title>
-            {editable && (
-              <Button size="xs" onClick={newRate} data-testid="rate-new" title="Alt+R">
-                Add tax rate
-              </Button>
-            )}
-          </Group>
+          <SectionHeading title="Tax rates" add={editable && { label: 'Add tax rate', onClick: newRate, testId: 'rate-new', shortcut: 'Alt+R' }} />
           {rate && (
             <Group align="end" wrap="wrap" data-testid="rate-form" onKeyDown={formKeys(saveRate, () => setRate(null))}>
               <TextInput label="Code" value={rate.code} onChange={(e) => setRate({ ...rate, code: e.currentTarget.value })} w={100} autoFocus={!rate.id} data-testid="rate-code" />
@@ -202,14 +195,7 @@ export function TaxesPage() {
         </Stack>
 
         <Stack gap="xs">
-          <Group justify="space-between">
-            <Title order={5}>Fiscal positions</Title>
-            {editable && (
-              <Button size="xs" onClick={newPosition} data-testid="fp-new" title="Alt+F">
-                Add fiscal position
-              </Button>
-            )}
-          </Group>
+          <SectionHeading title="Fiscal positions" add={editable && { label: 'Add fiscal position', onClick: newPosition, testId: 'fp-new', shortcut: 'Alt+F' }} />
           {position && (
             <Stack gap={6} data-testid="fp-form" onKeyDown={formKeys(savePosition, () => setPosition(null))}>
               <Group align="end">

@@ -1,4 +1,4 @@
-import { ActionIcon, CloseButton, Kbd, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Button, CloseButton, Group, Kbd, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { IconArrowLeft, IconSearch } from '@tabler/icons-react';
 import { type ComponentPropsWithoutRef, type KeyboardEvent, type ReactNode, forwardRef } from 'react';
 import { navigate } from '../app/router';
@@ -92,3 +92,23 @@ export const SearchField = forwardRef<HTMLInputElement, SearchFieldProps>(functi
     />
   );
 });
+
+interface SectionHeadingProps {
+  title: ReactNode;
+  /** The button that opens the section's inline form for a new row; left out for those who may not edit. */
+  add?: { label: ReactNode; onClick(): void; testId: string; shortcut?: string } | false;
+}
+
+/** The heading of a section of a settings page: its title, and on the right the button that adds a row. */
+export function SectionHeading({ title, add }: SectionHeadingProps) {
+  return (
+    <Group justify="space-between">
+      <Title order={5}>{title}</Title>
+      {add && (
+        <Button size="xs" onClick={add.onClick} data-testid={add.testId} title={add.shortcut}>
+          {add.label}
+        </Button>
+      )}
+    </Group>
+  );
+}
