@@ -1,7 +1,7 @@
 import { Alert, Anchor, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconBan, IconCheck, IconFileInvoice, IconLockOpen, IconPrinter, IconRefresh, IconX } from '@tabler/icons-react';
-import { useCallback, useEffect, useState } from 'react';
+import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
@@ -165,10 +165,7 @@ export function OrderDetail({ id }: { id: string }) {
           <Fact label="Invoiced" value={money(o.invoicedMinor, o.currency)} testId="order-invoiced" />
           <Fact label="Backorders" value={o.backorderPolicy.replace(/_/g, ' ')} />
         </dl>
-        <div className="so-panel">
-          <Title order={4} mb={4}>
-            Lines
-          </Title>
+        <Panel title="Lines">
           <SimpleTable
             label="Order lines"
             rows={o.lines}
@@ -189,13 +186,10 @@ export function OrderDetail({ id }: { id: string }) {
               { id: 'why', label: 'Why this price', render: (l) => <Text size="xs" c="dimmed">{l.priceReason}</Text> },
             ]}
           />
-        </div>
+        </Panel>
         <OrderDropShip order={o} onChanged={() => void load()} />
         {approvals.length > 0 && (
-          <div className="so-panel">
-            <Title order={4} mb={4}>
-              Approvals
-            </Title>
+          <Panel title="Approvals">
             <SimpleTable
               label="Approvals"
               rows={approvals}
@@ -207,12 +201,9 @@ export function OrderDetail({ id }: { id: string }) {
                 { id: 'by', label: 'Decided', render: (a) => (a.decidedBy ? `${a.decidedBy}: ${a.decisionReason ?? ''}` : '') },
               ]}
             />
-          </div>
+          </Panel>
         )}
-        <div className="so-panel">
-          <Title order={4} mb={4}>
-            Deliveries
-          </Title>
+        <Panel title="Deliveries">
           <SimpleTable
             label="Deliveries"
             rows={deliveries}
@@ -231,18 +222,13 @@ export function OrderDetail({ id }: { id: string }) {
                 label: '',
                 render: (t) =>
                   t.kind === 'delivery' ? (
-                    <Button size="compact-xs" variant="subtle" leftSection={<IconPrinter size={12} />} onClick={() => void pdf(`slip-${t.id}`, () => client.call('documents.packingSlip', { transferId: t.id }))}>
-                      Packing slip
-                    </Button>
+                    <RowPdfButton label="Packing slip" onClick={() => void pdf(`slip-${t.id}`, () => client.call('documents.packingSlip', { transferId: t.id }))} />
                   ) : null,
               },
             ]}
           />
-        </div>
-        <div className="so-panel">
-          <Title order={4} mb={4}>
-            Invoices
-          </Title>
+        </Panel>
+        <Panel title="Invoices">
           <SimpleTable
             label="Invoices of this order"
             rows={invoices}
@@ -259,14 +245,12 @@ export function OrderDetail({ id }: { id: string }) {
                 id: 'pdf',
                 label: '',
                 render: (i) => (
-                  <Button size="compact-xs" variant="subtle" leftSection={<IconPrinter size={12} />} onClick={() => void pdf(`inv-${i.id}`, () => client.call('documents.invoice', { invoiceId: i.id }))}>
-                    Invoice PDF
-                  </Button>
+                  <RowPdfButton label="Invoice PDF" onClick={() => void pdf(`inv-${i.id}`, () => client.call('documents.invoice', { invoiceId: i.id }))} />
                 ),
               },
             ]}
           />
-        </div>
+        </Panel>
       </div>
       {ask && (
         <ReasonModal
@@ -307,5 +291,26 @@ function Fact({ label, value, testId }: { label: string; value: React.ReactNode;
       <dt>{label}</dt>
       <dd data-testid={testId}>{value}</dd>
     </div>
+  );
+}
+
+/** A titled block of the order page (lines, approvals, deliveries, invoices). */
+function Panel({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <div className="so-panel">
+      <Title order={4} mb={4}>
+        {title}
+      </Title>
+      {children}
+    </div>
+  );
+}
+
+/** The print button in a row of a panel's table (a packing slip, an invoice). */
+function RowPdfButton({ label, onClick }: { label: string; onClick(): void }) {
+  return (
+    <Button size="compact-xs" variant="subtle" leftSection={<IconPrinter size={12} />} onClick={onClick}>
+      {label}
+    </Button>
   );
 }
