@@ -3,6 +3,7 @@ import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
 import { preparedQuery } from '../platform/prepared';
 import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
+import { preparedInsertMany } from '../inventory/batch';
 import { percentOf } from '../pricing/money';
 import { applyTaxRounding, taxPolicyFor } from './tax';
 
@@ -35,14 +36,21 @@ const invoiceLinesForPosting = preparedQuery<{ id: string }, { product_id: strin
 const side = (natural: 'debit' | 'credit', amount: number): { debit?: number; credit?: number } =>
   amount >= 0 ? { [natural]: amount } : { [natural === 'debit' ? 'credit' : 'debit']: -amount };
 
+/** What posting an invoice reads: given by a caller that has just written it (an order invoiced as it is released), read otherwise. */
+export interface InvoiceToPost {
+  invoice: { id: string; number: string; partner_id: string; invoice_date: string; total_minor: number; customer_class: string | null; channel_code: string | null; warehouse_id: string | null };
+  lines: { product_id: string | null; description: string; subtotal_minor: number; tax_minor: number; tax_rate_bp: number }[];
+}
+
 /**
  * Posts a customer invoice (or credit note: an invoice row with negative amounts) just written
  * by sales (`sales/invoices.ts`). Credit notes go to the sales-returns account.
  */
-export async function postCustomerInvoice(ctx: CommandContext, invoiceId: string, opts: { paid: boolean }): Promise<string | null> {
-  const inv = await invoiceForPosting.first(ctx.db, { id: invoiceId });
+export async function postCustomerInvoice(ctx: CommandContext, invoiceId: string, opts: { paid: boolean }, written?: InvoiceToPost): Promise<string | null> {
+  const known = written?.invoice.id === invoiceId ? written : null;
+  const inv = known ? known.invoice : await invoiceForPosting.first(ctx.db, { id: invoiceId });
   if (!inv) throw new Error(`invoice ${invoiceId} to post was not found`);
-  const lines = await invoiceLinesForPosting.rows(ctx.db, { id: invoiceId });
+  const lines = known ? known.lines : await invoiceLinesForPosting.rows(ctx.db, { id: invoiceId });
   const total = Number(inv.total_minor);
   const credit = total < 0;
   const dims = { partnerId: inv.partner_id, channelCode: inv.channel_code ?? null, customerClass: inv.customer_class ?? null, warehouseId: inv.warehouse_id ?? null };
@@ -79,12 +87,17 @@ async function recordCapturedPayment(ctx: CommandContext, invoiceId: string, inv
       { account: 'receivable', ...side('credit', amount), partnerId, label: invoiceNumber },
     ],
   });
-  await ctx.db
-    .insertInto('payment')
-    .values({ id: paymentId, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, number, direction: amount > 0 ? 'in' : 'out', partner_id: partnerId, journal_id: (await journalIdOf(ctx, 'bank'))!, date, amount_minor: Math.abs(amount), allocated_minor: Math.abs(amount), reference: invoiceNumber, entry_id: entryId!, statement_line_id: null })
-    .execute();
-  await ctx.db.insertInto('payment_allocation').values({ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, payment_id: paymentId, invoice_id: invoiceId, amount_minor: Math.abs(amount) }).execute();
+  await insertPayment(ctx.db, [
+    { id: paymentId, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, number, direction: amount > 0 ? 'in' : 'out', partner_id: partnerId, journal_id: (await journalIdOf(ctx, 'bank'))!, date, amount_minor: Math.abs(amount), allocated_minor: Math.abs(amount), reference: invoiceNumber, entry_id: entryId!, statement_line_id: null },
+  ]);
+  await insertAllocation(ctx.db, [{ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, payment_id: paymentId, invoice_id: invoiceId, amount_minor: Math.abs(amount) }]);
 }
+
+// Compiled once: every order paid when placed (an import's marketplace orders) records one of each.
+const insertPayment = preparedInsertMany<'payment', Record<string, unknown>>('payment', [
+  'id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'direction', 'partner_id', 'journal_id', 'date', 'amount_minor', 'allocated_minor', 'reference', 'entry_id', 'statement_line_id',
+]);
+const insertAllocation = preparedInsertMany<'payment_allocation', Record<string, unknown>>('payment_allocation', ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'payment_id', 'invoice_id', 'amount_minor']);
 
 async function journalIdOf(ctx: CommandContext, kind: string): Promise<string | undefined> {
   return (await financeSession(ctx)).journals.get(kind)?.id;

@@ -154,6 +154,26 @@ describe.each(DIALECTS)('finance on %s', (dialect) => {
     await invariants();
   });
 
+  it('posts an order paid when placed from what release wrote: the same entry as read back (channel, class, warehouse, payment)', async () => {
+    const p = await f.stocked(5, { cost: 300 });
+    const c = await f.customer({ customerClass: 'consumer', creditLimitMinor: null });
+    const order = await t.engine.run('sales.order.create', { customerId: c.id, channelCode: 'ecommerce', paymentCaptured: true, lines: [{ productId: p.id, quantity: 2 }], confirm: true }, as);
+    expect(order.warehouseId).not.toBeNull();
+    const invoices = (await t.engine.run('finance.entry.list', { sourceKind: 'invoice', query: order.number, limit: 5 }, finance)).rows;
+    const entries = invoices.length ? invoices : (await t.engine.run('finance.entry.list', { sourceKind: 'invoice', limit: 50 }, finance)).rows;
+    const full = await Promise.all(entries.map((e) => t.engine.run('finance.entry.get', { id: e.id }, finance)));
+    const entry = full.find((e) => e.lines.some((l) => l.partnerId === c.id && l.accountCode === '1100'))!;
+    expect(entry).toBeDefined();
+    for (const l of entry.lines) expect(l).toMatchObject({ partnerId: c.id, channelCode: 'ecommerce', customerClass: 'consumer', warehouseId: order.warehouseId });
+    expect(entry.lines.find((l) => l.accountCode === '4000')).toMatchObject({ productId: p.id });
+    const debit = entry.lines.reduce((sum, l) => sum + l.debitMinor, 0);
+    expect(debit).toBe(entry.lines.reduce((sum, l) => sum + l.creditMinor, 0));
+    const payments = (await t.engine.run('finance.entry.list', { sourceKind: 'payment', limit: 50 }, finance)).rows;
+    const paid = await Promise.all(payments.map((e) => t.engine.run('finance.entry.get', { id: e.id }, finance)));
+    expect(paid.filter((e) => e.lines.some((l) => l.partnerId === c.id))).toHaveLength(1);
+    await invariants();
+  });
+
   it('posts vendor bills once ready to pay: GRNI cleared, price difference, payable; pays the vendor', async () => {
     const pf = await purchasingFixture(t.engine, as, { code: 'WHP' });
     const v = await pf.vendor();

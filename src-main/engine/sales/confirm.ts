@@ -239,7 +239,7 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
   }
   await markReleased.execute(ctx.db, { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 });
   // An order this command has just written (known) is invoiced, stated and announced from what was written, not read back.
-  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured, fresh: known ? { order, paymentTermsDays: known.customer.payment_terms_days } : undefined });
+  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured, fresh: known ? { order, paymentTermsDays: known.customer.payment_terms_days, warehouseId } : undefined });
   const state = (known ? await freshReleasedState(ctx, order, allReserved) : await updateState(ctx, order.id)) ?? 'confirmed';
   // The customer's confirmation notice (and an EDI order's 855).
   await orderConfirmed(

@@ -63,6 +63,8 @@ const insertInvoiceLines = preparedInsertMany<'invoice_line', InvoiceLineTable &
 export interface FreshOrder {
   order: SalesOrder;
   paymentTermsDays: number;
+  /** The warehouse release routed it to (the order object predates the routing). */
+  warehouseId: string;
 }
 
 type LineToInvoice = { id: string; product_id: string; sku: string; name: string; quantity: number; qty_delivered: number; qty_cancelled: number; qty_invoiced: number; unit_price_minor: number; discount_bp: number; tax_rate_bp: number };
@@ -141,8 +143,15 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   // A fresh order on order: every line was invoiced whole.
   if (fresh && o.invoice_policy === 'on_order' && updates.length === lines.length) await setAllInvoiced.execute(ctx.db, { orderId: o.id, now: ctx.now });
   else for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
-  // Finance: the invoice's journal entry (and captured payment) in the same transaction.
-  await postCustomerInvoice(ctx, id, opts);
+  // Finance: the invoice's journal entry (and captured payment) in the same transaction; a
+  // fresh order's invoice from what was just written.
+  const written = fresh
+    ? {
+        invoice: { id, number, partner_id: o.partner_id, invoice_date: invoiceDate, total_minor: total, customer_class: fresh.order.customerClass, channel_code: fresh.order.channelCode, warehouse_id: fresh.warehouseId },
+        lines: rows.map((r) => ({ product_id: r.product_id, description: r.description, subtotal_minor: r.subtotal_minor, tax_minor: r.tax_minor, tax_rate_bp: r.tax_rate_bp })),
+      }
+    : undefined;
+  await postCustomerInvoice(ctx, id, opts, written);
   await setOrderInvoiced.execute(ctx.db, { id: o.id, invoiced: Number(o.invoiced_minor) + total, now: ctx.now });
   return id;
 }
