@@ -266,3 +266,25 @@ test('a short receipt asks whether to keep a backorder for the rest', async ({ p
   const backorders = await rpc<{ rows: { backorderOfId: string | null; totalQuantity: number; state: string }[] }>(api, 'inventory.transfer.list', { query: 'PO-E2E-SHORT', kind: 'receipt' });
   expect(backorders.rows.find((r) => r.backorderOfId === receipt.id)).toMatchObject({ totalQuantity: 2, state: 'ready' });
 });
+
+test('goods already here: a receipt created and received in one step from the form', async ({ page }) => {
+  await login(page, 'warehouse', 'demo-warehouse');
+  const nav = page.getByRole('navigation', { name: 'Sections' });
+  await nav.getByRole('link', { name: 'Receipts', exact: true }).click();
+  await page.getByRole('button', { name: 'New receipt' }).click();
+  const form = page.getByRole('dialog', { name: 'New receipt' });
+  await pickProduct(page, form, 'Product, line 1', OTHER_SKU);
+  await form.getByLabel('Quantity, line 1').fill('5');
+  await form.getByLabel('Unit cost, line 1').fill('40.00');
+  await form.getByLabel('Origin').fill('PO-E2E-NOW');
+  await form.getByLabel('Goods are here: receive into Input now').check();
+  await form.getByRole('button', { name: 'Create and receive' }).click();
+  await expect(form).toBeHidden();
+  await expect(page.getByRole('heading', { name: /B01-WH1-IN-/ })).toBeVisible();
+  await expect(state(page)).toHaveText('Done');
+  // Received into Input: the put-away is ready for a bin.
+  await expect(page.getByRole('button', { name: /Open next step: Put-away/ })).toBeVisible();
+  const other = await rpc<{ rows: { id: string; sku: string }[] }>(api, 'catalog.product.search', { query: OTHER_SKU, limit: 5 });
+  const wh1 = (await rpc<Availability>(api, 'inventory.availability', { productId: other.rows.find((p) => p.sku === OTHER_SKU)!.id })).byWarehouse.find((w) => w.code === 'WH1');
+  expect(wh1).toMatchObject({ onHand: 5, incoming: 0 });
+});
