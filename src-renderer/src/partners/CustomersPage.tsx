@@ -1,17 +1,17 @@
-import { Badge, Button, Kbd, Select } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconPlus } from '@tabler/icons-react';
-import { useCallback, useRef, useState } from 'react';
+import { Badge, Select } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { useCallback, useState } from 'react';
 import { CUSTOMER_CLASSES, type CustomerSummary } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
 import { client } from '../rpc';
 import { money } from '../sales/format';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { useSort } from '../ui/useSort';
-import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { CustomerFormModal } from './CustomerFormModal';
 
 type Sort = 'code' | 'name' | 'region' | 'customerClass' | 'creditLimitMinor' | 'updatedAt';
@@ -46,15 +46,13 @@ const SORT_LABELS: Record<Sort, string> = { code: 'code', name: 'name', region: 
 export function CustomersPage() {
   const { can } = useSession();
   const writable = can('partners.write');
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query } = search;
   const [customerClass, setCustomerClass] = useState<CustomerClass | null>(null);
   const [status, setStatus] = useState<'active' | 'archived' | 'all'>('active');
   const sorting = useSort<Sort>('name');
   const { sort, dir } = sorting;
   const [editing, setEditing] = useState<CustomerSummary | 'new' | null>(null);
-  const gridRef = useRef<VirtualTableHandle>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
 
   const key = JSON.stringify({ query, customerClass, status, sort, dir });
   const fetchPage = useCallback(
@@ -63,7 +61,7 @@ export function CustomersPage() {
   );
   const list = usePagedWindow<CustomerSummary>(key, fetchPage, 100);
   useReloadOnCommit('partners.', list.reload);
-  useHotkeys(editing ? [] : [['/', () => searchRef.current?.focus()], ['n', () => writable && setEditing('new')]]);
+  useHotkeys(editing ? [] : [['/', search.focusSearch], ['n', () => writable && setEditing('new')]]);
 
   return (
     <div className="bl-page">
@@ -72,32 +70,17 @@ export function CustomersPage() {
         count={{ total: list.total, one: 'customer', many: 'customers', testId: 'customer-count' }}
         actions={
           writable && (
-            <Button leftSection={<IconPlus size={14} />} rightSection={<Kbd size="xs">N</Kbd>} onClick={() => setEditing('new')}>
-              New customer
-            </Button>
+            <NewButton label="New customer" onClick={() => setEditing('new')} />
           )
         }
       />
       <Toolbar>
-        <SearchField
-          ref={searchRef}
-          label="Search customers"
-          placeholder="Code, name, e-mail, tax id, GLN"
-          value={text}
-          onChange={setText}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              gridRef.current?.focus();
-              list.setSelected(0);
-            }
-          }}
-        />
+        <ListSearchField search={search} list={list} label="Search customers" placeholder="Code, name, e-mail, tax id, GLN" />
         <Select label="Class" placeholder="All classes" clearable w={160} data={CUSTOMER_CLASSES.map((c) => ({ value: c, label: CLASS_LABELS[c] }))} value={customerClass} onChange={(v) => setCustomerClass(v as CustomerClass | null)} />
         <Select label="Status" w={130} data={[{ value: 'active', label: 'Active' }, { value: 'archived', label: 'Archived' }, { value: 'all', label: 'All' }]} value={status} onChange={(v) => setStatus((v as typeof status) ?? 'active')} allowDeselect={false} />
       </Toolbar>
       <VirtualTable<CustomerSummary, Sort>
-        ref={gridRef}
+        ref={search.gridRef}
         label="Customers"
         columns={COLUMNS}
         source={list}

@@ -1,7 +1,6 @@
-import { Badge, Button, Kbd, Select } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconPlus } from '@tabler/icons-react';
-import { useCallback, useRef, useState } from 'react';
+import { Badge, Select } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { useCallback, useState } from 'react';
 import { CHANNEL_CODES, type CustomerSummary, ORDER_STATES, type OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
@@ -9,11 +8,12 @@ import { CustomerPicker } from '../partners/CustomerPicker';
 import { client } from '../rpc';
 import { dateOnly } from '../warehouse/format';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { useSort } from '../ui/useSort';
-import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { CHANNEL_LABELS, type ChannelCode, ORDER_STATE_COLORS, ORDER_STATE_LABELS, type OrderState, money, pct } from './format';
 import { OrderDetail } from './OrderDetail';
 import { OrderEntry } from './OrderEntry';
@@ -56,15 +56,13 @@ export function OrdersRoute({ route }: { route: string }) {
 export function OrdersPage() {
   const { can } = useSession();
   const writable = can('sales.write');
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query } = search;
   const [state, setState] = useState<OrderState | null>(null);
   const [channel, setChannel] = useState<ChannelCode | null>(null);
   const [customer, setCustomer] = useState<CustomerSummary | null>(null);
   const sorting = useSort<Sort>('number', 'desc', (s) => (s === 'customer' || s === 'state' ? 'asc' : 'desc'));
   const { sort, dir } = sorting;
-  const gridRef = useRef<VirtualTableHandle>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
 
   const key = JSON.stringify({ query, state, channel, customer: customer?.id, sort, dir });
   const fetchPage = useCallback(
@@ -75,7 +73,7 @@ export function OrdersPage() {
   const list = usePagedWindow<Row>(key, fetchPage, 100);
   useReloadOnCommit('sales.', list.reload);
   useHotkeys([
-    ['/', () => searchRef.current?.focus()],
+    ['/', search.focusSearch],
     ['n', () => writable && navigate('orders/new')],
   ]);
 
@@ -86,34 +84,18 @@ export function OrdersPage() {
         count={{ total: list.total, one: 'order', many: 'orders', testId: 'order-count' }}
         actions={
           writable && (
-            <Button leftSection={<IconPlus size={14} />} rightSection={<Kbd size="xs">N</Kbd>} onClick={() => navigate('orders/new')}>
-              New order
-            </Button>
+            <NewButton label="New order" onClick={() => navigate('orders/new')} />
           )
         }
       />
       <Toolbar>
-        <SearchField
-          ref={searchRef}
-          label="Search orders"
-          placeholder="Number, PO or customer"
-          w={240}
-          value={text}
-          onChange={setText}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              gridRef.current?.focus();
-              list.setSelected(0);
-            }
-          }}
-        />
+        <ListSearchField search={search} list={list} label="Search orders" placeholder="Number, PO or customer" w={240} />
         <Select label="State" placeholder="All states" clearable w={170} data={ORDER_STATES.map((s) => ({ value: s, label: ORDER_STATE_LABELS[s] }))} value={state} onChange={(v) => setState(v as OrderState | null)} />
         <Select label="Channel" placeholder="All channels" clearable w={170} data={CHANNEL_CODES.map((c) => ({ value: c, label: CHANNEL_LABELS[c] }))} value={channel} onChange={(v) => setChannel(v as ChannelCode | null)} />
         <CustomerPicker label="Customer" w={260} value={customer} onChange={setCustomer} placeholder="All customers" />
       </Toolbar>
       <VirtualTable<Row, Sort>
-        ref={gridRef}
+        ref={search.gridRef}
         label="Sales orders"
         columns={COLUMNS}
         source={list}

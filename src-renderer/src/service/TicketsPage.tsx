@@ -1,7 +1,7 @@
-import { Badge, Button, FileButton, Group, Kbd, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconMail, IconPlus } from '@tabler/icons-react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { Badge, Button, FileButton, Group, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { IconMail } from '@tabler/icons-react';
+import { useCallback, useEffect, useState } from 'react';
 import { type CustomerSummary, type OutputOf, TICKET_PRIORITIES, TICKET_TYPES } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
@@ -9,11 +9,12 @@ import { CustomerPicker } from '../partners/CustomerPicker';
 import { client, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { useSort } from '../ui/useSort';
-import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { dateOnly } from '../warehouse/format';
 import { CATEGORY_LABELS, PRIORITY_LABELS, STATE_COLORS, STATE_LABELS, type TicketType, TYPE_LABELS } from './format';
 import { SlaBadge } from './SlaBadge';
@@ -59,8 +60,8 @@ const SORT_LABELS: Record<Sort, string> = { due: 'due time', created: 'opened', 
 export function TicketsPage() {
   const { can, session } = useSession();
   const writable = can('service.write');
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query } = search;
   const [state, setState] = useState<StateFilter>('active');
   const [type, setType] = useState<TicketType | null>(null);
   const [sla, setSla] = useState<'breached' | 'at_risk' | null>(null);
@@ -69,8 +70,6 @@ export function TicketsPage() {
   const [error, setError] = useState<string | null>(null);
   const sorting = useSort<Sort>('due', 'asc', (s) => (s === 'created' || s === 'number' ? 'desc' : 'asc'));
   const { sort, dir } = sorting;
-  const gridRef = useRef<VirtualTableHandle>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
   const [fetchedAt, setFetchedAt] = useState(() => Date.now());
 
   const key = JSON.stringify({ query, state, type, sla, mine, sort, dir });
@@ -100,7 +99,7 @@ export function TicketsPage() {
     return () => clearInterval(t);
   }, [list.reload]);
   useHotkeys([
-    ['/', () => searchRef.current?.focus()],
+    ['/', search.focusSearch],
     ['n', () => writable && setCreating(true)],
   ]);
 
@@ -129,30 +128,14 @@ export function TicketsPage() {
                   </Button>
                 )}
               </FileButton>
-              <Button leftSection={<IconPlus size={14} />} rightSection={<Kbd size="xs">N</Kbd>} onClick={() => setCreating(true)}>
-                New ticket
-              </Button>
+              <NewButton label="New ticket" onClick={() => setCreating(true)} />
             </Group>
           )
         }
       />
       <ErrorAlert error={error} onClose={() => setError(null)} />
       <Toolbar>
-        <SearchField
-          ref={searchRef}
-          label="Search tickets"
-          placeholder="Number, subject, customer"
-          w={240}
-          value={text}
-          onChange={setText}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              gridRef.current?.focus();
-              list.setSelected(0);
-            }
-          }}
-        />
+        <ListSearchField search={search} list={list} label="Search tickets" placeholder="Number, subject, customer" w={240} />
         <Select
           label="State"
           w={190}
@@ -187,7 +170,7 @@ export function TicketsPage() {
         />
       </Toolbar>
       <VirtualTable<Row, Sort>
-        ref={gridRef}
+        ref={search.gridRef}
         label="Service tickets"
         columns={columns(fetchedAt)}
         source={list}

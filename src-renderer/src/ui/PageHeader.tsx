@@ -62,7 +62,7 @@ export function Toolbar({ children, ...rest }: ComponentPropsWithoutRef<'div'>) 
   );
 }
 
-interface SearchFieldProps {
+export interface SearchFieldProps {
   label: string;
   placeholder: string;
   value: string;

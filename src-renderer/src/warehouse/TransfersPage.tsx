@@ -1,17 +1,17 @@
-import { Badge, Button, Kbd, Select } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { IconPlus } from '@tabler/icons-react';
-import { useCallback, useRef, useState } from 'react';
+import { Badge, Select } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { useCallback, useState } from 'react';
 import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { useSession } from '../app/session';
 import { client } from '../rpc';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { useSort } from '../ui/useSort';
-import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { KIND_LABELS, type OperationKind, STATE_COLORS, STATE_LABELS, type TransferState, dateOnly, dateTime, qty, stepLabel } from './format';
 import { TransferDetail } from './TransferDetail';
 import { TransferFormModal } from './TransferFormModal';
@@ -59,16 +59,14 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
   const { can } = useSession();
   const operate = can('inventory.operate');
   const { warehouses, locations } = useWarehouseRefs();
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query } = search;
   const [warehouseId, setWarehouseId] = useState<string | null>(null);
   const [kind, setKind] = useState<OperationKind | null>(preset ?? null);
   const [state, setState] = useState<TransferState | null>(null);
   const sorting = useSort<Sort>('scheduledDate', 'desc');
   const { sort, dir } = sorting;
   const [creating, setCreating] = useState(false);
-  const gridRef = useRef<VirtualTableHandle>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
 
   const key = JSON.stringify({ query, warehouseId, kind, state, sort, dir });
   const fetchPage = useCallback(
@@ -80,7 +78,7 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
   useReloadOnCommit('inventory.', list.reload);
 
   const open = useCallback((r: Row) => navigate(`${base}/${r.id}`), [base]);
-  useHotkeys(creating ? [] : [['/', () => searchRef.current?.focus()], ['n', () => operate && setCreating(true)]]);
+  useHotkeys(creating ? [] : [['/', search.focusSearch], ['n', () => operate && setCreating(true)]]);
 
   const title = preset === 'receipt' ? 'Receipts' : 'Transfers';
   const newKind = preset === 'receipt' ? 'receipt' : 'delivery';
@@ -91,34 +89,18 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
         count={{ total: list.total, one: 'transfer', many: 'transfers', testId: 'transfer-count' }}
         actions={
           operate && (
-            <Button leftSection={<IconPlus size={14} />} onClick={() => setCreating(true)} rightSection={<Kbd size="xs">N</Kbd>}>
-              {preset === 'receipt' ? 'New receipt' : 'New transfer'}
-            </Button>
+            <NewButton label={preset === 'receipt' ? 'New receipt' : 'New transfer'} onClick={() => setCreating(true)} />
           )
         }
       />
       <Toolbar>
-        <SearchField
-          ref={searchRef}
-          label="Search transfers"
-          placeholder="Number or origin"
-          w={260}
-          value={text}
-          onChange={setText}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              gridRef.current?.focus();
-              list.setSelected(0);
-            }
-          }}
-        />
+        <ListSearchField search={search} list={list} label="Search transfers" placeholder="Number or origin" w={260} />
         <Select label="Warehouse" placeholder="All warehouses" clearable allowDeselect w={200} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={setWarehouseId} />
         {!preset && <Select label="Type" placeholder="All types" clearable allowDeselect w={190} data={OPERATION_KINDS.map((k) => ({ value: k, label: KIND_LABELS[k] }))} value={kind} onChange={(v) => setKind(v as OperationKind | null)} />}
         <Select label="State" placeholder="All states" clearable allowDeselect w={140} data={TRANSFER_STATES.map((s) => ({ value: s, label: STATE_LABELS[s] }))} value={state} onChange={(v) => setState(v as TransferState | null)} />
       </Toolbar>
       <VirtualTable<Row, Sort>
-        ref={gridRef}
+        ref={search.gridRef}
         label={title}
         columns={COLUMNS}
         source={list}
