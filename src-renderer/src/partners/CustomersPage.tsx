@@ -68,11 +68,7 @@ export function CustomersPage() {
       <PageHeader
         title="Customers"
         count={{ total: list.total, one: 'customer', many: 'customers', testId: 'customer-count' }}
-        actions={
-          writable && (
-            <NewButton label="New customer" onClick={() => setEditing('new')} />
-          )
-        }
+        actions={writable && <NewButton label="New customer" onClick={() => setEditing('new')} />}
       />
       <Toolbar>
         <ListSearchField search={search} list={list} label="Search customers" placeholder="Code, name, e-mail, tax id, GLN" />

@@ -82,11 +82,7 @@ export function OrdersPage() {
       <PageHeader
         title="Sales orders"
         count={{ total: list.total, one: 'order', many: 'orders', testId: 'order-count' }}
-        actions={
-          writable && (
-            <NewButton label="New order" onClick={() => navigate('orders/new')} />
-          )
-        }
+        actions={writable && <NewButton label="New order" onClick={() => navigate('orders/new')} />}
       />
       <Toolbar>
         <ListSearchField search={search} list={list} label="Search orders" placeholder="Number, PO or customer" w={240} />

@@ -87,11 +87,7 @@ export function TransfersPage({ preset, base }: { preset?: OperationKind; base: 
       <PageHeader
         title={title}
         count={{ total: list.total, one: 'transfer', many: 'transfers', testId: 'transfer-count' }}
-        actions={
-          operate && (
-            <NewButton label={preset === 'receipt' ? 'New receipt' : 'New transfer'} onClick={() => setCreating(true)} />
-          )
-        }
+        actions={operate && <NewButton label={preset === 'receipt' ? 'New receipt' : 'New transfer'} onClick={() => setCreating(true)} />}
       />
       <Toolbar>
         <ListSearchField search={search} list={list} label="Search transfers" placeholder="Number or origin" w={260} />
