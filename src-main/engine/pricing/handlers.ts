@@ -134,6 +134,22 @@ async function checkRuleRefs(db: Tx, r: { productId: string | null; categoryId: 
   if (r.partnerId) await getCustomerRow(db, r.partnerId);
 }
 
+/** A rule's stored columns from its fields: a fixed price keeps no percentage, a percentage rule no price. */
+function ruleColumns(r: Pick<PriceRule, 'productId' | 'categoryId' | 'partnerId' | 'minQuantity' | 'method' | 'priceMinor' | 'percentBp' | 'validFrom' | 'validTo' | 'label'>) {
+  return {
+    product_id: r.productId,
+    category_id: r.categoryId,
+    partner_id: r.partnerId,
+    min_quantity: r.minQuantity,
+    method: r.method,
+    price_minor: r.method === 'fixed' ? r.priceMinor : null,
+    percent_bp: r.method === 'fixed' ? null : r.percentBp,
+    valid_from: r.validFrom,
+    valid_to: r.validTo,
+    label: r.label,
+  };
+}
+
 export const pricingHandlers = defineHandlers({
   'pricing.pricelist.list': async (ctx, input) => {
     const rows = await pricelistQuery(ctx.db)
@@ -206,16 +222,7 @@ export const pricingHandlers = defineHandlers({
       .values({
         ...newRowMeta(ctx, id),
         pricelist_id: input.pricelistId,
-        product_id: input.productId,
-        category_id: input.categoryId,
-        partner_id: input.partnerId,
-        min_quantity: input.minQuantity,
-        method: input.method,
-        price_minor: input.method === 'fixed' ? input.priceMinor : null,
-        percent_bp: input.method === 'fixed' ? null : input.percentBp,
-        valid_from: input.validFrom,
-        valid_to: input.validTo,
-        label: input.label,
+        ...ruleColumns(input),
         active: 1,
       })
       .execute();
@@ -246,16 +253,7 @@ export const pricingHandlers = defineHandlers({
     await ctx.db
       .updateTable('price_rule')
       .set({
-        product_id: next.productId,
-        category_id: next.categoryId,
-        partner_id: next.partnerId,
-        min_quantity: next.minQuantity,
-        method: next.method,
-        price_minor: next.method === 'fixed' ? next.priceMinor : null,
-        percent_bp: next.method === 'fixed' ? null : next.percentBp,
-        valid_from: next.validFrom,
-        valid_to: next.validTo,
-        label: next.label,
+        ...ruleColumns(next),
         active: next.active ? 1 : 0,
         updated_at: ctx.now,
         version: cur.version + 1,
