@@ -6,6 +6,7 @@ import { navigate } from '../app/router';
 import { formatMoney } from '../lib/money';
 import { client, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
+import { InlineSaveCancel } from '../ui/FormActions';
 import { Toolbar } from '../ui/PageHeader';
 import { SimpleTable } from '../ui/SimpleTable';
 import { useEngineQuery } from '../ui/useEngineQuery';
@@ -95,12 +96,7 @@ export function AccountsTab() {
           <TextInput label="Code" value={form.code} disabled={editing !== 'new'} onChange={(e) => setForm({ ...form, code: e.currentTarget.value })} w={100} data-autofocus autoFocus={editing === 'new'} />
           <TextInput label="Name" value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} w={280} autoFocus={editing !== 'new'} />
           <Select label="Type" data={ACCOUNT_TYPES.map((t) => ({ value: t, label: t }))} value={form.type} onChange={(v) => v && setForm({ ...form, type: v as (typeof ACCOUNT_TYPES)[number] })} w={140} allowDeselect={false} />
-          <Button onClick={save} data-testid="account-save">
-            Save
-          </Button>
-          <Button variant="subtle" onClick={() => setEditing(null)}>
-            Cancel
-          </Button>
+          <InlineSaveCancel onSave={save} onCancel={() => setEditing(null)} saveTestId="account-save" />
         </Group>
       )}
       <SimpleTable<AccountRow>

@@ -5,6 +5,7 @@ import type { TaxSettings } from '../../../src-shared/contract/finance';
 import { useSession } from '../app/session';
 import { client, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
+import { InlineSaveCancel } from '../ui/FormActions';
 import { PageHeader, SectionHeading, Toolbar } from '../ui/PageHeader';
 import { SimpleTable } from '../ui/SimpleTable';
 import { useEngineQuery } from '../ui/useEngineQuery';
@@ -153,12 +154,7 @@ export function TaxesPage() {
               <Switch label="Included in price" checked={rate.priceIncluded} onChange={(e) => setRate({ ...rate, priceIncluded: e.currentTarget.checked })} data-testid="rate-included" />
               <Select label="Account" searchable data={accounts.data.filter((a) => a.active).map((a) => ({ value: a.id, label: `${a.code} ${a.name}` }))} value={rate.accountId} onChange={(v) => setRate({ ...rate, accountId: v })} w={220} data-testid="rate-account" />
               <Switch label="Active" checked={rate.active} onChange={(e) => setRate({ ...rate, active: e.currentTarget.checked })} />
-              <Button onClick={saveRate} data-testid="rate-save">
-                Save
-              </Button>
-              <Button variant="subtle" onClick={() => setRate(null)}>
-                Cancel
-              </Button>
+              <InlineSaveCancel onSave={saveRate} onCancel={() => setRate(null)} saveTestId="rate-save" />
             </Group>
           )}
           <SimpleTable<Rate>
@@ -216,12 +212,7 @@ export function TaxesPage() {
                 <Button size="xs" variant="default" onClick={() => setPosition({ ...position, map: [...position.map, { from: null, to: null }] })} data-testid="fp-add-line">
                   Add mapping line
                 </Button>
-                <Button size="xs" onClick={savePosition} data-testid="fp-save">
-                  Save
-                </Button>
-                <Button size="xs" variant="subtle" onClick={() => setPosition(null)}>
-                  Cancel
-                </Button>
+                <InlineSaveCancel size="xs" onSave={savePosition} onCancel={() => setPosition(null)} saveTestId="fp-save" />
               </Group>
             </Stack>
           )}

@@ -49,3 +49,17 @@ export function FormActions({ submitLabel, saving, onSubmit, submitIcon, saveKey
     </Group>
   );
 }
+
+/** Save, then Cancel, after the fields of a form edited in place in a list (Enter and Escape do the same). */
+export function InlineSaveCancel({ onSave, onCancel, saveTestId, size }: { onSave(): void; onCancel(): void; saveTestId: string; size?: 'xs' }) {
+  return (
+    <>
+      <Button size={size} onClick={onSave} data-testid={saveTestId}>
+        Save
+      </Button>
+      <Button size={size} variant="subtle" onClick={onCancel}>
+        Cancel
+      </Button>
+    </>
+  );
+}
