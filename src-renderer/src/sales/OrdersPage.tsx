@@ -1,4 +1,4 @@
-import { Badge, Select } from '@mantine/core';
+import { Select } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { useCallback, useState } from 'react';
 import { CHANNEL_CODES, type CustomerSummary, ORDER_STATES, type OutputOf } from '../../../src-shared/contract/index';
@@ -9,6 +9,7 @@ import { client } from '../rpc';
 import { dateOnly } from '../warehouse/format';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
 import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { stateColumn } from '../ui/stateColumn';
 import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
@@ -23,17 +24,7 @@ type Sort = 'number' | 'orderDate' | 'state' | 'customer' | 'totalMinor' | 'prom
 
 const COLUMNS: Column<Row, Sort>[] = [
   { id: 'number', label: 'Number', width: '190px', sort: 'number', mono: true, render: (r) => r.number },
-  {
-    id: 'state',
-    label: 'State',
-    width: '150px',
-    sort: 'state',
-    render: (r) => (
-      <Badge color={ORDER_STATE_COLORS[r.state]} variant="dot" fw={500}>
-        {ORDER_STATE_LABELS[r.state]}
-      </Badge>
-    ),
-  },
+  stateColumn('150px', ORDER_STATE_COLORS, ORDER_STATE_LABELS),
   { id: 'customer', label: 'Customer', width: 'minmax(180px, 2fr)', sort: 'customer', render: (r) => r.customerName },
   { id: 'channel', label: 'Channel', width: '110px', render: (r) => CHANNEL_LABELS[r.channelCode] },
   { id: 'po', label: 'Customer PO', width: '120px', mono: true, render: (r) => r.customerPo ?? '' },

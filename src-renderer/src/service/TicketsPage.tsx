@@ -1,4 +1,4 @@
-import { Badge, Button, FileButton, Group, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { Button, FileButton, Group, Modal, Select, Stack, Textarea, TextInput } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { IconMail } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
@@ -10,6 +10,7 @@ import { client, messageOf } from '../rpc';
 import { ErrorAlert } from '../ui/ErrorAlert';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
 import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { stateColumn } from '../ui/stateColumn';
 import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
@@ -35,17 +36,7 @@ function columns(fetchedAt: number): Column<Row, Sort>[] {
   return [
     { id: 'number', label: 'Ticket', width: '170px', sort: 'number', mono: true, render: (r) => r.number },
     { id: 'sla', label: 'SLA', width: '170px', sort: 'due', render: (r) => <SlaBadge status={r.slaStatus} remainingMs={r.slaRemainingMs} fetchedAt={fetchedAt} /> },
-    {
-      id: 'state',
-      label: 'State',
-      width: '150px',
-      sort: 'state',
-      render: (r) => (
-        <Badge color={STATE_COLORS[r.state]} variant="dot" fw={500}>
-          {STATE_LABELS[r.state]}
-        </Badge>
-      ),
-    },
+    stateColumn('150px', STATE_COLORS, STATE_LABELS),
     { id: 'type', label: 'Type', width: '140px', render: (r) => TYPE_LABELS[r.type] },
     { id: 'priority', label: 'Priority', width: '80px', sort: 'priority', render: (r) => PRIORITY_LABELS[r.priority] },
     { id: 'subject', label: 'Subject', width: 'minmax(200px, 2fr)', render: (r) => r.subject },

@@ -1,4 +1,4 @@
-import { Badge, Select } from '@mantine/core';
+import { Select } from '@mantine/core';
 import { useHotkeys } from '@mantine/hooks';
 import { useCallback, useState } from 'react';
 import { OPERATION_KINDS, type OutputOf, TRANSFER_STATES } from '../../../src-shared/contract/index';
@@ -7,6 +7,7 @@ import { useSession } from '../app/session';
 import { client } from '../rpc';
 import { GridFooter, type Hint, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
 import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { stateColumn } from '../ui/stateColumn';
 import { ListSearchField, NewButton, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
@@ -24,17 +25,7 @@ type Sort = 'scheduledDate' | 'number' | 'state' | 'priority' | 'carrierCutoff';
 const COLUMNS: Column<Row, Sort>[] = [
   { id: 'number', label: 'Number', width: '206px', sort: 'number', mono: true, render: (r) => r.number },
   { id: 'kind', label: 'Type', width: '84px', render: (r) => stepLabel(r) },
-  {
-    id: 'state',
-    label: 'State',
-    width: '92px',
-    sort: 'state',
-    render: (r) => (
-      <Badge color={STATE_COLORS[r.state]} variant="dot" fw={500}>
-        {STATE_LABELS[r.state]}
-      </Badge>
-    ),
-  },
+  stateColumn('92px', STATE_COLORS, STATE_LABELS),
   { id: 'wh', label: 'WH', width: '44px', render: (r) => r.warehouseCode },
   { id: 'from', label: 'From', width: 'minmax(90px, 1fr)', mono: true, render: (r) => r.fromPath },
   { id: 'to', label: 'To', width: 'minmax(90px, 1fr)', mono: true, render: (r) => r.toPath },
