@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { Notification, NotificationKind } from '../../../src-shared/contract/notifications';
 import { NOTIFICATION_KINDS, type TEMPLATE_FIELDS } from '../../../src-shared/contract/notifications';
 import type { CommandContext } from '../platform/context';
-import { newRowMeta } from '../platform/context';
+import { newRowMeta, onceInCommand } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -143,8 +143,8 @@ export const SAMPLE_VALUES: Record<(typeof TEMPLATE_FIELDS)[number], string> = {
  */
 export async function queueNotification(ctx: CommandContext, n: NotificationRequest): Promise<string | null> {
   if (n.dedupeKey && !n.freshOrder && (await dedupeHit.first(ctx.db, { key: n.dedupeKey }))) return null;
-  const { values, partnerId, email } = await templateValues(ctx.db, n, () => onceInCommand(ctx, 'company', async () => (await companyName.first(ctx.db, { none: 0 }))?.name ?? null));
-  const t = await onceInCommand(ctx, `template:${n.kind}`, () => templateOf(ctx.db, n.kind));
+  const { values, partnerId, email } = await templateValues(ctx.db, n, () => onceInCommand(ctx, 'notifications:company', async () => (await companyName.first(ctx.db, { none: 0 }))?.name ?? null));
+  const t = await onceInCommand(ctx, `notifications:template:${n.kind}`, () => templateOf(ctx.db, n.kind));
   const rendered = renderTemplate(t, values);
   const id = ctx.newId();
   await insertNotification(ctx.db, [
@@ -170,22 +170,8 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
 const NOTIFICATION_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'kind', 'order_id', 'partner_id', 'ticket_id', 'dedupe_key', 'to_address', 'subject', 'body', 'state', 'attempts', 'last_error', 'sent_at'] as const satisfies readonly (keyof NotificationTable)[];
 const insertNotification = preparedInsertMany<'notification', NotificationTable & Record<string, unknown>>('notification', NOTIFICATION_COLUMNS);
 
-/**
- * The company's name and the templates, read once per command: an import chunk queues 500
- * confirmations. The commands that edit them queue nothing after the edit.
- */
-const commandReads = new WeakMap<CommandContext, Map<string, Promise<unknown>>>();
-function onceInCommand<T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> {
-  let memo = commandReads.get(ctx);
-  if (!memo) commandReads.set(ctx, (memo = new Map()));
-  let p = memo.get(key) as Promise<T> | undefined;
-  if (!p) {
-    p = load();
-    memo.set(key, p);
-    p.catch(() => memo.delete(key));
-  }
-  return p;
-}
+// The company's name and the templates are read once per command (onceInCommand): an import
+// chunk queues 500 confirmations; the commands that edit them queue nothing after the edit.
 
 type NotificationRow = NotificationTable & { order_number: string | null };
 

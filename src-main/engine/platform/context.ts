@@ -80,3 +80,22 @@ export function defineHandlers<K extends MethodName>(handlers: { [M in K]: Handl
 export function newRowMeta(ctx: Pick<CommandContext, 'newId' | 'branchId' | 'now'>, id?: string) {
   return { id: id ?? ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1 };
 }
+
+const commandMemos = new WeakMap<CommandContext, Map<string, Promise<unknown>>>();
+
+/**
+ * A read made once per command under `key` (settings, policies, templates: an import chunk of
+ * 500 orders asks for them 500 times). Only for what the command itself does not change; a
+ * failed read is not remembered, so the next caller asks again.
+ */
+export function onceInCommand<T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> {
+  let memo = commandMemos.get(ctx);
+  if (!memo) commandMemos.set(ctx, (memo = new Map()));
+  let p = memo.get(key) as Promise<T> | undefined;
+  if (!p) {
+    p = load();
+    memo.set(key, p);
+    p.catch(() => memo.delete(key));
+  }
+  return p;
+}

@@ -1,5 +1,5 @@
 import { taxPolicyFor, type TaxPolicy } from '../finance/tax';
-import type { CommandContext } from '../platform/context';
+import { type CommandContext, onceInCommand } from '../platform/context';
 import { preparedQuery } from '../platform/prepared';
 import { loadApprovalRules } from './approvals';
 import { channelRules, type ChannelRules } from './channels';
@@ -12,20 +12,8 @@ import { readSalesSettings, type SalesSettings } from './settings';
  * reads them once, not 500 times; create-and-confirm once, not twice). Only order commands
  * use it — the commands that change these never read through it.
  */
-const sessions = new WeakMap<CommandContext, Map<string, Promise<unknown>>>();
-
-function once<T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> {
-  let memo = sessions.get(ctx);
-  if (!memo) sessions.set(ctx, (memo = new Map()));
-  let p = memo.get(key) as Promise<T> | undefined;
-  if (!p) {
-    p = load();
-    memo.set(key, p);
-    // A refusal is not remembered: the next order asks again (and gets the same answer).
-    p.catch(() => memo.delete(key));
-  }
-  return p;
-}
+// Keys under `sales:`: the memo is the command's, shared with other domains.
+const once = <T>(ctx: CommandContext, key: string, load: () => Promise<T>): Promise<T> => onceInCommand(ctx, `sales:${key}`, load);
 
 export const salesSettingsOf = (ctx: CommandContext): Promise<SalesSettings> => once(ctx, 'settings', () => readSalesSettings(ctx.db));
 export const channelOf = (ctx: CommandContext, code: string): Promise<ChannelRules> => once(ctx, `channel:${code}`, () => channelRules(ctx.db, code));
