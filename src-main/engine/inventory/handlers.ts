@@ -214,21 +214,17 @@ export const inventoryHandlers = defineHandlers({
   },
 
   'inventory.transfer.create': async (ctx, input) => {
-    if (input.validate) {
-      // One batch for both: the lines' incoming quantity added and taken off again nets to
-      // nothing in the level writes, and the command commits once.
-      const { id, written } = await batchLedgerWrites(ctx, async () => {
-        const created = await createFlowWithRows(ctx, input);
-        return { id: created.id, written: (await validateTransferWithRows(ctx, created.id, undefined, false, created.firstRows)).written };
-      });
-      const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);
-      ctx.summarize(`Received ${t.number} (${t.lines.length} lines)`);
-      return t;
-    }
-    const { id, written } = await createFlowWithRows(ctx, input);
-    // The reply from the rows just written when createFlow kept them (no read-back).
+    // Receive now (validate): created and validated in one batch — the lines' incoming
+    // quantity added and taken off again nets to nothing in the level writes.
+    const { id, written } = input.validate
+      ? await batchLedgerWrites(ctx, async () => {
+          const created = await createFlowWithRows(ctx, input);
+          return { id: created.id, written: (await validateTransferWithRows(ctx, created.id, undefined, false, created.firstRows)).written };
+        })
+      : await createFlowWithRows(ctx, input);
+    // The reply from the rows just written when the flow kept them (no read-back).
     const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);
-    ctx.summarize(`Created ${input.kind} ${t.number} (${t.lines.length} lines)`);
+    ctx.summarize(`${input.validate ? 'Received' : 'Created'} ${input.kind} ${t.number} (${t.lines.length} lines)`);
     return t;
   },
 
