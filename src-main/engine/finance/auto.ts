@@ -3,7 +3,7 @@ import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
 import { preparedQuery } from '../platform/prepared';
 import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { percentOf } from '../pricing/money';
 import { applyTaxRounding, taxPolicyFor } from './tax';
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, refuse } from '../platform/errors';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import type { AccountType, JournalEntryTable, JournalKind, JournalLineTable } from './schema';
 import './schema';
 

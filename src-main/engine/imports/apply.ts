@@ -9,7 +9,7 @@ import { preparedQuery } from '../platform/prepared';
 import { formatMinor } from '../pricing/money';
 import { openActivity } from '../sales/activities';
 import type { PriceQuote } from '../../../src-shared/contract/pricing';
-import { preparedInsertMany, preparedSelectIn } from '../inventory/batch';
+import { preparedInsertMany, preparedSelectIn } from '../platform/batch';
 import type { CustomerRow } from '../partners/customers';
 import { pricesFor, productsById, type SaleProduct } from '../pricing/price';
 import { confirmOrder } from '../sales/confirm';

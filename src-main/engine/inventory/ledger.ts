@@ -6,7 +6,7 @@ import { preparedQuery } from '../platform/prepared';
 import { isOwned, type LocationInfo } from './locations';
 import { postStockValuation, type ValuedMove } from '../finance/auto';
 import type { StockMoveTable, ValuationLayerTable } from '../platform/schema';
-import { preparedInsertMany } from './batch';
+import { preparedInsertMany } from '../platform/batch';
 import { adjustLevel, flushAllLevels, flushProductLevels, readLevel } from './levels';
 import { flushReservations } from './reservations';
 import { inventorySession, type ProductInfo } from './session';

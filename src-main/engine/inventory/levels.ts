@@ -2,7 +2,7 @@ import { type QueryResult, sql } from 'kysely';
 import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { preparedQuery } from '../platform/prepared';
-import { compileRows, inChunks, preparedInsertMany } from './batch';
+import { compileRows, inChunks, preparedInsertMany } from '../platform/batch';
 import type { LocationInfo } from './locations';
 import { inventorySession } from './session';
 

@@ -3,7 +3,7 @@ import type { CommandContext } from '../platform/context';
 import { notFound } from '../platform/errors';
 import type { ReservationTable, TransferState } from '../platform/schema';
 import { preparedQuery } from '../platform/prepared';
-import { preparedInsertMany, preparedSelectIn } from './batch';
+import { preparedInsertMany, preparedSelectIn } from '../platform/batch';
 import { adjustLevel, flushProductLevels } from './levels';
 import { isOwned, type LocationInfo } from './locations';
 import { inventorySession } from './session';

@@ -2,7 +2,7 @@ import type { CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { preparedSelectIn } from './batch';
+import { preparedSelectIn } from '../platform/batch';
 import type { LocationUsage, LocationZone } from '../platform/schema';
 import type { LocationInfo } from './locations';
 

@@ -8,7 +8,7 @@ import { preparedQuery } from '../platform/prepared';
 import type { LocationUsage, LocationZone, OperationKind, TransferLineTable, TransferState, TransferTable } from '../platform/schema';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { CrossDock } from './crossdock';
-import { preparedInsertMany, preparedSelectIn } from './batch';
+import { preparedInsertMany, preparedSelectIn } from '../platform/batch';
 import { adjustLevel, batchLedgerWrites, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
 import { flushProductLevels } from './levels';
 import { isOwned, isWithin, type LocationInfo } from './locations';

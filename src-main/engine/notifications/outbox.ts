@@ -6,7 +6,7 @@ import { newRowMeta, onceInCommand } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { formatMinor } from '../pricing/money';
 import { DEFAULT_TEMPLATES, render } from './templates';
 import type { NotificationTable } from './schema';

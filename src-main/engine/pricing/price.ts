@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { PriceQuote } from '../../../src-shared/contract/pricing';
 import { type Db, dialectOf, type Tx } from '../platform/db';
-import { preparedSelectIn } from '../inventory/batch';
+import { preparedSelectIn } from '../platform/batch';
 import { preparedQuery } from '../platform/prepared';
 import { formatBp, lessPercent, plusPercent } from './money';
 import type { PricelistTable, PriceRuleTable } from './schema';

@@ -4,7 +4,7 @@ import type { Bill, BillCreateInput, PurchaseSettings } from '../../../src-share
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { preparedQuery } from '../platform/prepared';
 import { formatMinor } from '../pricing/money';
 import { branchCode, nextDocumentNumber } from '../platform/series';

@@ -2,7 +2,7 @@ import type { DropShipLine, DropShipOrderInfo } from '../../../src-shared/contra
 import type { SalesOrder } from '../../../src-shared/contract/sales';
 import { postEntry, todayOf, type PostingLine } from '../finance/ledger';
 import { confirmFlow, insertTransfer, planLines, shrinkLine, validateTransfer } from '../inventory/transfers';
-import { preparedSelectIn } from '../inventory/batch';
+import { preparedSelectIn } from '../platform/batch';
 import { inventorySession } from '../inventory/session';
 import { queueNotification } from '../notifications/outbox';
 import { preparedQuery } from '../platform/prepared';

@@ -5,7 +5,7 @@ import type { PoCreateInput, PurchaseOrder } from '../../../src-shared/contract/
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { formatMinor } from '../pricing/money';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import type { PoState, PurchaseOrderLineTable } from './schema';

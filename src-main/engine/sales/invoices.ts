@@ -9,7 +9,7 @@ import type { LinePrice } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
 import { applyTaxRounding, taxDocumentLines, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
 import type { InvoiceLineTable } from './schema';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { salesTaxPolicyOf } from './session';
 
 /**

@@ -8,7 +8,7 @@ import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { preparedInsertMany } from '../inventory/batch';
+import { preparedInsertMany } from '../platform/batch';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { taxDocumentLines, taxPolicyFor, type TaxPolicy } from '../finance/tax';
 import { formatMinor, marginBp } from '../pricing/money';

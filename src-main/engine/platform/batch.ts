@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, InsertQueryBuilder, InsertResult, QueryResult } from 'kysely';
-import { type Db, dialectOf, type Tx } from '../platform/db';
-import type { Database } from '../platform/schema';
+import { type Db, dialectOf, type Tx } from './db';
+import type { Database } from './schema';
 
 /**
  * Multi-row statements compiled once per dialect. Like preparedQuery (platform/prepared.ts),
