@@ -4,9 +4,6 @@ import { Id, PageInput, pageOf } from './common';
 import { command, query } from './method';
 
 /** The KPIs (GLOSSARY.md); each is defined once in engine/reports/kpis.ts with its formula. */
-/** The forecast's defaults, one place for the contract and the engine (reports/forecast.ts). */
-export const FORECAST_DEFAULTS = { holdoutWeeks: 13, backtestWeeks: 8, horizonWeeks: 12 } as const;
-
 export const KPI_IDS = [
   'fill_rate_lines',
   'fill_rate_units',
@@ -132,6 +129,9 @@ export const DrillRow = z.object({
 export type DrillRow = z.output<typeof DrillRow>;
 
 export const FORECAST_METHODS = ['ses', 'holt_damped', 'holt_winters', 'croston', 'sba', 'seasonal_naive'] as const;
+
+/** The forecast's defaults, one place for the contract and the engine (reports/forecast.ts). */
+export const FORECAST_DEFAULTS = { holdoutWeeks: 13, backtestWeeks: 8, horizonWeeks: 12 } as const;
 
 export const ForecastSummary = z.object({
   series: z.number().int(),

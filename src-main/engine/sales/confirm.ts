@@ -4,7 +4,7 @@ import type { TransferCreateInput } from '../../../src-shared/contract/inventory
 import type { OrderState, SalesOrder } from '../../../src-shared/contract/sales';
 import { createSalesDelivery } from '../inventory/transfers';
 import { orderConfirmed } from '../notifications/order-events';
-import type { CommandContext } from '../platform/context';
+import { type CommandContext, onceInCommand } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import type { CustomerRow } from '../partners/customers';
 import { DomainError } from '../platform/errors';
@@ -148,12 +148,7 @@ export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: Ch
 }
 
 /** The active warehouses, read once per command (only for orders of an import chunk: no command there creates warehouses). */
-const warehousesOfCommand = new WeakMap<CommandContext, Promise<{ id: string; code: string }[]>>();
-function activeWarehousesOnce(ctx: CommandContext): Promise<{ id: string; code: string }[]> {
-  let p = warehousesOfCommand.get(ctx);
-  if (!p) warehousesOfCommand.set(ctx, (p = activeWarehouses.rows(ctx.db, { none: 0 })));
-  return p;
-}
+const activeWarehousesOnce = (ctx: CommandContext) => onceInCommand(ctx, 'sales:warehouses', () => activeWarehouses.rows(ctx.db, { none: 0 }));
 
 /** routeWarehouse with the region's warehouse and the warehouse list read once per command (import chunks). */
 async function routeWarehouseOnce(ctx: CommandContext, order: SalesOrder, channel: ChannelRules, region: string | null): Promise<string> {
@@ -166,14 +161,8 @@ async function routeWarehouseOnce(ctx: CommandContext, order: SalesOrder, channe
   }
   return routeWarehouse(ctx.db, order, channel, null, all);
 }
-const regionOfCommand = new WeakMap<CommandContext, Map<string, Promise<string | null>>>();
-function regionWarehouseOnce(ctx: CommandContext, region: string): Promise<string | null> {
-  let m = regionOfCommand.get(ctx);
-  if (!m) regionOfCommand.set(ctx, (m = new Map()));
-  let p = m.get(region);
-  if (!p) m.set(region, (p = warehouseByRegion.first(ctx.db, { region }).then((w) => w?.id ?? null)));
-  return p;
-}
+const regionWarehouseOnce = (ctx: CommandContext, region: string) =>
+  onceInCommand(ctx, `sales:region:${region}`, async () => (await warehouseByRegion.first(ctx.db, { region }))?.id ?? null);
 
 const shipRegion = preparedQuery<{ orderId: string }, { address_region: string | null; customer_region: string | null }>(['orderId'], (db, p) =>
   db

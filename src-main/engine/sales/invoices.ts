@@ -95,7 +95,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   if (toInvoice.length === 0) return null;
   // Finance's tax rules (the customer's fiscal position, prices with or without tax, the
   // company's rounding) through the function the order's own amounts came from.
-  const taxed = taxDocumentLines(fresh ? await salesTaxPolicyOf(ctx, o.partner_id) : await taxPolicyFor(ctx, o.partner_id, 'sales'), toInvoice);
+  const taxed = taxDocumentLines(await salesTaxPolicyOf(ctx, o.partner_id), toInvoice);
   for (const [i, { l, price, from, to }] of toInvoice.entries()) {
     const a = taxed[i]!;
     rows.push({
@@ -148,7 +148,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
   const written = fresh
     ? {
         invoice: { id, number, partner_id: o.partner_id, invoice_date: invoiceDate, total_minor: total, customer_class: fresh.order.customerClass, channel_code: fresh.order.channelCode, warehouse_id: fresh.warehouseId },
-        lines: rows.map((r) => ({ product_id: r.product_id, description: r.description, subtotal_minor: r.subtotal_minor, tax_minor: r.tax_minor, tax_rate_bp: r.tax_rate_bp })),
+        lines: rows,
       }
     : undefined;
   await postCustomerInvoice(ctx, id, opts, written);
