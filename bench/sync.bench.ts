@@ -64,8 +64,9 @@ async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(text:
 async function ensureTemplate(): Promise<void> {
   const existing = await adminQuery<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'bl_bench_sync_%'`);
   if (existing.some((d) => d.datname === TEMPLATE)) return;
-  // Older templates of this size go (a template of the other size stays).
-  for (const d of existing) if (!d.datname.includes('_run_') && d.datname.endsWith('_large_g1') === (DEMO_SIZE === 'large')) await adminQuery(`DROP DATABASE IF EXISTS ${d.datname} WITH (FORCE)`);
+  // Older templates of this size go (a template of the other size stays; so do the clones and
+  // the templates other runs on this server are building right now: dropping one broke that run).
+  for (const d of existing) if (!d.datname.includes('_run_') && !d.datname.includes('_building_') && d.datname.endsWith('_large_g1') === (DEMO_SIZE === 'large')) await adminQuery(`DROP DATABASE IF EXISTS ${d.datname} WITH (FORCE)`);
   const building = `bl_bench_sync_building_${process.pid}`;
   log(`seeding the ${DEMO_SIZE} demo company into ${TEMPLATE} (once; minutes on a loaded machine) ...`);
   const t0 = performance.now();
@@ -79,7 +80,13 @@ async function ensureTemplate(): Promise<void> {
   } finally {
     await central.close();
   }
-  await adminQuery(`ALTER DATABASE ${building} RENAME TO ${TEMPLATE}`);
+  try {
+    await adminQuery(`ALTER DATABASE ${building} RENAME TO ${TEMPLATE}`);
+  } catch (error) {
+    // Another run on this server finished the same template first: use that one.
+    await adminQuery(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+    if ((await adminQuery(`SELECT 1 FROM pg_database WHERE datname = '${TEMPLATE}'`)).length === 0) throw error;
+  }
   log(`template ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
