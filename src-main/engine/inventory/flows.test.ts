@@ -66,6 +66,35 @@ describe.each(DIALECTS)('warehouse flows on %s', (dialect) => {
       [received.number, 6, 1800, 'WH1/Stock'],
     ]);
     await check();
+    // Stored alike: the receipt received at once is inserted done, the other updated to done.
+    const stored = async (id: string) => {
+      const header = await t.database.db.selectFrom('transfer').select(['state', 'version', 'kind', 'done_at', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      const lines = await t.database.db.selectFrom('transfer_line').select(['quantity', 'quantity_done', 'state', 'version', 'updated_at', 'unit_cost_minor']).where('transfer_id', '=', id).orderBy('line_no').execute();
+      return { header: { ...header, atDone: header.done_at === header.updated_at }, lines: lines.map((l) => ({ ...l, updated_at: undefined })) };
+    };
+    const once = await stored(received.id);
+    const twice = await stored(twoStep.id);
+    expect(once.header).toMatchObject({ state: 'done', version: twice.header.version, kind: 'receipt', atDone: true });
+    expect(once.lines[0]).toEqual({ ...twice.lines[0], quantity: 6, quantity_done: 6, unit_cost_minor: 300 });
+  });
+
+  it('receives now on an install bound to a centre: each row of the receipt goes to the outbox once, as stored', async () => {
+    if (dialect !== 'sqlite') return;
+    const p = await f1.product();
+    const sqlite = (t.database as { sqlite: import('better-sqlite3').Database }).sqlite;
+    sqlite.prepare('UPDATE client_state SET capture = 1').run();
+    try {
+      const received = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f1.wh.id, validate: true, lines: [{ productId: p.id, quantity: 5, unitCostMinor: 120 }] }, as);
+      const { changes } = sqlite.prepare('SELECT changes FROM outbox ORDER BY mutation_id DESC LIMIT 1').get() as { changes: string };
+      const rows = (JSON.parse(changes) as { table: string; op: string; row: Record<string, unknown> }[]).filter((c) => c.table === 'transfer' || c.table === 'transfer_line');
+      expect(rows.map((c) => [c.table, c.op, c.row.state])).toEqual([
+        ['transfer', 'insert', 'done'],
+        ['transfer_line', 'insert', 'done'],
+      ]);
+      expect(rows[1]!.row).toMatchObject({ transfer_id: received.id, quantity: 5, quantity_done: 5 });
+    } finally {
+      sqlite.prepare('UPDATE client_state SET capture = 0').run();
+    }
   });
 
   it('receive now is refused for a draft and for two-step flows it only receives into Input', async () => {

@@ -8,11 +8,11 @@ import { preparedQuery } from '../platform/prepared';
 import type { TransferState } from '../platform/schema';
 import { approveCount, classifyAbc, createCount, loadCount, recordCount, scheduleCounts, submitCount } from './counts';
 import { crossDockOn, setCrossDock } from './crossdock';
-import { averageCost, batchLedgerWrites, checkLedger, postMoves } from './ledger';
+import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
-import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, reserveTransfer, unreserveTransfer, validateTransferWithRows } from './transfers';
+import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, receiveNow, reserveTransfer, unreserveTransfer, validateTransferWithRows } from './transfers';
 import { loadTransfer, loadTransferIn, selectTransferHeaders, toTransferHeader, transferFromRows } from './transfers-read';
 import { buildWave, loadWave } from './waves';
 
@@ -42,11 +42,6 @@ async function findLot(ctx: { db: Tx; newId(): string; branchId: string; now: st
   await ctx.db.insertInto('lot').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: productId, name: lotName, expiry_date: expiry ?? null }).execute();
   return id;
 }
-
-/** What validating needs first: is this a drop ship (from Vendors), which the warehouse never validates. Compiled once. */
-const transferSource = preparedQuery<{ id: string }, { number: string; kind: string; origin: string | null; usage: string }>(['id'], (db, p) =>
-  db.selectFrom('transfer as t').innerJoin('location as l', 'l.id', 't.from_location_id').select(['t.number', 't.kind', 't.origin', 'l.usage']).where('t.id', '=', p.id),
-);
 
 export const inventoryHandlers = defineHandlers({
   'inventory.warehouse.list': async (ctx) => {
@@ -216,12 +211,7 @@ export const inventoryHandlers = defineHandlers({
   'inventory.transfer.create': async (ctx, input) => {
     // Receive now (validate): created and validated in one batch — the lines' incoming
     // quantity added and taken off again nets to nothing in the level writes.
-    const { id, written } = input.validate
-      ? await batchLedgerWrites(ctx, async () => {
-          const created = await createFlowWithRows(ctx, input);
-          return { id: created.id, written: (await validateTransferWithRows(ctx, created.id, undefined, false, created.firstRows)).written };
-        })
-      : await createFlowWithRows(ctx, input);
+    const { id, written } = input.validate ? await receiveNow(ctx, input) : await createFlowWithRows(ctx, input);
     // The reply from the rows just written when the flow kept them (no read-back).
     const t = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, id);
     ctx.summarize(`${input.validate ? 'Received' : 'Created'} ${input.kind} ${t.number} (${t.lines.length} lines)`);
@@ -252,12 +242,7 @@ export const inventoryHandlers = defineHandlers({
   },
 
   'inventory.transfer.validate': async (ctx, input) => {
-    // A delivery straight from the Vendors location is a drop ship: the vendor's shipment
-    // confirmation on its purchase order completes it (and receives the PO), never the warehouse.
-    const source = await transferSource.first(ctx.db, { id: input.id });
-    if (source?.kind === 'delivery' && source.usage === 'vendor') {
-      throw new DomainError('BUSINESS_RULE', `${source.number} is a drop ship of ${source.origin ?? 'a sales order'}: the vendor ships it; confirm the vendor's shipment on the purchase order instead`);
-    }
+    // (A drop ship — a delivery from Vendors — is refused here: validateTransferWithRows.)
     const { backorderId, written } = await validateTransferWithRows(ctx, input.id, input.lines, input.createBackorder);
     // The reply from the rows as validation wrote them when it knows them (no read-back).
     const transfer = written ? await transferFromRows(ctx, written.header, written.lines, written.reserved) : await loadTransferIn(ctx, input.id);

@@ -158,6 +158,8 @@ interface Placement {
   state: TransferState;
   /** Each line's state, by position, when not the transfer's (a confirmed first step: ready where served). */
   lineStates?: TransferState[];
+  /** Build the rows but do not insert them yet (a receipt received at once: validation inserts them done, see KnownStep). */
+  unwritten?: boolean;
 }
 
 /** Inserts one transfer (draft, unless placed otherwise) and its lines; returns the ids of its lines in order, and the rows. */
@@ -204,7 +206,6 @@ export async function insertTransfer(
     backorder_reason: null,
     done_at: null,
   };
-  await insertTransferRows(ctx.db, [transfer as TransferTable & Record<string, unknown>]);
   // A plain literal per row: `{ ...meta, more }` costs V8 (Node 20) ~100x as much per object.
   const lineRows: TransferLineTable[] = lines.map((l, i) => ({
     id: placement?.lineIds[i] ?? ctx.newId(),
@@ -227,8 +228,14 @@ export async function insertTransfer(
     next_line_id: placement?.next?.lineIds[i] ?? null,
     sales_line_id: l.salesLineId ?? null,
   }));
-  await insertLineRows(ctx.db, lineRows as (TransferLineTable & Record<string, unknown>)[]);
+  if (!placement?.unwritten) await writeTransferRows(ctx, transfer, lineRows);
   return { id, number, lineIds: lineRows.map((l) => l.id), lineRows, transfer };
+}
+
+/** Inserts a transfer and its lines as given. */
+async function writeTransferRows(ctx: CommandContext, transfer: TransferTable, lines: TransferLineTable[]): Promise<void> {
+  await insertTransferRows(ctx.db, [transfer as TransferTable & Record<string, unknown>]);
+  await insertLineRows(ctx.db, lines as (TransferLineTable & Record<string, unknown>)[]);
 }
 
 const channelPriority = preparedQuery<{ code: string }, { reservation_priority: number }>(['code'], (db, p) =>
@@ -258,14 +265,44 @@ export async function createFlow(ctx: CommandContext, input: CreateInput): Promi
  * the header needs nothing the command did not read (no partner): the reply can then be
  * built without reading back the rows just inserted (transfers-read transferFromRows).
  */
-export function createFlowWithRows(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null; firstRows?: KnownStep }> {
+export function createFlowWithRows(ctx: CommandContext, input: CreateInput): Promise<FlowCreated> {
   return batchLedgerWrites(ctx, () => createFlowBatched(ctx, input));
 }
 
-/** A transfer's header and lines as the command itself wrote them, so a later step of the same command need not read them back. */
+/**
+ * Creates a receipt flow and validates its first step in the same command (the goods are
+ * here). A first step from outside the company (Vendors) is inserted once, done, by its
+ * validation — not inserted open and then updated line by line.
+ */
+export function receiveNow(ctx: CommandContext, input: CreateInput): Promise<{ id: string; written: WrittenStep | null }> {
+  return batchLedgerWrites(ctx, async () => {
+    const created = await createFlowBatched(ctx, input, { receiveNow: true });
+    const validated = await validateTransferBatched(ctx, created.id, undefined, false, { known: created.firstRows, refuseDropShip: true });
+    return { id: created.id, written: validated.written };
+  });
+}
+
+/**
+ * A transfer's header and lines as the command itself wrote them, so a later step of the same
+ * command need not read them back. `unwritten`: not inserted yet — validating inserts them.
+ */
 export interface KnownStep {
   transfer: TransferTable;
   lines: TransferLineTable[];
+  unwritten?: boolean;
+}
+
+/**
+ * A flow just created: the first step's id; the first step as written (header, lines, what
+ * each line reserved) when the reply can be built from it; `allReserved`: every line of the
+ * first step has its stock reserved; `firstRows`: the first step's rows for a validation in
+ * the same command.
+ */
+export interface FlowCreated {
+  id: string;
+  written: WrittenStep | null;
+  allReserved: boolean;
+  firstRows?: KnownStep;
 }
 
 /**
@@ -278,9 +315,8 @@ export interface SalesDelivery {
 }
 
 /** createFlow for a sales order's delivery; `allReserved`: every line of the first step has its stock reserved. */
-export async function createSalesDelivery(ctx: CommandContext, input: CreateInput, sales: SalesDelivery): Promise<{ id: string; allReserved: boolean }> {
-  const made = await batchLedgerWrites(ctx, () => createFlowBatched(ctx, input, sales));
-  return { id: made.id, allReserved: made.allReserved ?? false };
+export function createSalesDelivery(ctx: CommandContext, input: CreateInput, sales: SalesDelivery): Promise<FlowCreated> {
+  return batchLedgerWrites(ctx, () => createFlowBatched(ctx, input, { sales }));
 }
 
 export interface WrittenStep {
@@ -292,7 +328,8 @@ export interface WrittenStep {
 // Moves, valuation and level writes are batched and written in a few multi-row statements
 // when the operation ends (ledger.ts batchLedgerWrites); readers flush what they read first.
 // firstRows: the first step's rows as inserted, unless allocation changed them afterwards.
-async function createFlowBatched(ctx: CommandContext, input: CreateInput, sales?: SalesDelivery): Promise<{ id: string; written: WrittenStep | null; allReserved?: boolean; firstRows?: KnownStep }> {
+async function createFlowBatched(ctx: CommandContext, input: CreateInput, options: { sales?: SalesDelivery; receiveNow?: boolean } = {}): Promise<FlowCreated> {
+  const { sales } = options;
   const wh = await inventorySession(ctx).warehouse(input.warehouseId);
   if (!wh) throw notFound('Warehouse');
   if (wh.active !== 1) throw new DomainError('BUSINESS_RULE', `Warehouse ${wh.code} is not active`);
@@ -314,6 +351,9 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput, sales?
   const placed = steps.map(() => ({ id: ctx.newId(), lineIds: planned.map(() => ctx.newId()) }));
   const state = input.confirm ? 'waiting' : 'draft';
   const firstId = placed[0]!.id;
+  // Received at once from outside the company: nothing reserves for or reads the first step
+  // before its validation, which inserts it done (an owned source reserves for its lines first).
+  const deferFirst = options.receiveNow === true && !isOwned(ends[0]!.from.usage);
   // Confirming: the first step reserves before it is inserted, so it is written in its final
   // state (lines ready where served) instead of inserted waiting and updated line by line.
   const first = input.confirm
@@ -342,7 +382,9 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput, sales?
         orderValueMinor: input.orderValueMinor,
       },
       planned.map((l, j) => ({ productId: l.productId, uomId: l.uomId, uomQuantity: l.uomQuantity, quantity: l.quantity, unitCostMinor: l.unitCostMinor, originLineId: i > 0 ? placed[i - 1]!.lineIds[j]! : null, salesLineId: sales?.salesLineIds[j] ?? null })),
-      i === 0 && first ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates } : { ...placed[i]!, next: placed[i + 1] ?? null, state },
+      i === 0 && first
+        ? { ...placed[0]!, next: placed[1] ?? null, state: first.state, lineStates: first.lineStates, unwritten: deferFirst }
+        : { ...placed[i]!, next: placed[i + 1] ?? null, state, unwritten: i === 0 && deferFirst },
     );
     created.push({ lineRows, transfer, from: ends[i]!.from, to: ends[i]!.to });
   }
@@ -351,19 +393,21 @@ async function createFlowBatched(ctx: CommandContext, input: CreateInput, sales?
     for (const c of created) await planCrossings(ctx, c.lineRows.map((l) => ({ line: { product_id: l.product_id, from: c.from, to: c.to }, quantity: l.quantity })));
     // Short: let the allocation policy decide, which may take stock from lower-priority demand.
     if (first.short.length > 0) {
+      // (Never a deferred step: only an owned source is short.)
       await allocate(ctx, { warehouseId: wh.id, productIds: first.short });
-      return { id: firstId, written: null };
+      return { id: firstId, written: null, allReserved: false };
     }
   }
   const step = created[0]!;
-  if (sales) return { id: firstId, written: null, allReserved: !!first && planned.every((l, j) => first.reserved[j]! >= l.quantity) };
-  const firstRows = { transfer: step.transfer, lines: step.lineRows };
-  if (step.transfer.partner_id !== null) return { id: firstId, written: null, firstRows };
+  const allReserved = !!first && planned.every((l, j) => first.reserved[j]! >= l.quantity);
+  if (sales) return { id: firstId, written: null, allReserved };
+  const firstRows: KnownStep = { transfer: step.transfer, lines: step.lineRows, unwritten: deferFirst };
+  if (step.transfer.partner_id !== null) return { id: firstId, written: null, allReserved, firstRows };
   const reserved = new Map<string, number>();
   if (first) for (const [j, l] of step.lineRows.entries()) if (first.reserved[j]! > 0) reserved.set(l.id, first.reserved[j]!);
   const t = step.transfer;
   const header = writtenHeader(t, { warehouseCode: wh.code, fromPath: step.from.path, toPath: step.to.path });
-  return { id: firstId, written: { header, lines: step.lineRows, reserved }, firstRows };
+  return { id: firstId, written: { header, lines: step.lineRows, reserved }, allReserved, firstRows };
 }
 
 /**
@@ -682,6 +726,26 @@ async function closeLines(ctx: CommandContext, transferId: string, closings: Lin
   for (const c of closings) await closeLine.execute(ctx.db, { id: c.id, done: c.done, quantity: c.quantity, state: c.state, now: ctx.now });
 }
 
+/** A step not inserted yet, inserted as closeLines and setTransferDone would leave it. */
+async function writeClosedRows(ctx: CommandContext, known: KnownStep, closings: LineClosing[]): Promise<void> {
+  const closingOf = new Map(closings.map((c) => [c.id, c]));
+  for (const l of known.lines) {
+    const c = closingOf.get(l.id);
+    if (!c) continue;
+    l.quantity_done = c.done;
+    l.quantity = c.quantity;
+    l.state = c.state;
+    l.updated_at = ctx.now;
+  }
+  const t = known.transfer;
+  t.state = 'done';
+  t.done_at = ctx.now;
+  t.updated_at = ctx.now;
+  t.version += 1;
+  known.unwritten = false;
+  await writeTransferRows(ctx, t, known.lines);
+}
+
 const setTransferDone = preparedQuery<{ id: string; now: string; version: number }, never>(['id', 'now', 'version'], (db, p) =>
   db.updateTable('transfer').set({ state: 'done', done_at: p.now, updated_at: p.now, version: p.version }).where('id', '=', p.id),
 );
@@ -704,18 +768,40 @@ export async function validateTransfer(ctx: CommandContext, id: string, given: V
  * `known`: the transfer's rows as this command wrote them (created and validated at once),
  * used instead of reading them back.
  */
-export function validateTransferWithRows(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean, known?: KnownStep): Promise<ValidatedStep> {
-  return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder, known?.transfer.id === id ? known : undefined));
+export function validateTransferWithRows(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean): Promise<ValidatedStep> {
+  return batchLedgerWrites(ctx, () => validateTransferBatched(ctx, id, given, createBackorder, { refuseDropShip: true }));
 }
 
 type ValidatedStep = { backorderId: string | null; written: WrittenStep | null };
 
-async function validateTransferBatched(ctx: CommandContext, id: string, given: ValidateLine[] | undefined, createBackorder: boolean, known?: KnownStep): Promise<ValidatedStep> {
+/**
+ * `known`: the transfer's rows as this command wrote them (or is about to: `unwritten`).
+ * `refuseDropShip`: a user validating (a drop ship is completed by the vendor's shipment
+ * confirmation on its purchase order, which validates it through validateTransfer).
+ */
+async function validateTransferBatched(
+  ctx: CommandContext,
+  id: string,
+  given: ValidateLine[] | undefined,
+  createBackorder: boolean,
+  options: { known?: KnownStep; refuseDropShip?: boolean } = {},
+): Promise<ValidatedStep> {
   const session = inventorySession(ctx);
+  const known = options.known?.transfer.id === id ? options.known : undefined;
   const t = known ? known.transfer : await transferById.first(ctx.db, { id });
   if (!t) throw notFound('Transfer');
+  if (options.refuseDropShip && t.kind === 'delivery' && (await session.location(t.from_location_id)).usage === 'vendor') {
+    throw new DomainError('BUSINESS_RULE', `${t.number} is a drop ship of ${t.origin ?? 'a sales order'}: the vendor ships it; confirm the vendor's shipment on the purchase order instead`);
+  }
   if (t.state === 'done' || t.state === 'cancelled') throw new DomainError('BUSINESS_RULE', `${t.number} is ${t.state}; nothing to validate`);
   if (t.state === 'draft') throw new DomainError('BUSINESS_RULE', `${t.number} is a draft; confirm it first`);
+  // Rows not inserted yet are inserted done at the end — unless the user gave quantities or
+  // places, which this path does not take: then they are inserted as they are, now.
+  let unwritten = known?.unwritten === true;
+  if (known && unwritten && given !== undefined) {
+    await writeTransferRows(ctx, known.transfer, known.lines);
+    unwritten = false;
+  }
   const all = known ? await withLocations(ctx, known.lines) : await linesOf(ctx, id, ['draft', 'waiting', 'ready', 'done', 'cancelled']);
   const lines = all.filter((l) => l.state === 'waiting' || l.state === 'ready');
   const byId = new Map(lines.map((l) => [l.id, l]));
@@ -828,9 +914,12 @@ async function validateTransferBatched(ctx: CommandContext, id: string, given: V
       if (docked > 0 && line.next_line_id) await shrinkLine(ctx, line.next_line_id, docked);
     }
   }
-  await closeLines(ctx, id, closings);
+  if (known && unwritten) await writeClosedRows(ctx, known, closings);
+  else {
+    await closeLines(ctx, id, closings);
+    await setTransferDone.execute(ctx.db, { id, now: ctx.now, version: t.version + 1 });
+  }
   await planCrossings(ctx, crossings);
-  await setTransferDone.execute(ctx.db, { id, now: ctx.now, version: t.version + 1 });
   if (t.wave_id) await closeWaveIfFinished(ctx, t.wave_id);
 
   let backorderId: string | null = null;
