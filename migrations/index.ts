@@ -20,6 +20,7 @@ import * as m0020 from './0020_capture_keys';
 import * as m0021 from './0021_report_segments';
 import * as m0022 from './0022_finance_lock_guard';
 import * as m0024 from './0024_stock_level_clustered';
+import * as m0027 from './0027_outbox_lean';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -47,6 +48,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0021_report_segments': m0021,
   '0022_finance_lock_guard': m0022,
   '0024_stock_level_clustered': m0024,
+  '0027_outbox_lean': m0027,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

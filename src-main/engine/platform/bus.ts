@@ -152,7 +152,6 @@ export class CommandBus {
         methodVersion: spec.version ?? 1,
         input: recordedInput,
         effects: { now, ids },
-        result: value,
         actor,
         summary,
       });
@@ -169,7 +168,6 @@ interface MutationRecord {
   methodVersion: number;
   input: unknown;
   effects: { now: string; ids: string[] };
-  result: unknown;
   actor: Actor;
   summary: string;
 }
@@ -269,7 +267,7 @@ const insertAudit = preparedQuery<Required<AuditRow>, never>(
 );
 type OutboxRow = Insertable<OutboxTable>;
 const insertOutbox = preparedQuery<Required<OutboxRow>, never>(
-  ['mutation_id', 'client_id', 'branch_id', 'method', 'method_version', 'schema_version', 'input', 'effects', 'result', 'changes', 'user_id', 'created_at', 'signature'],
+  ['mutation_id', 'client_id', 'branch_id', 'method', 'method_version', 'schema_version', 'input', 'effects', 'changes', 'user_id', 'created_at', 'signature'],
   (db, p) => db.insertInto('outbox').values(p),
 );
 
@@ -301,7 +299,6 @@ async function appendMutation(trx: Tx, database: object, signingKey: string | nu
     schema_version: LATEST_SCHEMA,
     input,
     effects: JSON.stringify(m.effects),
-    result: JSON.stringify(m.result ?? null),
     changes: changes.json,
     user_id: m.actor.userId,
     created_at: m.effects.now,

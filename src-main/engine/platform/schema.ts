@@ -35,7 +35,6 @@ export interface ChangeCaptureTable {
   table_name: string;
   row_id: string;
   op: 'insert' | 'update' | 'delete';
-  row_json: string | null;
 }
 
 export interface SyncStateTable {
@@ -139,7 +138,6 @@ export interface OutboxTable {
   input: string;
   /** JSON: the ids and the clock the command drew, so a replay is identical. */
   effects: string;
-  result: string;
   /** JSON array of the row images the command wrote (captured when bound to a centre). */
   changes: Generated<string>;
   /** HMAC of the mutation with the client's secret, set when pushed. */
