@@ -20,6 +20,7 @@ import * as m0020 from './0020_capture_keys';
 import * as m0021 from './0021_report_segments';
 import * as m0022 from './0022_finance_lock_guard';
 import * as m0024 from './0024_stock_level_clustered';
+import * as m0025 from './0025_central_change_log_json';
 import * as m0027 from './0027_outbox_lean';
 
 /**
@@ -48,6 +49,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0021_report_segments': m0021,
   '0022_finance_lock_guard': m0022,
   '0024_stock_level_clustered': m0024,
+  '0025_central_change_log_json': m0025,
   '0027_outbox_lean': m0027,
 };
 

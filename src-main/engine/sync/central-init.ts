@@ -37,7 +37,8 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   // same order within a transaction (statement by statement, rows in the order written).
   // INSERT, UPDATE and DELETE need a trigger each (a trigger with transition tables serves
   // one event). The row triggers the migrations install are replaced here (again after every
-  // upgrade: a migration adding a replicated table re-creates them).
+  // upgrade: a migration adding a replicated table re-creates them). The image is `json` (its
+  // text: migration 0025), which is cheaper to build than jsonb, and the pull reads it as text.
   await sql`CREATE OR REPLACE FUNCTION branchline_log_changes() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     DECLARE priv boolean := TG_ARGV[0]::boolean;
     BEGIN
@@ -50,7 +51,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         RETURN NULL;
       ELSE
         INSERT INTO change_log (table_name, row_id, op, row_json, branch_id, private)
-        SELECT TG_TABLE_NAME, n.id, lower(TG_OP), to_jsonb(n), n.branch_id, priv FROM new_rows n;
+        SELECT TG_TABLE_NAME, n.id, lower(TG_OP), to_json(n), n.branch_id, priv FROM new_rows n;
       END IF;
       RETURN NULL;
     END $$`.execute(db);
@@ -115,7 +116,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   await sql`CREATE OR REPLACE FUNCTION branchline_push_gate(p_client text, p_ids bigint[], p_payloads text[], p_signatures text[], p_versions text[]) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     DECLARE c sync_client; m record; v_prev text; v_version text := NULL; v_below boolean := false; v_all_new boolean;
-      accepted bigint[] := '{}'; applied_ids bigint[] := '{}'; applied_hashes text[] := '{}';
+      accepted bigint[] := '{}'; applied_ids bigint[] := '{}'; applied_hashes text[] := '{}'; hashes text[];
       min_version text; stop text := NULL; stop_at bigint := NULL; quarantined integer := 0;
     BEGIN
       SELECT * INTO c FROM sync_client WHERE client_id = p_client FOR UPDATE;
@@ -130,20 +131,20 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
       -- centre accepts — checked, recorded and accepted in one statement each, no loop.
       SELECT bool_and(u.id = c.last_mutation_id + u.k AND u.signature IS NOT DISTINCT FROM encode(hmac(u.payload, c.secret, 'sha256'), 'hex')),
              array_agg(encode(digest(u.payload, 'sha256'), 'hex') ORDER BY u.k)
-        INTO v_all_new, applied_hashes
+        INTO v_all_new, hashes
         FROM unnest(p_ids, p_payloads, p_signatures) WITH ORDINALITY AS u(id, payload, signature, k);
       IF v_all_new AND (min_version IS NULL OR NOT EXISTS (SELECT 1 FROM (SELECT DISTINCT v FROM unnest(p_versions) AS v) d
           WHERE string_to_array(regexp_replace(d.v, '[^0-9.]', '', 'g'), '.')::int[] < string_to_array(min_version, '.')::int[])) THEN
         INSERT INTO sync_applied (client_id, mutation_id, payload_hash, applied_at)
-          SELECT p_client, u.id, u.hash, now() FROM unnest(p_ids, applied_hashes) AS u(id, hash);
+          SELECT p_client, u.id, u.hash, now() FROM unnest(p_ids, hashes) AS u(id, hash);
         c.last_mutation_id := p_ids[cardinality(p_ids)];
         UPDATE sync_client SET last_mutation_id = c.last_mutation_id, last_seen_at = now(),
           app_version = COALESCE(p_versions[cardinality(p_versions)], app_version) WHERE client_id = p_client;
         RETURN jsonb_build_object('accepted', to_jsonb(p_ids), 'stop', NULL, 'stopAt', NULL, 'lastMutationId', c.last_mutation_id, 'minVersion', min_version, 'quarantined', 0);
       END IF;
-      applied_hashes := '{}';
-      FOR m IN SELECT u.id, u.payload, u.version, encode(digest(u.payload, 'sha256'), 'hex') AS hash, u.signature
-               FROM unnest(p_ids, p_payloads, p_signatures, p_versions) AS u(id, payload, signature, version) LOOP
+      -- (Each payload's hash as the query above computed it: not hashed again.)
+      FOR m IN SELECT u.id, u.payload, u.version, hashes[u.k] AS hash, u.signature
+               FROM unnest(p_ids, p_payloads, p_signatures, p_versions) WITH ORDINALITY AS u(id, payload, signature, version, k) LOOP
         -- (The version is compared again only when it changes: one per batch in practice.)
         IF min_version IS NOT NULL AND m.version IS DISTINCT FROM v_version THEN
           v_version := m.version;
@@ -371,7 +372,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
  *    an unlogged work table, whose deferred constraint trigger checks those entries in one
  *    query at commit and deletes the row (nothing of it is ever committed). Same rule and
  *    error (23514) as `finance_check_balanced`: at least two lines, debits equal credits.
- * The lock-date trigger stays per row (it changes the row it checks), made cheap for rows after the lock date.
+ * The lock-date trigger stays per row (it changes the row it checks): finance's own (migration 0025 made it cheap for rows after the lock date).
  */
 async function statementLevelFinanceTriggers(central: CentralDatabase): Promise<void> {
   const db = central.db;
@@ -388,54 +389,15 @@ async function statementLevelFinanceTriggers(central: CentralDatabase): Promise<
   await sql`DROP TRIGGER IF EXISTS journal_line_balances ON journal_line`.execute(db);
   await sql`CREATE TRIGGER journal_line_balances AFTER INSERT ON journal_line REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION branchline_add_balances()`.execute(db);
 
-  // The lock-date move, per row still (it rewrites the row), but cheap for the rows it leaves
-  // alone: a plain plpgsql trigger reads the lock date (schema-qualified: it runs as the
-  // writer) and returns; only a row on or before it goes to the SECURITY DEFINER function that
-  // decides (the engine's own flag, for non-branch logins only) and moves it, as
-  // finance_move_locked does. The definer call with its search_path setting, and the role
-  // lookup, for every one of a batch's 4,500 journal rows were ~15 µs a row.
-  await sql`CREATE OR REPLACE FUNCTION branchline_move_locked_to(p_table text, p_id text, p_branch text, p_memo text, p_date text) RETURNS text
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
-    DECLARE lock_date text; open_date text;
-    BEGIN
-      -- Any writer's trigger calls it; called directly it could write made-up audit rows.
-      IF pg_trigger_depth() = 0 THEN RAISE EXCEPTION 'branchline_move_locked_to is called by the lock-date trigger only' USING ERRCODE = '42501'; END IF;
-      IF current_setting('branchline.finance_local', true) = 'on' AND NOT EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = 'branchline_branch' AND pg_has_role(session_user, r.oid, 'MEMBER')) THEN RETURN NULL; END IF;
-      SELECT GREATEST(COALESCE(soft_lock_date, ''), COALESCE(hard_lock_date, '')) INTO lock_date FROM company_lock LIMIT 1;
-      IF lock_date IS NULL OR lock_date = '' OR p_date > lock_date THEN RETURN NULL; END IF;
-      open_date := to_char(lock_date::date + 1, 'YYYY-MM-DD');
-      IF p_table = 'journal_entry' THEN
-        INSERT INTO audit_log (id, branch_id, at, user_id, username, method, mutation_id, summary, input)
-        VALUES (gen_random_uuid()::text, p_branch, now(), NULL, 'centre', 'finance.entry.movedFromLockedPeriod', 0,
-          format('Journal entry %s (%s) dated %s arrived in a locked period and was moved to %s', p_id, p_memo, p_date, open_date),
-          jsonb_build_object('entryId', p_id, 'from', p_date, 'to', open_date)::text);
-        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
-        VALUES (gen_random_uuid()::text, p_branch, now(), now(), 1, 'finance_locked_period', 'open',
-          format('A posting dated %s (%s) reached the centre after the books were locked; it was moved to %s', p_date, p_memo, open_date),
-          jsonb_build_object('entryId', p_id, 'from', p_date, 'to', open_date)::text, p_branch, p_id);
-      END IF;
-      RETURN open_date;
-    END $$`.execute(db);
-  await sql`REVOKE ALL ON FUNCTION branchline_move_locked_to(text, text, text, text, text) FROM PUBLIC`.execute(db);
-  await sql`GRANT EXECUTE ON FUNCTION branchline_move_locked_to(text, text, text, text, text) TO PUBLIC`.execute(db);
-  await sql`CREATE OR REPLACE FUNCTION branchline_move_locked() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE lock_date text; open_date text;
-    BEGIN
-      SELECT GREATEST(COALESCE(l.soft_lock_date, ''), COALESCE(l.hard_lock_date, '')) INTO lock_date FROM public.company_lock l LIMIT 1;
-      IF lock_date IS NULL OR lock_date = '' OR NEW.date > lock_date THEN RETURN NEW; END IF;
-      IF TG_TABLE_NAME = 'journal_entry' THEN
-        open_date := public.branchline_move_locked_to(TG_TABLE_NAME, NEW.id, NEW.branch_id, NEW.memo, NEW.date);
-        IF open_date IS NOT NULL THEN NEW.moved_from_date := NEW.date; END IF;
-      ELSE
-        open_date := public.branchline_move_locked_to(TG_TABLE_NAME, NEW.id, NEW.branch_id, NULL, NEW.date);
-      END IF;
-      IF open_date IS NOT NULL THEN NEW.date := open_date; END IF;
-      RETURN NEW;
-    END $$`.execute(db);
+  // The lock-date move stays per row (it rewrites the row): finance's finance_move_locked, cheap
+  // for the rows it leaves alone since migration 0025. Earlier versions of this function
+  // installed a copy of it under other names; the triggers go back to finance's, the copy goes.
   for (const t of ['journal_entry', 'journal_line']) {
     await sql`DROP TRIGGER IF EXISTS ${sql.raw(`${t}_move_locked`)} ON ${sql.table(t)}`.execute(db);
-    await sql`CREATE TRIGGER ${sql.raw(`${t}_move_locked`)} BEFORE INSERT ON ${sql.table(t)} FOR EACH ROW EXECUTE FUNCTION branchline_move_locked()`.execute(db);
+    await sql`CREATE TRIGGER ${sql.raw(`${t}_move_locked`)} BEFORE INSERT ON ${sql.table(t)} FOR EACH ROW EXECUTE FUNCTION finance_move_locked()`.execute(db);
   }
+  await sql`DROP FUNCTION IF EXISTS branchline_move_locked()`.execute(db);
+  await sql`DROP FUNCTION IF EXISTS branchline_move_locked_to(text, text, text, text, text)`.execute(db);
 
   await sql`CREATE UNLOGGED TABLE IF NOT EXISTS branchline_balance_check (id bigserial PRIMARY KEY, entry_ids text[] NOT NULL)`.execute(db);
   await sql`REVOKE ALL ON branchline_balance_check FROM PUBLIC`.execute(db);
