@@ -6,7 +6,8 @@ type Call = <M extends 'imports.stage' | 'imports.apply' | 'imports.cancel' | 'i
 /**
  * Runs an import the way every host does: stage the file, then apply it chunk by chunk (each
  * chunk one command; each order all or nothing), reporting progress; an abort cancels the
- * rest (orders already applied stay). Ends with the full report.
+ * rest (orders already applied stay). Each chunk is applied at once (no savepoint per order),
+ * and again order by order when one of its orders is refused. Ends with the full report.
  */
 export async function runImport(
   call: Call,
@@ -21,7 +22,12 @@ export async function runImport(
       await call('imports.cancel', { batchId: r.batch.id });
       break;
     }
-    r = await call('imports.apply', { batchId: r.batch.id, limit: options.chunk ?? 250 });
+    const chunk = { batchId: r.batch.id, limit: options.chunk ?? 250 };
+    // At once first (no savepoint per order); a chunk with a refused order is refused whole and applied again order by order.
+    r = await call('imports.apply', { ...chunk, atOnce: true }).catch((e: { code?: string; details?: { reapply?: string } }) => {
+      if (e?.code === 'CONFLICT' && e.details?.reapply === 'order_by_order') return call('imports.apply', chunk);
+      throw e;
+    });
     options.onProgress?.(total - r.remaining, total);
   }
   return call('imports.get', { batchId: r.batch.id, limit: 10_000 });

@@ -4,6 +4,7 @@ import { defineHandlers, newRowMeta, type CommandContext } from '../platform/con
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
+import { deferDocumentNumbers } from '../platform/series';
 import { applyImportedOrder, findCustomer, newApplySession, prepareChunk, rejection, writeImportKeys, type Outcome } from './apply';
 import { readMapping } from './mapping';
 import type { ImportedOrder } from './model';
@@ -92,14 +93,22 @@ const SAVEPOINT = CompiledQuery.raw('SAVEPOINT import_order');
 const RELEASE = CompiledQuery.raw('RELEASE SAVEPOINT import_order');
 const ROLLBACK = CompiledQuery.raw('ROLLBACK TO SAVEPOINT import_order');
 
+/** Why an `atOnce` chunk was refused as a whole: its caller applies it again order by order. */
+export const REAPPLY_ORDER_BY_ORDER = 'order_by_order';
+
 /**
- * Applies import orders one by one, each inside a savepoint: an order is imported whole or
- * not at all (a refusal from the pipeline rolls back exactly that order), and the command's
- * one transaction still carries the outbox mutation and the audit entry of the whole chunk.
- * What every order would read is read once for the chunk first (prepareChunk), and the import
- * keys are written together at the end.
+ * Applies import orders, each whole or not at all; the command's one transaction still carries
+ * the outbox mutation and the audit entry of the whole chunk. What every order would read is
+ * read once for the chunk first (prepareChunk); the import keys and the document numbers are
+ * written together at the end.
+ *  - Order by order (the default): each order in a savepoint; a refusal rolls back exactly that
+ *    order, which is reported rejected.
+ *  - `atOnce`: no savepoint per order (one costs more than a tenth of an order: SQLite copies
+ *    every page the order touches once more); the first refusal fails the whole command, so
+ *    nothing of the chunk is written, and the caller applies the chunk again order by order
+ *    (the driver does, imports/README.md "Speed").
  */
-async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: string; payload: string }[]): Promise<Map<string, Outcome>> {
+async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: string; payload: string }[], atOnce = false): Promise<Map<string, Outcome>> {
   const mapping = await readMapping(ctx.db, b.channel_code);
   const session = newApplySession();
   const results = new Map<string, Outcome>();
@@ -107,22 +116,35 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
   let done = total - (await countsOf(ctx.db, b.id)).pending;
   const orders = rows.map((r) => JSON.parse(r.payload) as ImportedOrder | null);
   await prepareChunk(ctx, session, orders, b.channel_code);
+  const numbers = deferDocumentNumbers(ctx);
   for (const [i, row] of rows.entries()) {
     const o = orders[i]!;
     let out: Outcome;
     session.undo = [];
-    await ctx.db.executeQuery(SAVEPOINT);
-    try {
-      if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
-      out = await applyImportedOrder(ctx, row.id, o, b.channel_code, mapping.priceToleranceBp, session);
-      // A held-for-SKU or duplicate order leaves nothing behind but what it checked.
-      await ctx.db.executeQuery(RELEASE);
-    } catch (e) {
-      await ctx.db.executeQuery(ROLLBACK);
-      await ctx.db.executeQuery(RELEASE);
-      // What the chunk's caches learnt from this order is forgotten with it.
-      for (const undo of session.undo.reverse()) undo();
-      out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
+    if (atOnce) {
+      try {
+        if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
+        out = await applyImportedOrder(ctx, row.id, o, b.channel_code, mapping.priceToleranceBp, session);
+      } catch (e) {
+        const why = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
+        throw new DomainError('CONFLICT', `Order ${o?.ref ?? `#${i + 1}`} of this chunk is refused (${why.message}); nothing of the chunk was applied: apply it again order by order`, { reapply: REAPPLY_ORDER_BY_ORDER });
+      }
+    } else {
+      const before = numbers.mark();
+      await ctx.db.executeQuery(SAVEPOINT);
+      try {
+        if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
+        out = await applyImportedOrder(ctx, row.id, o, b.channel_code, mapping.priceToleranceBp, session);
+        // A held-for-SKU or duplicate order leaves nothing behind but what it checked.
+        await ctx.db.executeQuery(RELEASE);
+      } catch (e) {
+        await ctx.db.executeQuery(ROLLBACK);
+        await ctx.db.executeQuery(RELEASE);
+        // What the chunk's caches learnt from this order is forgotten with it; its document numbers go to the next order.
+        for (const undo of session.undo.reverse()) undo();
+        numbers.restore(before);
+        out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
+      }
     }
     await setOutcome.execute(ctx.db, {
       id: row.id,
@@ -139,6 +161,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
     if (++done % 25 === 0 || done === total) ctx.services.progress(`import:${b.id}`, done, total);
   }
   await writeImportKeys(ctx, session);
+  await numbers.flush();
   return results;
 }
 
@@ -171,7 +194,7 @@ export const importsHandlers = defineHandlers({
     const b = await batchRow(ctx.db, input.batchId);
     if (b.state === 'cancelled' || b.state === 'done') return report(ctx.db, b.id, []);
     const rows = await ctx.db.selectFrom('import_order').select(['id', 'payload']).where('batch_id', '=', b.id).where('status', '=', 'pending').orderBy('seq').limit(input.limit).execute();
-    const results = await applyRows(ctx, b, rows);
+    const results = await applyRows(ctx, b, rows, input.atOnce);
     await finishIfDone(ctx, b);
     const counts = { accepted: 0, held: 0, rejected: 0, duplicate: 0 };
     for (const r of results.values()) counts[r.status]++;

@@ -4,6 +4,8 @@ import { X12Parser } from 'node-x12';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salesFixture } from '../sales/fixtures';
 import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
+import type { ImportReport } from '../../../src-shared/contract/imports';
+import { runImport } from './driver';
 
 const EDI_850 = readFileSync('/work/shared/fixtures/edi/850_vics_widgets.edi', 'utf8');
 /** The fixture's items (PO1 VN ids) with its prices in cents and quantities. */
@@ -252,6 +254,48 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
     const again = await importAll({ kind: 'orders', channelCode: 'ecommerce', fileName: `${tag}-again.csv`, content: csv + '\n' });
     expect(again.report.orders.map((o) => o.status)).toEqual(['rejected', 'duplicate', 'duplicate', 'duplicate']);
     expect(await ordersOf(buyers[0]!.id)).toHaveLength(2);
+  });
+
+  it('a chunk applied at once is refused whole when one order is refused (nothing written), and the driver applies it again order by order with gapless numbers', async () => {
+    const tag = `Q${++n}`;
+    await product(`${tag}-A`, 1000);
+    // E-commerce orders need a customer PO: order 2 has none and is refused at confirmation, after it was created and numbered.
+    await t.engine.run('sales.channel.setPolicy', { code: 'ecommerce', requiredFields: ['customerPo'] }, as);
+    const email = `${tag.toLowerCase()}@buyers.example`;
+    const csv = [
+      'order_id,customer_email,customer_name,customer_po,sku,quantity',
+      `${tag}-1,${email},Quinn Buyer,PO-${tag}-1,${tag}-A,1`,
+      `${tag}-2,${email},Quinn Buyer,,${tag}-A,1`,
+      `${tag}-3,${email},Quinn Buyer,PO-${tag}-3,${tag}-A,2`,
+    ].join('\n');
+    const input = { kind: 'orders' as const, channelCode: 'ecommerce' as const, fileName: `${tag}.csv`, content: csv };
+    const staged = await t.engine.run('imports.stage', input, as);
+    const sold = await countRows('sales_order');
+    const e = await refusal(t.engine.run('imports.apply', { batchId: staged.batch.id, limit: 10, atOnce: true }, as));
+    expect(e).toMatchObject({ code: 'CONFLICT', details: { reapply: 'order_by_order' } });
+    expect(e.message).toMatch(new RegExp(`Order ${tag}-2 of this chunk is refused .*customer PO`));
+    // Nothing of the chunk: no order, no new buyer, every import row still pending.
+    expect(await countRows('sales_order')).toBe(sold);
+    expect(await t.database.db.selectFrom('partner').select('id').where('email', '=', email).execute()).toHaveLength(0);
+    expect((await t.engine.run('imports.get', { batchId: staged.batch.id }, as)).batch.counts).toMatchObject({ pending: 3, accepted: 0 });
+    // The driver: at once, refused, then order by order: the good orders stand, the bad one is rejected.
+    const report = await runImport((method, i) => t.engine.run(method, i as never, as) as Promise<ImportReport>, { ...input, fileName: `${tag}-copy.csv`, content: csv + '\n' }, { chunk: 10 });
+    expect(report.orders.map((o) => [o.ref, o.status])).toEqual([
+      [`${tag}-1`, 'accepted'],
+      [`${tag}-2`, 'rejected'],
+      [`${tag}-3`, 'accepted'],
+    ]);
+    // The refused order's number went to the next order: the series stays gapless.
+    const [first, third] = [report.orders[0]!.orderNumber!, report.orders[2]!.orderNumber!];
+    const seq = (num: string) => Number(num.slice(-6));
+    expect(seq(third)).toBe(seq(first) + 1);
+    const prefix = first.slice(0, -6);
+    const series = await t.database.db.selectFrom('document_series').select(['next_number']).where('prefix', '=', prefix).executeTakeFirstOrThrow();
+    expect(Number(series.next_number)).toBe(seq(third) + 1);
+    // The first staging is still pending and applies now as duplicates of those orders.
+    const rest = await t.engine.run('imports.apply', { batchId: staged.batch.id, limit: 10 }, as);
+    expect(rest.orders.map((o) => o.status)).toEqual(['duplicate', 'rejected', 'duplicate']);
+    await t.engine.run('sales.channel.setPolicy', { code: 'ecommerce', requiredFields: [] }, as);
   });
 
   it('refuses a file over the limit before anything is written, takes a 5,000-line order, refuses 5,001 lines, and can be cancelled midway', async () => {
