@@ -204,27 +204,73 @@ export async function postEntry(ctx: CommandContext, req: PostingRequest): Promi
     tax_rate_bp: l.taxRateBp ?? null,
     tax_base_minor: l.taxBaseMinor ?? null,
   }));
+  const entry = {
+    id: entryId,
+    branch_id: ctx.branchId,
+    created_at: ctx.now,
+    updated_at: ctx.now,
+    version: 1,
+    journal_id: journal.id,
+    date: req.date,
+    memo: req.memo.slice(0, 500),
+    source_kind: req.sourceKind,
+    source_id: req.sourceId ?? null,
+    source_number: req.sourceNumber ?? null,
+    reversal_of_id: req.reversalOfId ?? null,
+    posted_by: ctx.actor.userId,
+    moved_from_date: null,
+  };
+  const deferred = deferredByCommand.get(ctx);
+  if (deferred) {
+    deferred.lines.push(...rows);
+    deferred.entries.push(entry);
+    return entryId;
+  }
   // Lines first, the entry last: on SQLite the entry's insert trigger checks the lines' balance.
   await insertLines(ctx.db, rows);
-  await insertEntries(ctx.db, [
-    {
-      id: entryId,
-      branch_id: ctx.branchId,
-      created_at: ctx.now,
-      updated_at: ctx.now,
-      version: 1,
-      journal_id: journal.id,
-      date: req.date,
-      memo: req.memo.slice(0, 500),
-      source_kind: req.sourceKind,
-      source_id: req.sourceId ?? null,
-      source_number: req.sourceNumber ?? null,
-      reversal_of_id: req.reversalOfId ?? null,
-      posted_by: ctx.actor.userId,
-      moved_from_date: null,
-    },
-  ]);
+  await insertEntries(ctx.db, [entry]);
   return entryId;
+}
+
+type LineRow = JournalLineTable & Record<string, unknown>;
+type EntryRow = JournalEntryTable & Record<string, unknown>;
+const deferredByCommand = new WeakMap<CommandContext, { lines: LineRow[]; entries: EntryRow[] }>();
+
+export interface DeferredPostings {
+  /** How much is waiting now, to come back to if what follows is rolled back. */
+  mark(): { lines: number; entries: number };
+  /** Forgets the entries posted since `mark` (the work that posted them was rolled back). */
+  restore(mark: { lines: number; entries: number }): void;
+  /** Writes every waiting entry — all lines first, then the entries, in multi-row statements — and ends the deferral. */
+  flush(): Promise<void>;
+}
+
+/**
+ * For a command that posts many entries and reads none of them back (an import chunk: each
+ * paid order posts its invoice and its payment): entries are checked in full by postEntry as
+ * always, but written together by `flush`, which the caller runs before its command ends —
+ * the lines of every entry, then the entries (SQLite's trigger checks each entry's balance
+ * as it is inserted; PostgreSQL's at commit). Nothing may read journal lines or entries of
+ * this command before `flush`.
+ */
+export function deferPostings(ctx: CommandContext): DeferredPostings {
+  const pending = { lines: [] as LineRow[], entries: [] as EntryRow[] };
+  deferredByCommand.set(ctx, pending);
+  return {
+    mark: () => ({ lines: pending.lines.length, entries: pending.entries.length }),
+    restore(mark) {
+      pending.lines.length = mark.lines;
+      pending.entries.length = mark.entries;
+    },
+    async flush() {
+      deferredByCommand.delete(ctx);
+      const { lines, entries } = pending;
+      pending.lines = [];
+      pending.entries = [];
+      if (lines.length) await insertLines(ctx.db, lines);
+      if (entries.length) await insertEntries(ctx.db, entries);
+    },
+  };
 }
 
 /** Posts the mirror image of a posted entry (debits become credits) on `date`. */

@@ -5,6 +5,7 @@ import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
 import { deferDocumentNumbers } from '../platform/series';
+import { deferPostings } from '../finance/ledger';
 import { applyImportedOrder, findCustomer, newApplySession, prepareChunk, rejection, writeImportKeys, type Outcome } from './apply';
 import { readMapping } from './mapping';
 import type { ImportedOrder } from './model';
@@ -99,8 +100,8 @@ export const REAPPLY_ORDER_BY_ORDER = 'order_by_order';
 /**
  * Applies import orders, each whole or not at all; the command's one transaction still carries
  * the outbox mutation and the audit entry of the whole chunk. What every order would read is
- * read once for the chunk first (prepareChunk); the import keys and the document numbers are
- * written together at the end.
+ * read once for the chunk first (prepareChunk); the import keys, the journal entries and the
+ * document numbers are written together at the end.
  *  - Order by order (the default): each order in a savepoint; a refusal rolls back exactly that
  *    order, which is reported rejected.
  *  - `atOnce`: no savepoint per order (one costs more than a tenth of an order: SQLite copies
@@ -117,6 +118,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
   const orders = rows.map((r) => JSON.parse(r.payload) as ImportedOrder | null);
   await prepareChunk(ctx, session, orders, b.channel_code);
   const numbers = deferDocumentNumbers(ctx);
+  const postings = deferPostings(ctx);
   for (const [i, row] of rows.entries()) {
     const o = orders[i]!;
     let out: Outcome;
@@ -131,6 +133,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
       }
     } else {
       const before = numbers.mark();
+      const posted = postings.mark();
       await ctx.db.executeQuery(SAVEPOINT);
       try {
         if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
@@ -143,6 +146,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
         // What the chunk's caches learnt from this order is forgotten with it; its document numbers go to the next order.
         for (const undo of session.undo.reverse()) undo();
         numbers.restore(before);
+        postings.restore(posted);
         out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
       }
     }
@@ -161,6 +165,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
     if (++done % 25 === 0 || done === total) ctx.services.progress(`import:${b.id}`, done, total);
   }
   await writeImportKeys(ctx, session);
+  await postings.flush();
   await numbers.flush();
   return results;
 }

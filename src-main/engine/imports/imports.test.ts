@@ -85,6 +85,17 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
     expect(report.orders.some((o) => o.status === 'rejected' && /quoted cell is never closed/.test(o.message ?? ''))).toBe(true);
     const accepted = await t.engine.run('sales.order.get', { id: byRef.get(`${tag}-1`)!.orderId! }, as);
     expect(accepted).toMatchObject({ state: 'confirmed', invoicedMinor: 4500, channelCode: 'marketplace', customerPo: `PO-${tag}-1`, paymentCaptured: true, totalMinor: 4500 });
+    // Its invoice and captured payment are in the books (the chunk writes its entries together at its end), each balanced.
+    const db = t.database.db;
+    const invoice = await db.selectFrom('invoice').select(['id', 'number']).where('order_id', '=', accepted.id).executeTakeFirstOrThrow();
+    const payment = await db.selectFrom('payment_allocation as a').innerJoin('payment as p', 'p.id', 'a.payment_id').select(['p.id', 'p.entry_id']).where('a.invoice_id', '=', invoice.id).executeTakeFirstOrThrow();
+    const entries = await db.selectFrom('journal_entry').select(['id', 'source_kind']).where('source_id', 'in', [invoice.id, payment.id]).orderBy('source_kind').execute();
+    expect(entries.map((e) => e.source_kind)).toEqual(['invoice', 'payment']);
+    expect(entries[1]!.id).toBe(payment.entry_id);
+    for (const e of entries) {
+      const sums = await db.selectFrom('journal_line').select((eb) => [eb.fn.sum<number>('debit_minor').as('d'), eb.fn.sum<number>('credit_minor').as('c')]).where('entry_id', '=', e.id).executeTakeFirstOrThrow();
+      expect([Number(sums.d), Number(sums.c)]).toEqual([4500, 4500]);
+    }
     expect((await ordersOf(c.id)).length).toBe(2);
 
     // Same file again: nothing new. Same marketplace order ids in another file: duplicates.
