@@ -3,7 +3,7 @@ import type { ImportReport } from '../../../src-shared/contract/imports';
 import { defineHandlers, newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { preparedQuery } from '../platform/prepared';
+import { compileRows, inChunks, type RowsStatement } from '../platform/batch';
 import { deferDocumentNumbers } from '../platform/series';
 import { deferPostings } from '../finance/ledger';
 import { applyImportedOrder, findCustomer, newApplySession, prepareChunk, rejection, writeImportKeys, type Outcome } from './apply';
@@ -70,25 +70,35 @@ async function report(db: Db | Tx, batchId: string, orders: OrderRow[], duplicat
 
 const pick = (db: Db | Tx) => db.selectFrom('import_order').select([...ORDER_COLUMNS]);
 
-const setOutcome = preparedQuery<
-  { id: string; status: string; holdKind: string | null; message: string; errors: string; unmapped: string; orderId: string | null; orderNumber: string | null; now: string },
-  never
->(['id', 'status', 'holdKind', 'message', 'errors', 'unmapped', 'orderId', 'orderNumber', 'now'], (db, p) =>
-  db
-    .updateTable('import_order')
-    .set({
-      status: p.status as never,
-      hold_kind: p.holdKind,
-      message: p.message,
-      errors: p.errors,
-      unmapped: p.unmapped,
-      order_id: p.orderId,
-      order_number: p.orderNumber,
-      updated_at: p.now,
-      version: sql`version + 1`,
-    })
-    .where('id', '=', p.id),
-);
+/** One import row's outcome as written. */
+interface OutcomeRow {
+  id: string;
+  status: string;
+  holdKind: string | null;
+  message: string;
+  errors: string;
+  unmapped: string;
+  orderId: string | null;
+  orderNumber: string | null;
+}
+const OUTCOME_COLUMNS = ['id', 'status', 'holdKind', 'message', 'errors', 'unmapped', 'orderId', 'orderNumber'] as const;
+
+/** `UPDATE import_order … FROM (VALUES …)`: the outcomes of `size` orders in one statement. */
+const outcomeStatements = new Map<number, RowsStatement<OutcomeRow, { now: string }>>();
+function setOutcomes(size: number): RowsStatement<OutcomeRow, { now: string }> {
+  let st = outcomeStatements.get(size);
+  if (!st) {
+    st = compileRows<OutcomeRow, { now: string }>(size, OUTCOME_COLUMNS, ['now'], (db, rows, p) => {
+      const values = rows.map((r) => sql`(${sql.join(OUTCOME_COLUMNS.map((c) => sql`${r[c]}`))})`);
+      const query = sql`UPDATE import_order SET status = v.column2, hold_kind = v.column3, message = v.column4, errors = v.column5, unmapped = v.column6,
+        order_id = v.column7, order_number = v.column8, updated_at = ${p.now}, version = import_order.version + 1
+        FROM (VALUES ${sql.join(values)}) AS v WHERE import_order.id = v.column1`;
+      return { compile: () => query.compile(db) };
+    });
+    outcomeStatements.set(size, st);
+  }
+  return st;
+}
 
 const SAVEPOINT = CompiledQuery.raw('SAVEPOINT import_order');
 const RELEASE = CompiledQuery.raw('RELEASE SAVEPOINT import_order');
@@ -100,8 +110,8 @@ export const REAPPLY_ORDER_BY_ORDER = 'order_by_order';
 /**
  * Applies import orders, each whole or not at all; the command's one transaction still carries
  * the outbox mutation and the audit entry of the whole chunk. What every order would read is
- * read once for the chunk first (prepareChunk); the import keys, the journal entries and the
- * document numbers are written together at the end.
+ * read once for the chunk first (prepareChunk); the outcomes, the import keys, the journal
+ * entries and the document numbers are written together at the end.
  *  - Order by order (the default): each order in a savepoint; a refusal rolls back exactly that
  *    order, which is reported rejected.
  *  - `atOnce`: no savepoint per order (one costs more than a tenth of an order: SQLite copies
@@ -119,6 +129,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
   await prepareChunk(ctx, session, orders, b.channel_code);
   const numbers = deferDocumentNumbers(ctx);
   const postings = deferPostings(ctx);
+  const outcomes: OutcomeRow[] = [];
   for (const [i, row] of rows.entries()) {
     const o = orders[i]!;
     let out: Outcome;
@@ -150,7 +161,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
         out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
       }
     }
-    await setOutcome.execute(ctx.db, {
+    outcomes.push({
       id: row.id,
       status: out.status,
       holdKind: out.holdKind,
@@ -159,11 +170,11 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
       unmapped: JSON.stringify(out.unmapped),
       orderId: out.orderId,
       orderNumber: out.orderNumber,
-      now: ctx.now,
     });
     results.set(row.id, out);
     if (++done % 25 === 0 || done === total) ctx.services.progress(`import:${b.id}`, done, total);
   }
+  await inChunks(outcomes, (size, chunk) => setOutcomes(size).execute(ctx.db, chunk, { now: ctx.now }).then(() => undefined));
   await writeImportKeys(ctx, session);
   await postings.flush();
   await numbers.flush();
