@@ -180,76 +180,69 @@ export interface RowChange {
   row: Record<string, unknown> | null;
 }
 
-const capturedKeys = preparedQuery<{ none: 0 }, { table_name: string; row_id: string; op: RowChange['op'] }>([], (db) =>
-  db.selectFrom('change_capture').select(['table_name', 'row_id', 'op']).orderBy('seq'),
-);
+const capturedTables = preparedQuery<{ none: 0 }, { table_name: string }>([], (db) => db.selectFrom('change_capture').select('table_name').distinct());
 const clearCapture = preparedQuery<{ none: 0 }, never>([], (db) => db.deleteFrom('change_capture'));
 const schemaVersion = preparedQuery<{ none: 0 }, { v: number }>([], (db) => db.selectNoFrom(sql<number>`(SELECT schema_version FROM pragma_schema_version())`.as('v')));
 const tableColumns = preparedQuery<{ table: string }, { name: string }>(['table'], (db, p) => db.selectFrom(sql<{ name: string; cid: number }>`pragma_table_info(${p.table})`.as('c')).select('c.name').orderBy('c.cid'));
 
+const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
+const quoteText = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
 /**
- * Per table, the statement that reads the JSON image of every row of that table this command
- * captured, as the row stands now. Built from the table's columns, kept until the schema
- * changes (PRAGMA schema_version), per database.
+ * The statement that turns what the capture triggers recorded, for this set of tables, into
+ * the outbox's JSON array of changes, in SQLite's own JSON functions: per captured row, one
+ * change in the order first written, with the row's image as it stands at the end of the
+ * command (so a row written three times is sent once, as last written). The operation: a row
+ * gone by the end is a delete, whatever came before; a row inserted (after its last delete, if
+ * any) is an insert, even if updated later; else an update. Built from the tables' columns and
+ * kept until the schema changes (PRAGMA schema_version), per database.
  */
-const imageStatements = new WeakMap<object, { version: number; byTable: Map<string, string> }>();
-async function imageStatement(trx: Tx, database: object, version: number, table: string): Promise<string> {
-  let cache = imageStatements.get(database);
+const changeStatements = new WeakMap<object, { version: number; byTables: Map<string, string> }>();
+async function changesStatement(trx: Tx, database: object, version: number, tables: string[]): Promise<string> {
+  let cache = changeStatements.get(database);
   if (!cache || cache.version !== version) {
-    cache = { version, byTable: new Map() };
-    imageStatements.set(database, cache);
+    cache = { version, byTables: new Map() };
+    changeStatements.set(database, cache);
   }
-  let text = cache.byTable.get(table);
+  const key = tables.join(',');
+  let text = cache.byTables.get(key);
   if (!text) {
-    const cols = await tableColumns.rows(trx, { table });
-    if (cols.length === 0) throw new Error(`Captured rows of ${table}, which has no columns`);
-    const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-    const image = `json_object(${cols.map((c) => `'${c.name.replace(/'/g, "''")}', t.${quote(c.name)}`).join(', ')})`;
-    text = `SELECT t.id AS row_id, ${image} AS row_json FROM ${quote(table)} AS t WHERE t.id IN (SELECT row_id FROM change_capture WHERE table_name = ?)`;
-    cache.byTable.set(table, text);
+    const arms: string[] = [];
+    for (const table of tables) {
+      const cols = await tableColumns.rows(trx, { table });
+      if (cols.length === 0) throw new Error(`Captured rows of ${table}, which has no columns`);
+      const image = `json_object(${cols.map((c) => `${quoteText(c.name)}, t.${quoteName(c.name)}`).join(', ')})`;
+      arms.push(`SELECT k.first, json_object('table', k.table_name, 'id', k.row_id, 'op', k.op, 'row', ${image}) AS change
+        FROM k JOIN ${quoteName(table)} AS t ON t.id = k.row_id WHERE k.table_name = ${quoteText(table)}`);
+      arms.push(`SELECT k.first, json_object('table', k.table_name, 'id', k.row_id, 'op', 'delete', 'row', NULL) AS change
+        FROM k WHERE k.table_name = ${quoteText(table)} AND NOT EXISTS (SELECT 1 FROM ${quoteName(table)} AS t WHERE t.id = k.row_id)`);
+    }
+    text = `WITH k AS (
+        SELECT table_name, row_id, min(seq) AS first,
+          CASE WHEN max(CASE WHEN op = 'insert' THEN seq END) > coalesce(max(CASE WHEN op = 'delete' THEN seq END), 0) THEN 'insert' ELSE 'update' END AS op
+        FROM change_capture GROUP BY table_name, row_id
+      ), c AS (${arms.join('\n UNION ALL ')})
+      SELECT '[' || coalesce(group_concat(change, ',' ORDER BY first), '') || ']' AS json, count(*) AS count FROM c`;
+    cache.byTables.set(key, text);
   }
   return text;
 }
 
 /**
- * The rows this command wrote (SQLite installs bound to a centre): the capture triggers
- * recorded which rows (table, id, operation); here each touched table's rows are read once,
- * as they stand at the end of the command — the last image of each row. An insert later
- * updated stays an insert; anything later deleted is a delete. Returned as the JSON text
- * the outbox stores (the images are SQLite's own json_object text, not parsed and re-built),
- * and the count.
+ * The rows this command wrote (SQLite installs bound to a centre), as the JSON text the
+ * outbox stores, and their count: the capture triggers recorded which rows (table, id,
+ * operation); one statement (changesStatement) reads each touched row once, as it stands at
+ * the end of the command, and writes the whole array — no row crosses into JavaScript.
  */
 async function takeCapturedChanges(trx: Tx, database: object): Promise<{ json: string; count: number }> {
   if (dialectOf(trx) !== 'sqlite') return NO_CHANGES;
-  const keys = await capturedKeys.rows(trx, { none: 0 });
-  if (keys.length === 0) return NO_CHANGES;
-  const byRow = new Map<string, { table: string; id: string; op: RowChange['op'] }>();
-  const tables = new Set<string>();
-  for (const r of keys) {
-    const key = `${r.table_name}|${r.row_id}`;
-    const prev = byRow.get(key);
-    const op = r.op === 'update' && prev?.op === 'insert' ? 'insert' : r.op;
-    if (prev) prev.op = op;
-    else byRow.set(key, { table: r.table_name, id: r.row_id, op });
-    if (op !== 'delete') tables.add(r.table_name);
-  }
-  const images = new Map<string, string>();
-  // The schema version once per command, not once per captured table.
-  const version = tables.size > 0 ? Number((await schemaVersion.first(trx, { none: 0 }))!.v) : 0;
-  for (const table of tables) {
-    const text = await imageStatement(trx, database, version, table);
-    const rows = await trx.executeQuery<{ row_id: string; row_json: string }>(CompiledQuery.raw(text, [table]));
-    for (const r of rows.rows) images.set(`${table}|${r.row_id}`, r.row_json);
-  }
+  const tables = (await capturedTables.rows(trx, { none: 0 })).map((r) => r.table_name).sort();
+  if (tables.length === 0) return NO_CHANGES;
+  const version = Number((await schemaVersion.first(trx, { none: 0 }))!.v);
+  const text = await changesStatement(trx, database, version, tables);
+  const result = (await trx.executeQuery<{ json: string; count: number }>(CompiledQuery.raw(text, []))).rows[0]!;
   await clearCapture.execute(trx, { none: 0 });
-  const parts: string[] = [];
-  for (const [key, c] of byRow) {
-    const image = c.op === 'delete' ? undefined : images.get(key);
-    // A row gone by the end of the command was deleted, whatever came before.
-    const op = image === undefined ? 'delete' : c.op;
-    parts.push(`{"table":${JSON.stringify(c.table)},"id":${JSON.stringify(c.id)},"op":"${op}","row":${image ?? 'null'}}`);
-  }
-  return { json: `[${parts.join(',')}]`, count: parts.length };
+  return { json: result.json, count: Number(result.count) };
 }
 const NO_CHANGES = { json: '[]', count: 0 };
 
