@@ -15,7 +15,7 @@ import { pricesFor, productsById, type SaleProduct } from '../pricing/price';
 import { confirmOrder } from '../sales/confirm';
 import { createOrder } from '../sales/handlers';
 import { sellableCustomer, shipToOf } from '../sales/orders';
-import { channelOf, companyCurrencyOf } from '../sales/session';
+import { channelOf, companyCurrencyOf, unitCodesOf } from '../sales/session';
 import type { ImportErrorItem, ImportedOrder } from './model';
 import { noteFreshImport } from './outbound';
 
@@ -59,7 +59,7 @@ const addressByGln = preparedQuery<{ gln: string }, { id: string; partner_id: st
  */
 export interface ApplySession {
   uoms: Map<string, string | null>;
-  /** Unit id → code (every unit, read once). */
+  /** Unit id → code (every unit, read once per command; shared: not to be changed). */
   uomCodes: Map<string, string>;
   /** Item code (with the customer) → product, for orders repeating an item on many lines. */
   products: Map<string, string | null>;
@@ -103,7 +103,6 @@ const keysUsed = preparedSelectIn<{ key: string; order_id: string; order_number:
 const posUsed = preparedSelectIn<{ partner_id: string; customer_po: string; id: string; number: string }>((db, pos) =>
   db.selectFrom('sales_order').select(['partner_id', 'customer_po', 'id', 'number']).where('customer_po', 'in', pos as string[]).where('state', '!=', 'cancelled').orderBy('created_at'),
 );
-const allUoms = preparedQuery<{ none: 0 }, { id: string; code: string }>([], (db) => db.selectFrom('uom').select(['id', 'code']));
 const insertKeys = preparedInsertMany<'import_key', { id: string; branch_id: string; created_at: string; updated_at: string; version: number; key: string; order_id: string; order_number: string }>('import_key', [
   'id',
   'branch_id',
@@ -130,7 +129,8 @@ export async function prepareChunk(ctx: CommandContext, session: ApplySession, o
   }
   const pos = [...new Set(present.flatMap((o) => (o.customerPo ? [o.customerPo] : [])))];
   const poRows = pos.length ? await posUsed(db, pos, {}) : [];
-  if (session.uomCodes.size === 0) for (const u of await allUoms.rows(db, { none: 0 })) session.uomCodes.set(u.id, u.code);
+  // Units: the sales session's list (read once per command, as sales.order.create with confirm reads it).
+  if (session.uomCodes.size === 0) session.uomCodes = await unitCodesOf(ctx);
   // Customers, then their items; the products of every line in one read.
   const unitIds = new Map([...session.uomCodes].map(([id, code]) => [code.toUpperCase(), id]));
   const found: { customerId: string; productId: string; unitId: string | null; quantity: number }[] = [];

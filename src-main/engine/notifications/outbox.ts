@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Notification, NotificationKind } from '../../../src-shared/contract/notifications';
+import type { SalesOrder } from '../../../src-shared/contract/sales';
 import { NOTIFICATION_KINDS, type TEMPLATE_FIELDS } from '../../../src-shared/contract/notifications';
 import type { CommandContext } from '../platform/context';
 import { newRowMeta, onceInCommand } from '../platform/context';
@@ -60,17 +61,12 @@ export interface NotificationRequest {
   freshOrder?: FreshOrderFacts;
 }
 
+/** An order as the command that released it has just written it (sales' fresh order), with what its release decided. */
 export interface FreshOrderFacts {
-  number: string;
-  partnerId: string;
-  customerPo: string | null;
-  orderDate: string;
+  order: SalesOrder;
   promisedDate: string | null;
-  totalMinor: number;
-  currency: string;
-  customerName: string;
+  /** The customer's e-mail address (the order carries its name). */
   email: string | null;
-  lines: { sku: string; name: string; quantity: number }[];
 }
 
 const partnerForMail = preparedQuery<{ id: string }, { name: string; email: string | null }>(['id'], (db, p) => db.selectFrom('partner').select(['name', 'email']).where('id', '=', p.id));
@@ -79,7 +75,7 @@ const partnerForMail = preparedQuery<{ id: string }, { name: string; email: stri
 export async function templateValues(db: Db | Tx, n: NotificationRequest, company?: () => Promise<string | null>) {
   const f = n.orderId ? n.freshOrder : undefined;
   const o = f
-    ? { number: f.number, partner_id: f.partnerId, customer_po: f.customerPo, order_date: f.orderDate, promised_date: f.promisedDate, total_minor: f.totalMinor, currency: f.currency, name: f.customerName, email: f.email }
+    ? { number: f.order.number, partner_id: f.order.customerId, customer_po: f.order.customerPo, order_date: f.order.orderDate, promised_date: f.promisedDate, total_minor: f.order.totalMinor, currency: f.order.currency, name: f.order.customerName, email: f.email }
     : n.orderId
       ? await orderForMail.first(db, { id: n.orderId })
       : undefined;
@@ -89,7 +85,7 @@ export async function templateValues(db: Db | Tx, n: NotificationRequest, compan
   if (!partner) throw notFound('Customer');
   let listed: string[] = [];
   if (o) {
-    const lines = f ? f.lines.slice(0, 51) : await mailLines.rows(db, { id: n.orderId! });
+    const lines = f ? f.order.lines.slice(0, 51).map((l) => ({ quantity: l.quantity, sku: l.sku, name: l.productName })) : await mailLines.rows(db, { id: n.orderId! });
     listed = lines.slice(0, 50).map((l) => `  ${l.quantity} × ${l.sku} ${l.name}`);
     if (lines.length > 50) listed.push('  … and more lines');
   }

@@ -13,7 +13,7 @@ import { formatMinor } from '../pricing/money';
 import { openActivity } from './activities';
 import { approvalNeeded, requestApproval } from './approvals';
 import type { ChannelRules } from './channels';
-import { invoiceOrder } from './invoices';
+import { invoiceOrder, writeInvoice } from './invoices';
 import { loadOrder } from './orders';
 import { reportShortage, updateState } from './progress';
 import { activeApprovalRulesOf, channelOf, salesSettingsOf } from './session';
@@ -226,29 +226,19 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
     }
     firstId = ids[0]!;
   }
-  await markReleased.execute(ctx.db, { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 });
-  // An order this command has just written (known) is invoiced, stated and announced from what was written, not read back.
-  if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured, fresh: known ? { order, paymentTermsDays: known.customer.payment_terms_days, warehouseId } : undefined });
+  const released = { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 };
+  // An order this command has just written (known) is invoiced, stated and announced from what was written, not read back;
+  // invoiced on order, its row is updated once (released and invoiced together).
+  if (known && order.invoicePolicy === 'on_order') {
+    const made = await writeInvoice(ctx, order.id, { paid: order.paymentCaptured, fresh: { order, paymentTermsDays: known.customer.payment_terms_days, warehouseId } });
+    await markReleasedInvoiced.execute(ctx.db, { ...released, invoiced: made?.invoicedMinor ?? order.invoicedMinor });
+  } else {
+    await markReleased.execute(ctx.db, released);
+    if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
+  }
   const state = (known ? await freshReleasedState(ctx, order, allReserved) : await updateState(ctx, order.id)) ?? 'confirmed';
   // The customer's confirmation notice (and an EDI order's 855).
-  await orderConfirmed(
-    ctx,
-    order.id,
-    known
-      ? {
-          number: order.number,
-          partnerId: order.customerId,
-          customerPo: order.customerPo,
-          orderDate: order.orderDate,
-          promisedDate: promised,
-          totalMinor: order.totalMinor,
-          currency: order.currency,
-          customerName: order.customerName,
-          email: known.customer.email,
-          lines: order.lines.map((l) => ({ sku: l.sku, name: l.productName, quantity: l.quantity })),
-        }
-      : undefined,
-  );
+  await orderConfirmed(ctx, order.id, known ? { order, promisedDate: promised, email: known.customer.email } : undefined);
   return state;
 }
 
@@ -270,6 +260,15 @@ const markReleased = preparedQuery<{ id: string; warehouseId: string; promised: 
     .updateTable('sales_order')
     .set({ state: 'confirmed', warehouse_id: p.warehouseId, promised_date: p.promised, delivery_transfer_id: p.firstId, confirmed_at: p.now, hold_reason: null, updated_at: p.now, version: p.version })
     .where('id', '=', p.id),
+);
+
+const markReleasedInvoiced = preparedQuery<{ id: string; warehouseId: string; promised: string; firstId: string; now: string; version: number; invoiced: number }, never>(
+  ['id', 'warehouseId', 'promised', 'firstId', 'now', 'version', 'invoiced'],
+  (db, p) =>
+    db
+      .updateTable('sales_order')
+      .set({ state: 'confirmed', warehouse_id: p.warehouseId, promised_date: p.promised, delivery_transfer_id: p.firstId, confirmed_at: p.now, hold_reason: null, invoiced_minor: p.invoiced, updated_at: p.now, version: p.version })
+      .where('id', '=', p.id),
 );
 
 interface SplitPart {

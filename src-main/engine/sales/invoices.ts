@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { Invoice, InvoiceSummary, SalesOrder } from '../../../src-shared/contract/sales';
 import { newRowMeta, type CommandContext } from '../platform/context';
@@ -9,7 +10,7 @@ import type { LinePrice } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
 import { applyTaxRounding, taxDocumentLines, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
 import type { InvoiceLineTable } from './schema';
-import { preparedInsertMany } from '../platform/batch';
+import { compileRows, inChunks, preparedInsertMany, type RowsStatement } from '../platform/batch';
 import { salesTaxPolicyOf } from './session';
 
 /**
@@ -40,16 +41,27 @@ const linesForInvoice = preparedQuery<
     .orderBy('l.line_no'),
 );
 
-const setInvoiced = preparedQuery<{ id: string; invoiced: number; now: string }, never>(['id', 'invoiced', 'now'], (db, p) =>
-  db.updateTable('sales_order_line').set({ qty_invoiced: p.invoiced, updated_at: p.now }).where('id', '=', p.id),
-);
+/**
+ * `UPDATE sales_order_line … FROM (VALUES …)`: the invoiced quantity of `size` lines in one
+ * statement (an invoice's lines, whatever their number). The cast types the VALUES column for
+ * PostgreSQL.
+ */
+const setInvoicedStatements = new Map<number, RowsStatement<{ id: string; invoiced: number }, { now: string }>>();
+function setInvoiced(size: number): RowsStatement<{ id: string; invoiced: number }, { now: string }> {
+  let st = setInvoicedStatements.get(size);
+  if (!st) {
+    st = compileRows<{ id: string; invoiced: number }, { now: string }>(size, ['id', 'invoiced'], ['now'], (db, rows, p) => {
+      const values = rows.map((r) => sql`(${r.id}, CAST(${r.invoiced} AS bigint))`);
+      const query = sql`UPDATE sales_order_line SET qty_invoiced = v.column2, updated_at = ${p.now} FROM (VALUES ${sql.join(values)}) AS v WHERE sales_order_line.id = v.column1`;
+      return { compile: () => query.compile(db) };
+    });
+    setInvoicedStatements.set(size, st);
+  }
+  return st;
+}
 
 const setOrderInvoiced = preparedQuery<{ id: string; invoiced: number; now: string }, never>(['id', 'invoiced', 'now'], (db, p) =>
   db.updateTable('sales_order').set({ invoiced_minor: p.invoiced, updated_at: p.now }).where('id', '=', p.id),
-);
-/** A fresh order invoiced on order: every line is invoiced whole (one statement, not one per line). */
-const setAllInvoiced = preparedQuery<{ orderId: string; now: string }, never>(['orderId', 'now'], (db, p) =>
-  db.updateTable('sales_order_line').set((eb) => ({ qty_invoiced: eb('quantity', '-', eb.ref('qty_cancelled')), updated_at: p.now })).where('order_id', '=', p.orderId),
 );
 const INVOICE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'number', 'state', 'partner_id', 'order_id', 'currency', 'invoice_date', 'due_date', 'untaxed_minor', 'tax_minor', 'total_minor', 'paid_minor'] as const;
 const INVOICE_LINE_COLUMNS = ['id', 'branch_id', 'created_at', 'updated_at', 'version', 'invoice_id', 'line_no', 'order_line_id', 'product_id', 'description', 'quantity', 'unit_price_minor', 'discount_bp', 'subtotal_minor', 'tax_rate_bp', 'tax_minor', 'total_minor'] as const satisfies readonly (keyof InvoiceLineTable)[];
@@ -75,6 +87,17 @@ type LineToInvoice = { id: string; product_id: string; sku: string; name: string
  * Call syncDeliveries first for orders invoiced on delivery.
  */
 export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: { paid: boolean; fresh?: FreshOrder }): Promise<string | null> {
+  const made = await writeInvoice(ctx, orderId, opts);
+  if (!made) return null;
+  await setOrderInvoiced.execute(ctx.db, { id: orderId, invoiced: made.invoicedMinor, now: ctx.now });
+  return made.id;
+}
+
+/**
+ * invoiceOrder without writing the order's new invoiced amount, which it returns: the release
+ * of a fresh order writes it with the order's other columns (one update of the order row).
+ */
+export async function writeInvoice(ctx: CommandContext, orderId: string, opts: { paid: boolean; fresh?: FreshOrder }): Promise<{ id: string; invoicedMinor: number } | null> {
   const fresh = opts.fresh && opts.fresh.order.id === orderId ? opts.fresh : null;
   const o = fresh
     ? { id: fresh.order.id, number: fresh.order.number, partner_id: fresh.order.customerId, currency: fresh.order.currency, payment_terms_days: fresh.paymentTermsDays, invoice_policy: fresh.order.invoicePolicy, invoiced_minor: fresh.order.invoicedMinor }
@@ -140,9 +163,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
     },
   ]);
   await insertInvoiceLines(ctx.db, rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 })) as (InvoiceLineTable & Record<string, unknown>)[]);
-  // A fresh order on order: every line was invoiced whole.
-  if (fresh && o.invoice_policy === 'on_order' && updates.length === lines.length) await setAllInvoiced.execute(ctx.db, { orderId: o.id, now: ctx.now });
-  else for (const u of updates) await setInvoiced.execute(ctx.db, { ...u, now: ctx.now });
+  await inChunks(updates, (size, chunk) => setInvoiced(size).execute(ctx.db, chunk, { now: ctx.now }).then(() => undefined));
   // Finance: the invoice's journal entry (and captured payment) in the same transaction; a
   // fresh order's invoice from what was just written.
   const written = fresh
@@ -152,8 +173,7 @@ export async function invoiceOrder(ctx: CommandContext, orderId: string, opts: {
       }
     : undefined;
   await postCustomerInvoice(ctx, id, opts, written);
-  await setOrderInvoiced.execute(ctx.db, { id: o.id, invoiced: Number(o.invoiced_minor) + total, now: ctx.now });
-  return id;
+  return { id, invoicedMinor: Number(o.invoiced_minor) + total };
 }
 
 function invoiceQuery(db: Db | Tx) {
