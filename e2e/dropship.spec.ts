@@ -82,7 +82,14 @@ test('a drop-ship order: the clerk marks the line, the buyer sends the PO and co
   // 3. The buyer finds the PO in Purchasing, approves and sends it, and confirms the vendor's shipment.
   await login(page, 'bea', 'bea-buyer-pass');
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Purchase orders', exact: true }).click();
-  await page.getByText(poNumber).dblclick();
+  // By keyboard: "/" into the search, ArrowDown into the grid, Enter opens the order.
+  await expect(page.getByRole('heading', { name: 'Purchase orders' })).toBeVisible();
+  await page.keyboard.press('/');
+  await expect(page.getByLabel('Search', { exact: true })).toBeFocused();
+  await page.keyboard.type(poNumber);
+  await expect(page.getByTestId('po-count')).toHaveText('1 order');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
   await expect(page.getByTestId('po-dropship-customer')).toHaveText(CUSTOMER);
   await expect(page.getByTestId('po-dropship')).toContainText('9 Harbour Road');
   await expect(page.getByTestId('po-dropship-order')).toHaveText(orderNumber);

@@ -1,12 +1,13 @@
 import { Badge, Select } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { useHotkeys } from '@mantine/hooks';
 import { useCallback, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { PO_STATES, type PoState } from '../../../src-shared/contract/purchasing';
 import { navigate } from '../app/router';
 import { client } from '../rpc';
-import { GridFooter, MOVE_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { GridFooter, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { type Column, VirtualTable } from '../ui/VirtualTable';
@@ -67,21 +68,22 @@ export function PurchasingRoute({ route }: { route: string }) {
 
 /** Purchase orders, filtered and sorted by the engine; Enter opens the selected order. */
 export function PurchaseOrdersPage() {
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query } = search;
   const [state, setState] = useState<PoState | null>(null);
   const fetchPage = useCallback((offset: number, limit: number) => client.call('purchasing.po.list', { query, sort: 'number', dir: 'desc', offset, limit, ...(state ? { state } : {}) }), [query, state]);
   const list = usePagedWindow<Row>(JSON.stringify({ query, state }), fetchPage, 100);
   useReloadOnCommit('purchasing.', list.reload);
+  useHotkeys([['/', search.focusSearch]]);
   return (
     <div className="bl-page">
       <PageHeader title="Purchase orders" count={{ total: list.total, one: 'order', many: 'orders', testId: 'po-count' }} />
       <Toolbar>
-        <SearchField label="Search" placeholder="Order number or vendor" value={text} onChange={setText} />
+        <ListSearchField search={search} list={list} label="Search" placeholder="Order number or vendor" />
         <Select label="State" placeholder="All" clearable w={170} data={PO_STATES.map((s) => ({ value: s, label: stateLabel(s) }))} value={state} onChange={(v) => setState(v as PoState | null)} />
       </Toolbar>
-      <VirtualTable<Row> label="Purchase orders" columns={COLUMNS} source={list} onOpen={(r) => navigate(`purchasing/po/${r.id}`)} emptyText="No purchase orders yet: run replenishment" />
-      <GridFooter position={list} note="Newest first" hints={[MOVE_HINT, [['Enter'], 'open']]} />
+      <VirtualTable<Row> ref={search.gridRef} label="Purchase orders" columns={COLUMNS} source={list} onOpen={(r) => navigate(`purchasing/po/${r.id}`)} emptyText="No purchase orders yet: run replenishment" />
+      <GridFooter position={list} note="Newest first" hints={[MOVE_HINT, [['Enter'], 'open'], SEARCH_HINT]} />
     </div>
   );
 }

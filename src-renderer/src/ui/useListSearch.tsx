@@ -25,10 +25,12 @@ type ListSearchFieldProps = Omit<SearchFieldProps, 'value' | 'onChange' | 'onKey
   search: ListSearch;
   /** The paged list the grid shows (usePagedWindow). */
   list: { setSelected(index: number): void };
+  /** Enter in the field (e.g. open the only match). */
+  onEnter?(): void;
 };
 
-/** The search field of a list page: ArrowDown leaves it for the grid, on the first row. */
-export function ListSearchField({ search, list, ...field }: ListSearchFieldProps) {
+/** The search field of a list page: ArrowDown leaves it for the grid, on the first row; Enter calls onEnter. */
+export function ListSearchField({ search, list, onEnter, ...field }: ListSearchFieldProps) {
   return (
     <SearchField
       ref={search.searchRef}
@@ -40,6 +42,8 @@ export function ListSearchField({ search, list, ...field }: ListSearchFieldProps
           e.preventDefault();
           search.gridRef.current?.focus();
           list.setSelected(0);
+        } else if (e.key === 'Enter' && onEnter) {
+          onEnter();
         }
       }}
     />

@@ -1,16 +1,17 @@
 import { Alert, Anchor, Badge, Drawer, Group, Loader, SegmentedControl, Select, Stack, Switch, Text } from '@mantine/core';
-import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useHotkeys } from '@mantine/hooks';
+import { useCallback, useEffect, useState } from 'react';
 import type { OutputOf } from '../../../src-shared/contract/index';
 import { navigate } from '../app/router';
 import { client, messageOf } from '../rpc';
 import { GridFooter, MOVE_HINT, SEARCH_HINT } from '../ui/GridFooter';
-import { PageHeader, SearchField, Toolbar } from '../ui/PageHeader';
+import { PageHeader, Toolbar } from '../ui/PageHeader';
+import { ListSearchField, useListSearch } from '../ui/useListSearch';
 import { useReloadOnCommit } from '../ui/useEngineEvents';
 import { usePagedWindow } from '../ui/usePagedWindow';
 import { useSort } from '../ui/useSort';
 import { SimpleTable } from '../ui/SimpleTable';
-import { type Column, VirtualTable, type VirtualTableHandle } from '../ui/VirtualTable';
+import { type Column, VirtualTable } from '../ui/VirtualTable';
 import { ForecastChart } from './ForecastChart';
 import { dateTime, qty } from './format';
 import { useWarehouseRefs } from './useWarehouseRefs';
@@ -39,15 +40,13 @@ const startDir = (c: Sort) => (c === 'sku' || c === 'name' ? 'asc' : 'desc');
 /** Stock by product with availability to promise; a product opens its drawer (where, per warehouse, forecast). */
 export function StockPage() {
   const { warehouses } = useWarehouseRefs();
-  const [text, setText] = useState('');
-  const [query] = useDebouncedValue(text.trim(), 200);
+  const search = useListSearch();
+  const { query, gridRef } = search;
   const [warehouseId, setWarehouseId] = useState<string | null>(null);
   const [onlyInStock, setOnlyInStock] = useState(true);
   const sorting = useSort<Sort>('sku', 'asc', startDir);
   const { sort, dir } = sorting;
   const [opened, setOpened] = useState<Row | null>(null);
-  const gridRef = useRef<VirtualTableHandle>(null);
-  const searchRef = useRef<HTMLInputElement>(null);
 
   const key = JSON.stringify({ query, warehouseId, onlyInStock, sort, dir });
   const fetchPage = useCallback(
@@ -56,27 +55,20 @@ export function StockPage() {
   );
   const list = usePagedWindow<Row>(key, fetchPage, 200);
   useReloadOnCommit('inventory.', list.reload);
-  useHotkeys(opened ? [] : [['/', () => searchRef.current?.focus()]]);
+  useHotkeys(opened ? [] : [['/', search.focusSearch]]);
 
   return (
     <div className="bl-page">
       <PageHeader title="Stock" count={{ total: list.total, one: 'product', many: 'products', testId: 'stock-count' }} />
       <Toolbar>
-        <SearchField
-          ref={searchRef}
+        <ListSearchField
+          search={search}
+          list={list}
           label="Search stock"
           placeholder="SKU, name or barcode"
-          value={text}
-          onChange={setText}
-          onKeyDown={(e) => {
-            if (e.key === 'ArrowDown') {
-              e.preventDefault();
-              list.setSelected(0);
-              gridRef.current?.focus();
-            } else if (e.key === 'Enter' && list.total === 1) {
-              const r = list.rowAt(0);
-              if (r) setOpened(r);
-            }
+          onEnter={() => {
+            const r = list.total === 1 ? list.rowAt(0) : undefined;
+            if (r) setOpened(r);
           }}
         />
         <Select label="Warehouse" placeholder="All warehouses" clearable allowDeselect w={220} data={warehouses.map((w) => ({ value: w.id, label: `${w.code} — ${w.name}` }))} value={warehouseId} onChange={setWarehouseId} />
