@@ -212,10 +212,10 @@ async function changesStatement(trx: Tx, database: object, version: number, tabl
       const cols = await tableColumns.rows(trx, { table });
       if (cols.length === 0) throw new Error(`Captured rows of ${table}, which has no columns`);
       const image = `json_object(${cols.map((c) => `${quoteText(c.name)}, t.${quoteName(c.name)}`).join(', ')})`;
-      arms.push(`SELECT k.first, json_object('table', k.table_name, 'id', k.row_id, 'op', k.op, 'row', ${image}) AS change
-        FROM k JOIN ${quoteName(table)} AS t ON t.id = k.row_id WHERE k.table_name = ${quoteText(table)}`);
-      arms.push(`SELECT k.first, json_object('table', k.table_name, 'id', k.row_id, 'op', 'delete', 'row', NULL) AS change
-        FROM k WHERE k.table_name = ${quoteText(table)} AND NOT EXISTS (SELECT 1 FROM ${quoteName(table)} AS t WHERE t.id = k.row_id)`);
+      // (CASE keeps json_object's JSON subtype: the image is nested, not quoted.)
+      arms.push(`SELECT k.first, json_object('table', k.table_name, 'id', k.row_id,
+          'op', CASE WHEN t.id IS NULL THEN 'delete' ELSE k.op END, 'row', CASE WHEN t.id IS NULL THEN NULL ELSE ${image} END) AS change
+        FROM k LEFT JOIN ${quoteName(table)} AS t ON t.id = k.row_id WHERE k.table_name = ${quoteText(table)}`);
     }
     text = `WITH k AS (
         SELECT table_name, row_id, min(seq) AS first,
