@@ -11,14 +11,11 @@
  * The 1M-line ledger is built once with raw inserts (lines first, then entries: the database's
  * balance triggers run on every entry) and cached in .bench-data/.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { templateAccountId, templateJournalId } from '../migrations/0011_finance';
-import { Engine } from '../src-main/engine/engine';
-import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
-import { migrateToLatest } from '../src-main/engine/platform/migrate';
-import { ADMIN, BENCH_DIR, rng, SCHEMA_KEY } from './lib/dataset';
+import { BENCH_DIR, finishDataset, rng, SCHEMA_KEY, startDataset } from './lib/dataset';
 import { mustOk, openBenchEngine } from './lib/engine';
 import { iterations, log, measure, measurePair, report, stats } from './lib/measure';
 
@@ -31,16 +28,8 @@ const INVOICES = process.env.BENCH_QUICK ? 2_000 : 10_000;
 async function ensureLedger(): Promise<string> {
   const file = join(BENCH_DIR, `finance-${LINES}-${SCHEMA_KEY}-g2.sqlite`);
   if (existsSync(file)) return file;
-  mkdirSync(BENCH_DIR, { recursive: true });
-  const tmp = `${file}.building-${process.pid}`;
-  log(`building a ${LINES.toLocaleString('en-US')}-line ledger (cached afterwards) ...`);
-  const t0 = performance.now();
-  const database = openSqlite(tmp);
-  await migrateToLatest(database);
-  const engine = await Engine.open({ database, appVersion: 'bench' });
-  await engine.run('system.setup', { companyName: 'Bench', branchCode: 'B01', branchName: 'Bench', adminUsername: ADMIN.username, adminDisplayName: 'Admin', adminPassword: ADMIN.password }, { anonymous: true });
-  await engine.close();
-  const s = openSqlite(tmp).sqlite;
+  const { tmp, startedAt, database, engine } = await startDataset(file, log, `building a ${LINES.toLocaleString('en-US')}-line ledger (cached afterwards) ...`);
+  const s = database.sqlite;
   const branchId = (s.prepare('SELECT branch_id FROM client_state').get() as { branch_id: string }).branch_id;
   const accounts = ['1000', '1100', '1200', '2000', '2100', '2200', '4000', '5000', '5200', '6000'].map(templateAccountId);
   const journal = templateJournalId('MISC');
@@ -69,13 +58,7 @@ async function ensureLedger(): Promise<string> {
     }
   });
   for (let e = 0; e < entries; e += 10_000) batch(e, Math.min(entries, e + 10_000));
-  s.pragma('synchronous = FULL');
-  s.exec('ANALYZE');
-  s.close();
-  renameSync(tmp, file);
-  for (const sfx of ['-wal', '-shm']) rmSync(`${tmp}${sfx}`, { force: true });
-  log(`ledger built in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  return file;
+  return finishDataset(s, engine, tmp, file, startedAt, log, { analyze: true });
 }
 
 const source = await ensureLedger();
