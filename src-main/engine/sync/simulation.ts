@@ -4,12 +4,11 @@
  * network cuts, then heal; afterwards every database must agree, row by row, and the
  * stock rules must hold at the centre. Shared by the CI run and `npm run test:soak`.
  */
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { RowChange } from '../platform/bus';
 import { TICKET_TYPES } from '../../../src-shared/contract/service';
 import { DomainError } from '../platform/errors';
-import { mutationPayload } from '../platform/mutation';
+import { mutationPayload, signPayload } from '../platform/mutation';
 import { REPLICATED_TABLE_NAMES, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
 import { createSyncWorld, type SyncWorld, type TestBranch } from './testing';
 
@@ -206,7 +205,7 @@ export const SimCaseArb: fc.Arbitrary<SimCase> = fc.record({
 export interface SimBranch {
   t: TestBranch;
   as: { userId: string };
-  /** Every mutation this branch committed, read from its outbox before each sync (the outbox is emptied once acknowledged). */
+  /** Every mutation this branch committed, read from its outbox before each sync (the outbox is emptied once acknowledged), with its payload's HMAC under the branch's secret (what the centre records as applied). */
   committed: Map<number, { changes: RowChange[]; hash: string }>;
 }
 
@@ -286,15 +285,13 @@ export async function simBranch(t: TestBranch): Promise<SimBranch> {
   return { t, as: { userId: await t.adminId() }, committed: new Map() };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** Reads the mutations added to a branch's outbox since the last look (before they are acknowledged and deleted). */
 export function recordOutbox(b: SimBranch): void {
   const after = Math.max(0, ...b.committed.keys());
   const rows = b.t.db.sqlite
     .prepare('SELECT mutation_id, client_id, method, method_version, schema_version, created_at, user_id, input, effects, changes FROM outbox WHERE mutation_id > ? ORDER BY mutation_id')
     .all(after) as { mutation_id: number; client_id: string; method: string; method_version: number; schema_version: string; created_at: string; user_id: string | null; input: string; effects: string; changes: string }[];
-  for (const m of rows) b.committed.set(Number(m.mutation_id), { changes: JSON.parse(m.changes) as RowChange[], hash: sha256(mutationPayload({ ...m, mutation_id: Number(m.mutation_id) })) });
+  for (const m of rows) b.committed.set(Number(m.mutation_id), { changes: JSON.parse(m.changes) as RowChange[], hash: signPayload(b.t.creds.secret, mutationPayload({ ...m, mutation_id: Number(m.mutation_id) })) });
 }
 
 /** One sync of a branch, with its outbox recorded first. */
