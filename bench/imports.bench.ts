@@ -4,7 +4,8 @@
  *  - 1,000 EDI X12 850 interchanges (3 lines each) from one file — target ≥ 500/s.
  * Each runs the whole pipeline per order (stage, then imports.apply chunks: customer and
  * items resolved, the order priced, confirmed with credit control and reserved, its
- * notification queued; EDI also its 855), every order in its own savepoint. Baseline, same
+ * notification queued; EDI also its 855), each chunk at once through the driver (again order
+ * by order, each in a savepoint, if an order of it is refused). Baseline, same
  * run and connection: raw prepared INSERTs of the same orders and lines (one transaction).
  */
 import { mkdirSync, rmSync } from 'node:fs';
