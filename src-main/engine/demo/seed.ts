@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Faker, en } from '@faker-js/faker';
 import { hashPassword, FAST_PARAMS } from '../auth/password';
 import { searchTextOf } from '../catalog/products';
@@ -10,6 +11,7 @@ import { seedStockHistory } from './history';
 import { alignStockHistory } from '../finance/close';
 import { seedSalesDemo } from '../sales/demo';
 import { seedServiceDemo } from '../service/seed';
+import { seedReturnsDemo } from './returns';
 
 /** Demo logins are printed on the login screen of a demo install; never use them for real data. */
 export const DEMO_LOGINS = [
@@ -199,5 +201,12 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
   await seedServiceDemo(ctx, { count: 1000, seed: options.seed });
   // Finance: the history's stock value at every month end, so the stock accounts equal the valuation from the start.
   await alignStockHistory(ctx);
+  // Returns at every stage, on WH1 products and regular customers the open orders above do not use.
+  const returnable = await sql<{ id: string; price: number; free: number }>`SELECT p.id, p.list_price_minor AS price, sum(s.on_hand - s.reserved) AS free
+    FROM product p JOIN stock_level s ON s.product_id = p.id JOIN location l ON l.id = s.location_id JOIN warehouse w ON w.id = s.warehouse_id AND w.code = 'WH1'
+    WHERE p.active = 1 AND p.tracking = 'none' AND p.list_price_minor BETWEEN 100 AND 40000 AND l.usage = 'internal'
+    GROUP BY p.id, p.sku, p.list_price_minor HAVING sum(s.on_hand - s.reserved) >= 10 ORDER BY p.sku LIMIT 10`.execute(ctx.db);
+  const regulars = await ctx.db.selectFrom('partner').select('id').where('kind', '=', 'customer').where('customer_class', '=', 'regular').where('active', '=', 1).orderBy('code', 'desc').limit(5).execute();
+  await seedReturnsDemo(ctx, returnable.rows, regulars);
   return { products: size.products, customers: size.customers, vendors: size.vendors };
 }

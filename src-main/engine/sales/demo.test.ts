@@ -42,4 +42,24 @@ describe.each(DIALECTS)('the demo company sells on %s', (dialect) => {
     expect((await engine.run('partners.customer.search', { query: 'c1000' }, as)).rows.length).toBeGreaterThan(0);
     expect((await engine.run('inventory.check', {}, as)).differences).toEqual([]);
   });
+
+  it('has returns at every stage, each opened from a customer ticket on a shipped, invoiced order', async () => {
+    const rmas = await engine.run('service.rma.list', { limit: 50 }, as);
+    expect(rmas.rows.map((r) => r.state).sort()).toEqual(['authorised', 'awaiting_approval', 'inspected', 'received', 'resolved']);
+    for (const summary of rmas.rows) {
+      const rma = await engine.run('service.rma.get', { id: summary.id }, as);
+      expect(rma.ticketId).not.toBeNull();
+      const order = await engine.run('sales.order.get', { id: rma.orderId }, as);
+      expect(['invoiced', 'done']).toContain(order.state);
+      expect(order.lines.every((l) => l.delivered === l.quantity)).toBe(true);
+    }
+    const resolved = await engine.run('service.rma.get', { id: rmas.rows.find((r) => r.state === 'resolved')!.id }, as);
+    expect(resolved).toMatchObject({ resolution: 'credit_note' });
+    expect(resolved.creditNoteId).not.toBeNull();
+    const waiting = await engine.run('service.rma.get', { id: rmas.rows.find((r) => r.state === 'awaiting_approval')!.id }, as);
+    expect(waiting.approvalReason ?? '').toMatch(/above the approval threshold/);
+    const tickets = await engine.run('service.ticket.list', { limit: 50 }, as);
+    expect(tickets.rows.filter((tk) => tk.orderId !== null).length).toBeGreaterThanOrEqual(5);
+    expect((await engine.run('inventory.check', {}, as)).differences).toEqual([]);
+  });
 });

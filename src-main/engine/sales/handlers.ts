@@ -58,6 +58,14 @@ export interface PreparedOrder {
   uomCodes: Map<string, string>;
 }
 
+/** Invoices what the order has to invoice now (its deliveries synced first) and sets its state: the invoice's id, or null when there was nothing. */
+export async function invoiceNow(ctx: CommandContext, orderId: string): Promise<string | null> {
+  await syncDeliveries(ctx, orderId);
+  const id = await invoiceOrder(ctx, orderId, { paid: false });
+  await updateState(ctx, orderId);
+  return id;
+}
+
 export async function createOrder(
   ctx: CommandContext,
   input: CreateInput,
@@ -398,15 +406,13 @@ export const salesHandlers = defineHandlers({
   'sales.invoice.create': async (ctx, input) => {
     const o = await orderRow(ctx, input.orderId);
     if (!RELEASED.includes(o.state)) throw new DomainError('BUSINESS_RULE', `${o.number} is ${stateWords(o.state)}; only confirmed orders are invoiced`);
-    await syncDeliveries(ctx, o.id);
-    const id = await invoiceOrder(ctx, o.id, { paid: false });
+    const id = await invoiceNow(ctx, o.id);
     if (!id) {
       throw new DomainError(
         'BUSINESS_RULE',
         o.invoice_policy === 'on_delivery' ? `Nothing to invoice on ${o.number}: everything delivered is invoiced already` : `Nothing to invoice on ${o.number}: it is invoiced in full`,
       );
     }
-    await updateState(ctx, o.id);
     const invoice = await loadInvoice(ctx.db, id);
     ctx.summarize(`Invoiced ${o.number}: ${invoice.number} (${formatMinor(invoice.totalMinor, invoice.currency)})`);
     return invoice;
@@ -418,9 +424,7 @@ export const salesHandlers = defineHandlers({
     const orders = await q.orderBy('number').limit(input.limit).execute();
     const ids: string[] = [];
     for (const o of orders) {
-      await syncDeliveries(ctx, o.id);
-      const id = await invoiceOrder(ctx, o.id, { paid: false });
-      await updateState(ctx, o.id);
+      const id = await invoiceNow(ctx, o.id);
       if (id) ids.push(id);
     }
     const invoices = ids.length ? await invoiceQuery(ctx.db).where('i.id', 'in', ids).orderBy('i.number').execute() : [];
