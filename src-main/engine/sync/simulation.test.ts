@@ -21,10 +21,14 @@ const seed = Number(process.env.FC_SEED ?? (soakRuns > 0 ? Date.now() % 1e9 : 20
 /**
  * The commands of the business steps (BUSINESS_KINDS) counted when they committed: sales order
  * (clerk's discount approved), warehouse shipment, invoice, payment, purchase order (approved,
- * sent, confirmed), PO receipt, vendor bill (a held one approved), return (received, inspected,
- * resolved), branch close, drop ship (confirmed, shipped by the vendor).
+ * sent, confirmed by hand or by the vendor's 855), PO receipt, landed cost, vendor bill (a held one
+ * approved), replenishment run, return (received, inspected, resolved), branch close, drop ship
+ * (confirmed, shipped by the vendor).
  */
-const COMMITTED_KINDS = ['order', 'approve', 'ship', 'invoice', 'pay', 'purchase', 'poApprove', 'poSend', 'poConfirm', 'receive', 'bill', 'billApprove', 'rma', 'rmaReceive', 'rmaInspect', 'rmaResolve', 'close', 'dropship', 'dropshipShip'];
+const COMMITTED_KINDS = [
+  'order', 'approve', 'ship', 'invoice', 'pay', 'purchase', 'poApprove', 'poSend', 'poConfirm', 'poAck', 'receive', 'landedCost', 'bill', 'billApprove', 'replenish',
+  'rma', 'rmaReceive', 'rmaInspect', 'rmaResolve', 'close', 'dropship', 'dropshipShip',
+];
 /** Every this many cases (and after the last), the whole database is compared, not only the case's rows. */
 const FULL_CHECK_EVERY = 50;
 

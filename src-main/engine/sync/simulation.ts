@@ -11,6 +11,8 @@ import { DomainError } from '../platform/errors';
 import { mutationPayload, signPayload } from '../platform/mutation';
 import { REPLICATED_TABLE_NAMES, REPLICATED_TABLES, type ReplicatedTableName } from './ownership';
 import { createSyncWorld, type SyncWorld, type TestBranch } from './testing';
+import { build855 } from '../imports/edi';
+import type { EdiEnvelope } from '../imports/model';
 
 // ---------------------------------------------------------------------------------------
 // Steps
@@ -54,12 +56,18 @@ export type SimStep =
   | { kind: 'pay'; b: number; pick: number; fraction: number }
   /**
    * Procure to pay: a purchase order (urgent ones wait for approval) sent, maybe confirmed by the
-   * vendor, received (a fraction; the rest backordered or dropped) and billed (three-way match;
+   * vendor — by hand, or (`ack`) by importing the vendor's X12 855 — received (a fraction; the
+   * rest backordered or dropped), given a freight cost (`landed`) and billed (three-way match;
    * `bill` 2 at a price above the PO's, held then approved).
    */
-  | { kind: 'purchase'; b: number; wh: number; lines: { product: number; qty: number; price: number }[]; urgent: boolean; confirm: boolean; receive: number; backorder: boolean; bill: number }
-  /** The next step of one of the branch's open purchase orders: receive (a fraction of what is open) or bill what was received. */
-  | { kind: 'pofollow'; b: number; pick: number; fraction: number; bill: number }
+  | { kind: 'purchase'; b: number; wh: number; lines: { product: number; qty: number; price: number }[]; urgent: boolean; confirm: boolean; ack: boolean; receive: number; backorder: boolean; landed: boolean; bill: number }
+  /**
+   * The next step of one of the branch's open purchase orders: receive (a fraction of what is open)
+   * or bill what was received; `landed`: first a freight cost allocated to what it received.
+   */
+  | { kind: 'pofollow'; b: number; pick: number; fraction: number; bill: number; landed: boolean }
+  /** Purchasing: a min/max reorder rule for a product in a warehouse, then a replenishment run there (draft orders, transfers, exceptions). */
+  | { kind: 'replenish'; b: number; wh: number; product: number; min: number; max: number }
   /** Service: a return of delivered units of one of the branch's orders — authorised (approved if needed), received, inspected (restock or scrap), credited or refunded. */
   | { kind: 'rma'; b: number; pick: number; qty: number; receive: number; damaged: boolean; scrap: boolean; refund: boolean }
   /** Finance: the branch soft-closes a past month (forced past the checklist), offline or not. */
@@ -151,12 +159,18 @@ const BUSINESS_STEPS = [
       lines: fc.uniqueArray(fc.record({ product: productIx, qty: fc.integer({ min: 1, max: 12 }), price: fc.integer({ min: 100, max: 900 }) }), { minLength: 1, maxLength: PRODUCTS_PER_CASE, selector: (l) => l.product }),
       urgent: fc.boolean(),
       confirm: fc.boolean(),
+      ack: fc.boolean(),
+      landed: fc.boolean(),
       receive: fc.oneof({ arbitrary: fc.constant(0), weight: 1 }, { arbitrary: fc.constant(1), weight: 2 }, { arbitrary: fc.double({ min: 0.2, max: 0.9, noNaN: true }), weight: 1 }),
       backorder: fc.boolean(),
       bill: fc.nat(2),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('pofollow' as const), b: branchIx, pick: fc.nat(), fraction: fc.oneof(fc.constant(1), fc.double({ min: 0.2, max: 1, noNaN: true })), bill: fc.nat(2) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('pofollow' as const), b: branchIx, pick: fc.nat(), fraction: fc.oneof(fc.constant(1), fc.double({ min: 0.2, max: 1, noNaN: true })), bill: fc.nat(2), landed: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('replenish' as const), b: branchIx, wh: whIx, product: productIx, min: fc.integer({ min: 1, max: 20 }), max: fc.integer({ min: 20, max: 60 }) }) },
   {
     weight: 2,
     arbitrary: fc.record({
@@ -183,7 +197,7 @@ const BUSINESS_STEPS = [
     }),
   },
 ] as const;
-export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'rma', 'close', 'dropship'] as const satisfies readonly SimStep['kind'][];
+export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'replenish', 'rma', 'close', 'dropship'] as const satisfies readonly SimStep['kind'][];
 
 const WarehouseStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS);
 export const SimStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS, ...BUSINESS_STEPS);
@@ -444,6 +458,34 @@ async function receivePo(sim: Sim, b: SimBranch, poId: string, fraction: number,
   await commit(sim, 'receive', () => b.t.engine.run('purchasing.po.receive', { id: poId, lines, createBackorder: backorder }, b.as));
 }
 
+/** A freight cost allocated by value to what the order received (none when nothing was received yet). */
+async function addFreight(sim: Sim, b: SimBranch, poId: string): Promise<void> {
+  const received = b.t.db.sqlite.prepare('SELECT sum(qty_received) AS q FROM purchase_order_line WHERE order_id = ?').get(poId) as { q: number | null };
+  if (!received.q) return;
+  await commit(sim, 'landedCost', () => b.t.engine.run('purchasing.landedCost.add', { orderId: poId, kind: 'freight', method: 'value', amountMinor: 250 + (sim.serial++ % 500) }, b.as));
+}
+
+/** The vendor confirms a sent order with an X12 855 (every line accepted as ordered), imported on the branch. */
+async function acknowledgePo(sim: Sim, b: SimBranch, poId: string): Promise<void> {
+  const po = await b.t.engine.run('purchasing.po.get', { id: poId }, b.as);
+  const n = sim.serial++;
+  const env: EdiEnvelope = {
+    senderQualifier: 'ZZ',
+    senderId: 'SIMVENDOR',
+    receiverQualifier: 'ZZ',
+    receiverId: `BRANCH${b.t.code}`,
+    controlNumber: String(n),
+    groupControl: String(n),
+    setControl: '0001',
+    version: '00401',
+    gsVersion: '004010',
+    delimiters: { element: '*', segment: '~', component: '>' },
+  };
+  const lines = po.lines.map((l) => ({ lineNo: l.lineNo, sku: l.sku, quantity: l.quantity, unit: 'EA', unitPriceMinor: l.unitPriceMinor }));
+  const ack = build855(env, 100_000 + n, new Date().toISOString(), { po: po.number, orderNumber: `SIM-SO-${n}`, lines });
+  await commit(sim, 'poAck', () => b.t.engine.run('purchasing.po.acknowledge', { fileName: `ack-${n}.x12`, content: ack.content }, b.as));
+}
+
 /** The vendor's bill for what was received and not billed, at the PO price (three-way match) or, `off`, above it: held, then approved. */
 async function billPo(sim: Sim, b: SimBranch, poId: string, off: boolean): Promise<void> {
   const e = b.t.engine;
@@ -643,8 +685,10 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       // Urgent orders always wait for an approver.
       if (state === 'to_approve') state = (await commit(sim, 'poApprove', () => e.run('purchasing.po.approve', { id: po.id }, as)))?.state;
       if (state !== 'approved' || !(await commit(sim, 'poSend', () => e.run('purchasing.po.send', { id: po.id }, as)))) break;
-      if (s.confirm) await commit(sim, 'poConfirm', () => e.run('purchasing.po.confirm', { id: po.id, vendorReference: `ACK-${b.t.code}-${sim.serial++}` }, as));
+      if (s.ack) await acknowledgePo(sim, b, po.id);
+      else if (s.confirm) await commit(sim, 'poConfirm', () => e.run('purchasing.po.confirm', { id: po.id, vendorReference: `ACK-${b.t.code}-${sim.serial++}` }, as));
       if (s.receive > 0) await receivePo(sim, b, po.id, s.receive, s.backorder);
+      if (s.landed) await addFreight(sim, b, po.id);
       if (s.bill > 0) await billPo(sim, b, po.id, s.bill === 2);
       break;
     }
@@ -652,8 +696,15 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       const open = caseDocs(b, scope.products, "purchase_order d JOIN purchase_order_line l ON l.order_id = d.id WHERE d.state IN ('sent', 'confirmed', 'partially_received', 'received')");
       if (open.length === 0) break;
       const id = open[s.pick % open.length]!;
+      if (s.landed) await addFreight(sim, b, id);
       if (s.bill === 0) await receivePo(sim, b, id, s.fraction, true);
       else await billPo(sim, b, id, s.bill === 2);
+      break;
+    }
+    case 'replenish': {
+      const wh = sim.warehouses[s.wh]!;
+      if (!(await commit(sim, null, () => e.run('purchasing.reorderRule.set', { productId: scope.products[s.product]!, warehouseId: wh.id, method: 'min_max', minQty: s.min, maxQty: s.max }, as)))) break;
+      await commit(sim, 'replenish', () => e.run('purchasing.replenish.run', { warehouseId: wh.id }, as));
       break;
     }
     case 'rma': {
