@@ -22,6 +22,7 @@ import * as m0022 from './0022_finance_lock_guard';
 import * as m0024 from './0024_stock_level_clustered';
 import * as m0025 from './0025_central_change_log_json';
 import * as m0027 from './0027_outbox_lean';
+import * as m0028 from './0028_reorder_rule_per_branch';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -51,6 +52,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0024_stock_level_clustered': m0024,
   '0025_central_change_log_json': m0025,
   '0027_outbox_lean': m0027,
+  '0028_reorder_rule_per_branch': m0028,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

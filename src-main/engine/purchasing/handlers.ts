@@ -242,7 +242,8 @@ export const purchasingHandlers = defineHandlers({
     const wh = await ctx.db.selectFrom('warehouse').select('id').where('id', '=', input.warehouseId).executeTakeFirst();
     if (!wh) throw new DomainError('VALIDATION', 'Warehouse: no such warehouse', { fields: [{ path: 'warehouseId', message: 'No such warehouse' }] });
     const values = { method: input.method, min_qty: input.minQty, max_qty: input.maxQty, multiple: input.multiple, window_days: input.windowDays, service_level_bp: input.serviceLevelBp, cover_days: input.coverDays, active: input.active ? 1 : 0 };
-    const existing = await ctx.db.selectFrom('reorder_rule').select('id').where('product_id', '=', product.id).where('warehouse_id', '=', wh.id).executeTakeFirst();
+    // This branch's rule (each branch keeps its own: migration 0028).
+    const existing = await ctx.db.selectFrom('reorder_rule').select('id').where('branch_id', '=', ctx.branchId).where('product_id', '=', product.id).where('warehouse_id', '=', wh.id).executeTakeFirst();
     const id = existing?.id ?? ctx.newId();
     if (existing) await ctx.db.updateTable('reorder_rule').set((eb) => ({ ...values, updated_at: ctx.now, version: eb('version', '+', 1) })).where('id', '=', id).execute();
     else await ctx.db.insertInto('reorder_rule').values({ ...newRowMeta(ctx, id), product_id: product.id, warehouse_id: wh.id, ...values }).execute();
@@ -250,7 +251,7 @@ export const purchasingHandlers = defineHandlers({
     return { id, productId: product.id, sku: product.sku, warehouseId: wh.id, method: input.method, minQty: input.minQty, maxQty: input.maxQty, multiple: input.multiple, windowDays: input.windowDays, serviceLevelBp: input.serviceLevelBp, coverDays: input.coverDays, active: input.active };
   },
   'purchasing.reorderRule.list': async (ctx, input) => {
-    let q = ctx.db.selectFrom('reorder_rule as r').innerJoin('product as p', 'p.id', 'r.product_id');
+    let q = ctx.db.selectFrom('reorder_rule as r').innerJoin('product as p', 'p.id', 'r.product_id').where('r.branch_id', '=', ctx.install.branchId ?? '');
     if (input.warehouseId) q = q.where('r.warehouse_id', '=', input.warehouseId);
     const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await q.selectAll('r').select('p.sku').orderBy('p.sku').orderBy('r.id').offset(input.offset).limit(input.limit).execute();

@@ -105,11 +105,12 @@ export async function runReplenishment(ctx: CommandContext, input: { warehouseId
 
   const warehouses = await db.selectFrom('warehouse').select(['id', 'code']).where('active', '=', 1).execute();
   const whCode = new Map(warehouses.map((w) => [w.id, w.code]));
-  // Every rule of the products concerned (other warehouses' rules say where surplus is).
+  // Every rule of this branch (other warehouses' rules say where surplus is; each branch keeps its own rules).
   const rules = await db
     .selectFrom('reorder_rule as r')
     .innerJoin('product as p', 'p.id', 'r.product_id')
     .select(['r.product_id', 'r.warehouse_id', 'r.method', 'r.min_qty', 'r.max_qty', 'r.multiple', 'r.window_days', 'r.service_level_bp', 'r.cover_days', 'p.sku'])
+    .where('r.branch_id', '=', ctx.branchId)
     .where('r.active', '=', 1)
     .where('p.active', '=', 1)
     .execute();
