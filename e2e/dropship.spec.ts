@@ -86,9 +86,13 @@ test('a drop-ship order: the clerk marks the line, the buyer sends the PO and co
   await expect(page.getByRole('heading', { name: 'Purchase orders' })).toBeVisible();
   await page.keyboard.press('/');
   await expect(page.getByLabel('Search', { exact: true })).toBeFocused();
-  await page.keyboard.type(poNumber);
+  // Pasted at once (one search, not one per keystroke whose late answer would reset the selection).
+  await page.keyboard.insertText(poNumber);
   await expect(page.getByTestId('po-count')).toHaveText('1 order');
+  const poRow = page.getByRole('grid', { name: 'Purchase orders' }).getByRole('row').nth(1);
+  await expect(poRow).toContainText(poNumber);
   await page.keyboard.press('ArrowDown');
+  await expect(poRow).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('po-dropship-customer')).toHaveText(CUSTOMER);
   await expect(page.getByTestId('po-dropship')).toContainText('9 Harbour Road');
