@@ -86,8 +86,11 @@ test('a drop-ship order: the clerk marks the line, the buyer sends the PO and co
   await expect(page.getByRole('heading', { name: 'Purchase orders' })).toBeVisible();
   await page.keyboard.press('/');
   await expect(page.getByLabel('Search', { exact: true })).toBeFocused();
-  // Pasted at once (one search, not one per keystroke whose late answer would reset the selection).
-  await page.keyboard.insertText(poNumber);
+  // The search answers 200 ms after typing stops, and a new answer clears the selection: first a
+  // text that matches nothing, then the number in one edit, so "1 order" can only be its answer.
+  await page.keyboard.insertText(`${poNumber}-none`);
+  await expect(page.getByTestId('po-count')).toHaveText('0 orders');
+  await page.getByLabel('Search', { exact: true }).fill(poNumber);
   await expect(page.getByTestId('po-count')).toHaveText('1 order');
   const poRow = page.getByRole('grid', { name: 'Purchase orders' }).getByRole('row').nth(1);
   await expect(poRow).toContainText(poNumber);
