@@ -23,6 +23,7 @@ import * as m0024 from './0024_stock_level_clustered';
 import * as m0025 from './0025_central_change_log_json';
 import * as m0027 from './0027_outbox_lean';
 import * as m0028 from './0028_reorder_rule_per_branch';
+import * as m0029 from './0029_shared_rows_owned';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -53,6 +54,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0025_central_change_log_json': m0025,
   '0027_outbox_lean': m0027,
   '0028_reorder_rule_per_branch': m0028,
+  '0029_shared_rows_owned': m0029,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

@@ -48,6 +48,7 @@ export const REPLICATED_TABLES = {
   partner: { class: 'branch' },
   partner_address: { class: 'branch' },
   partner_contact: { class: 'branch' },
+  // Lots: unique per (branch, product, name), so two branches receiving one vendor lot offline never clash (0029).
   lot: { class: 'branch' },
   document_series: { class: 'branch', private: true },
   transfer: { class: 'branch', private: true },
@@ -75,10 +76,13 @@ export const REPLICATED_TABLES = {
   // Raised by the centre for the branch concerned (branch_id), which resolves it; seen by all.
   sync_exception: { class: 'branch' },
   // Procure to pay: vendor terms, prices and rules are seen by every branch; documents are the branch's own.
+  // (A vendor's terms change only at the branch that made the vendor; preferred vendors and reorder
+  // rules are each branch's own, unique per branch: migrations 0028, 0029.)
   vendor_profile: { class: 'branch' },
   vendor_price: { class: 'branch' },
   product_vendor: { class: 'branch' },
-  purchase_category_policy: { class: 'branch' },
+  // A category's receiving rule is catalog data, like the category (0029).
+  purchase_category_policy: { class: 'central' },
   reorder_rule: { class: 'branch' },
   purchase_order: { class: 'branch', private: true },
   purchase_order_line: { class: 'branch', private: true },
@@ -94,8 +98,8 @@ export const REPLICATED_TABLES = {
   replenishment_schedule: { class: 'branch', private: true },
   purchase_order_ack: { class: 'branch', private: true },
   purchase_order_ack_line: { class: 'branch', private: true },
-  // Drop ship: the products sold by drop ship are seen by all; the order links and shipments are the branch's.
-  dropship_product: { class: 'branch' },
+  // Drop ship: which products go by drop ship is catalog data (0029); the order links and shipments are the branch's.
+  dropship_product: { class: 'central' },
   dropship_line: { class: 'branch', private: true },
   dropship_shipment: { class: 'branch', private: true },
   journal_draft: { class: 'branch', private: true },

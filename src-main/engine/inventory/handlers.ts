@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { parseScan, ScanError } from '../../../src-shared/barcode';
 import { containsTerm, likeEscape } from '../catalog/products';
-import { defineHandlers } from '../platform/context';
+import { type CommandContext, defineHandlers } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
@@ -10,6 +10,7 @@ import { approveCount, classifyAbc, createCount, loadCount, recordCount, schedul
 import { crossDockOn, setCrossDock } from './crossdock';
 import { averageCost, checkLedger, postMoves } from './ledger';
 import { createWarehouseStructure, getLocation, virtualLocation, zoneLocation } from './locations';
+import { findOrCreateLot } from './lots';
 import { availability, forecast, stockByProduct } from './queries';
 import { readInventorySettings, writeInventorySettings } from './settings';
 import { allocate, cancelTransfer, confirmFlow, createFlowWithRows, insertTransfer, linkSteps, planLines, receiveNow, reserveTransfer, unreserveTransfer, validateTransferWithRows } from './transfers';
@@ -33,14 +34,10 @@ async function transferStateOf(db: Db | Tx, id: string) {
 const TRANSFER_SORT = { scheduledDate: 't.scheduled_date', number: 't.number', state: 't.state', priority: 't.priority_rank', carrierCutoff: 't.carrier_cutoff' } as const;
 const STOCK_SORT = { sku: 'p.sku', name: 'p.name', onHand: 'on_hand', available: 'available', reserved: 'reserved' } as const;
 
-async function findLot(ctx: { db: Tx; newId(): string; branchId: string; now: string }, productId: string, lotName: string | undefined, expiry: string | undefined, tracking: string, sku: string) {
+async function findLot(ctx: CommandContext, productId: string, lotName: string | undefined, expiry: string | undefined, tracking: string, sku: string) {
   if (tracking === 'none') return null;
   if (!lotName) throw new DomainError('BUSINESS_RULE', `${sku} is tracked by ${tracking}: give the ${tracking} number`);
-  const lot = await ctx.db.selectFrom('lot').select('id').where('product_id', '=', productId).where('name', '=', lotName).executeTakeFirst();
-  if (lot) return lot.id;
-  const id = ctx.newId();
-  await ctx.db.insertInto('lot').values({ id, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, product_id: productId, name: lotName, expiry_date: expiry ?? null }).execute();
-  return id;
+  return findOrCreateLot(ctx, productId, lotName, expiry ?? null);
 }
 
 export const inventoryHandlers = defineHandlers({

@@ -12,6 +12,7 @@ import { preparedInsertMany, preparedSelectIn } from '../platform/batch';
 import { adjustLevel, batchLedgerWrites, crossesWarehouse, lotKeyOf, postMoves, type MoveRequest } from './ledger';
 import { flushProductLevels } from './levels';
 import { isOwned, isWithin, type LocationInfo } from './locations';
+import { findOrCreateLot } from './lots';
 import { readInventorySettings } from './settings';
 import { FAR_FUTURE } from './locations';
 import { addReservation, flushReservations, FreeStockPool, freeStock, refreshTransfer, refreshTransferState, releaseReservations, reservedByLine, reservedFor, reserveLine } from './reservations';
@@ -647,27 +648,6 @@ export function unreserveTransfer(ctx: CommandContext, id: string): Promise<void
 async function unreserveTransferBatched(ctx: CommandContext, id: string): Promise<void> {
   for (const line of await linesOf(ctx, id, ['waiting', 'ready'])) if (line.origin_line_id === null) await releaseReservations(ctx, line.id);
   await refreshTransferState(ctx, id);
-}
-
-const lotByName = preparedQuery<{ productId: string; name: string }, { id: string; expiry_date: string | null }>(['productId', 'name'], (db, p) =>
-  db.selectFrom('lot').select(['id', 'expiry_date']).where('product_id', '=', p.productId).where('name', '=', p.name),
-);
-const setLotExpiry = preparedQuery<{ id: string; expiry: string; now: string }, never>(['id', 'expiry', 'now'], (db, p) =>
-  db.updateTable('lot').set({ expiry_date: p.expiry, updated_at: p.now }).where('id', '=', p.id),
-);
-const insertLot = preparedQuery<{ id: string; branchId: string; now: string; productId: string; name: string; expiry: string | null }, never>(['id', 'branchId', 'now', 'productId', 'name', 'expiry'], (db, p) =>
-  db.insertInto('lot').values({ id: p.id, branch_id: p.branchId, created_at: p.now, updated_at: p.now, version: 1 as never, product_id: p.productId, name: p.name, expiry_date: p.expiry }),
-);
-
-async function findOrCreateLot(ctx: CommandContext, productId: string, name: string, expiry: string | null): Promise<string> {
-  const lot = await lotByName.first(ctx.db, { productId, name });
-  if (lot) {
-    if (expiry && !lot.expiry_date) await setLotExpiry.execute(ctx.db, { id: lot.id, expiry, now: ctx.now });
-    return lot.id;
-  }
-  const id = ctx.newId();
-  await insertLot.execute(ctx.db, { id, branchId: ctx.branchId, now: ctx.now, productId, name, expiry });
-  return id;
 }
 
 /** Refuses a serial number that is already in the company's stock (or given twice). */

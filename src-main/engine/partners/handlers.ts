@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { likeEscape } from '../catalog/products';
 import { defineHandlers, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
-import { branchCode, nextDocumentNumber } from '../platform/series';
+import { claimPartnerCode } from './codes';
 import { assertCustomerRefs, CUSTOMER_COLUMNS, type CustomerRow, customerSearchText, getCustomerRow, loadCustomer, toCustomerSummary, writeAddresses, writeContacts } from './customers';
 
 const SORT_COLUMNS = {
@@ -35,9 +35,7 @@ const FILLABLE: { field: string; column: keyof CustomerRow }[] = [
 export const partnersHandlers = defineHandlers({
   'partners.customer.create': async (ctx, input) => {
     await assertCustomerRefs(ctx.db, input);
-    const code = input.code ?? (await nextDocumentNumber(ctx, `${await branchCode(ctx)}-C`, 5));
-    const dup = await ctx.db.selectFrom('partner').select(['id', 'name']).where('code', '=', code).executeTakeFirst();
-    if (dup) throw new DomainError('CONFLICT', `Code ${code} is already used by "${dup.name}"`, { fields: [{ path: 'code', message: `Already used by "${dup.name}"` }] });
+    const code = await claimPartnerCode(ctx, input.code, 'C');
     const id = ctx.newId();
     await ctx.db
       .insertInto('partner')
@@ -98,10 +96,7 @@ export const partnersHandlers = defineHandlers({
       tax_rate_bp: pick(input.taxRateBp, current.tax_rate_bp ?? null),
       active: input.active === undefined ? current.active : input.active ? 1 : 0,
     };
-    if (next.code !== current.code) {
-      const dup = await ctx.db.selectFrom('partner').select('name').where('code', '=', next.code).where('id', '!=', input.id).executeTakeFirst();
-      if (dup) throw new DomainError('CONFLICT', `Code ${next.code} is already used by "${dup.name}"`, { fields: [{ path: 'code', message: `Already used by "${dup.name}"` }] });
-    }
+    if (next.code !== current.code) await claimPartnerCode(ctx, next.code, 'C', input.id);
     await ctx.db
       .updateTable('partner')
       .set({

@@ -10,6 +10,7 @@ import type { AuditLogTable, OutboxTable } from './schema';
 import { preparedQuery } from './prepared';
 import { DomainError, toRpcError, validationError } from './errors';
 import { newId } from './ids';
+import { ownerRefusal } from './owner-guard';
 import { mutationPayload, signPayload } from './mutation';
 
 export interface BusOptions {
@@ -157,6 +158,8 @@ export class CommandBus {
       });
       mutationId = state.mutationId;
       return value;
+    }).catch(async (error: unknown) => {
+      throw (await ownerRefusal(this.options.database.db, error)) ?? error;
     });
     this.options.afterCommit?.(method, mutationId);
     return result;

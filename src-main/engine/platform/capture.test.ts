@@ -13,11 +13,14 @@ describe('change capture on a bound SQLite branch', () => {
   let as: { userId: string };
   let f: Awaited<ReturnType<typeof inventoryFixture>>;
   let sqlite: BranchDatabase['sqlite'];
+  let p: { id: string };
 
   beforeAll(async () => {
     t = await createTestEngine('sqlite');
     as = { userId: t.adminId };
     f = await inventoryFixture(t.engine, as);
+    // Products are central master data: a bound branch only receives them (owner guards, 0029).
+    p = await f.product();
     sqlite = (t.database as BranchDatabase).sqlite;
     sqlite.prepare('UPDATE client_state SET capture = 1').run();
   });
@@ -30,7 +33,6 @@ describe('change capture on a bound SQLite branch', () => {
   const current = (table: string, id: string) => sqlite.prepare(`SELECT * FROM "${table}" WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
 
   it('stores every row the command wrote once, with its image at commit, and leaves nothing captured', async () => {
-    const p = await f.product();
     const receipt = await t.engine.run('inventory.transfer.create', { kind: 'receipt', warehouseId: f.wh.id, lines: [{ productId: p.id, quantity: 5, unitCostMinor: 100 }] }, as);
     await t.engine.run('inventory.transfer.validate', { id: receipt.id }, as);
     // Inserted, then updated by the same command (reserved → ready): one insert with the final row.

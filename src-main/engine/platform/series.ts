@@ -1,4 +1,5 @@
 import { newRowMeta, type CommandContext } from './context';
+import { dialectOf } from './db';
 import { preparedQuery } from './prepared';
 
 // Compiled once: nearly every command numbers a document (Kysely rebuilt these on every call).
@@ -113,4 +114,12 @@ export async function branchCode(ctx: CommandContext): Promise<string> {
   // Only a found code is kept: first-run setup creates the branch inside the same command.
   if (row) codeOfCommand.set(ctx, row.code);
   return row?.code ?? 'B00';
+}
+
+const captureState = preparedQuery<{ none: 0 }, { capture: number }>([], (db) => db.selectFrom('client_state').select('capture').where('singleton', '=', 1));
+
+/** Whether this install is a branch bound to a centre (its writes are captured for push). */
+export async function boundToCentre(db: CommandContext['db']): Promise<boolean> {
+  if (dialectOf(db) !== 'sqlite') return false;
+  return (await captureState.first(db, { none: 0 }))?.capture === 1;
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DropShipLine, DropShipOrderInfo } from '../../../src-shared/contract/dropship';
 import type { SalesOrder } from '../../../src-shared/contract/sales';
 import { postEntry, todayOf, type PostingLine } from '../finance/ledger';
@@ -13,7 +14,7 @@ import { formatMinor } from '../pricing/money';
 import { rematchBillsOf } from './bills';
 import { appendLine, createPurchaseOrder, orderRow, refreshBilledState, refuseState, setState } from './orders';
 import type { PoState } from './schema';
-import { findVendorPrice } from './vendors';
+import { findVendorPrice, preferredVendorTable } from './vendors';
 import './dropship-schema';
 
 /**
@@ -44,14 +45,14 @@ const DAY = 86_400_000;
 const VENDOR_CARRIER = "our supplier's delivery";
 
 /** The vendor that drop-ships a product from a warehouse: the given one, the preferred one, else the cheapest with a price today. */
-export async function dropShipVendor(db: Db | Tx, p: { productId: string; warehouseId: string | null; vendorId: string | null; quantity: number; date: string; sku: string }): Promise<{ vendorId: string; priceMinor: number }> {
+export async function dropShipVendor(db: Db | Tx, p: { productId: string; warehouseId: string | null; vendorId: string | null; quantity: number; date: string; sku: string; branchId: string }): Promise<{ vendorId: string; priceMinor: number }> {
   const candidates: string[] = [];
   if (p.vendorId) candidates.push(p.vendorId);
   else {
     const dp = await db.selectFrom('dropship_product').select('vendor_id').where('product_id', '=', p.productId).where('active', '=', 1).executeTakeFirst();
     if (dp?.vendor_id) candidates.push(dp.vendor_id);
     if (p.warehouseId) {
-      const pref = await db.selectFrom('product_vendor').select('vendor_id').where('product_id', '=', p.productId).where('warehouse_id', '=', p.warehouseId).executeTakeFirst();
+      const pref = (await sql<{ vendor_id: string }>`SELECT vendor_id FROM ${preferredVendorTable(p.branchId)} AS pv WHERE product_id = ${p.productId} AND warehouse_id = ${p.warehouseId}`.execute(db)).rows[0];
       if (pref) candidates.push(pref.vendor_id);
     }
     const priced = await db
@@ -147,7 +148,7 @@ export async function releaseDropShip(
     const mark = marks.find((m) => m.sales_line_id === l.id) ?? marks.find((m) => m.product_id === l.productId && !order.lines.some((x) => x.id === m.sales_line_id));
     if (mark?.state === 'ordered' || mark?.state === 'shipped') throw new DomainError('CONFLICT', `${order.number} line ${l.lineNo} (${l.sku}) is already bought by drop ship`);
     if (!mark && !byProduct.has(l.productId)) continue;
-    const vendor = await dropShipVendor(ctx.db, { productId: l.productId, warehouseId: p.warehouseId, vendorId: mark?.vendor_id ?? byProduct.get(l.productId)?.vendor_id ?? null, quantity: l.quantity, date: today, sku: l.sku });
+    const vendor = await dropShipVendor(ctx.db, { productId: l.productId, warehouseId: p.warehouseId, vendorId: mark?.vendor_id ?? byProduct.get(l.productId)?.vendor_id ?? null, quantity: l.quantity, date: today, sku: l.sku, branchId: ctx.branchId });
     plans.push({ salesLineId: l.id, lineNo: l.lineNo, productId: l.productId, sku: l.sku, quantity: l.quantity, vendorId: vendor.vendorId, priceMinor: vendor.priceMinor, markId: mark?.id ?? null });
   }
   // Marks whose line is gone (an edit removed the product) are dropped.

@@ -189,8 +189,10 @@ export const purchasingHandlers = defineHandlers({
     const v = await requireVendor(ctx.db, input.vendorId);
     const product = await ctx.db.selectFrom('product').select(['id', 'sku', 'active']).where('id', '=', input.productId).executeTakeFirst();
     if (!product) throw new DomainError('VALIDATION', 'Product: no such product', { fields: [{ path: 'productId', message: 'No such product' }] });
-    // One price per vendor, product, quantity break and validity start: a new one replaces it.
-    let q = ctx.db.updateTable('vendor_price').set({ active: 0, updated_at: ctx.now }).where('vendor_id', '=', v.id).where('product_id', '=', product.id).where('min_quantity', '=', input.minQuantity).where('active', '=', 1);
+    // One price per vendor, product, quantity break and validity start: a new one replaces it —
+    // this branch's own row is retired; another branch's stays, and the newest wins wherever
+    // prices are read (a branch changes only its own rows: migration 0029).
+    let q = ctx.db.updateTable('vendor_price').set({ active: 0, updated_at: ctx.now }).where('branch_id', '=', ctx.branchId).where('vendor_id', '=', v.id).where('product_id', '=', product.id).where('min_quantity', '=', input.minQuantity).where('active', '=', 1);
     q = input.validFrom === null ? q.where('valid_from', 'is', null) : q.where('valid_from', '=', input.validFrom);
     await q.execute();
     const id = ctx.newId();
@@ -207,7 +209,22 @@ export const purchasingHandlers = defineHandlers({
       .innerJoin('partner as v', 'v.id', 'vp.vendor_id')
       .innerJoin('product as p', 'p.id', 'vp.product_id')
       .select(['vp.id', 'vp.vendor_id', 'v.name', 'vp.product_id', 'p.sku', 'vp.min_quantity', 'vp.price_minor', 'vp.vendor_sku', 'vp.valid_from', 'vp.valid_to'])
-      .where('vp.active', '=', 1);
+      .where('vp.active', '=', 1)
+      // Not replaced by a newer price of the same key (set by another branch: see price.set).
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('vendor_price as newer')
+              .select('newer.id')
+              .whereRef('newer.vendor_id', '=', 'vp.vendor_id')
+              .whereRef('newer.product_id', '=', 'vp.product_id')
+              .whereRef('newer.min_quantity', '=', 'vp.min_quantity')
+              .where(sql<boolean>`newer.valid_from IS NOT DISTINCT FROM vp.valid_from`)
+              .where('newer.active', '=', 1)
+              .where(sql<boolean>`(newer.created_at, newer.id) > (vp.created_at, vp.id)`),
+          ),
+        ),
+      );
     if (input.productId) q = q.where('vp.product_id', '=', input.productId);
     if (input.vendorId) q = q.where('vp.vendor_id', '=', input.vendorId);
     const rows = await q.orderBy('p.sku').orderBy('v.name').orderBy('vp.min_quantity').limit(5000).execute();
@@ -221,7 +238,8 @@ export const purchasingHandlers = defineHandlers({
   },
   'purchasing.preferredVendor.set': async (ctx, input) => {
     const v = await requireVendor(ctx.db, input.vendorId);
-    const existing = await ctx.db.selectFrom('product_vendor').select('id').where('product_id', '=', input.productId).where('warehouse_id', '=', input.warehouseId).executeTakeFirst();
+    // This branch's choice (each branch keeps its own: migration 0029).
+    const existing = await ctx.db.selectFrom('product_vendor').select('id').where('branch_id', '=', ctx.branchId).where('product_id', '=', input.productId).where('warehouse_id', '=', input.warehouseId).executeTakeFirst();
     if (existing) await ctx.db.updateTable('product_vendor').set((eb) => ({ vendor_id: v.id, updated_at: ctx.now, version: eb('version', '+', 1) })).where('id', '=', existing.id).execute();
     else await ctx.db.insertInto('product_vendor').values({ ...newRowMeta(ctx), product_id: input.productId, warehouse_id: input.warehouseId, vendor_id: v.id }).execute();
     ctx.summarize(`Preferred vendor set to ${v.name}`);

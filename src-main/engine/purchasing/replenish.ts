@@ -9,7 +9,7 @@ import { DomainError, notFound } from '../platform/errors';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { appendLine, createPurchaseOrder } from './orders';
 import { readPurchaseSettings } from './settings';
-import { roundToVendor, vendorPerformance } from './vendors';
+import { preferredVendorTable, roundToVendor, vendorPerformance } from './vendors';
 
 type Result = z.infer<typeof ReplenishmentResult>;
 type ProposalOut = Result['proposals'][number];
@@ -135,7 +135,7 @@ export async function runReplenishment(ctx: CommandContext, input: { warehouseId
   const onOrder = new Map(unsent.map((r) => [`${r.product_id}|${r.warehouse_id}`, Number(r.q)]));
 
   // Vendors: preferred per product and warehouse, prices valid today, terms and on-time rates.
-  const preferred = new Map((await db.selectFrom('product_vendor').select(['product_id', 'warehouse_id', 'vendor_id']).execute()).map((r) => [`${r.product_id}|${r.warehouse_id}`, r.vendor_id]));
+  const preferred = new Map((await sql<{ product_id: string; warehouse_id: string; vendor_id: string }>`SELECT * FROM ${preferredVendorTable(ctx.branchId)} AS pv`.execute(db)).rows.map((r) => [`${r.product_id}|${r.warehouse_id}`, r.vendor_id]));
   const priceRows = await db
     .selectFrom('vendor_price')
     .select(['vendor_id', 'product_id', 'min_quantity', 'price_minor'])

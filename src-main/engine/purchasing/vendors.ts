@@ -4,7 +4,7 @@ import type { Vendor, VendorCreateInput, VendorContactInput } from '../../../src
 import { type CommandContext, newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { branchCode, nextDocumentNumber } from '../platform/series';
+import { claimPartnerCode } from '../partners/codes';
 
 type ContactInput = z.output<typeof VendorContactInput>;
 
@@ -41,9 +41,7 @@ export async function writeContacts(ctx: CommandContext, partnerId: string, cont
 }
 
 export async function createVendor(ctx: CommandContext, input: z.output<typeof VendorCreateInput>): Promise<string> {
-  const code = input.code ?? (await nextDocumentNumber(ctx, `${await branchCode(ctx)}-V`, 5));
-  const dup = await ctx.db.selectFrom('partner').select(['name']).where('code', '=', code).executeTakeFirst();
-  if (dup) throw new DomainError('CONFLICT', `Code ${code} is already used by "${dup.name}"`, { fields: [{ path: 'code', message: `Already used by "${dup.name}"` }] });
+  const code = await claimPartnerCode(ctx, input.code, 'V');
   if (input.ediEnabled && !input.ediId) throw new DomainError('VALIDATION', 'An EDI vendor needs its EDI id (ISA receiver id)', { fields: [{ path: 'ediId', message: 'Required for EDI' }] });
   const id = ctx.newId();
   await ctx.db
@@ -158,6 +156,18 @@ export async function findVendorPrice(db: Db | Tx, p: { vendorId: string; produc
     .orderBy('created_at', 'desc')
     .executeTakeFirst();
   return row ? { priceMinor: Number(row.price_minor), minQuantity: Number(row.min_quantity) } : null;
+}
+
+/**
+ * One preferred vendor per (product, warehouse), as a table to join: each branch sets its own
+ * (unique per branch, migration 0029, like reorder rules), so `branchId`'s row comes first, else
+ * the first any branch set. `branchId` null (a company-wide report): the first set.
+ */
+export function preferredVendorTable(branchId: string | null) {
+  return sql<{ product_id: string; warehouse_id: string; vendor_id: string }>`(SELECT product_id, warehouse_id, vendor_id FROM (
+      SELECT product_id, warehouse_id, vendor_id,
+        row_number() OVER (PARTITION BY product_id, warehouse_id ORDER BY CASE WHEN branch_id = ${branchId} THEN 0 ELSE 1 END, created_at, id) AS rank
+      FROM product_vendor) AS ranked WHERE rank = 1)`;
 }
 
 /** Rounds a need up to the vendor's minimum order quantity and order multiple. */

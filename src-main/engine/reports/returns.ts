@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { RETURN_REASON_CATEGORIES, type ReportFilter, type ReturnBreakdownRow } from '../../../src-shared/contract/reports';
 import type { Db } from '../platform/db';
 import { DomainError } from '../platform/errors';
+import { preferredVendorTable } from '../purchasing/vendors';
 import { loadModel } from '../service/model';
 import { predict } from '../service/classifier';
 import { dayOf } from './kpis';
@@ -66,7 +67,7 @@ export async function returnBreakdown(db: Db, installKey: object, f: ReportFilte
       pv.vendor_id, v.name AS vendor_name, l.qty_received AS qty
     FROM rma r JOIN rma_line l ON l.rma_id = r.id JOIN transfer x ON x.id = r.receipt_transfer_id
       JOIN partner pa ON pa.id = r.partner_id JOIN product pr ON pr.id = l.product_id
-      LEFT JOIN product_vendor pv ON pv.product_id = l.product_id AND pv.warehouse_id = r.warehouse_id
+      LEFT JOIN ${preferredVendorTable(null)} pv ON pv.product_id = l.product_id AND pv.warehouse_id = r.warehouse_id
       LEFT JOIN partner v ON v.id = pv.vendor_id
     WHERE x.state = 'done' AND x.done_at >= ${from} AND x.done_at < ${to} AND l.qty_received > 0 ${sql.join(filters, sql` `)}`.execute(db)
   ).rows;
@@ -169,7 +170,7 @@ async function shippedFor(db: Db, f: ReportFilter, by: By, keys: string[], from:
     return new Map(r.rows.map((x) => [x.k, Number(x.q)]));
   }
   const r = await sql<{ k: string | null; q: number }>`
-    SELECT pv.vendor_id AS k, SUM(s.out_qty) AS q FROM report_stock_day s LEFT JOIN product_vendor pv ON pv.product_id = s.product_id AND pv.warehouse_id = s.warehouse_id
+    SELECT pv.vendor_id AS k, SUM(s.out_qty) AS q FROM report_stock_day s LEFT JOIN ${preferredVendorTable(null)} pv ON pv.product_id = s.product_id AND pv.warehouse_id = s.warehouse_id
     WHERE ${days} ${wh} GROUP BY pv.vendor_id`.execute(db);
   return new Map(r.rows.map((x) => [x.k ?? NO_VENDOR, Number(x.q)]));
 }

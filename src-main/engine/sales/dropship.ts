@@ -24,7 +24,7 @@ export const salesDropShipHandlers = defineHandlers({
     const existing = await ctx.db.selectFrom('dropship_line').select(['id']).where('sales_line_id', '=', line.id).executeTakeFirst();
     if (input.dropShip) {
       // Checked now, so the clerk hears of a missing vendor price before confirming.
-      const vendor = await dropShipVendor(ctx.db, { productId: line.product_id, warehouseId: o.warehouse_id, vendorId: input.vendorId, quantity: Number(line.quantity), date: ctx.now.slice(0, 10), sku: line.sku });
+      const vendor = await dropShipVendor(ctx.db, { productId: line.product_id, warehouseId: o.warehouse_id, vendorId: input.vendorId, quantity: Number(line.quantity), date: ctx.now.slice(0, 10), sku: line.sku, branchId: ctx.branchId });
       const vendorId = vendor.vendorId;
       if (existing) await ctx.db.updateTable('dropship_line').set((eb) => ({ vendor_id: vendorId, quantity: Number(line.quantity), updated_at: ctx.now, version: eb('version', '+', 1) })).where('id', '=', existing.id).execute();
       else await ctx.db.insertInto('dropship_line').values({ ...newRowMeta(ctx), sales_order_id: o.id, sales_line_id: line.id, product_id: line.product_id, vendor_id: vendorId, state: 'planned', quantity: Number(line.quantity), qty_shipped: 0, qty_cancelled: 0, purchase_order_id: null, purchase_order_line_id: null, transfer_id: null }).execute();

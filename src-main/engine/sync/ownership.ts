@@ -103,4 +103,4 @@ export const APPLY_ORDER: ReplicatedTableName[] = [
 ];
 
 /** Methods that write central master data: refused on a branch bound to a centre (edit them at the centre). */
-export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.', 'finance.account.', 'finance.tax.', 'finance.company.', 'service.team.', 'service.sla.', 'service.assignmentRule.'];
+export const CENTRAL_ONLY_METHOD_PREFIXES = ['catalog.product.', 'catalog.category.', 'catalog.uom.create', 'catalog.uom.addConversion', 'inventory.warehouse.create', 'inventory.warehouse.configure', 'inventory.location.create', 'users.', 'inventory.abc.', 'pricing.', 'sales.channel.', 'sales.approvalRule.', 'finance.account.', 'finance.tax.', 'finance.company.', 'service.team.', 'service.sla.', 'service.assignmentRule.', 'purchasing.categoryPolicy.', 'purchasing.dropship.product'];
