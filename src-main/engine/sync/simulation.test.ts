@@ -27,7 +27,7 @@ const seed = Number(process.env.FC_SEED ?? (soakRuns > 0 ? Date.now() % 1e9 : 20
  */
 const COMMITTED_KINDS = [
   'order', 'approve', 'ship', 'invoice', 'pay', 'purchase', 'poApprove', 'poSend', 'poConfirm', 'poAck', 'receive', 'landedCost', 'bill', 'billApprove', 'replenish',
-  'rma', 'rmaReceive', 'rmaInspect', 'rmaResolve', 'close', 'dropship', 'dropshipShip',
+  'rma', 'rmaReceive', 'rmaInspect', 'rmaResolve', 'close', 'dropship', 'dropshipShip', 'sharedLot', 'customerEdit', 'preferredVendor', 'vendorPrice',
 ];
 /** Every this many cases (and after the last), the whole database is compared, not only the case's rows. */
 const FULL_CHECK_EVERY = 50;

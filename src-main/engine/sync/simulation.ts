@@ -73,7 +73,14 @@ export type SimStep =
   /** Finance: the branch soft-closes a past month (forced past the checklist), offline or not. */
   | { kind: 'close'; b: number; monthsBack: number }
   /** Drop ship: a sales line bought from the vendor for the customer (draft PO, ship-to the customer), then maybe sent and shipped by the vendor with a tracking number — no warehouse stock. */
-  | { kind: 'dropship'; b: number; customer: number; product: number; qty: number; ship: boolean };
+  | { kind: 'dropship'; b: number; customer: number; product: number; qty: number; ship: boolean }
+  /**
+   * Rows every branch sees, written at several branches while offline (migration 0029): the
+   * case's vendor lot received (`lot`, a lot-tracked product; two branches offline often pick
+   * the same lot name), the branch's own customer edited and another's refused (`customer`), a
+   * preferred vendor chosen for a case product (`preferred`) and a vendor price set (`price`).
+   */
+  | { kind: 'shared'; b: number; what: 'lot' | 'customer' | 'preferred' | 'price'; product: number; wh: number; qty: number; expiry: boolean };
 
 export const BRANCHES = 3;
 export const PRODUCTS_PER_CASE = 2;
@@ -196,8 +203,20 @@ const BUSINESS_STEPS = [
       ship: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
     }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('shared' as const),
+      b: branchIx,
+      what: fc.constantFrom('lot' as const, 'customer' as const, 'preferred' as const, 'price' as const),
+      product: productIx,
+      wh: whIx,
+      qty: fc.integer({ min: 1, max: 9 }),
+      expiry: fc.boolean(),
+    }),
+  },
 ] as const;
-export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'replenish', 'rma', 'close', 'dropship'] as const satisfies readonly SimStep['kind'][];
+export const BUSINESS_KINDS = ['order', 'ship', 'invoice', 'pay', 'purchase', 'pofollow', 'replenish', 'rma', 'close', 'dropship', 'shared'] as const satisfies readonly SimStep['kind'][];
 
 const WarehouseStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS);
 export const SimStepArb: fc.Arbitrary<SimStep> = fc.oneof(...WAREHOUSE_STEPS, ...BUSINESS_STEPS);
@@ -240,6 +259,8 @@ export interface Sim {
   /** SIM_CUSTOMERS' ids, the vendor the purchase steps buy from, and a clerk (whose discount limit is below the order steps' discount). */
   customers: string[];
   vendorId: string;
+  /** A lot-tracked product (the `shared` step's lots). */
+  lotProductId: string;
   clerkAs: { userId: string };
   /** For document references that must be unique (vendor bill references). */
   serial: number;
@@ -264,6 +285,7 @@ export async function createSim(options: { branches?: number; durable?: boolean 
   const customers: string[] = [];
   for (const c of SIM_CUSTOMERS) customers.push((await world.centralEngine.run('partners.customer.create', { ...c, region: 'North', paymentTermsDays: 30 }, centralAs)).id);
   const vendorId = (await world.centralEngine.run('purchasing.vendor.create', { name: 'Sim Supply Co.', leadTimeDays: 3, contacts: [{ name: 'Sam Seller', email: 'sam@sim-supply.test' }] }, centralAs)).id;
+  const lotProductId = (await world.centralEngine.run('catalog.product.create', { sku: `SIM-LOT-${Date.now()}`, name: 'Simulated lot item', uomId: (await world.admin.db.selectFrom('uom').select('id').where('code', '=', 'EA').executeTakeFirstOrThrow()).id, listPriceMinor: 1000, costMinor: 400, tracking: 'lot' }, centralAs)).id;
   const clerkAs = { userId: (await world.centralEngine.run('users.create', { username: 'simclerk', displayName: 'Sim Clerk', password: 'sim-clerk-password', roles: ['clerk'] }, centralAs)).id };
   const branches: SimBranch[] = [];
   for (let i = 0; i < (options.branches ?? BRANCHES); i++) {
@@ -289,6 +311,7 @@ export async function createSim(options: { branches?: number; durable?: boolean 
     productSerial: 0,
     customers,
     vendorId,
+    lotProductId,
     clerkAs,
     serial: 0,
     stats: { cases: 0, syncs: 0, commands: 0, refused: 0, quiesceRounds: 0, stockExceptions: 0, committed: {}, ms: {} },
@@ -727,6 +750,9 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       await commit(sim, 'dropshipShip', () => e.run('purchasing.dropship.ship', { orderId: poId, trackingNumber: `TRK-${b.t.code}-${sim.serial++}` }, as));
       break;
     }
+    case 'shared':
+      await sharedRows(sim, scope, b, s);
+      break;
     case 'close': {
       const d = new Date();
       d.setUTCDate(1);
@@ -734,6 +760,39 @@ export async function runStep(sim: Sim, scope: CaseScope, s: SimStep, offline: n
       await commit(sim, 'close', () => e.run('finance.period.close', { period: d.toISOString().slice(0, 7), lock: 'soft', force: true }, as));
       break;
     }
+  }
+}
+
+/** The `shared` step (see SimStep): each write must commit, or be refused with the owner named; never reach the centre as a clash. */
+async function sharedRows(sim: Sim, scope: CaseScope, b: SimBranch, s: Extract<SimStep, { kind: 'shared' }>): Promise<void> {
+  const e = b.t.engine;
+  const as = b.as;
+  const productId = scope.products[s.product]!;
+  switch (s.what) {
+    case 'lot': {
+      // One lot name per case and warehouse: branches offline at once receive "the same vendor lot".
+      const lotName = `SL-${sim.stats.cases}-${s.wh}`;
+      const expiryDate = s.expiry ? `2027-0${1 + (sim.stats.cases % 9)}-15` : undefined;
+      await commit(sim, 'sharedLot', () => e.run('inventory.adjust', { productId: sim.lotProductId, locationId: sim.warehouses[s.wh]!.stockId, delta: s.qty, reason: 'Vendor lot received', lotName, expiryDate }, as));
+      break;
+    }
+    case 'customer': {
+      const code = b.t.creds.branchCode;
+      const own = b.t.db.sqlite.prepare("SELECT id, version FROM partner WHERE kind = 'customer' AND branch_id = ? AND code LIKE ? ORDER BY id LIMIT 1").get(b.t.creds.branchId, `${code}-SIM%`) as { id: string; version: number } | undefined;
+      const mine = own ?? (await e.run('partners.customer.create', { code: `${code}-SIM${sim.serial++}`, name: `Sim walk-in ${code}`, region: 'North', customerClass: 'regular', paymentTermsDays: 30 }, as));
+      await commit(sim, 'customerEdit', () => e.run('partners.customer.update', { id: mine.id, version: mine.version, phone: `555-${String(sim.serial++).padStart(4, '0')}` }, as));
+      // The centre's customer is not the branch's to change: refused at once, with its owner named.
+      const other = b.t.db.sqlite.prepare('SELECT id, version FROM partner WHERE id = ?').get(sim.customers[s.product % sim.customers.length]!) as { id: string; version: number };
+      const theirs = await e.call('partners.customer.update', { id: other.id, version: other.version, phone: '555-0000' }, as);
+      if (theirs.ok || !/belongs to branch/.test(theirs.error.message)) throw new Error(`A branch changed a customer it does not own: ${JSON.stringify(theirs)}`);
+      break;
+    }
+    case 'preferred':
+      await commit(sim, 'preferredVendor', () => e.run('purchasing.preferredVendor.set', { productId, warehouseId: sim.warehouses[s.wh]!.id, vendorId: sim.vendorId }, as));
+      break;
+    case 'price':
+      await commit(sim, 'vendorPrice', () => e.run('purchasing.price.set', { vendorId: sim.vendorId, productId, priceMinor: 500 + s.qty * 10 }, as));
+      break;
   }
 }
 
