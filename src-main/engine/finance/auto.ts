@@ -3,7 +3,7 @@ import type { CommandContext } from '../platform/context';
 import { nextDocumentNumber, branchCode } from '../platform/series';
 import { preparedQuery } from '../platform/prepared';
 import { financeSession, postEntry, todayOf, type PostingLine } from './ledger';
-import { preparedInsertMany } from '../platform/batch';
+import { insertOrDefer, preparedInsertMany } from '../platform/batch';
 import { percentOf } from '../pricing/money';
 import { applyTaxRounding, taxPolicyFor } from './tax';
 
@@ -67,12 +67,13 @@ export async function postCustomerInvoice(ctx: CommandContext, invoiceId: string
   // A zero-rate tax line posts nothing; the tax report reads bases from the revenue lines.
   for (const [rate, t] of taxByRate) posting.push({ account: 'tax_out', ...side('credit', t.tax), label: `Output tax ${rate / 100}%`, taxRateBp: rate, ...dims });
   const entryId = await postEntry(ctx, { journal: 'sales', date: inv.invoice_date, memo: `${credit ? 'Credit note' : 'Invoice'} ${inv.number}`, sourceKind: 'invoice', sourceId: inv.id, sourceNumber: inv.number, lines: posting });
-  if (opts.paid && total !== 0) await recordCapturedPayment(ctx, inv.id, inv.number, inv.partner_id, total, inv.invoice_date);
+  // An invoice given as written (a fresh order's) has its payment read by nothing of the command: under deferRows it waits for the chunk's end.
+  if (opts.paid && total !== 0) await recordCapturedPayment(ctx, inv.id, inv.number, inv.partner_id, total, inv.invoice_date, !!known);
   return entryId;
 }
 
 /** An invoice settled when placed (payment captured by the channel), or a credit note refunded at once: a payment fully allocated to it. */
-async function recordCapturedPayment(ctx: CommandContext, invoiceId: string, invoiceNumber: string, partnerId: string, amount: number, date: string): Promise<void> {
+async function recordCapturedPayment(ctx: CommandContext, invoiceId: string, invoiceNumber: string, partnerId: string, amount: number, date: string, mayWait = false): Promise<void> {
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-PAY-${date.slice(0, 4)}-`);
   const paymentId = ctx.newId();
   const entryId = await postEntry(ctx, {
@@ -87,10 +88,11 @@ async function recordCapturedPayment(ctx: CommandContext, invoiceId: string, inv
       { account: 'receivable', ...side('credit', amount), partnerId, label: invoiceNumber },
     ],
   });
-  await insertPayment(ctx.db, [
+  const owner = mayWait ? invoiceId : null;
+  await insertOrDefer(ctx, insertPayment, 'payment', [
     { id: paymentId, branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, number, direction: amount > 0 ? 'in' : 'out', partner_id: partnerId, journal_id: (await journalIdOf(ctx, 'bank'))!, date, amount_minor: Math.abs(amount), allocated_minor: Math.abs(amount), reference: invoiceNumber, entry_id: entryId!, statement_line_id: null },
-  ]);
-  await insertAllocation(ctx.db, [{ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, payment_id: paymentId, invoice_id: invoiceId, amount_minor: Math.abs(amount) }]);
+  ], owner);
+  await insertOrDefer(ctx, insertAllocation, 'payment_allocation', [{ id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, payment_id: paymentId, invoice_id: invoiceId, amount_minor: Math.abs(amount) }], owner);
 }
 
 // Compiled once: every order paid when placed (an import's marketplace orders) records one of each.

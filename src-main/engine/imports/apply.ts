@@ -63,6 +63,8 @@ export interface ApplySession {
   uomCodes: Map<string, string>;
   /** Item code (with the customer) → product, for orders repeating an item on many lines. */
   products: Map<string, string | null>;
+  /** SKU → product (the first try of every item code, whoever the customer): the chunk's codes read in one statement. */
+  skus: Map<string, string | null>;
   /** Customer identification (JSON) → customer id or null. */
   customers: Map<string, string | null>;
   /** Checked customer rows with their default ship-to (a refusal is not kept: asked again per order). */
@@ -81,7 +83,7 @@ export interface ApplySession {
 }
 
 export function newApplySession(): ApplySession {
-  return { uoms: new Map(), uomCodes: new Map(), products: new Map(), customers: new Map(), sellable: new Map(), saleProducts: new Map(), quotes: new Map(), poOrders: new Map(), keys: new Map(), newKeys: [], undo: [] };
+  return { uoms: new Map(), uomCodes: new Map(), products: new Map(), skus: new Map(), customers: new Map(), sellable: new Map(), saleProducts: new Map(), quotes: new Map(), poOrders: new Map(), keys: new Map(), newKeys: [], undo: [] };
 }
 
 function remember<K, V>(session: ApplySession, map: Map<K, V>, key: K, value: V): void {
@@ -99,6 +101,7 @@ async function customerOf(db: Db | Tx, session: ApplySession, c: ImportedOrder['
   return session.customers.get(key)!;
 }
 
+const productsBySku = preparedSelectIn<{ id: string; sku: string }>((db, codes) => db.selectFrom('product').select(['id', 'sku']).where('sku', 'in', codes as string[]));
 const keysUsed = preparedSelectIn<{ key: string; order_id: string; order_number: string }>((db, keys) => db.selectFrom('import_key').select(['key', 'order_id', 'order_number']).where('key', 'in', keys as string[]));
 const posUsed = preparedSelectIn<{ partner_id: string; customer_po: string; id: string; number: string }>((db, pos) =>
   db.selectFrom('sales_order').select(['partner_id', 'customer_po', 'id', 'number']).where('customer_po', 'in', pos as string[]).where('state', '!=', 'cancelled').orderBy('created_at'),
@@ -131,6 +134,12 @@ export async function prepareChunk(ctx: CommandContext, session: ApplySession, o
   const poRows = pos.length ? await posUsed(db, pos, {}) : [];
   // Units: the sales session's list (read once per command, as sales.order.create with confirm reads it).
   if (session.uomCodes.size === 0) session.uomCodes = await unitCodesOf(ctx);
+  // Every item code as a SKU, at once (the first thing resolveProduct tries, the same for every customer).
+  const codes = [...new Set(present.flatMap((o) => o.lines.flatMap((l) => l.skus)))].filter((c) => !session.skus.has(c));
+  if (codes.length) {
+    for (const c of codes) session.skus.set(c, null);
+    for (const r of await productsBySku(db, codes, {})) session.skus.set(r.sku, r.id);
+  }
   // Customers, then their items; the products of every line in one read.
   const unitIds = new Map([...session.uomCodes].map(([id, code]) => [code.toUpperCase(), id]));
   const found: { customerId: string; productId: string; unitId: string | null; quantity: number }[] = [];
@@ -185,7 +194,7 @@ async function sellableOf(db: Db | Tx, session: ApplySession, customerId: string
 
 async function productOf(db: Db | Tx, session: ApplySession, skus: string[], channelCode: string, customerId: string): Promise<string | null> {
   const key = `${customerId}|${skus.join('|')}`;
-  if (!session.products.has(key)) session.products.set(key, await resolveProduct(db, skus, channelCode, customerId));
+  if (!session.products.has(key)) session.products.set(key, await resolveProduct(db, skus, channelCode, customerId, session.skus));
   return session.products.get(key)!;
 }
 
@@ -218,9 +227,10 @@ export async function findCustomer(db: Db | Tx, c: ImportedOrder['customer']): P
   return null;
 }
 
-async function resolveProduct(db: Db | Tx, codes: string[], channel: string, partnerId: string): Promise<string | null> {
+async function resolveProduct(db: Db | Tx, codes: string[], channel: string, partnerId: string, skus?: Map<string, string | null>): Promise<string | null> {
   for (const code of codes) {
-    const hit = (await productBySku.first(db, { code })) ?? (await productByBarcode.first(db, { code }));
+    const bySku = skus?.has(code) ? (skus.get(code) ? { id: skus.get(code)! } : undefined) : await productBySku.first(db, { code });
+    const hit = bySku ?? (await productByBarcode.first(db, { code }));
     if (hit) return hit.id;
     const aliases = await aliasOf.rows(db, { code, channel });
     const alias = aliases.find((a) => a.partner_id === partnerId) ?? aliases.find((a) => a.partner_id === null);

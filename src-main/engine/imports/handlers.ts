@@ -3,7 +3,7 @@ import type { ImportReport } from '../../../src-shared/contract/imports';
 import { defineHandlers, newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
-import { compileRows, inChunks, type RowsStatement } from '../platform/batch';
+import { compileRows, deferRows, inChunks, type RowsStatement } from '../platform/batch';
 import { deferDocumentNumbers } from '../platform/series';
 import { deferPostings } from '../finance/ledger';
 import { applyImportedOrder, findCustomer, newApplySession, prepareChunk, rejection, writeImportKeys, type Outcome } from './apply';
@@ -110,8 +110,9 @@ export const REAPPLY_ORDER_BY_ORDER = 'order_by_order';
 /**
  * Applies import orders, each whole or not at all; the command's one transaction still carries
  * the outbox mutation and the audit entry of the whole chunk. What every order would read is
- * read once for the chunk first (prepareChunk); the outcomes, the import keys, the journal
- * entries and the document numbers are written together at the end.
+ * read once for the chunk first (prepareChunk); the outcomes, the import keys, the new orders'
+ * rows (order, lines, invoice, payment, notice: deferRows), the journal entries and the
+ * document numbers are written together at the end.
  *  - Order by order (the default): each order in a savepoint; a refusal rolls back exactly that
  *    order, which is reported rejected.
  *  - `atOnce`: no savepoint per order (one costs more than a tenth of an order: SQLite copies
@@ -129,6 +130,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
   await prepareChunk(ctx, session, orders, b.channel_code);
   const numbers = deferDocumentNumbers(ctx);
   const postings = deferPostings(ctx);
+  const written = deferRows(ctx);
   const outcomes: OutcomeRow[] = [];
   for (const [i, row] of rows.entries()) {
     const o = orders[i]!;
@@ -145,6 +147,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
     } else {
       const before = numbers.mark();
       const posted = postings.mark();
+      const waiting = written.mark();
       await ctx.db.executeQuery(SAVEPOINT);
       try {
         if (!o) throw new DomainError('VALIDATION', 'The order could not be read');
@@ -158,6 +161,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
         for (const undo of session.undo.reverse()) undo();
         numbers.restore(before);
         postings.restore(posted);
+        written.restore(waiting);
         out = rejection(e instanceof DomainError ? e : new DomainError('INTERNAL', `Could not import this order: ${(e as Error).message}`), o);
       }
     }
@@ -176,6 +180,7 @@ async function applyRows(ctx: CommandContext, b: ImportBatchTable, rows: { id: s
   }
   await inChunks(outcomes, (size, chunk) => setOutcomes(size).execute(ctx.db, chunk, { now: ctx.now }).then(() => undefined));
   await writeImportKeys(ctx, session);
+  await written.flush();
   await postings.flush();
   await numbers.flush();
   return results;

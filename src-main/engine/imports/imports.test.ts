@@ -232,6 +232,42 @@ describe.each(DIALECTS)('order imports on %s', (dialect) => {
     void tight;
   });
 
+  it("one chunk: a customer's orders written only at the chunk's end still count for the credit of its later ones (an open order; an invoice made on order)", async () => {
+    const tag = `D${++n}`;
+    await product(`${tag}-A`, 1000);
+    for (const atOnce of [true, false]) {
+      const k = `${tag}${atOnce ? 'X' : 'S'}`;
+      // 50.00 of credit each: the first order (30.00) passes; the second (30.00 more) is over the limit only because of the first.
+      const byOrder = await f.customer({ code: `${k}-ORD`, creditLimitMinor: 5000 });
+      const byInvoice = await f.customer({ code: `${k}-INV`, creditLimitMinor: 5000, invoicePolicy: 'on_order' });
+      const csv = [
+        'order_id,customer_code,customer_po,sku,quantity',
+        `${k}-1,${k}-ORD,PO-${k}-1,${tag}-A,3`,
+        `${k}-2,${k}-INV,PO-${k}-2,${tag}-A,3`,
+        `${k}-3,${k}-ORD,PO-${k}-3,${tag}-A,3`,
+        `${k}-4,${k}-INV,PO-${k}-4,${tag}-A,3`,
+      ].join('\n');
+      const staged = await t.engine.run('imports.stage', { kind: 'orders', channelCode: 'portal', fileName: `${k}.csv`, content: csv }, as);
+      // The whole file in one apply command (one chunk), at once or order by order.
+      const r = await t.engine.run('imports.apply', { batchId: staged.batch.id, limit: 10, atOnce }, as);
+      expect(r.orders.map((o) => [o.ref, o.status, o.holdKind])).toEqual([
+        [`${k}-1`, 'accepted', null],
+        [`${k}-2`, 'accepted', null],
+        [`${k}-3`, 'held', 'credit'],
+        [`${k}-4`, 'held', 'credit'],
+      ]);
+      expect(r.orders[2]!.message).toMatch(/open invoices \D*0\.00 \+ open orders \D*30\.00 \+ this order/);
+      expect(r.orders[3]!.message).toMatch(/open invoices \D*30\.00 \+ open orders \D*0\.00 \+ this order/);
+      // Written at the chunk's end as they stood: the accepted orders confirmed (the second invoiced), the held ones on credit hold.
+      const [first, second] = await Promise.all([t.engine.run('sales.order.get', { id: r.orders[0]!.orderId! }, as), t.engine.run('sales.order.get', { id: r.orders[1]!.orderId! }, as)]);
+      expect([first.state, first.invoicedMinor, second.state, second.invoicedMinor]).toEqual(['confirmed', 0, 'confirmed', second.totalMinor]);
+      expect((await ordersOf(byOrder.id)).map((o) => o.state).sort()).toEqual(['confirmed', 'credit_hold']);
+      expect((await ordersOf(byInvoice.id)).map((o) => o.state).sort()).toEqual(['confirmed', 'credit_hold']);
+      const invoices = await t.database.db.selectFrom('invoice').select(['state', 'total_minor']).where('partner_id', '=', byInvoice.id).execute();
+      expect(invoices.map((i) => [i.state, Number(i.total_minor)])).toEqual([['open', second.totalMinor]]);
+    }
+  });
+
   it('one chunk: a new buyer whose first order is refused is created once by the next; a PO repeated in the chunk is a duplicate of the order made earlier in it', async () => {
     const tag = `K${++n}`;
     await product(`${tag}-A`, 1000);

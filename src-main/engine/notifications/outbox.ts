@@ -7,7 +7,7 @@ import { newRowMeta, onceInCommand } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { preparedInsertMany } from '../platform/batch';
+import { insertOrDefer, preparedInsertMany } from '../platform/batch';
 import { formatMinor } from '../pricing/money';
 import { DEFAULT_TEMPLATES, render } from './templates';
 import type { NotificationTable } from './schema';
@@ -143,7 +143,8 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
   const t = await onceInCommand(ctx, `notifications:template:${n.kind}`, () => templateOf(ctx.db, n.kind));
   const rendered = renderTemplate(t, values);
   const id = ctx.newId();
-  await insertNotification(ctx.db, [
+  // A fresh order's notice is read by nothing in its command (no dedupe look-up): under deferRows (an import chunk) it waits for the chunk's end.
+  await insertOrDefer(ctx, insertNotification, 'notification', [
     {
       ...newRowMeta(ctx, id),
       kind: n.kind,
@@ -159,7 +160,7 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
       last_error: null,
       sent_at: null,
     },
-  ]);
+  ], n.freshOrder && n.orderId ? n.orderId : null);
   return id;
 }
 

@@ -129,3 +129,104 @@ export function preparedSelectIn<R, Scalars extends Record<string, unknown> = Re
     return out;
   };
 }
+
+/** An inserter of preparedInsertMany (what deferred rows are written with). */
+export type RowsInserter<Row> = (db: Db | Tx, rows: readonly Row[]) => Promise<void>;
+
+interface DeferredRow {
+  insert: RowsInserter<Record<string, unknown>>;
+  table: string;
+  row: Record<string, unknown>;
+  /** The document the row belongs to (an order's own rows are written early when something must reference them). */
+  owner: string;
+}
+
+interface PendingRows {
+  rows: DeferredRow[];
+  /** Waiting rows by id, to be updated in place. */
+  byId: Map<unknown, DeferredRow>;
+  /** Each inserter's rank: the order its table's first row was ever deferred in the command (a parent's table before its children's). */
+  rank: Map<RowsInserter<Record<string, unknown>>, number>;
+}
+
+const pendingRowsByCommand = new WeakMap<object, PendingRows>();
+
+export interface DeferredRows {
+  /** How much is waiting now, to come back to if what follows is rolled back. */
+  mark(): number;
+  /** Forgets the rows deferred since `mark` (the work that made them was rolled back). */
+  restore(mark: number): void;
+  /** Writes every waiting row — tables in the order their first row was deferred, parents before children — and ends the deferral. */
+  flush(): Promise<void>;
+}
+
+/**
+ * For a command that writes many new documents and reads none of them back (an import chunk):
+ * rows given to `insertOrDefer` with an owner wait and are written together by `flush` (one
+ * multi-row statement per table and 100 rows), which the caller runs before its command ends.
+ * Until then the writers update a waiting row in place (`deferredRow`), and whatever must
+ * reference or read an owner's rows through SQL first writes them (`writeDeferredOf`).
+ * Tables are written in the order their first row was ever deferred in the command: a
+ * document's parent row is always deferred before its children, so foreign keys hold.
+ */
+export function deferRows(ctx: object): DeferredRows {
+  const pending: PendingRows = { rows: [], byId: new Map(), rank: new Map() };
+  pendingRowsByCommand.set(ctx, pending);
+  return {
+    mark: () => pending.rows.length,
+    restore(mark) {
+      for (const r of pending.rows.splice(mark)) pending.byId.delete(r.row.id);
+    },
+    async flush() {
+      pendingRowsByCommand.delete(ctx);
+      await writeRows(ctx, pending, pending.rows);
+      pending.rows = [];
+      pending.byId.clear();
+    },
+  };
+}
+
+async function writeRows(ctx: object, pending: PendingRows, rows: readonly DeferredRow[]): Promise<void> {
+  const byInserter = new Map<RowsInserter<Record<string, unknown>>, Record<string, unknown>[]>();
+  for (const r of rows) (byInserter.get(r.insert) ?? byInserter.set(r.insert, []).get(r.insert)!).push(r.row);
+  const ordered = [...byInserter].sort(([a], [b]) => pending.rank.get(a)! - pending.rank.get(b)!);
+  for (const [insert, list] of ordered) await insert((ctx as { db: Db | Tx }).db, list);
+}
+
+/**
+ * Inserts `rows` now, or — when the command defers rows (deferRows) and the caller gives the
+ * owner document — keeps them to be written at the command's end. Only for rows nothing
+ * reads back through SQL before then (the callers say so by giving an owner).
+ */
+export async function insertOrDefer<Row extends Record<string, unknown>>(ctx: { db: Db | Tx }, insert: RowsInserter<Row>, table: string, rows: readonly Row[], owner: string | null): Promise<void> {
+  const pending = owner === null ? undefined : pendingRowsByCommand.get(ctx);
+  if (!pending) return insert(ctx.db, rows);
+  if (!pending.rank.has(insert as RowsInserter<Record<string, unknown>>)) pending.rank.set(insert as RowsInserter<Record<string, unknown>>, pending.rank.size);
+  for (const row of rows) {
+    const r: DeferredRow = { insert: insert as RowsInserter<Record<string, unknown>>, table, row, owner: owner! };
+    pending.rows.push(r);
+    pending.byId.set(row.id, r);
+  }
+}
+
+/** The waiting row with this id (to update in place instead of with SQL), or undefined when it is written (or never deferred). */
+export function deferredRow<Row extends Record<string, unknown>>(ctx: object, table: string, id: string): Row | undefined {
+  const r = pendingRowsByCommand.get(ctx)?.byId.get(id);
+  return r && r.table === table ? (r.row as Row) : undefined;
+}
+
+/** The waiting rows of a table, in the order deferred (e.g. a customer's new orders for its credit exposure). */
+export function deferredRowsOf<Row extends Record<string, unknown>>(ctx: object, table: string): Row[] {
+  const pending = pendingRowsByCommand.get(ctx);
+  return pending ? pending.rows.filter((r) => r.table === table).map((r) => r.row as Row) : [];
+}
+
+/** Writes an owner's waiting rows now: something is about to reference them (a foreign key) or read them through SQL. */
+export async function writeDeferredOf(ctx: object, owner: string): Promise<void> {
+  const pending = pendingRowsByCommand.get(ctx);
+  if (!pending || !pending.rows.some((r) => r.owner === owner)) return;
+  const mine = pending.rows.filter((r) => r.owner === owner);
+  pending.rows = pending.rows.filter((r) => r.owner !== owner);
+  for (const r of mine) pending.byId.delete(r.row.id);
+  await writeRows(ctx, pending, mine);
+}

@@ -9,6 +9,8 @@ import type { Db, Tx } from '../platform/db';
 import type { CustomerRow } from '../partners/customers';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
+import { deferredRow, deferredRowsOf, writeDeferredOf } from '../platform/batch';
+import type { InvoiceTable, SalesOrderTable } from './schema';
 import { formatMinor } from '../pricing/money';
 import { openActivity } from './activities';
 import { approvalNeeded, requestApproval } from './approvals';
@@ -71,6 +73,39 @@ function oldestOverdueInvoice(db: Db | Tx, p: { partnerId: string; cutoff: strin
     .limit(1);
 }
 
+/** The rows of orders and invoices its command has made but not yet written (deferRows: an import chunk). */
+export interface WaitingDocuments {
+  orders: readonly Pick<SalesOrderTable, 'id' | 'partner_id' | 'state' | 'total_minor' | 'cancelled_minor' | 'invoiced_minor'>[];
+  invoices: readonly Pick<InvoiceTable, 'number' | 'partner_id' | 'state' | 'total_minor' | 'paid_minor' | 'due_date'>[];
+}
+
+export const waitingDocumentsOf = (ctx: CommandContext): WaitingDocuments => ({
+  orders: deferredRowsOf<SalesOrderTable & Record<string, unknown>>(ctx, 'sales_order'),
+  invoices: deferredRowsOf<InvoiceTable & Record<string, unknown>>(ctx, 'invoice'),
+});
+
+type Exposure = { receivables: number | null; orders: number | null; overdue_number: string | null; overdue_due_date: string | null; overdue_open: number | null };
+
+/** The exposure read from the database plus the customer's waiting orders and invoices, counted by the same rules as creditExposure and oldestOverdueInvoice. */
+function withWaiting(read: Exposure | undefined, waiting: WaitingDocuments, partnerId: string, exceptId: string, cutoff: string): Exposure {
+  const e: Exposure = { receivables: null, orders: null, overdue_number: null, overdue_due_date: null, overdue_open: null, ...read };
+  for (const o of waiting.orders) {
+    if (o.partner_id !== partnerId || o.id === exceptId || !['confirmed', 'partially_delivered', 'delivered'].includes(o.state)) continue;
+    e.orders = Number(e.orders ?? 0) + Number(o.total_minor) - Number(o.cancelled_minor) - Number(o.invoiced_minor);
+  }
+  for (const i of waiting.invoices) {
+    if (i.partner_id !== partnerId || i.state !== 'open') continue;
+    const open = Number(i.total_minor) - Number(i.paid_minor);
+    e.receivables = Number(e.receivables ?? 0) + open;
+    if (open > 0 && i.due_date < cutoff && (!e.overdue_due_date || i.due_date < e.overdue_due_date)) {
+      e.overdue_number = i.number;
+      e.overdue_due_date = i.due_date;
+      e.overdue_open = open;
+    }
+  }
+  return e;
+}
+
 export interface CreditCustomer {
   id: string;
   creditLimitMinor: number | null;
@@ -82,13 +117,20 @@ export interface CreditCustomer {
  * yet invoiced (less what was cancelled) + this order. Over the credit limit, or an invoice
  * overdue beyond the grace days, holds the order. Returns the reason, or null.
  */
-export async function creditHoldReason(db: Db | Tx, c: CreditCustomer, order: { id: string; totalMinor: number; invoicedMinor: number; currency: string }, now: string): Promise<string | null> {
+export async function creditHoldReason(
+  db: Db | Tx,
+  c: CreditCustomer,
+  order: { id: string; totalMinor: number; invoicedMinor: number; currency: string },
+  now: string,
+  waiting?: WaitingDocuments,
+): Promise<string | null> {
   const cutoff = new Date(Date.parse(now.slice(0, 10)) - c.graceDays * DAY_MS).toISOString().slice(0, 10);
   // Without a credit limit only an overdue invoice holds the order: the sums of open invoices and orders (which grow with the customer's history) are not read.
-  const e =
+  const read =
     c.creditLimitMinor === null
       ? await oldestOverdue.first(db, { partnerId: c.id, cutoff }).then((d) => ({ receivables: null, orders: null, overdue_number: d?.number ?? null, overdue_due_date: d?.due_date ?? null, overdue_open: d?.open ?? null }))
       : await creditExposure.first(db, { partnerId: c.id, exceptId: order.id, cutoff });
+  const e = waiting ? withWaiting(read, waiting, c.id, order.id, cutoff) : read;
   if (e?.overdue_number && e.overdue_due_date) {
     const days = Math.round((Date.parse(now.slice(0, 10)) - Date.parse(e.overdue_due_date)) / DAY_MS);
     return `Invoice ${e.overdue_number} (${formatMinor(Number(e.overdue_open), order.currency)} open) is ${days} days overdue, beyond the ${c.graceDays} grace days`;
@@ -188,7 +230,7 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
   const byService = new Date(Date.parse(ctx.now) + channel.shipWithinHours * 3_600_000).toISOString();
   const promised = order.requestedDate && order.requestedDate > byService ? order.requestedDate : byService;
   // Drop-ship lines are bought for the customer (purchasing/dropship.ts), not taken from stock.
-  const dropShip = await releaseDropShip(ctx, order, { warehouseId, promisedDate: promised });
+  const dropShip = await dropShipOf(ctx, order, { warehouseId, promisedDate: promised });
   const stocked = dropShip.lineIds.size === 0 ? order : { ...order, lines: order.lines.filter((l) => !dropShip.lineIds.has(l.id)) };
   const flow: z.output<typeof TransferCreateInput> = {
     kind: 'delivery',
@@ -229,9 +271,14 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
   const released = { id: order.id, warehouseId, promised, firstId, now: ctx.now, version: order.version + 1 };
   // An order this command has just written (known) is invoiced, stated and announced from what was written, not read back;
   // invoiced on order, its row is updated once (released and invoiced together).
+  const waiting = known ? deferredRow<SalesOrderTable & Record<string, unknown>>(ctx, 'sales_order', order.id) : undefined;
   if (known && order.invoicePolicy === 'on_order') {
     const made = await writeInvoice(ctx, order.id, { paid: order.paymentCaptured, fresh: { order, paymentTermsDays: known.customer.payment_terms_days, warehouseId } });
-    await markReleasedInvoiced.execute(ctx.db, { ...released, invoiced: made?.invoicedMinor ?? order.invoicedMinor });
+    const invoiced = made?.invoicedMinor ?? order.invoicedMinor;
+    if (waiting) Object.assign(waiting, releasedColumns(released), { invoiced_minor: invoiced });
+    else await markReleasedInvoiced.execute(ctx.db, { ...released, invoiced });
+  } else if (waiting) {
+    Object.assign(waiting, releasedColumns(released));
   } else {
     await markReleased.execute(ctx.db, released);
     if (order.invoicePolicy === 'on_order') await invoiceOrder(ctx, order.id, { paid: order.paymentCaptured });
@@ -248,11 +295,44 @@ async function release(ctx: CommandContext, order: SalesOrder, channel: ChannelR
  * shortage is looked at; it has no stock-short task to close yet.
  */
 async function freshReleasedState(ctx: CommandContext, order: SalesOrder, allReserved: boolean): Promise<OrderState | null> {
-  if (order.lines.every((l) => l.quantity - l.cancelled <= 0)) return updateState(ctx, order.id);
   // Every line reserved in full as its one delivery was created: nothing is short.
+  if (allReserved && order.lines.some((l) => l.quantity - l.cancelled > 0)) return 'confirmed';
+  // What follows reads the order's lines through SQL: a waiting order is written first.
+  await writeDeferredOf(ctx, order.id);
+  if (order.lines.every((l) => l.quantity - l.cancelled <= 0)) return updateState(ctx, order.id);
   if (allReserved) return 'confirmed';
   await reportShortage(ctx, { id: order.id, number: order.number, customerName: order.customerName }, { fresh: true });
   return 'confirmed';
+}
+
+/** The columns markReleased writes, for an order row still waiting (deferRows). */
+const releasedColumns = (p: { warehouseId: string; promised: string; firstId: string; now: string; version: number }) => ({
+  state: 'confirmed' as const,
+  warehouse_id: p.warehouseId,
+  promised_date: p.promised,
+  delivery_transfer_id: p.firstId,
+  confirmed_at: p.now,
+  hold_reason: null,
+  updated_at: p.now,
+  version: p.version,
+});
+
+/** The active drop-ship products, read once per command (only for waiting orders of an import chunk: no command there changes them). */
+const dropShipProductsOnce = (ctx: CommandContext) =>
+  onceInCommand(ctx, 'sales:dropship-products', async () => new Set((await ctx.db.selectFrom('dropship_product').select('product_id').where('active', '=', 1).execute()).map((r) => r.product_id)));
+
+/**
+ * releaseDropShip, except for an order still waiting to be written (deferRows): it can have no
+ * drop-ship marks yet (they reference the order), so without a drop-ship product it has no
+ * drop-ship line and nothing is read; with one, the order is written first and released as any.
+ */
+async function dropShipOf(ctx: CommandContext, order: SalesOrder, p: { warehouseId: string; promisedDate: string }): Promise<{ lineIds: Set<string>; firstTransferId: string | null }> {
+  if (deferredRow(ctx, 'sales_order', order.id)) {
+    const products = await dropShipProductsOnce(ctx);
+    if (!order.lines.some((l) => products.has(l.productId))) return { lineIds: new Set(), firstTransferId: null };
+    await writeDeferredOf(ctx, order.id);
+  }
+  return releaseDropShip(ctx, order, p);
 }
 
 const markReleased = preparedQuery<{ id: string; warehouseId: string; promised: string; firstId: string; now: string; version: number }, never>(['id', 'warehouseId', 'promised', 'firstId', 'now', 'version'], (db, p) =>
@@ -351,7 +431,10 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
   const channel = await channelOf(ctx, order.channelCode);
   assertReady(order, channel);
   const setState = async (state: 'awaiting_approval' | 'credit_hold', reason: string) => {
-    await ctx.db.updateTable('sales_order').set({ state, hold_reason: reason, updated_at: ctx.now, version: order.version + 1 }).where('id', '=', order.id).execute();
+    const set = { state, hold_reason: reason, updated_at: ctx.now, version: order.version + 1 };
+    const waiting = deferredRow<SalesOrderTable & Record<string, unknown>>(ctx, 'sales_order', order.id);
+    if (waiting) Object.assign(waiting, set);
+    else await ctx.db.updateTable('sales_order').set(set).where('id', '=', order.id).execute();
   };
   if (from === 'approval') {
     const settings = await salesSettingsOf(ctx);
@@ -371,6 +454,8 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
       settings,
       await activeApprovalRulesOf(ctx),
     );
+    // The approval request references the order: a waiting order is written first.
+    if (need) await writeDeferredOf(ctx, order.id);
     if (need && !(await requestApproval(ctx, order, need))) {
       const holdReason = `Waits for approval (${need.approverRole}): ${need.reasons.join('; ')}`;
       await setState('awaiting_approval', holdReason);
@@ -384,6 +469,8 @@ export async function confirmOrder(ctx: CommandContext, orderId: string, from: C
       { id: order.customerId, creditLimitMinor: c?.credit_limit_minor === null || c?.credit_limit_minor === undefined ? null : Number(c.credit_limit_minor), graceDays: c?.grace_days ?? 0 },
       { id: order.id, totalMinor: order.totalMinor, invoicedMinor: order.invoicedMinor, currency: order.currency },
       ctx.now,
+      // The chunk's earlier orders and invoices of the customer count though not yet written.
+      known ? waitingDocumentsOf(ctx) : undefined,
     );
     if (reason) {
       await setState('credit_hold', reason);

@@ -103,7 +103,8 @@ export async function createOrder(
     notes: input.notes,
     lines,
     rank: orderRank(channel, customer.customer_class ?? 'regular'),
-  });
+    // A prepared order is confirmed from what was written (KnownOrder): its rows may wait for the chunk's end.
+  }, !!prepared);
   // An import has already refused a PO the customer used on a live order (a duplicate), so it has no warning to add.
   const warnings = options.poCheckedBy === 'import' ? [] : await poWarnings(ctx.db, { id, partnerId: customer.id, customerPo: input.customerPo });
   // Confirmed in the same command: confirmation takes the draft as written (KnownOrder) instead of reading it back.

@@ -9,8 +9,8 @@ import { branchCode, nextDocumentNumber } from '../platform/series';
 import type { LinePrice } from '../pricing/money';
 import { postCustomerInvoice } from '../finance/auto';
 import { applyTaxRounding, taxDocumentLines, taxedAmountsBetween, taxPolicyFor } from '../finance/tax';
-import type { InvoiceLineTable } from './schema';
-import { compileRows, inChunks, preparedInsertMany, type RowsStatement } from '../platform/batch';
+import type { InvoiceLineTable, SalesOrderLineTable } from './schema';
+import { compileRows, deferredRow, inChunks, insertOrDefer, preparedInsertMany, type RowsStatement } from '../platform/batch';
 import { salesTaxPolicyOf } from './session';
 
 /**
@@ -146,7 +146,9 @@ export async function writeInvoice(ctx: CommandContext, orderId: string, opts: {
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-INV-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const invoiceDate = ctx.now.slice(0, 10);
-  await insertInvoiceRow(ctx.db, [
+  // A fresh order's invoice is read back by nothing of its command (its posting is given what was written): under deferRows it waits for the chunk's end.
+  const owner = fresh ? o.id : null;
+  await insertOrDefer(ctx, insertInvoiceRow, 'invoice', [
     {
       ...newRowMeta(ctx, id),
       number,
@@ -161,18 +163,24 @@ export async function writeInvoice(ctx: CommandContext, orderId: string, opts: {
       total_minor: total,
       paid_minor: opts.paid ? total : 0,
     },
-  ]);
-  await insertInvoiceLines(ctx.db, rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 })) as (InvoiceLineTable & Record<string, unknown>)[]);
-  await inChunks(updates, (size, chunk) => setInvoiced(size).execute(ctx.db, chunk, { now: ctx.now }).then(() => undefined));
+  ], owner);
+  await insertOrDefer(ctx, insertInvoiceLines, 'invoice_line', rows.map((r, i) => ({ ...r, invoice_id: id, line_no: i + 1 })) as (InvoiceLineTable & Record<string, unknown>)[], owner);
+  // Order lines still waiting to be written (deferRows) are marked invoiced in place.
+  const written = updates.filter((u) => {
+    const waiting = fresh ? deferredRow<SalesOrderLineTable & Record<string, unknown>>(ctx, 'sales_order_line', u.id) : undefined;
+    if (waiting) Object.assign(waiting, { qty_invoiced: u.invoiced, updated_at: ctx.now });
+    return !waiting;
+  });
+  await inChunks(written, (size, chunk) => setInvoiced(size).execute(ctx.db, chunk, { now: ctx.now }).then(() => undefined));
   // Finance: the invoice's journal entry (and captured payment) in the same transaction; a
   // fresh order's invoice from what was just written.
-  const written = fresh
+  const posted = fresh
     ? {
         invoice: { id, number, partner_id: o.partner_id, invoice_date: invoiceDate, total_minor: total, customer_class: fresh.order.customerClass, channel_code: fresh.order.channelCode, warehouse_id: fresh.warehouseId },
         lines: rows,
       }
     : undefined;
-  await postCustomerInvoice(ctx, id, opts, written);
+  await postCustomerInvoice(ctx, id, opts, posted);
   return { id, invoicedMinor: Number(o.invoiced_minor) + total };
 }
 

@@ -8,7 +8,7 @@ import { newRowMeta, type CommandContext } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { DomainError, notFound } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { preparedInsertMany } from '../platform/batch';
+import { insertOrDefer, preparedInsertMany } from '../platform/batch';
 import { branchCode, nextDocumentNumber } from '../platform/series';
 import { taxDocumentLines, taxPolicyFor, type TaxPolicy } from '../finance/tax';
 import { formatMinor, marginBp } from '../pricing/money';
@@ -143,7 +143,7 @@ const insertOrderRows = preparedInsertMany<'sales_order', SalesOrderTable & Reco
 const insertLineRows = preparedInsertMany<'sales_order_line', SalesOrderLineTable & Record<string, unknown>>('sales_order_line', LINE_COLUMNS);
 
 /** Writes the lines; returns their ids in line order. */
-export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[]): Promise<string[]> {
+export async function insertLines(ctx: CommandContext, orderId: string, lines: PricedLine[], deferred = false): Promise<string[]> {
   const rows: SalesOrderLineTable[] = lines.map(({ sku: _sku, name: _name, ...l }) => ({
     ...l,
     ...newRowMeta(ctx),
@@ -154,7 +154,7 @@ export async function insertLines(ctx: CommandContext, orderId: string, lines: P
     qty_cancelled: 0,
   }));
   // 26 columns a row: 100 rows a statement stay well under both databases' parameter limits.
-  await insertLineRows(ctx.db, rows as (SalesOrderLineTable & Record<string, unknown>)[]);
+  await insertOrDefer(ctx, insertLineRows, 'sales_order_line', rows as (SalesOrderLineTable & Record<string, unknown>)[], deferred ? orderId : null);
   return rows.map((r) => r.id);
 }
 
@@ -215,7 +215,12 @@ export interface NewOrder {
   rank: number;
 }
 
-export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ id: string; number: string; row: SalesOrderTable; lineIds: string[] }> {
+/**
+ * Writes a draft order and its lines. `deferred`: an order its command confirms from what was
+ * written (KnownOrder) and never reads back through SQL; under deferRows (an import chunk) its
+ * rows are written with the chunk's others at the end (sales/README.md, "Deferred rows").
+ */
+export async function insertOrder(ctx: CommandContext, o: NewOrder, deferred = false): Promise<{ id: string; number: string; row: SalesOrderTable; lineIds: string[] }> {
   const number = await nextDocumentNumber(ctx, `${await branchCode(ctx)}-SO-${ctx.now.slice(0, 4)}-`);
   const id = ctx.newId();
   const row: SalesOrderTable = {
@@ -249,8 +254,8 @@ export async function insertOrder(ctx: CommandContext, o: NewOrder): Promise<{ i
     notes: o.notes,
     search_text: orderSearchText(number, o.customerPo),
   };
-  await insertOrderRows(ctx.db, [row as SalesOrderTable & Record<string, unknown>]);
-  const lineIds = await insertLines(ctx, id, o.lines);
+  await insertOrDefer(ctx, insertOrderRows, 'sales_order', [row as SalesOrderTable & Record<string, unknown>], deferred ? id : null);
+  const lineIds = await insertLines(ctx, id, o.lines, deferred);
   return { id, number, row, lineIds };
 }
 
