@@ -122,7 +122,12 @@ export const CustomerSummary = z.object({
 });
 export type CustomerSummary = z.infer<typeof CustomerSummary>;
 
-export const Customer = CustomerSummary.extend({ addresses: z.array(Address), contacts: z.array(Contact) });
+export const Customer = CustomerSummary.extend({
+  addresses: z.array(Address),
+  contacts: z.array(Contact),
+  /** Set when another branch owns the customer on this (bound) install: who, e.g. `B01 "Head Office"`; only that branch changes it. */
+  ownedElsewhere: z.string().nullable().optional(),
+});
 export type Customer = z.infer<typeof Customer>;
 
 const customerFields = {

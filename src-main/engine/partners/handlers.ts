@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { likeEscape } from '../catalog/products';
 import { defineHandlers, newRowMeta } from '../platform/context';
 import { DomainError, notFound } from '../platform/errors';
+import { ownedElsewhere } from '../platform/owner-guard';
 import { claimPartnerCode } from './codes';
 import { assertCustomerRefs, CUSTOMER_COLUMNS, type CustomerRow, customerSearchText, getCustomerRow, loadCustomer, toCustomerSummary, writeAddresses, writeContacts } from './customers';
 
@@ -113,7 +114,11 @@ export const partnersHandlers = defineHandlers({
     return loadCustomer(ctx.db, input.id);
   },
 
-  'partners.customer.get': async (ctx, input) => loadCustomer(ctx.db, input.id),
+  'partners.customer.get': async (ctx, input) => {
+    const customer = await loadCustomer(ctx.db, input.id);
+    const row = await ctx.db.selectFrom('partner').select('branch_id').where('id', '=', input.id).executeTakeFirstOrThrow();
+    return { ...customer, ownedElsewhere: await ownedElsewhere(ctx.db, ctx.install.branchId, row.branch_id) };
+  },
 
   'partners.customer.list': async (ctx, input) => {
     let q = ctx.db.selectFrom('partner').where('kind', '=', 'customer');

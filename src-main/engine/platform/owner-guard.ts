@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from './db';
+import { type Db, dialectOf } from './db';
 import { DomainError } from './errors';
 
 /**
@@ -44,6 +44,18 @@ const MASTER_LABEL: Record<string, string> = {
   purchase_category_policy: "Categories' receiving rules",
   dropship_product: "Products' drop-ship settings",
 };
+
+/**
+ * Who owns a shared row, when it is not this install's to change: `B01 "Head Office"` for
+ * another branch's row on an install bound to a centre, else null (forms show it read-only).
+ */
+export async function ownedElsewhere(db: Db, here: string | null, rowBranchId: string): Promise<string | null> {
+  if (rowBranchId === here || dialectOf(db) !== 'sqlite') return null;
+  const bound = await sql<{ capture: number }>`SELECT capture FROM client_state WHERE singleton = 1`.execute(db);
+  if (bound.rows[0]?.capture !== 1) return null;
+  const owner = (await sql<{ code: string; name: string }>`SELECT code, name FROM branch WHERE id = ${rowBranchId}`.execute(db)).rows[0];
+  return owner ? `${owner.code} "${owner.name}"` : 'another branch';
+}
 
 /** The refusal for an error a guard raised, or null when the error is anything else. */
 export async function ownerRefusal(db: Db, error: unknown): Promise<DomainError | null> {

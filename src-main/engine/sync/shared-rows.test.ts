@@ -82,6 +82,9 @@ describe('rows every branch sees, written offline by two branches', () => {
     await syncAll();
     const before = outboxSize(b);
     const seen = await b.engine.run('partners.customer.get', { id: customer.id }, asB);
+    // The form knows before the clerk types: read-only here, owned by B21.
+    expect(seen.ownedElsewhere).toBe('B21 "Branch B21"');
+    expect((await a.engine.run('partners.customer.get', { id: customer.id }, asA)).ownedElsewhere).toBeNull();
     const r = await b.engine.call('partners.customer.update', { id: customer.id, version: seen.version, phone: '555-0100' }, asB);
     expect(r.ok).toBe(false);
     if (!r.ok) {

@@ -145,8 +145,9 @@ function inputOf(v: Values): { input?: InputOf<'partners.customer.create'>; erro
 /** Create or edit a customer with its addresses (bill-to, ship-to) and contacts. Ctrl+S saves, Esc closes. */
 export function CustomerFormModal({ customerId, onClose, onSaved }: { customerId: string | null; onClose(): void; onSaved(c: Customer): void }) {
   const { can } = useSession();
-  const writable = can('partners.write');
   const [current, setCurrent] = useState<Customer | null>(null);
+  // Another branch's customer is read-only here: only its branch changes it (the engine refuses too).
+  const writable = can('partners.write') && !current?.ownedElsewhere;
   const [loading, setLoading] = useState(!!customerId);
   const [saving, setSaving] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
@@ -195,6 +196,11 @@ export function CustomerFormModal({ customerId, onClose, onSaved }: { customerId
         <form onSubmit={save} onKeyDown={getHotkeyHandler([['mod+S', () => void save()]])} aria-label="Customer">
           <Stack gap="sm">
             {formError && <Alert color="red">{formError}</Alert>}
+            {current?.ownedElsewhere && (
+              <Alert color="blue" aria-label="Owned by another branch">
+                This customer belongs to branch {current.ownedElsewhere}: only that branch can change it. Its changes reach this branch with the sync.
+              </Alert>
+            )}
             <SimpleGrid cols={4} spacing="sm">
               <TextInput label="Name" required data-autofocus {...form.getInputProps('name')} />
               <TextInput label="Code" placeholder="Assigned when empty" {...form.getInputProps('code')} />
