@@ -3,9 +3,10 @@ import { isPostgres, type MigrationDb } from './helpers';
 import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES } from './replicated-tables';
 
 /**
- * Rows every branch sees, written offline by more than one branch, must never clash at merge:
- * a push the centre cannot apply stops that branch's sync for good, and a row the centre took
- * but other branches cannot (the same business key under another id) stops theirs.
+ * Rows every branch sees, written offline by more than one branch, must never clash at merge.
+ * A mutation the centre cannot apply is set aside there (quarantined, with an exception): the
+ * branch's whole command — the receipt, the import with its order — never reaches the centre
+ * or the other branches, and the branch's books and stock no longer match the centre's.
  *
  * - Keys per branch: `lot` is unique per (branch, product, name) — two branches receive the
  *   same vendor lot offline; each keeps its own row, and a branch that can see another's lot
@@ -13,9 +14,8 @@ import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES } from './replicated-tables';
  *   warehouse) is each branch's own, as reorder rules are since 0028.
  * - Owner guards (SQLite, bound installs only, i.e. while capture is on): a command may not
  *   update or delete another branch's row, nor write central master data. The centre's
- *   row-level security refuses both anyway — but only at push, where the refusal stopped the
- *   branch's sync with its outbox stuck; now the clerk's command is refused when it runs, with
- *   the owner named (the bus turns `BL_NOT_OWNER` / `BL_CENTRAL` into a clerk's message).
+ *   row-level security refuses both anyway — but only at push, where the whole mutation was
+ *   set aside; now the clerk's command is refused when it runs, with the owner named (the bus turns `BL_NOT_OWNER` / `BL_CENTRAL` into a clerk's message).
  *   Pulls write with capture off, so they are not guarded.
  *
  * `purchase_category_policy` and `dropship_product` became central master data (ownership

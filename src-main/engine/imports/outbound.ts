@@ -2,7 +2,7 @@ import type { CommandContext } from '../platform/context';
 import { newRowMeta } from '../platform/context';
 import type { Db, Tx } from '../platform/db';
 import { preparedQuery } from '../platform/prepared';
-import { nextDocumentNumber } from '../platform/series';
+import { branchCode, nextDocumentNumber } from '../platform/series';
 import { build855, build856, type OutboundLine } from './edi';
 import type { ImportedOrder } from './model';
 
@@ -44,10 +44,26 @@ async function ediOrderOf(db: Db | Tx, orderId: string): Promise<ImportedOrder |
   return o.edi ? o : null;
 }
 
-/** ISA13 control numbers from this branch's own series (one per outbound interchange). */
+const branchSlot = preparedQuery<{ branchId: string }, { slot: number }>(['branchId'], (db, p) =>
+  db
+    .selectFrom('branch as b')
+    .innerJoin('branch as me', (j) => j.on('me.id', '=', p.branchId))
+    .select((eb) => eb.fn.countAll<number>().as('slot'))
+    .where((eb) => eb.or([eb('b.created_at', '<', eb.ref('me.created_at')), eb.and([eb('b.created_at', '=', eb.ref('me.created_at')), eb('b.id', '<=', eb.ref('me.id'))])])),
+);
+
+/**
+ * ISA13 control numbers (one per outbound interchange), unique across the company without
+ * asking the centre: every branch sends under the company's EDI id, so each numbers in its own
+ * range — its place in the company's branch list (central data: the same order everywhere)
+ * times 10^7, plus its own series. The series is the branch's (`B01-EDI-ISA-`): one prefix
+ * shared by all branches made every branch after the first fail to push its series row.
+ */
 async function nextControl(ctx: CommandContext): Promise<number> {
-  const n = await nextDocumentNumber(ctx, 'EDI-ISA-', 9);
-  return Number(n.slice('EDI-ISA-'.length));
+  const prefix = `${await branchCode(ctx)}-EDI-ISA-`;
+  const n = Number((await nextDocumentNumber(ctx, prefix, 7)).slice(prefix.length));
+  const slot = Number((await branchSlot.first(ctx.db, { branchId: ctx.branchId }))?.slot ?? 1);
+  return Math.max(1, slot) * 10_000_000 + n;
 }
 
 async function save(ctx: CommandContext, kind: '855' | '856', orderId: string, partnerId: string, reference: string | null, doc: { content: string; controlNumber: string }) {

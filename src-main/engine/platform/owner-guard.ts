@@ -6,7 +6,7 @@ import { DomainError } from './errors';
  * The clerk's side of the owner guards (migration 0029): on an install bound to a centre, a
  * command that changes another branch's row, or central master data, is refused by a SQLite
  * trigger with `BL_NOT_OWNER <table> <id>` or `BL_CENTRAL <table>`. The centre would refuse the
- * same write at push (row-level security), stopping this branch's sync; here the command fails
+ * same write at push (row-level security) and set the whole mutation aside; here the command fails
  * at once, nothing is written, and the message names who can make the change.
  */
 const GUARD = /^BL_(NOT_OWNER|CENTRAL) (\w+)(?: (\S+))?/;

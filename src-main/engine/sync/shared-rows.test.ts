@@ -2,13 +2,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zoneLocation } from '../inventory/locations';
 import { preferredVendorTable } from '../purchasing/vendors';
-import { createSyncWorld, type SyncWorld, type TestBranch } from './testing';
+import { createSyncWorld, edi850, type SyncWorld, type TestBranch } from './testing';
 
 /**
- * Rows every branch sees (customers, vendors, lots, preferred vendors, vendor prices) written
- * offline by two branches must never make a push the centre refuses: that branch's sync would
- * stop for good with its outbox stuck (migration 0029). Each case works offline on two branches,
- * then syncs everything and checks both sides.
+ * Rows every branch sees (customers, vendors, lots, preferred vendors, vendor prices) and keys
+ * two branches can both take offline must never make a push the centre refuses: the centre sets
+ * such a mutation aside (quarantine) and the branch's whole command — an import with its order,
+ * say — never reaches the centre or the other branches (migration 0029). Each case works
+ * offline on two branches, then syncs everything: nothing may be set aside.
  */
 describe('rows every branch sees, written offline by two branches', () => {
   let world: SyncWorld;
@@ -20,9 +21,10 @@ describe('rows every branch sees, written offline by two branches', () => {
   let uomId: string;
   let whId: string;
 
-  /** Syncs until both branches have pushed everything and hold what the other pushed. */
+  /** Syncs until both branches have pushed everything and hold what the other pushed; nothing may be set aside at the centre. */
   const syncAll = async () => {
-    for (const t of [a, b, a, b]) expect((await t.sync()).pending).toBe(0);
+    for (const t of [a, b, a, b]) expect(await t.sync()).toMatchObject({ pending: 0, quarantined: 0 });
+    expect(await world.admin.db.selectFrom('sync_quarantine').select('reason').execute()).toEqual([]);
   };
   const outboxSize = (t: TestBranch) => (t.db.sqlite.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
 
@@ -141,6 +143,30 @@ describe('rows every branch sees, written offline by two branches', () => {
       expect((await t.engine.run('purchasing.price.list', { productId: product.id }, as)).rows.map((p) => p.priceMinor)).toEqual([550]);
     }
     expect((await world.admin.db.selectFrom('vendor_price').select('active').where('product_id', '=', product.id).execute()).map((p) => p.active)).toEqual([1, 1]);
+  });
+
+  it('two branches answer EDI orders offline: both 855s push, their control numbers in each branch\'s own range', async () => {
+    const controls: number[] = [];
+    for (const [t, as, sender] of [
+      [a, asA, 'B21EDI'],
+      [b, asB, 'B22EDI'],
+    ] as const) {
+      const products = (await t.engine.run('catalog.product.list', { limit: 50, offset: 60, sort: 'sku', dir: 'asc' }, as)).rows.filter((p) => p.tracking === 'none').slice(0, 1);
+      const customer = await t.engine.run('partners.customer.create', { name: `EDI buyer ${sender}`, externalId: sender, region: 'North', customerClass: 'regular', creditLimitMinor: null }, as);
+      const price = (await t.engine.run('pricing.quote', { customerId: customer.id, productId: products[0]!.id }, as)).unitPriceMinor;
+      let r = await t.engine.run('imports.stage', { kind: 'edi', fileName: `${sender}.edi`, content: edi850(sender, '000000101', `${sender}-PO`, [{ sku: products[0]!.sku, qty: 1, price: (price / 100).toFixed(2) }]) }, as);
+      r = await t.engine.run('imports.apply', { batchId: r.batch.id }, as);
+      expect(r.orders[0]).toMatchObject({ status: 'accepted' });
+      const doc = await t.db.db.selectFrom('edi_document').select('control_number').where('order_id', '=', r.orders[0]!.orderId!).where('kind', '=', '855').executeTakeFirstOrThrow();
+      controls.push(Number(doc.control_number));
+    }
+    await syncAll();
+    const slot = async (code: string) => {
+      const branches = await world.admin.db.selectFrom('branch').select('code').orderBy('created_at').orderBy('id').execute();
+      return branches.findIndex((x) => x.code === code) + 1;
+    };
+    expect(controls).toEqual([(await slot('B21')) * 10_000_000 + 1, (await slot('B22')) * 10_000_000 + 1]);
+    expect(await world.admin.db.selectFrom('document_series').select('prefix').where('prefix', 'like', '%EDI-ISA-').orderBy('prefix').execute()).toEqual([{ prefix: 'B21-EDI-ISA-' }, { prefix: 'B22-EDI-ISA-' }]);
   });
 
   it('master data on a bound branch is refused by the engine and by the database itself', async () => {
