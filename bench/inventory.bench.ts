@@ -165,6 +165,21 @@ try {
       rawReserve.run(pid, loc.location_id);
     }
   });
+  // The commit floor on this machine and file: a transaction with one tiny write (a probe
+  // table in this scratch copy), durable like every command; beside it the same commit with
+  // 50 pages written (one 3 KB probe row per page), about what reserving a 20-line delivery
+  // writes (transfer, lines, reservations, levels, outbox, audit and their indexes: ~45-55
+  // pages) — the part of its commit that grows with what it writes.
+  s.exec('CREATE TABLE IF NOT EXISTS bench_commit_probe (id INTEGER PRIMARY KEY, pad BLOB NOT NULL, n INTEGER NOT NULL)');
+  s.exec('WITH RECURSIVE k(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM k WHERE id < 50) INSERT OR IGNORE INTO bench_commit_probe (id, pad, n) SELECT id, zeroblob(3000), 0 FROM k');
+  const bumpProbe = s.prepare('UPDATE bench_commit_probe SET n = n + 1 WHERE id = ?');
+  const probeCommit = s.transaction((pages: number) => {
+    for (let id = 1; id <= pages; id++) bumpProbe.run(id);
+  });
+  const floor = await measurePair(() => probeCommit(1), () => probeCommit(50), { iterations: iterations(300), warmup: 10, round: 10, budgetMs: 5000, minIterations: 60 });
+  const [fe, fr] = [stats(floor.subject), stats(floor.baseline)];
+  report({ suite: SUITE, name: 'commit floor: one tiny durable write p50', valueMs: fe.p50, baseline: { label: 'same, 50 pages', valueMs: fr.p50 }, note: 'no target: what any command pays to commit here (WAL, synchronous=FULL)' });
+
   const reserve = await measurePair(
     async (i) => {
       const lines = Array.from({ length: 20 }, (_, l) => ({ productId: products[(i * 20 + l) % products.length]!.id, quantity: 1 }));

@@ -41,20 +41,28 @@ function rolesFor(access: string): string {
 
 const SECRET_KEY = /password|secret|token/i;
 
-/** Values whose key names a secret never reach the audit log. Returns `value` itself when it holds no such key. */
+/**
+ * Values whose key names a secret never reach the audit log. Returns `value` itself when it
+ * holds no such key, copying only what changes: every command's input passes here, and the
+ * common case (nothing secret) then builds no copies.
+ */
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(redact);
-    return items.every((v, i) => v === value[i]) ? value : items;
+    let items: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const r = redact(value[i]);
+      if (r !== value[i]) (items ??= value.slice())[i] = r;
+    }
+    return items ?? value;
   }
   if (value && typeof value === 'object') {
-    let changed = false;
-    const entries = Object.entries(value).map(([k, v]) => {
+    let copy: Record<string, unknown> | null = null;
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
       const r = SECRET_KEY.test(k) ? '[redacted]' : redact(v);
-      if (r !== v) changed = true;
-      return [k, r] as const;
-    });
-    return changed ? Object.fromEntries(entries) : value;
+      if (r !== v) (copy ??= Object.fromEntries(Object.entries(value)))[k] = r;
+    }
+    return copy ?? value;
   }
   return value;
 }
