@@ -200,7 +200,7 @@ async function productOf(db: Db | Tx, session: ApplySession, skus: string[], cha
 
 /** Writes the import keys of the chunk's applied orders (one multi-row statement per 50). */
 export async function writeImportKeys(ctx: CommandContext, session: ApplySession): Promise<void> {
-  const rows = session.newKeys.map((k) => ({ ...newRowMeta(ctx), key: k.key, order_id: k.orderId, order_number: k.orderNumber }));
+  const rows = session.newKeys.map((k) => ({ key: k.key, order_id: k.orderId, order_number: k.orderNumber, ...newRowMeta(ctx) }));
   session.newKeys = [];
   if (rows.length) await insertKeys(ctx.db, rows);
 }
@@ -317,7 +317,7 @@ export async function applyImportedOrder(ctx: CommandContext, importOrderId: str
     orderDate: undefined,
     lines,
     confirm: false,
-  }, { poCheckedBy: 'import', prepared: known ? { ...known, pricing: { products: session.saleProducts, quotes: session.quotes.get(customerId) }, uomCodes: session.uomCodes } : undefined });
+  }, { poCheckedBy: 'import', prepared: known ? { customer: known.customer, shipTo: known.shipTo, pricing: { products: session.saleProducts, quotes: session.quotes.get(customerId) }, uomCodes: session.uomCodes } : undefined });
   // The import key is written with the chunk's others once the order stands (writeImportKeys); a later order of the chunk sees it here.
   if (o.idemKey) {
     remember(session, session.keys, o.idemKey, { order_id: made.id, order_number: made.number });

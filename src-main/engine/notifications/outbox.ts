@@ -146,7 +146,6 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
   // A fresh order's notice is read by nothing in its command (no dedupe look-up): under deferRows (an import chunk) it waits for the chunk's end.
   await insertOrDefer(ctx, insertNotification, 'notification', [
     {
-      ...newRowMeta(ctx, id),
       kind: n.kind,
       order_id: n.orderId,
       partner_id: partnerId,
@@ -159,6 +158,8 @@ export async function queueNotification(ctx: CommandContext, n: NotificationRequ
       attempts: 0,
       last_error: null,
       sent_at: null,
+      // Spread last: a leading spread is slow on Node 20 (sales/orders.ts insertLines).
+      ...newRowMeta(ctx, id),
     },
   ], n.freshOrder && n.orderId ? n.orderId : null);
   return id;
