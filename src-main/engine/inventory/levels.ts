@@ -180,8 +180,12 @@ function pendingOf(ctx: CommandContext): Map<string, PendingLevel> {
   return p;
 }
 
-/** Changes a summary row by a delta (creating the row when new); while writes are batched, when the batch ends. */
-export async function adjustLevel(ctx: CommandContext, key: LevelKey, delta: LevelDelta): Promise<void> {
+/**
+ * Changes a summary row by a delta (creating the row when new); while writes are batched, when
+ * the batch ends. Batched, it only adds to the pending delta and returns undefined, with no
+ * promise to wait for: hot loops (reserving, planning a document's lines) skip the await.
+ */
+export function adjustLevel(ctx: CommandContext, key: LevelKey, delta: LevelDelta): Promise<void> | undefined {
   const level: PendingLevel = {
     productId: key.productId,
     locationId: key.location.id,
@@ -198,12 +202,13 @@ export async function adjustLevel(ctx: CommandContext, key: LevelKey, delta: Lev
   const pending = all.get(k);
   if (!pending) {
     all.set(k, level);
-    return;
+    return undefined;
   }
   pending.onHand += level.onHand;
   pending.reserved += level.reserved;
   pending.incoming += level.incoming;
   pending.outgoing += level.outgoing;
+  return undefined;
 }
 
 /** Writes every pending delta (when a batch ends). */
@@ -222,6 +227,11 @@ async function flushLevels(ctx: CommandContext, which: (l: PendingLevel) => bool
     else await writeLevel(ctx, l); // a net zero still touches the row (and creates it), as the single writes did
   }
   if (due.length > 0) await writeLevels(ctx, due);
+}
+
+/** Whether any delta waits to be written (readers of many products skip flushing each when none does). */
+export function hasPendingLevels(ctx: CommandContext): boolean {
+  return (pendingByCommand.get(ctx)?.size ?? 0) > 0;
 }
 
 /**

@@ -4,7 +4,7 @@ import { notFound } from '../platform/errors';
 import type { ReservationTable, TransferState } from '../platform/schema';
 import { preparedQuery } from '../platform/prepared';
 import { preparedInsertMany, preparedSelectIn } from '../platform/batch';
-import { adjustLevel, flushProductLevels } from './levels';
+import { adjustLevel, flushProductLevels, hasPendingLevels } from './levels';
 import { isOwned, type LocationInfo } from './locations';
 import { inventorySession } from './session';
 
@@ -144,7 +144,7 @@ export class FreeStockPool {
 
   /** Reads the free stock of `productIds` under `root`. */
   async load(productIds: string[], root: Pick<LocationInfo, 'path'>): Promise<void> {
-    for (const id of productIds) await flushProductLevels(this.ctx, id);
+    if (hasPendingLevels(this.ctx)) for (const id of productIds) await flushProductLevels(this.ctx, id);
     const byProduct = new Map<string, FreeRow[]>(productIds.map((id) => [id, []]));
     for (const row of await freeRowsOfProducts(this.ctx.db, productIds, { path: root.path, below: `${root.path}/%` })) byProduct.get(row.product_id)?.push(row);
     for (const [id, rows] of byProduct) this.pieces.set(`${id}|${root.path}`, inRemovalOrder(rows));
@@ -153,8 +153,14 @@ export class FreeStockPool {
   /** The product's free pieces under `root` now, in removal order (read on first use if not loaded). */
   async free(productId: string, root: Pick<LocationInfo, 'path'>): Promise<StockPiece[]> {
     if (!this.pieces.has(`${productId}|${root.path}`)) await this.load([productId], root);
-    return this.pieces
-      .get(`${productId}|${root.path}`)!
+    return this.loaded(productId, root)!;
+  }
+
+  /** free() without a read: undefined when the product's stock under `root` is not loaded yet. */
+  loaded(productId: string, root: Pick<LocationInfo, 'path'>): StockPiece[] | undefined {
+    const pieces = this.pieces.get(`${productId}|${root.path}`);
+    if (!pieces) return undefined;
+    return pieces
       .map((p) => ({ locationId: p.locationId, warehouseId: p.warehouseId, path: p.path, lotKey: p.lotKey, free: p.free - (this.taken.get(`${productId}|${p.locationId}|${p.lotKey}`) ?? 0) }))
       .filter((p) => p.free > 0);
   }
@@ -178,16 +184,21 @@ export async function reservedByLine(ctx: CommandContext, transferId: string): P
   return new Map(rows.map((r) => [r.transfer_line_id, Number(r.q)]));
 }
 
-/** Adds a reservation row and the reserved figure of its stock level, together. */
-export async function addReservation(ctx: CommandContext, r: { lineId: string; productId: string; location: Pick<LocationInfo, 'id' | 'warehouse_id'>; lotKey: string; quantity: number }): Promise<void> {
-  if (r.quantity <= 0) return;
+/**
+ * Adds a reservation row and the reserved figure of its stock level, together. While writes
+ * are batched both only wait in memory: it returns undefined, nothing to await.
+ */
+export function addReservation(ctx: CommandContext, r: { lineId: string; productId: string; location: Pick<LocationInfo, 'id' | 'warehouse_id'>; lotKey: string; quantity: number }): Promise<void> | undefined {
+  if (r.quantity <= 0) return undefined;
   const row: ReservationRow = { id: ctx.newId(), branch_id: ctx.branchId, created_at: ctx.now, updated_at: ctx.now, version: 1, transfer_line_id: r.lineId, product_id: r.productId, location_id: r.location.id, lot_key: r.lotKey, quantity: r.quantity };
+  const level = { productId: r.productId, location: r.location, lotKey: r.lotKey };
   if (inventorySession(ctx).batchDepth > 0) {
     let pending = pendingByCommand.get(ctx);
     if (!pending) pendingByCommand.set(ctx, (pending = []));
     pending.push(row);
-  } else await insertReservations(ctx.db, [row]);
-  await adjustLevel(ctx, { productId: r.productId, location: r.location, lotKey: r.lotKey }, { reserved: r.quantity });
+    return adjustLevel(ctx, level, { reserved: r.quantity });
+  }
+  return insertReservations(ctx.db, [row]).then(() => adjustLevel(ctx, level, { reserved: r.quantity }));
 }
 
 /**
@@ -226,10 +237,12 @@ export async function reserveLine(
   const missing = line.quantity - line.quantity_done - (line.reserved ?? (await reservedFor(ctx, line.id)));
   if (missing <= 0) return { reserved: 0, short: 0 };
   let left = missing;
-  for (const piece of pool ? await pool.free(line.product_id, line.from) : await freeStock(ctx, line.product_id, line.from)) {
+  const pieces = pool?.loaded(line.product_id, line.from) ?? (pool ? await pool.free(line.product_id, line.from) : await freeStock(ctx, line.product_id, line.from));
+  for (const piece of pieces) {
     if (left === 0) break;
     const take = Math.min(left, piece.free);
-    await addReservation(ctx, { lineId: line.id, productId: line.product_id, location: { id: piece.locationId, warehouse_id: piece.warehouseId }, lotKey: piece.lotKey, quantity: take });
+    const written = addReservation(ctx, { lineId: line.id, productId: line.product_id, location: { id: piece.locationId, warehouse_id: piece.warehouseId }, lotKey: piece.lotKey, quantity: take });
+    if (written) await written;
     pool?.take(line.product_id, piece, take);
     left -= take;
   }

@@ -68,13 +68,15 @@ export async function planLines(ctx: CommandContext, lines: CreateInput['lines']
   await session.loadProducts(lines.map((l) => l.productId));
   const planned: PlannedLine[] = [];
   for (const [i, line] of lines.entries()) {
-    const p = await session.findProduct(line.productId);
+    // Loaded above: read from the session without an await per line.
+    const p = session.knownProduct(line.productId) ?? (await session.findProduct(line.productId));
     if (!p) throw new DomainError('VALIDATION', `Line ${i + 1}: no such product`, { fields: [{ path: `lines.${i}.productId`, message: 'No such product' }] });
     if (!p.active) throw new DomainError('BUSINESS_RULE', `Line ${i + 1}: ${p.sku} is archived and cannot be moved`, { fields: [{ path: `lines.${i}.productId`, message: 'Archived product' }] });
     const uomId = line.uomId ?? p.uomId;
     let quantity: number;
     try {
-      quantity = await convertQuantity(ctx.db, { productId: p.id, fromUomId: uomId, toUomId: p.uomId, quantity: line.quantity });
+      // (convertQuantity returns a quantity in the product's own unit as it is.)
+      quantity = uomId === p.uomId ? line.quantity : await convertQuantity(ctx.db, { productId: p.id, fromUomId: uomId, toUomId: p.uomId, quantity: line.quantity });
     } catch (e) {
       if (e instanceof DomainError) throw new DomainError(e.code, `Line ${i + 1} (${p.sku}): ${e.message}`, { fields: [{ path: `lines.${i}.uomId`, message: e.message }] });
       throw e;
@@ -492,7 +494,10 @@ async function planCrossings(ctx: CommandContext, items: { line: CrossingLine; q
     add(line.product_id, line.to, 'incoming', quantity);
     add(line.product_id, line.from, 'outgoing', quantity);
   }
-  for (const l of levels.values()) await adjustLevel(ctx, { productId: l.productId, location: l.location, lotKey: '' }, { incoming: l.incoming, outgoing: l.outgoing });
+  for (const l of levels.values()) {
+    const written = adjustLevel(ctx, { productId: l.productId, location: l.location, lotKey: '' }, { incoming: l.incoming, outgoing: l.outgoing });
+    if (written) await written;
+  }
 }
 
 const linesOfTransfer = preparedQuery<{ transferId: string }, TransferLineTable>(['transferId'], (db, p) =>
