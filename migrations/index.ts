@@ -24,6 +24,7 @@ import * as m0025 from './0025_central_change_log_json';
 import * as m0027 from './0027_outbox_lean';
 import * as m0028 from './0028_reorder_rule_per_branch';
 import * as m0029 from './0029_shared_rows_owned';
+import * as m0030 from './0030_private_keys_per_branch';
 
 /**
  * Every schema migration, in order. Names sort in the order they apply; never rename
@@ -55,6 +56,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0027_outbox_lean': m0027,
   '0028_reorder_rule_per_branch': m0028,
   '0029_shared_rows_owned': m0029,
+  '0030_private_keys_per_branch': m0030,
 };
 
 export const LATEST_SCHEMA = Object.keys(MIGRATIONS).sort().at(-1)!;

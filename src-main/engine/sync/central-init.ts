@@ -353,7 +353,59 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
         jsonb_build_object('clientId', p_client, 'mutationId', p_mutation)::text, c.branch_id, NULL);
     END $$`.execute(db);
 
-  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_push_check_packed(text, bigint[], text, text[], text)', 'branchline_client_status(text)', 'branchline_pull_horizon()', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)']) {
+  // Keys two branches can take at once offline are unique per branch (migration 0030); at merge
+  // the centre sees both and raises the business conflict for the later branch, once per
+  // document: the same vendor invoice recorded at two branches (check it is paid once), a
+  // shared warehouse's location counted at two branches at the same time (both would post),
+  // and one bank statement file imported at two branches (reconciled twice).
+  // Only the caller's own new documents; runs as the owner, which sees every branch's.
+  await sql`CREATE OR REPLACE FUNCTION branchline_duplicate_exceptions(p_bills jsonb, p_counts jsonb, p_statements jsonb, p_at timestamptz) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+    DECLARE r record; raised integer := 0;
+    BEGIN
+      FOR r IN SELECT b.id, b.number, b.branch_id, b.vendor_reference, v.name AS vendor, o.number AS other_number, ob.code AS other_branch
+               FROM vendor_bill b JOIN partner v ON v.id = b.vendor_id
+               JOIN LATERAL (SELECT x.number, x.branch_id FROM vendor_bill x WHERE x.vendor_id = b.vendor_id AND x.vendor_reference = b.vendor_reference
+                             AND x.branch_id <> b.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+               JOIN branch ob ON ob.id = o.branch_id
+               WHERE b.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_bills))) AND b.branch_id = (SELECT branchline_branch())
+                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_bill' AND e.document_id = b.id) LOOP
+        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_bill', 'open',
+          format('%s''s bill %s was recorded here as %s and at branch %s as %s while offline: make sure it is paid once', r.vendor, r.vendor_reference, r.number, r.other_branch, r.other_number),
+          jsonb_build_object('billId', r.id, 'vendorReference', r.vendor_reference, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.id);
+        raised := raised + 1;
+      END LOOP;
+      FOR r IN SELECT c.id, c.number, c.branch_id, l.path, o.number AS other_number, ob.code AS other_branch
+               FROM cycle_count c JOIN location l ON l.id = c.location_id
+               JOIN LATERAL (SELECT x.number, x.branch_id FROM cycle_count x WHERE x.location_id = c.location_id AND x.branch_id <> c.branch_id
+                             AND x.state IN ('open', 'awaiting_approval') ORDER BY x.created_at, x.id LIMIT 1) o ON true
+               JOIN branch ob ON ob.id = o.branch_id
+               WHERE c.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_counts))) AND c.branch_id = (SELECT branchline_branch())
+                 AND c.state IN ('open', 'awaiting_approval')
+                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'count' AND e.document_id = c.id) LOOP
+        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'count', 'open',
+          format('%s is counted here (%s) and at branch %s (%s) at the same time: post one count and cancel the other, or both adjustments post', r.path, r.number, r.other_branch, r.other_number),
+          jsonb_build_object('countId', r.id, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.id);
+        raised := raised + 1;
+      END LOOP;
+      FOR r IN SELECT s.id, s.name, s.branch_id, o.name AS other_name, ob.code AS other_branch
+               FROM bank_statement s
+               JOIN LATERAL (SELECT x.name, x.branch_id FROM bank_statement x WHERE x.file_hash = s.file_hash AND x.branch_id <> s.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+               JOIN branch ob ON ob.id = o.branch_id
+               WHERE s.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_statements))) AND s.branch_id = (SELECT branchline_branch())
+                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_statement' AND e.document_id = s.id) LOOP
+        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_statement', 'open',
+          format('Bank statement %s was imported here and at branch %s (as %s) while offline: reconcile it at one branch only', r.name, r.other_branch, r.other_name),
+          jsonb_build_object('statementId', r.id, 'otherBranch', r.other_branch)::text, r.branch_id, r.id);
+        raised := raised + 1;
+      END LOOP;
+      RETURN raised;
+    END $$`.execute(db);
+
+  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_push_check_packed(text, bigint[], text, text[], text)', 'branchline_client_status(text)', 'branchline_pull_horizon()', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)', 'branchline_duplicate_exceptions(jsonb, jsonb, jsonb, timestamptz)']) {
     await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }

@@ -226,6 +226,10 @@ export async function push(
         await sql`SELECT branchline_recompute(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
         await sql`SELECT branchline_stock_exceptions(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
       }
+      const opened = newDocuments(current.changes, accepted);
+      if (opened.bills.length + opened.counts.length + opened.statements.length > 0) {
+        await sql`SELECT branchline_duplicate_exceptions(${JSON.stringify(opened.bills)}::jsonb, ${JSON.stringify(opened.counts)}::jsonb, ${JSON.stringify(opened.statements)}::jsonb, ${now}::timestamptz)`.execute(trx);
+      }
       crashPoint('push:before-commit');
       return gate;
     });
@@ -239,6 +243,23 @@ export async function push(
     // (The gate advanced to this batch's last id; the batch prepared ahead starts after it.)
     if (outcome.lastMutationId !== current.last) next = ahead(prepare(outcome.lastMutationId));
   }
+}
+
+/** Vendor bills, cycle counts and bank statements the accepted mutations of a batch created: the centre checks them against other branches' (`branchline_duplicate_exceptions`). */
+function newDocuments(mutations: { id: number; changes: RowChange[] }[], accepted: Set<number>): { bills: string[]; counts: string[]; statements: string[] } {
+  const bills: string[] = [];
+  const counts: string[] = [];
+  const statements: string[] = [];
+  for (const m of mutations) {
+    if (!accepted.has(m.id)) continue;
+    for (const c of m.changes) {
+      if (c.op !== 'insert') continue;
+      if (c.table === 'vendor_bill') bills.push(c.id);
+      else if (c.table === 'cycle_count') counts.push(c.id);
+      else if (c.table === 'bank_statement') statements.push(c.id);
+    }
+  }
+  return { bills, counts, statements };
 }
 
 /** Order states after release to the warehouse (sales' RELEASED). */

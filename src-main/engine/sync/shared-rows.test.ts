@@ -169,6 +169,43 @@ describe('rows every branch sees, written offline by two branches', () => {
     expect(await world.admin.db.selectFrom('document_series').select('prefix').where('prefix', 'like', '%EDI-ISA-').orderBy('prefix').execute()).toEqual([{ prefix: 'B21-EDI-ISA-' }, { prefix: 'B22-EDI-ISA-' }]);
   });
 
+  it('the same vendor invoice, location count and bank statement at two branches offline: all push, and the later branch gets an exception for each', async () => {
+    const product = await world.centralEngine.run('catalog.product.create', { sku: `DUP-${Date.now()}`, name: 'Billed twice', uomId, listPriceMinor: 900, costMinor: 400 }, central);
+    const vendor = await world.centralEngine.run('purchasing.vendor.create', { name: 'Twice Billing Co.', leadTimeDays: 3, contacts: [] }, central);
+    await syncAll();
+    const bills: string[] = [];
+    const counts: string[] = [];
+    for (const [t, as] of [
+      [a, asA],
+      [b, asB],
+    ] as const) {
+      const po = await t.engine.run('purchasing.po.create', { vendorId: vendor.id, warehouseId: whId, lines: [{ productId: product.id, quantity: 4, unitPriceMinor: 500 }] }, as);
+      await t.engine.run('purchasing.po.submit', { id: po.id }, as);
+      await t.engine.run('purchasing.po.send', { id: po.id }, as);
+      await t.engine.run('purchasing.po.receive', { id: po.id, lines: [{ lineId: po.lines[0]!.id, quantity: 4 }], createBackorder: false }, as);
+      const bill = await t.engine.run('purchasing.bill.create', { orderId: po.id, vendorReference: 'INV-77', billDate: '2026-11-30', lines: [{ orderLineId: po.lines[0]!.id, quantity: 4, unitPriceMinor: 500 }] }, as);
+      bills.push(bill.number);
+      // Its own second entry of INV-77 is still refused at once.
+      const again = await t.engine.call('purchasing.bill.create', { orderId: po.id, vendorReference: 'INV-77', billDate: '2026-11-30', lines: [{ orderLineId: po.lines[0]!.id, quantity: 1, unitPriceMinor: 500 }] }, as);
+      expect(again.ok ? 'ok' : again.error.code).toBe('CONFLICT');
+      const stock = (await zoneLocation(t.db.db, whId, 'stock')).id;
+      counts.push((await t.engine.run('inventory.count.create', { locationId: stock, productIds: [product.id] }, as)).number);
+      // The company's bank statement file, imported at both branches.
+      await t.engine.run('finance.bank.import', { fileName: `stmt-${t.code}.csv`, format: 'csv', content: 'date,amount,reference,name\n2026-11-27,-12.50,FEE-NOV,Bank\n' }, as);
+    }
+    await syncAll();
+    const kinds = ['duplicate_bill', 'count', 'duplicate_statement'];
+    const raised = await world.admin.db.selectFrom('sync_exception').innerJoin('branch', 'branch.id', 'sync_exception.branch_id').select(['branch.code', 'sync_exception.kind', 'sync_exception.message']).where('sync_exception.kind', 'in', kinds).orderBy('sync_exception.kind').execute();
+    expect(raised).toEqual([
+      { code: 'B22', kind: 'count', message: `WH1/Stock is counted here (${counts[1]}) and at branch B21 (${counts[0]}) at the same time: post one count and cancel the other, or both adjustments post` },
+      { code: 'B22', kind: 'duplicate_bill', message: `Twice Billing Co.'s bill INV-77 was recorded here as ${bills[1]} and at branch B21 as ${bills[0]} while offline: make sure it is paid once` },
+      { code: 'B22', kind: 'duplicate_statement', message: 'Bank statement stmt-B22.csv was imported here and at branch B21 (as stmt-B21.csv) while offline: reconcile it at one branch only' },
+    ]);
+    // Both branches see the exceptions (kept once, however often the rows travel again).
+    await syncAll();
+    for (const t of [a, b]) expect(await t.db.db.selectFrom('sync_exception').select('kind').where('kind', 'in', kinds).execute()).toHaveLength(3);
+  });
+
   it('master data on a bound branch is refused by the engine and by the database itself', async () => {
     const category = await a.db.db.selectFrom('category').select('id').executeTakeFirstOrThrow();
     const r = await a.engine.call('purchasing.categoryPolicy.set', { categoryId: category.id, requiresInspection: true }, asA);
