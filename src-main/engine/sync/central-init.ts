@@ -357,9 +357,11 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   // the centre sees both and raises the business conflict for the later branch, once per
   // document: the same vendor invoice recorded at two branches (check it is paid once), a
   // shared warehouse's location counted at two branches at the same time (both would post),
-  // and one bank statement file imported at two branches (reconciled twice).
+  // one bank statement file imported at two branches (reconciled twice), and one order file's
+  // order imported at two branches (the idempotency key is each branch's: shipped twice).
+  // p_new: the batch's new row ids by table.
   // Only the caller's own new documents; runs as the owner, which sees every branch's.
-  await sql`CREATE OR REPLACE FUNCTION branchline_duplicate_exceptions(p_bills jsonb, p_counts jsonb, p_statements jsonb, p_at timestamptz) RETURNS integer
+  await sql`CREATE OR REPLACE FUNCTION branchline_duplicate_exceptions(p_new jsonb, p_at timestamptz) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
     DECLARE r record; raised integer := 0;
     BEGIN
@@ -368,7 +370,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
                JOIN LATERAL (SELECT x.number, x.branch_id FROM vendor_bill x WHERE x.vendor_id = b.vendor_id AND x.vendor_reference = b.vendor_reference
                              AND x.branch_id <> b.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
                JOIN branch ob ON ob.id = o.branch_id
-               WHERE b.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_bills))) AND b.branch_id = (SELECT branchline_branch())
+               WHERE b.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'vendor_bill'))) AND b.branch_id = (SELECT branchline_branch())
                  AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_bill' AND e.document_id = b.id) LOOP
         INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
         VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_bill', 'open',
@@ -381,7 +383,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
                JOIN LATERAL (SELECT x.number, x.branch_id FROM cycle_count x WHERE x.location_id = c.location_id AND x.branch_id <> c.branch_id
                              AND x.state IN ('open', 'awaiting_approval') ORDER BY x.created_at, x.id LIMIT 1) o ON true
                JOIN branch ob ON ob.id = o.branch_id
-               WHERE c.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_counts))) AND c.branch_id = (SELECT branchline_branch())
+               WHERE c.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'cycle_count'))) AND c.branch_id = (SELECT branchline_branch())
                  AND c.state IN ('open', 'awaiting_approval')
                  AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'count' AND e.document_id = c.id) LOOP
         INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
@@ -394,7 +396,7 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
                FROM bank_statement s
                JOIN LATERAL (SELECT x.name, x.branch_id FROM bank_statement x WHERE x.file_hash = s.file_hash AND x.branch_id <> s.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
                JOIN branch ob ON ob.id = o.branch_id
-               WHERE s.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_statements))) AND s.branch_id = (SELECT branchline_branch())
+               WHERE s.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'bank_statement'))) AND s.branch_id = (SELECT branchline_branch())
                  AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_statement' AND e.document_id = s.id) LOOP
         INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
         VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_statement', 'open',
@@ -402,10 +404,22 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
           jsonb_build_object('statementId', r.id, 'otherBranch', r.other_branch)::text, r.branch_id, r.id);
         raised := raised + 1;
       END LOOP;
+      FOR r IN SELECT k.id, k.key, k.order_id, k.order_number, k.branch_id, o.order_number AS other_number, ob.code AS other_branch
+               FROM import_key k
+               JOIN LATERAL (SELECT x.order_number, x.branch_id FROM import_key x WHERE x.key = k.key AND x.branch_id <> k.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+               JOIN branch ob ON ob.id = o.branch_id
+               WHERE k.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'import_key'))) AND k.branch_id = (SELECT branchline_branch())
+                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_import' AND e.document_id = k.order_id) LOOP
+        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_import', 'open',
+          format('The imported order %s became %s here and %s at branch %s while offline: cancel one, or the customer gets it twice', r.key, r.order_number, r.other_number, r.other_branch),
+          jsonb_build_object('key', r.key, 'orderId', r.order_id, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.order_id);
+        raised := raised + 1;
+      END LOOP;
       RETURN raised;
     END $$`.execute(db);
 
-  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_push_check_packed(text, bigint[], text, text[], text)', 'branchline_client_status(text)', 'branchline_pull_horizon()', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)', 'branchline_duplicate_exceptions(jsonb, jsonb, jsonb, timestamptz)']) {
+  for (const fn of ['branchline_quarantine(text, bigint, text, text)', 'branchline_branch()', 'branchline_recompute(jsonb, timestamptz)', 'branchline_push_check(text, jsonb)', 'branchline_push_check_packed(text, bigint[], text, text[], text)', 'branchline_client_status(text)', 'branchline_pull_horizon()', 'branchline_stock_exceptions(jsonb, timestamptz)', 'branchline_credit_holds(jsonb, timestamptz)', 'branchline_duplicate_exceptions(jsonb, timestamptz)']) {
     await sql.raw(`REVOKE ALL ON FUNCTION ${fn} FROM PUBLIC`).execute(db);
     await sql.raw(`GRANT EXECUTE ON FUNCTION ${fn} TO ${BRANCH_GROUP_ROLE}`).execute(db);
   }

@@ -227,9 +227,7 @@ export async function push(
         await sql`SELECT branchline_stock_exceptions(${ids}::jsonb, ${now}::timestamptz)`.execute(trx);
       }
       const opened = newDocuments(current.changes, accepted);
-      if (opened.bills.length + opened.counts.length + opened.statements.length > 0) {
-        await sql`SELECT branchline_duplicate_exceptions(${JSON.stringify(opened.bills)}::jsonb, ${JSON.stringify(opened.counts)}::jsonb, ${JSON.stringify(opened.statements)}::jsonb, ${now}::timestamptz)`.execute(trx);
-      }
+      if (opened) await sql`SELECT branchline_duplicate_exceptions(${JSON.stringify(opened)}::jsonb, ${now}::timestamptz)`.execute(trx);
       crashPoint('push:before-commit');
       return gate;
     });
@@ -245,21 +243,21 @@ export async function push(
   }
 }
 
-/** Vendor bills, cycle counts and bank statements the accepted mutations of a batch created: the centre checks them against other branches' (`branchline_duplicate_exceptions`). */
-function newDocuments(mutations: { id: number; changes: RowChange[] }[], accepted: Set<number>): { bills: string[]; counts: string[]; statements: string[] } {
-  const bills: string[] = [];
-  const counts: string[] = [];
-  const statements: string[] = [];
+/** Tables whose new rows the centre checks against other branches' (`branchline_duplicate_exceptions`): keys two branches can take at once offline. */
+const DUPLICATE_CHECKED = new Set(['vendor_bill', 'cycle_count', 'bank_statement', 'import_key']);
+
+/** The ids of rows of DUPLICATE_CHECKED tables the accepted mutations of a batch inserted, by table; null when none. */
+function newDocuments(mutations: { id: number; changes: RowChange[] }[], accepted: Set<number>): Record<string, string[]> | null {
+  let found: Record<string, string[]> | null = null;
   for (const m of mutations) {
     if (!accepted.has(m.id)) continue;
     for (const c of m.changes) {
-      if (c.op !== 'insert') continue;
-      if (c.table === 'vendor_bill') bills.push(c.id);
-      else if (c.table === 'cycle_count') counts.push(c.id);
-      else if (c.table === 'bank_statement') statements.push(c.id);
+      if (c.op !== 'insert' || !DUPLICATE_CHECKED.has(c.table)) continue;
+      found ??= {};
+      (found[c.table] ??= []).push(c.id);
     }
   }
-  return { bills, counts, statements };
+  return found;
 }
 
 /** Order states after release to the warehouse (sales' RELEASED). */

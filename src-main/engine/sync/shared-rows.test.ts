@@ -169,12 +169,14 @@ describe('rows every branch sees, written offline by two branches', () => {
     expect(await world.admin.db.selectFrom('document_series').select('prefix').where('prefix', 'like', '%EDI-ISA-').orderBy('prefix').execute()).toEqual([{ prefix: 'B21-EDI-ISA-' }, { prefix: 'B22-EDI-ISA-' }]);
   });
 
-  it('the same vendor invoice, location count and bank statement at two branches offline: all push, and the later branch gets an exception for each', async () => {
+  it('the same vendor invoice, location count, bank statement and imported order at two branches offline: all push, and the later branch gets an exception for each', async () => {
     const product = await world.centralEngine.run('catalog.product.create', { sku: `DUP-${Date.now()}`, name: 'Billed twice', uomId, listPriceMinor: 900, costMinor: 400 }, central);
     const vendor = await world.centralEngine.run('purchasing.vendor.create', { name: 'Twice Billing Co.', leadTimeDays: 3, contacts: [] }, central);
+    const buyer = await world.centralEngine.run('partners.customer.create', { name: 'Portal Buyer', region: 'North', customerClass: 'regular', paymentTermsDays: 30 }, central);
     await syncAll();
     const bills: string[] = [];
     const counts: string[] = [];
+    const orders: string[] = [];
     for (const [t, as] of [
       [a, asA],
       [b, asB],
@@ -192,18 +194,23 @@ describe('rows every branch sees, written offline by two branches', () => {
       counts.push((await t.engine.run('inventory.count.create', { locationId: stock, productIds: [product.id] }, as)).number);
       // The company's bank statement file, imported at both branches.
       await t.engine.run('finance.bank.import', { fileName: `stmt-${t.code}.csv`, format: 'csv', content: 'date,amount,reference,name\n2026-11-27,-12.50,FEE-NOV,Bank\n' }, as);
+      // The portal's order file, sent to both branches.
+      const staged = await t.engine.run('imports.stage', { kind: 'orders', channelCode: 'portal', fileName: 'portal.csv', content: `order_id,customer_code,sku,quantity\nWEB-9001,${buyer.code},${product.sku},1\n` }, as);
+      const applied = await t.engine.run('imports.apply', { batchId: staged.batch.id }, as);
+      orders.push(applied.orders[0]!.orderNumber!);
     }
     await syncAll();
-    const kinds = ['duplicate_bill', 'count', 'duplicate_statement'];
+    const kinds = ['duplicate_bill', 'count', 'duplicate_statement', 'duplicate_import'];
     const raised = await world.admin.db.selectFrom('sync_exception').innerJoin('branch', 'branch.id', 'sync_exception.branch_id').select(['branch.code', 'sync_exception.kind', 'sync_exception.message']).where('sync_exception.kind', 'in', kinds).orderBy('sync_exception.kind').execute();
     expect(raised).toEqual([
       { code: 'B22', kind: 'count', message: `WH1/Stock is counted here (${counts[1]}) and at branch B21 (${counts[0]}) at the same time: post one count and cancel the other, or both adjustments post` },
       { code: 'B22', kind: 'duplicate_bill', message: `Twice Billing Co.'s bill INV-77 was recorded here as ${bills[1]} and at branch B21 as ${bills[0]} while offline: make sure it is paid once` },
+      { code: 'B22', kind: 'duplicate_import', message: expect.stringMatching(new RegExp(`^The imported order .*WEB-9001.* became ${orders[1]} here and ${orders[0]} at branch B21 while offline: cancel one, or the customer gets it twice$`)) as unknown as string },
       { code: 'B22', kind: 'duplicate_statement', message: 'Bank statement stmt-B22.csv was imported here and at branch B21 (as stmt-B21.csv) while offline: reconcile it at one branch only' },
     ]);
     // Both branches see the exceptions (kept once, however often the rows travel again).
     await syncAll();
-    for (const t of [a, b]) expect(await t.db.db.selectFrom('sync_exception').select('kind').where('kind', 'in', kinds).execute()).toHaveLength(3);
+    for (const t of [a, b]) expect(await t.db.db.selectFrom('sync_exception').select('kind').where('kind', 'in', kinds).execute()).toHaveLength(4);
   });
 
   it('master data on a bound branch is refused by the engine and by the database itself', async () => {
