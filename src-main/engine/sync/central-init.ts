@@ -363,59 +363,47 @@ export async function initCentral(central: CentralDatabase): Promise<{ migrated:
   // Only the caller's own new documents; runs as the owner, which sees every branch's.
   await sql`CREATE OR REPLACE FUNCTION branchline_duplicate_exceptions(p_new jsonb, p_at timestamptz) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
-    DECLARE r record; raised integer := 0;
+    DECLARE raised integer;
     BEGIN
-      FOR r IN SELECT b.id, b.number, b.branch_id, b.vendor_reference, v.name AS vendor, o.number AS other_number, ob.code AS other_branch
-               FROM vendor_bill b JOIN partner v ON v.id = b.vendor_id
-               JOIN LATERAL (SELECT x.number, x.branch_id FROM vendor_bill x WHERE x.vendor_id = b.vendor_id AND x.vendor_reference = b.vendor_reference
-                             AND x.branch_id <> b.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
-               JOIN branch ob ON ob.id = o.branch_id
-               WHERE b.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'vendor_bill'))) AND b.branch_id = (SELECT branchline_branch())
-                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_bill' AND e.document_id = b.id) LOOP
-        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
-        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_bill', 'open',
-          format('%s''s bill %s was recorded here as %s and at branch %s as %s while offline: make sure it is paid once', r.vendor, r.vendor_reference, r.number, r.other_branch, r.other_number),
-          jsonb_build_object('billId', r.id, 'vendorReference', r.vendor_reference, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.id);
-        raised := raised + 1;
-      END LOOP;
-      FOR r IN SELECT c.id, c.number, c.branch_id, l.path, o.number AS other_number, ob.code AS other_branch
-               FROM cycle_count c JOIN location l ON l.id = c.location_id
-               JOIN LATERAL (SELECT x.number, x.branch_id FROM cycle_count x WHERE x.location_id = c.location_id AND x.branch_id <> c.branch_id
-                             AND x.state IN ('open', 'awaiting_approval') ORDER BY x.created_at, x.id LIMIT 1) o ON true
-               JOIN branch ob ON ob.id = o.branch_id
-               WHERE c.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'cycle_count'))) AND c.branch_id = (SELECT branchline_branch())
-                 AND c.state IN ('open', 'awaiting_approval')
-                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'count' AND e.document_id = c.id) LOOP
-        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
-        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'count', 'open',
-          format('%s is counted here (%s) and at branch %s (%s) at the same time: post one count and cancel the other, or both adjustments post', r.path, r.number, r.other_branch, r.other_number),
-          jsonb_build_object('countId', r.id, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.id);
-        raised := raised + 1;
-      END LOOP;
-      FOR r IN SELECT s.id, s.name, s.branch_id, o.name AS other_name, ob.code AS other_branch
-               FROM bank_statement s
-               JOIN LATERAL (SELECT x.name, x.branch_id FROM bank_statement x WHERE x.file_hash = s.file_hash AND x.branch_id <> s.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
-               JOIN branch ob ON ob.id = o.branch_id
-               WHERE s.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'bank_statement'))) AND s.branch_id = (SELECT branchline_branch())
-                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_statement' AND e.document_id = s.id) LOOP
-        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
-        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_statement', 'open',
-          format('Bank statement %s was imported here and at branch %s (as %s) while offline: reconcile it at one branch only', r.name, r.other_branch, r.other_name),
-          jsonb_build_object('statementId', r.id, 'otherBranch', r.other_branch)::text, r.branch_id, r.id);
-        raised := raised + 1;
-      END LOOP;
-      FOR r IN SELECT k.id, k.key, k.order_id, k.order_number, k.branch_id, o.order_number AS other_number, ob.code AS other_branch
-               FROM import_key k
-               JOIN LATERAL (SELECT x.order_number, x.branch_id FROM import_key x WHERE x.key = k.key AND x.branch_id <> k.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
-               JOIN branch ob ON ob.id = o.branch_id
-               WHERE k.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'import_key'))) AND k.branch_id = (SELECT branchline_branch())
-                 AND NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = 'duplicate_import' AND e.document_id = k.order_id) LOOP
-        INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
-        VALUES (gen_random_uuid()::text, r.branch_id, p_at, p_at, 1, 'duplicate_import', 'open',
-          format('The imported order %s became %s here and %s at branch %s while offline: cancel one, or the customer gets it twice', r.key, r.order_number, r.other_number, r.other_branch),
-          jsonb_build_object('key', r.key, 'orderId', r.order_id, 'otherBranch', r.other_branch, 'otherNumber', r.other_number)::text, r.branch_id, r.order_id);
-        raised := raised + 1;
-      END LOOP;
+      WITH me AS (SELECT branchline_branch() AS id),
+      found AS (
+        -- Each arm: one of the caller's new documents whose key another branch's document holds.
+        SELECT 'duplicate_bill' AS kind, b.branch_id, b.id AS document_id,
+          format('%s''s bill %s was recorded here as %s and at branch %s as %s while offline: make sure it is paid once', v.name, b.vendor_reference, b.number, ob.code, o.number) AS message,
+          jsonb_build_object('billId', b.id, 'vendorReference', b.vendor_reference, 'otherBranch', ob.code, 'otherNumber', o.number) AS details
+        FROM vendor_bill b JOIN partner v ON v.id = b.vendor_id
+        JOIN LATERAL (SELECT x.number, x.branch_id FROM vendor_bill x WHERE x.vendor_id = b.vendor_id AND x.vendor_reference = b.vendor_reference AND x.branch_id <> b.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+        JOIN branch ob ON ob.id = o.branch_id
+        WHERE b.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'vendor_bill'))) AND b.branch_id = (SELECT id FROM me)
+        UNION ALL
+        SELECT 'count', c.branch_id, c.id,
+          format('%s is counted here (%s) and at branch %s (%s) at the same time: post one count and cancel the other, or both adjustments post', l.path, c.number, ob.code, o.number),
+          jsonb_build_object('countId', c.id, 'otherBranch', ob.code, 'otherNumber', o.number)
+        FROM cycle_count c JOIN location l ON l.id = c.location_id
+        JOIN LATERAL (SELECT x.number, x.branch_id FROM cycle_count x WHERE x.location_id = c.location_id AND x.branch_id <> c.branch_id AND x.state IN ('open', 'awaiting_approval') ORDER BY x.created_at, x.id LIMIT 1) o ON true
+        JOIN branch ob ON ob.id = o.branch_id
+        WHERE c.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'cycle_count'))) AND c.branch_id = (SELECT id FROM me) AND c.state IN ('open', 'awaiting_approval')
+        UNION ALL
+        SELECT 'duplicate_statement', s.branch_id, s.id,
+          format('Bank statement %s was imported here and at branch %s (as %s) while offline: reconcile it at one branch only', s.name, ob.code, o.name),
+          jsonb_build_object('statementId', s.id, 'otherBranch', ob.code)
+        FROM bank_statement s
+        JOIN LATERAL (SELECT x.name, x.branch_id FROM bank_statement x WHERE x.file_hash = s.file_hash AND x.branch_id <> s.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+        JOIN branch ob ON ob.id = o.branch_id
+        WHERE s.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'bank_statement'))) AND s.branch_id = (SELECT id FROM me)
+        UNION ALL
+        SELECT 'duplicate_import', k.branch_id, k.order_id,
+          format('The imported order %s became %s here and %s at branch %s while offline: cancel one, or the customer gets it twice', k.key, k.order_number, o.order_number, ob.code),
+          jsonb_build_object('key', k.key, 'orderId', k.order_id, 'otherBranch', ob.code, 'otherNumber', o.order_number)
+        FROM import_key k
+        JOIN LATERAL (SELECT x.order_number, x.branch_id FROM import_key x WHERE x.key = k.key AND x.branch_id <> k.branch_id ORDER BY x.created_at, x.id LIMIT 1) o ON true
+        JOIN branch ob ON ob.id = o.branch_id
+        WHERE k.id = ANY(ARRAY(SELECT jsonb_array_elements_text(p_new->'import_key'))) AND k.branch_id = (SELECT id FROM me)
+      )
+      INSERT INTO sync_exception (id, branch_id, created_at, updated_at, version, kind, status, message, details, origin_branch_id, document_id)
+      SELECT gen_random_uuid()::text, f.branch_id, p_at, p_at, 1, f.kind, 'open', f.message, f.details::text, f.branch_id, f.document_id
+      FROM found f WHERE NOT EXISTS (SELECT 1 FROM sync_exception e WHERE e.kind = f.kind AND e.document_id = f.document_id);
+      GET DIAGNOSTICS raised = ROW_COUNT;
       RETURN raised;
     END $$`.execute(db);
 
