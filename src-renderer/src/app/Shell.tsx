@@ -59,6 +59,7 @@ import { Brand } from './Brand';
 import { PurchasingRoute } from '../purchasing/PurchaseOrdersPage';
 import { ReplenishPage } from '../purchasing/ReplenishPage';
 import { BillsPage } from '../purchasing/BillsPage';
+import { VendorsPage } from '../purchasing/VendorsPage';
 import { IconAlertTriangle, IconTrendingUp } from '@tabler/icons-react';
 import { FinancePage } from '../finance/FinancePage';
 import { TaxesPage } from '../finance/TaxesPage';
@@ -128,6 +129,7 @@ const SECTIONS: Section[] = [
       { route: 'purchasing', label: 'Purchase orders', icon: <IconTruckDelivery size={15} />, needs: 'purchasing.read', render: (r) => <PurchasingRoute route={r} /> },
       { route: 'purchasing/replenish', label: 'Replenishment', icon: <IconRefresh size={15} />, needs: 'purchasing.read', render: () => <ReplenishPage /> },
       { route: 'purchasing/bills', label: 'Vendor bills', icon: <IconFileInvoice size={15} />, needs: 'purchasing.read', render: () => <BillsPage /> },
+      { route: 'purchasing/vendors', label: 'Vendors', icon: <IconUsers size={15} />, needs: 'purchasing.read', render: () => <VendorsPage /> },
     ],
   },
   {

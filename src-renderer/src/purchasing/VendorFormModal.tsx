@@ -1,0 +1,353 @@
+import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { getHotkeyHandler } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useCallback, useEffect, useState } from 'react';
+import type { InputOf, OutputOf } from '../../../src-shared/contract/index';
+import { useSession } from '../app/session';
+import { applyServerError } from '../lib/forms';
+import { parseMoney } from '../lib/money';
+import { client, messageOf } from '../rpc';
+import { money } from '../sales/format';
+import { FormActions } from '../ui/FormActions';
+import { type PickedProduct, ProductPicker } from '../warehouse/ProductPicker';
+
+interface ContactForm {
+  name: string;
+  email: string;
+  phone: string;
+  role: string;
+}
+/** NumberInput gives '' when cleared: the form says so instead of sending nothing. */
+type WholeNumber = number | string;
+interface Values {
+  code: string;
+  name: string;
+  email: string;
+  phone: string;
+  paymentTermsDays: WholeNumber;
+  leadTimeDays: WholeNumber;
+  currency: string;
+  minOrderQty: WholeNumber;
+  orderMultiple: WholeNumber;
+  ediEnabled: boolean;
+  ediId: string;
+  active: boolean;
+  contacts: ContactForm[];
+}
+interface PriceValues {
+  product: PickedProduct | null;
+  minQuantity: WholeNumber;
+  price: string;
+  vendorSku: string;
+}
+type Vendor = OutputOf<'purchasing.vendor.get'>;
+type VendorPrice = OutputOf<'purchasing.price.list'>['rows'][number];
+
+const FIELDS = ['code', 'name', 'email', 'phone', 'paymentTermsDays', 'leadTimeDays', 'currency', 'minOrderQty', 'orderMultiple', 'ediEnabled', 'ediId', 'active'];
+const PRICE_FIELDS = ['product', 'minQuantity', 'price', 'vendorSku'];
+const PRICE_PATHS = { productId: 'product', priceMinor: 'price' };
+const blank = (s: string) => (s.trim() === '' ? null : s.trim());
+const emptyContact = (): ContactForm => ({ name: '', email: '', phone: '', role: '' });
+
+function toValues(v: Vendor | null): Values {
+  return {
+    code: v?.code ?? '',
+    name: v?.name ?? '',
+    email: v?.email ?? '',
+    phone: v?.phone ?? '',
+    paymentTermsDays: v?.paymentTermsDays ?? 30,
+    leadTimeDays: v?.leadTimeDays ?? 7,
+    currency: v?.currency ?? 'USD',
+    minOrderQty: v?.minOrderQty ?? 1,
+    orderMultiple: v?.orderMultiple ?? 1,
+    ediEnabled: v?.ediEnabled ?? false,
+    ediId: v?.ediId ?? '',
+    active: v?.active ?? true,
+    contacts: v ? v.contacts.map((c) => ({ name: c.name, email: c.email ?? '', phone: c.phone ?? '', role: c.role ?? '' })) : [],
+  };
+}
+
+/** The form's values as the create input; only what the form can know is checked here, the engine checks the rest. */
+function inputOf(v: Values): { input?: InputOf<'purchasing.vendor.create'>; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  const whole = (field: keyof Values, label: string) => {
+    const n = v[field];
+    if (typeof n !== 'number') errors[field] = `${label} is required`;
+    return typeof n === 'number' ? n : 0;
+  };
+  if (!v.name.trim()) errors.name = 'Name is required';
+  const paymentTermsDays = whole('paymentTermsDays', 'Payment terms');
+  const leadTimeDays = whole('leadTimeDays', 'Lead time');
+  const minOrderQty = whole('minOrderQty', 'Minimum order quantity');
+  const orderMultiple = whole('orderMultiple', 'Order multiple');
+  v.contacts.forEach((c, i) => {
+    if (!c.name.trim()) errors[`contacts.${i}.name`] = 'Contact name is required';
+  });
+  if (Object.keys(errors).length) return { errors };
+  return {
+    errors,
+    input: {
+      ...(v.code.trim() ? { code: v.code.trim() } : {}),
+      name: v.name.trim(),
+      email: blank(v.email),
+      phone: blank(v.phone),
+      paymentTermsDays,
+      leadTimeDays,
+      currency: v.currency.trim(),
+      minOrderQty,
+      orderMultiple,
+      ediEnabled: v.ediEnabled,
+      ediId: blank(v.ediId),
+      contacts: v.contacts.map((c) => ({ name: c.name.trim(), email: blank(c.email), phone: blank(c.phone), role: blank(c.role) })),
+    },
+  };
+}
+
+/** A basis-point rate as a percentage ("9,250" → "92.5 %"); "—" without history. */
+const rate = (bp: number | null) => (bp === null ? '—' : `${(bp / 100).toFixed(1)} %`);
+
+function Performance({ vendor }: { vendor: Vendor }) {
+  const p = vendor.performance;
+  const stat = (label: string, value: string, testId: string) => (
+    <Stack gap={0}>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text fw={600} data-testid={testId}>
+        {value}
+      </Text>
+    </Stack>
+  );
+  return (
+    <Group gap="xl" aria-label="Performance" role="group">
+      {stat('On time', rate(p.onTimeRateBp), 'vendor-on-time')}
+      {stat('Fill rate', rate(p.fillRateBp), 'vendor-fill-rate')}
+      {stat('Observed lead time', p.observedLeadDays === null ? '—' : `${p.observedLeadDays} d (agreed ${vendor.leadTimeDays} d)`, 'vendor-observed-lead')}
+      {stat('Receipt lines', p.receiptLines.toLocaleString('en-US'), 'vendor-receipt-lines')}
+    </Group>
+  );
+}
+
+/** The vendor's price list with an "add price" row: product by SKU, quantity break, price in the vendor's currency. */
+function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) {
+  const [rows, setRows] = useState<VendorPrice[] | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
+  const [priceError, setPriceError] = useState<string | null>(null);
+  const form = useForm<PriceValues>({
+    initialValues: { product: null, minQuantity: 1, price: '', vendorSku: '' },
+    validate: {
+      product: (p) => (p ? null : 'Pick a product'),
+      minQuantity: (q) => (typeof q === 'number' ? null : 'Minimum quantity is required'),
+      // Exact decimal → minor units (no floats); the engine's limits apply after.
+      price: (t) => {
+        const p = parseMoney(t);
+        return p.ok ? (p.minor < 0 ? 'Price cannot be negative' : null) : p.message;
+      },
+    },
+  });
+
+  const load = useCallback(() => {
+    client
+      .call('purchasing.price.list', { vendorId: vendor.id })
+      .then((r) => {
+        setRows(r.rows);
+        setListError(null);
+      })
+      .catch((e) => setListError(messageOf(e)));
+  }, [vendor.id]);
+  useEffect(load, [load]);
+
+  const add = form.onSubmit(async (v) => {
+    const parsed = parseMoney(v.price);
+    if (!v.product || !parsed.ok || typeof v.minQuantity !== 'number' || adding) return;
+    setAdding(true);
+    setPriceError(null);
+    try {
+      const saved = await client.call('purchasing.price.set', { vendorId: vendor.id, productId: v.product.id, minQuantity: v.minQuantity, priceMinor: parsed.minor, vendorSku: blank(v.vendorSku) });
+      notifications.show({ color: 'teal', title: 'Price saved', message: `${saved.sku} from ${saved.minQuantity}: ${money(saved.priceMinor, vendor.currency)}` });
+      form.reset();
+      load();
+    } catch (e) {
+      setPriceError(applyServerError(form, e, PRICE_FIELDS, PRICE_PATHS));
+    } finally {
+      setAdding(false);
+    }
+  });
+
+  return (
+    <Stack gap="xs">
+      {listError && <Alert color="red">{listError}</Alert>}
+      {rows === null && !listError ? (
+        <Loader size="xs" />
+      ) : rows && rows.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No prices yet.
+        </Text>
+      ) : (
+        <Table striped withTableBorder verticalSpacing={4} aria-label="Vendor prices">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th>Vendor SKU</Table.Th>
+              <Table.Th style={{ textAlign: 'right' }}>From qty</Table.Th>
+              <Table.Th style={{ textAlign: 'right' }}>Price</Table.Th>
+              <Table.Th>Valid</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows?.map((r) => (
+              <Table.Tr key={r.id} data-testid={`price-${r.sku}-${r.minQuantity}`}>
+                <Table.Td className="bl-mono">{r.sku}</Table.Td>
+                <Table.Td>{r.vendorSku ?? ''}</Table.Td>
+                <Table.Td style={{ textAlign: 'right' }}>{r.minQuantity.toLocaleString('en-US')}</Table.Td>
+                <Table.Td style={{ textAlign: 'right' }}>{money(r.priceMinor, vendor.currency)}</Table.Td>
+                <Table.Td>{r.validFrom || r.validTo ? `${r.validFrom ?? '…'} – ${r.validTo ?? '…'}` : 'always'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {writable && (
+        <form onSubmit={add} aria-label="Add price">
+          {priceError && (
+            <Alert color="red" mb="xs">
+              {priceError}
+            </Alert>
+          )}
+          <Group gap="xs" align="flex-start" wrap="nowrap">
+            <ProductPicker label="Product" style={{ flex: 2 }} {...form.getInputProps('product')} value={form.values.product} onChange={(p) => form.setFieldValue('product', p)} />
+            <NumberInput label="From qty" w={110} min={1} allowDecimal={false} {...form.getInputProps('minQuantity')} />
+            <TextInput label={`Price (${vendor.currency})`} aria-label="Price" placeholder="12.50" w={140} {...form.getInputProps('price')} />
+            <TextInput label="Vendor SKU" w={150} {...form.getInputProps('vendorSku')} />
+            <Button type="submit" mt={25} variant="light" loading={adding} leftSection={<IconPlus size={12} />}>
+              Add price
+            </Button>
+          </Group>
+        </form>
+      )}
+    </Stack>
+  );
+}
+
+/** Create or edit a vendor: purchasing terms, EDI, contacts; an existing one also shows its performance and price list. Ctrl+S saves, Esc closes. */
+export function VendorFormModal({ vendorId, onClose, onSaved }: { vendorId: string | null; onClose(): void; onSaved(v: Vendor): void }) {
+  const { can } = useSession();
+  const writable = can('purchasing.write');
+  const [current, setCurrent] = useState<Vendor | null>(null);
+  const [loading, setLoading] = useState(!!vendorId);
+  const [saving, setSaving] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const form = useForm<Values>({ initialValues: toValues(null), validate: (v) => inputOf(v).errors });
+
+  useEffect(() => {
+    if (!vendorId) return;
+    client
+      .call('purchasing.vendor.get', { id: vendorId })
+      .then((v) => {
+        setCurrent(v);
+        form.setValues(toValues(v));
+        form.resetDirty(toValues(v));
+      })
+      .catch((e) => setFormError(messageOf(e)))
+      .finally(() => setLoading(false));
+    // Load once per vendor.
+  }, [vendorId]);
+
+  const save = form.onSubmit(async (values) => {
+    if (!writable || saving) return;
+    const { input } = inputOf(values);
+    if (!input) return;
+    setSaving(true);
+    setFormError(null);
+    try {
+      // The code is fixed once assigned (the engine's update takes none).
+      const { code: _code, ...changes } = input;
+      const saved = current ? await client.call('purchasing.vendor.update', { ...changes, id: current.id, active: values.active }) : await client.call('purchasing.vendor.create', input);
+      notifications.show({ color: 'teal', title: current ? 'Vendor saved' : 'Vendor created', message: `${saved.code} · ${saved.name}` });
+      onSaved(saved);
+    } catch (e) {
+      const contactPaths = values.contacts.flatMap((_, i) => [`contacts.${i}.name`, `contacts.${i}.email`, `contacts.${i}.phone`, `contacts.${i}.role`]);
+      // The engine's own sentence stays above the form even when the field shows its short form ("Required for EDI").
+      applyServerError(form, e, [...FIELDS, ...contactPaths]);
+      setFormError(messageOf(e));
+      setSaving(false);
+    }
+  });
+
+  const title = current ? `Vendor ${current.code}` : 'New vendor';
+  return (
+    <Modal opened onClose={onClose} size={1000} title={<Title order={3}>{title}</Title>} aria-label={title}>
+      {loading ? (
+        <Loader size="sm" />
+      ) : (
+        <Stack gap="sm" onKeyDown={getHotkeyHandler([['mod+S', () => void save()]])}>
+          {formError && (
+            <Alert color="red" role="alert" aria-label="Not saved">
+              {formError}
+            </Alert>
+          )}
+          {!writable && <Alert color="blue">Read-only: changing vendors needs the purchasing write permission.</Alert>}
+          {current && <Performance vendor={current} />}
+          <form onSubmit={save} aria-label="Vendor">
+            {/* A disabled fieldset makes every field read-only in one place for users who may not write. */}
+            <fieldset disabled={!writable} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
+              <Stack gap="sm">
+                <SimpleGrid cols={4} spacing="sm">
+                  <TextInput label="Name" required data-autofocus {...form.getInputProps('name')} />
+                  <TextInput label="Code" placeholder="Assigned when empty" disabled={!!current} {...form.getInputProps('code')} />
+                  <TextInput label="E-mail" {...form.getInputProps('email')} />
+                  <TextInput label="Phone" {...form.getInputProps('phone')} />
+                  <NumberInput label="Payment terms (days)" min={0} max={3650} allowDecimal={false} {...form.getInputProps('paymentTermsDays')} />
+                  <NumberInput label="Lead time (days)" min={0} max={3650} allowDecimal={false} {...form.getInputProps('leadTimeDays')} />
+                  <TextInput label="Currency" placeholder="USD" maxLength={3} {...form.getInputProps('currency')} />
+                  <div />
+                  <NumberInput label="Min order qty" min={1} allowDecimal={false} thousandSeparator="," {...form.getInputProps('minOrderQty')} />
+                  <NumberInput label="Order multiple" min={1} allowDecimal={false} thousandSeparator="," {...form.getInputProps('orderMultiple')} />
+                  <TextInput label="EDI id" placeholder="ISA receiver id" {...form.getInputProps('ediId')} />
+                  <Group gap="lg" mt={25}>
+                    <Checkbox label="EDI enabled" {...form.getInputProps('ediEnabled', { type: 'checkbox' })} />
+                    {current && <Checkbox label="Active" {...form.getInputProps('active', { type: 'checkbox' })} />}
+                  </Group>
+                </SimpleGrid>
+                <Divider label="Contacts" labelPosition="left" />
+                {form.values.contacts.length === 0 && (
+                  <Text size="sm" c="dimmed">
+                    No contacts.
+                  </Text>
+                )}
+                {form.values.contacts.map((_, i) => (
+                  <Group key={i} gap="xs" align="flex-start" wrap="nowrap" role="group" aria-label={`Contact ${i + 1}`}>
+                    <TextInput label="Contact name" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.name`)} />
+                    <TextInput label="E-mail" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.email`)} />
+                    <TextInput label="Phone" w={150} {...form.getInputProps(`contacts.${i}.phone`)} />
+                    <TextInput label="Role" w={150} {...form.getInputProps(`contacts.${i}.role`)} />
+                    <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Remove contact ${i + 1}`} onClick={() => form.removeListItem('contacts', i)}>
+                      <IconTrash size={14} />
+                    </ActionIcon>
+                  </Group>
+                ))}
+                {writable && (
+                  <Group>
+                    <Button variant="light" size="xs" leftSection={<IconPlus size={12} />} onClick={() => form.insertListItem('contacts', emptyContact())}>
+                      Add contact
+                    </Button>
+                  </Group>
+                )}
+              </Stack>
+            </fieldset>
+          </form>
+          {current && (
+            <>
+              <Divider label="Price list" labelPosition="left" />
+              <PriceList vendor={current} writable={writable} />
+            </>
+          )}
+          <FormActions submitLabel={writable ? (current ? 'Save' : 'Create vendor') : undefined} onSubmit={() => void save()} saving={saving} saveKey onCancel={onClose} cancelLabel={writable ? 'Cancel' : 'Close'} mt="sm" />
+        </Stack>
+      )}
+    </Modal>
+  );
+}
