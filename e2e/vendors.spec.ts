@@ -12,8 +12,9 @@ interface VendorRow {
 }
 
 const NEW_VENDOR = 'E2E Fasteners Trading';
+const ACME = 'Acme Industrial Supply Co.';
 let api: APIRequestContext;
-let demoVendor: VendorRow;
+let acme: VendorRow;
 let product: { id: string; sku: string };
 
 test.beforeAll(async ({ playwright }, testInfo) => {
@@ -21,9 +22,15 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   api = await playwright.request.newContext({ baseURL: hostFor(testInfo.file).url });
   await ensureDemo(api);
   await rpc(api, 'auth.login', { username: 'admin', password: 'demo-admin' });
-  // The demo's vendor names are generated: take the first by code and search for its name.
-  demoVendor = (await rpc<{ rows: VendorRow[] }>(api, 'purchasing.vendor.list', { sort: 'code', limit: 1 })).rows[0]!;
+  // The demo's own vendors have no purchasing profile (see the fixme below), so the vendor to find
+  // is one a buyer set up earlier through the engine, with a contact and a price.
   product = (await rpc<{ rows: { id: string; sku: string }[] }>(api, 'catalog.product.list', { limit: 1 })).rows[0]!;
+  const existing = (await rpc<{ rows: VendorRow[] }>(api, 'purchasing.vendor.list', { query: ACME })).rows[0];
+  if (existing) acme = existing;
+  else {
+    acme = await rpc<VendorRow>(api, 'purchasing.vendor.create', { name: ACME, leadTimeDays: 9, contacts: [{ name: 'Ada Sales', email: 'ada@acme.test' }] });
+    await rpc(api, 'purchasing.price.set', { vendorId: acme.id, productId: product.id, priceMinor: 995 });
+  }
 });
 test.afterAll(async () => {
   await api?.dispose();
@@ -31,31 +38,38 @@ test.afterAll(async () => {
 
 const vendorsNamed = (name: string) => rpc<{ total: number; rows: (VendorRow & { ediEnabled: boolean; ediId: string | null; minOrderQty: number; orderMultiple: number })[] }>(api, 'purchasing.vendor.list', { query: name });
 
-test('buyer: finds a demo vendor, creates one with a contact (a bad EDI setup is refused first), edits it and adds a price', async ({ page }) => {
+test('buyer: finds a vendor, creates one with a contact (a bad EDI setup is refused first), edits it and adds a price', async ({ page }) => {
   test.setTimeout(120_000);
   await login(page, 'buyer', 'demo-buyer');
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Vendors', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Vendors' })).toBeVisible();
-  await expect(page.getByTestId('vendor-count')).toHaveText(/^\d+ vendors$/);
+  await expect(page.getByTestId('vendor-count')).toHaveText(/^[\d,]+ vendors?$/);
   const grid = page.getByRole('grid', { name: 'Vendors' });
   const firstRow = grid.getByRole('row').nth(1);
 
-  // 1. "/" into the search, the engine finds the demo vendor, ArrowDown into the grid, Enter opens it.
+  // 1. "/" into the search, the engine finds the vendor, ArrowDown into the grid, Enter opens it.
   await page.keyboard.press('/');
   const search = page.getByLabel('Search vendors');
   await expect(search).toBeFocused();
-  await page.keyboard.insertText(demoVendor.name);
-  await expect(firstRow).toContainText(demoVendor.code);
+  // The search answers 200 ms after typing stops, and a new answer clears the selection: first a
+  // text that matches nothing, then the name, so "1 vendor" can only be the name's answer.
+  await page.keyboard.insertText(`${acme.name} none`);
+  await expect(page.getByTestId('vendor-count')).toHaveText('0 vendors');
+  await search.fill(acme.name);
+  await expect(page.getByTestId('vendor-count')).toHaveText('1 vendor');
+  await expect(firstRow).toContainText(acme.code);
   await page.keyboard.press('ArrowDown');
   await expect(firstRow).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
-  const demoDialog = page.getByRole('dialog', { name: `Vendor ${demoVendor.code}` });
-  await expect(demoDialog.getByRole('textbox', { name: 'Name', exact: true })).toHaveValue(demoVendor.name);
-  await expect(demoDialog.getByRole('group', { name: 'Performance' })).toContainText('On time');
-  await expect(demoDialog.getByTestId('vendor-on-time')).toHaveText(/^(\d+\.\d %|—)$/);
+  const acmeDialog = page.getByRole('dialog', { name: `Vendor ${acme.code}` });
+  await expect(acmeDialog.getByRole('textbox', { name: 'Name', exact: true })).toHaveValue(acme.name);
+  await expect(acmeDialog.getByRole('group', { name: 'Performance' })).toContainText('On time');
+  await expect(acmeDialog.getByTestId('vendor-on-time')).toHaveText(/^(\d+\.\d %|—)$/);
+  await expect(acmeDialog.getByRole('group', { name: 'Contact 1' }).getByLabel('Contact name')).toHaveValue('Ada Sales');
+  await expect(acmeDialog.getByTestId(`price-${product.sku}-1`)).toContainText('USD 9.95');
   await shot(page, '90-vendor-demo');
   await page.keyboard.press('Escape');
-  await expect(demoDialog).toBeHidden();
+  await expect(acmeDialog).toBeHidden();
 
   // 2. "n" creates a vendor; EDI switched on without its id is refused with a clear message, and nothing is saved.
   await grid.focus();
@@ -91,6 +105,9 @@ test('buyer: finds a demo vendor, creates one with a contact (a bad EDI setup is
 
   // 3. Found again by the engine, opened by keyboard, its lead time changed and a price added.
   await page.keyboard.press('/');
+  await expect(search).toBeFocused();
+  await search.fill(`${NEW_VENDOR} none`);
+  await expect(page.getByTestId('vendor-count')).toHaveText('0 vendors');
   await search.fill(NEW_VENDOR);
   await expect(page.getByTestId('vendor-count')).toHaveText('1 vendor');
   await expect(firstRow).toContainText(vendor.code);
@@ -111,13 +128,14 @@ test('buyer: finds a demo vendor, creates one with a contact (a bad EDI setup is
   await expect(page.getByText('Price saved')).toBeVisible();
   const priceRow = edit.getByTestId(`price-${product.sku}-20`);
   await expect(priceRow).toContainText('EUR 1,234.50');
+  await shot(page, '92-vendor-price-added');
 
   await edit.getByLabel('Lead time (days)').fill('14');
   await edit.getByLabel('Lead time (days)').press('Control+s');
   await expect(page.getByText('Vendor saved')).toBeVisible();
   await expect(edit).toBeHidden();
   await expect(firstRow).toContainText('14 d');
-  await shot(page, '92-vendor-edited');
+  await shot(page, '93-vendor-edited');
 
   const saved = await rpc<{ leadTimeDays: number; contacts: { name: string; email: string | null }[] }>(api, 'purchasing.vendor.get', { id: vendor.id });
   expect(saved.leadTimeDays).toBe(14);
@@ -126,15 +144,23 @@ test('buyer: finds a demo vendor, creates one with a contact (a bad EDI setup is
   expect(prices.rows.map((p) => [p.sku, p.minQuantity, p.priceMinor])).toEqual([[product.sku, 20, 123_450]]);
 });
 
+// The demo company's 50 vendors are partners without a vendor_profile row, and purchasing.vendor.list /
+// vendor.get join that table, so none of them is listed or opens. An engine fix (the demo seed, or
+// the queries defaulting the terms), not a screen one.
+test.fixme('the demo company\'s own vendors are listed', async () => {
+  const all = await rpc<{ total: number }>(api, 'purchasing.vendor.list', {});
+  expect(all.total).toBeGreaterThanOrEqual(50);
+});
+
 test('warehouse (purchasing read only): sees a vendor without being able to change it', async ({ page }) => {
   await login(page, 'warehouse', 'demo-warehouse');
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Vendors', exact: true }).click();
   await expect(page.getByRole('button', { name: /New vendor/ })).toHaveCount(0);
-  await page.getByLabel('Search vendors').fill(demoVendor.name);
+  await page.getByLabel('Search vendors').fill(acme.name);
   const row = page.getByRole('grid', { name: 'Vendors' }).getByRole('row').nth(1);
-  await expect(row).toContainText(demoVendor.code);
+  await expect(row).toContainText(acme.code);
   await row.dblclick();
-  const dialog = page.getByRole('dialog', { name: `Vendor ${demoVendor.code}` });
+  const dialog = page.getByRole('dialog', { name: `Vendor ${acme.code}` });
   await expect(dialog.getByText('Read-only')).toBeVisible();
   await expect(dialog.getByRole('textbox', { name: 'Name', exact: true })).toBeDisabled();
   await expect(dialog.getByRole('button', { name: 'Save' })).toHaveCount(0);
