@@ -123,8 +123,13 @@ test('buyer: finds a vendor, creates one with a contact (a bad EDI setup is refu
   await addPrice.getByRole('combobox', { name: 'Product' }).fill(product.sku);
   await page.getByRole('option', { name: new RegExp(product.sku.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) }).first().click();
   await addPrice.getByLabel('From qty').fill('20');
-  await addPrice.getByLabel('Price').fill('1,234.5');
+  // Money is typed in the vendor's currency and taken exactly: a third decimal is refused in the form.
+  await addPrice.getByLabel('Price').fill('1.005');
   await addPrice.getByLabel('Price').press('Enter');
+  await expect(addPrice.getByLabel('Price')).toHaveAccessibleDescription('At most 2 decimals (whole cents)');
+  await addPrice.getByLabel('Price').fill('1,234.5');
+  // Ctrl+S in the price row adds the price and leaves the vendor open.
+  await addPrice.getByLabel('Price').press('Control+s');
   await expect(page.getByText('Price saved')).toBeVisible();
   const priceRow = edit.getByTestId(`price-${product.sku}-20`);
   await expect(priceRow).toContainText('EUR 1,234.50');

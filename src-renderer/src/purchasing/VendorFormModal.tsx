@@ -211,7 +211,18 @@ function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) 
         </Table>
       )}
       {writable && (
-        <form onSubmit={add} aria-label="Add price">
+        <form
+          onSubmit={add}
+          aria-label="Add price"
+          onKeyDown={(e) => {
+            // Ctrl+S in the price row adds the price (the vendor's Ctrl+S would close the form and lose it).
+            if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+              e.preventDefault();
+              e.stopPropagation();
+              void add();
+            }
+          }}
+        >
           {priceError && (
             <Alert color="red" mb="xs">
               {priceError}
