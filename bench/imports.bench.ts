@@ -12,7 +12,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImportReport } from '../src-shared/contract/imports';
 import { Engine } from '../src-main/engine/engine';
-import { runImport } from '../src-main/engine/imports/driver';
+import { runImport } from '../src-shared/import-driver';
 import { openSqlite } from '../src-main/engine/platform/db';
 import { newId } from '../src-main/engine/platform/ids';
 import { migrateToLatest } from '../src-main/engine/platform/migrate';

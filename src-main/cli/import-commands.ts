@@ -5,7 +5,7 @@ import type { ImportReport } from '../../src-shared/contract/imports';
 import { MAX_IMPORT_BYTES } from '../../src-shared/contract/imports';
 import type { InputOf } from '../../src-shared/contract/index';
 import { CHANNEL_CODES } from '../../src-shared/contract/pricing';
-import { runImport } from '../engine/imports/driver';
+import { runImport } from '../../src-shared/import-driver';
 import { DomainError } from '../engine/platform/errors';
 import { actingUserId, withEngine } from './commands';
 import { CliError } from './common';

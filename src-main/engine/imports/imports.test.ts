@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { salesFixture } from '../sales/fixtures';
 import { createTestEngine, DIALECTS, refusal, type TestEngine } from '../testing/databases';
 import type { ImportReport } from '../../../src-shared/contract/imports';
-import { runImport } from './driver';
+import { runImport } from '../../../src-shared/import-driver';
 
 const EDI_850 = readFileSync('/work/shared/fixtures/edi/850_vics_widgets.edi', 'utf8');
 /** The fixture's items (PO1 VN ids) with its prices in cents and quantities. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportReport } from '../../../src-shared/contract/imports';
-import { runImport } from '../imports/driver';
+import { runImport } from '../../../src-shared/import-driver';
 import { salesFixture } from '../sales/fixtures';
 import { createTestEngine, DIALECTS, type TestEngine } from '../testing/databases';
 

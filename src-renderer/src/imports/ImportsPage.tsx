@@ -1,6 +1,7 @@
 import { Badge, Button, Group, Progress, Select, Text, TextInput } from '@mantine/core';
 import { useRef, useState } from 'react';
-import type { OutputOf } from '../../../src-shared/contract/index';
+import type { InputOf, OutputOf } from '../../../src-shared/contract/index';
+import { runImport } from '../../../src-shared/import-driver';
 import { CHANNEL_CODES } from '../../../src-shared/contract/pricing';
 import { MAX_PAYLOAD_BYTES } from '../../../src-shared/rpc';
 import { useSession } from '../app/session';
@@ -40,30 +41,22 @@ export function ImportsPage() {
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [mapping, setMapping] = useState<{ sku: string; product: string } | null>(null);
-  const cancel = useRef(false);
+  const cancel = useRef<AbortController | null>(null);
 
   async function run() {
     if (!file) return;
     setError(null);
     setReport(null);
     setBusy(true);
-    cancel.current = false;
+    cancel.current = new AbortController();
     try {
       const { content, encoding } = await readFile(file);
       if (content.length > MAX_PAYLOAD_BYTES - 4096) throw new Error(`${file.name} is larger than this screen can send (${Math.floor(MAX_PAYLOAD_BYTES / 1000)} kB); import it with the command line: branchline import ${kind === 'edi' ? 'edi' : 'orders'} FILE`);
-      let r = await client.call('imports.stage', { kind, channelCode: kind === 'edi' ? 'edi' : (channel as (typeof CHANNEL_CODES)[number]), fileName: file.name, content, encoding });
-      const total = r.batch.total;
-      setProgress({ done: total - r.remaining, total });
-      while (r.remaining > 0 && !r.duplicateOfBatchId) {
-        if (cancel.current) {
-          await client.call('imports.cancel', { batchId: r.batch.id });
-          break;
-        }
-        r = await client.call('imports.apply', { batchId: r.batch.id, limit: 100 });
-        setProgress({ done: total - r.remaining, total });
-      }
-      const full = await client.call('imports.get', { batchId: r.batch.id, limit: 1000 });
-      setReport({ ...full, duplicateOfBatchId: r.duplicateOfBatchId });
+      // The same driver as the CLI: each chunk at once, again order by order when one of its orders is refused.
+      const call = ((method: string, input: unknown) => client.call(method as 'imports.get', input as InputOf<'imports.get'>)) as Parameters<typeof runImport>[0];
+      const input = { kind, channelCode: kind === 'edi' ? 'edi' : (channel as (typeof CHANNEL_CODES)[number]), fileName: file.name, content, encoding } as const;
+      const r = await runImport(call, input, { chunk: 100, signal: cancel.current.signal, reportRows: 1000, onProgress: (done, total) => setProgress({ done, total }) });
+      setReport(r.duplicateOfBatchId ? { ...(await client.call('imports.get', { batchId: r.batch.id, limit: 1000 })), duplicateOfBatchId: r.duplicateOfBatchId } : r);
     } catch (e) {
       setError(messageOf(e));
     } finally {
@@ -98,7 +91,7 @@ export function ImportsPage() {
           Import
         </Button>
         {busy && (
-          <Button variant="default" onClick={() => (cancel.current = true)} data-testid="import-cancel">
+          <Button variant="default" onClick={() => cancel.current?.abort()} data-testid="import-cancel">
             Cancel
           </Button>
         )}

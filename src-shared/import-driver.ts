@@ -1,10 +1,10 @@
-import type { ImportReport } from '../../../src-shared/contract/imports';
-import type { InputOf } from '../../../src-shared/contract/index';
+import type { ImportReport } from './contract/imports';
+import type { InputOf } from './contract/index';
 
 type Call = <M extends 'imports.stage' | 'imports.apply' | 'imports.cancel' | 'imports.get'>(method: M, input: InputOf<M>) => Promise<ImportReport>;
 
 /**
- * Runs an import the way every host does: stage the file, then apply it chunk by chunk (each
+ * Runs an import the way every host does (the CLI, the Imports screen, the bench): stage the file, then apply it chunk by chunk (each
  * chunk one command; each order all or nothing), reporting progress; an abort cancels the
  * rest (orders already applied stay). Each chunk is applied at once (no savepoint per order),
  * and again order by order when one of its orders is refused. Ends with the full report.
@@ -12,11 +12,12 @@ type Call = <M extends 'imports.stage' | 'imports.apply' | 'imports.cancel' | 'i
 export async function runImport(
   call: Call,
   input: InputOf<'imports.stage'>,
-  options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  options: { chunk?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void; reportRows?: number } = {},
 ): Promise<ImportReport> {
   let r = await call('imports.stage', input);
   if (r.duplicateOfBatchId) return r;
   const total = r.batch.total;
+  options.onProgress?.(total - r.remaining, total);
   while (r.remaining > 0) {
     if (options.signal?.aborted) {
       await call('imports.cancel', { batchId: r.batch.id });
@@ -30,5 +31,5 @@ export async function runImport(
     });
     options.onProgress?.(total - r.remaining, total);
   }
-  return call('imports.get', { batchId: r.batch.id, limit: 10_000 });
+  return call('imports.get', { batchId: r.batch.id, limit: options.reportRows ?? 10_000 });
 }
