@@ -295,7 +295,7 @@ export async function agedPayables(db: Db | Tx, at: string) {
     if (r.totalMinor === 0 && r.creditMinor === 0) rows.drop(id);
   }
   const done = rows.done(at);
-  return { ...done, rows: done.rows.map((r) => ({ ...r, partnerId: r.partnerId || null })) };
+  return { ...done, rows: done.rows.map((r) => Object.assign(r, { partnerId: r.partnerId || null })) };
 }
 
 export async function dunningList(db: Db | Tx, at: string, minDaysOverdue: number) {

@@ -280,7 +280,7 @@ export const inventoryHandlers = defineHandlers({
       ctx.db.selectFrom(matching.as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
     return {
-      rows: rows.map((r) => ({ ...toTransferHeader(r), lineCount: Number(r.line_count ?? 0), totalQuantity: Number(r.total_quantity ?? 0) })),
+      rows: rows.map((r) => Object.assign(toTransferHeader(r), { lineCount: Number(r.line_count ?? 0), totalQuantity: Number(r.total_quantity ?? 0) })),
       total: Number(total.n),
       offset: input.offset,
     };

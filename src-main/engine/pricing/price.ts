@@ -236,7 +236,9 @@ export async function pricesFor(db: Db | Tx, c: PricingContext, wanted: readonly
 function quoteFrom(rows: RuleRow[], c: PricingContext, product: SaleProduct, quantity: number): PriceQuote {
   let best: RuleRow | null = null;
   for (const r of rows) if (ruleUnitPrice(r, product) !== null && (!best || better(r, best, c))) best = r;
-  const base = { productId: product.id, quantity, listPriceMinor: Number(product.list_price_minor), costMinor: Number(product.cost_minor) };
-  if (!best) return { ...base, unitPriceMinor: Number(product.list_price_minor), ruleId: null, pricelistId: null, reason: 'List price (no pricelist rule applies)' };
-  return { ...base, unitPriceMinor: ruleUnitPrice(best, product)!, ruleId: best.id, pricelistId: best.pricelist_id, reason: ruleText(best, product) };
+  // Plain literals: `{ ...base, more }` costs V8 (Node 20) microseconds per object, and every order line is quoted.
+  const listPriceMinor = Number(product.list_price_minor);
+  const costMinor = Number(product.cost_minor);
+  if (!best) return { productId: product.id, quantity, listPriceMinor, costMinor, unitPriceMinor: listPriceMinor, ruleId: null, pricelistId: null, reason: 'List price (no pricelist rule applies)' };
+  return { productId: product.id, quantity, listPriceMinor, costMinor, unitPriceMinor: ruleUnitPrice(best, product)!, ruleId: best.id, pricelistId: best.pricelist_id, reason: ruleText(best, product) };
 }

@@ -362,7 +362,7 @@ export const purchasingHandlers = defineHandlers({
       .offset(input.offset)
       .limit(input.limit)
       .execute();
-    return { rows: rows.map((r) => ({ ...toOrderHeader(r), lineCount: Number(r.line_count ?? 0) })), total: Number(total.n), offset: input.offset };
+    return { rows: rows.map((r) => Object.assign(toOrderHeader(r), { lineCount: Number(r.line_count ?? 0) })), total: Number(total.n), offset: input.offset };
   },
   'purchasing.inspection.list': async (ctx, input) => {
     let q = inspectionQuery(ctx.db);

@@ -76,8 +76,9 @@ type Raw = { key: string | number; n: number; d: number; extra?: number };
 
 /** Folds day-keyed rows into months (YYYY-MM) or turns week numbers into their Monday's date. */
 function fold(groupBy: GroupBy, rows: Raw[]): Raw[] {
-  if (groupBy === 'week') return rows.map((r) => ({ ...r, key: isoDay((Number(r.key) * 7 - 3) * DAY_MS) }));
-  if (groupBy !== 'month') return rows.map((r) => ({ ...r, key: String(r.key) }));
+  // (Rows fresh from the query, changed in place: `{ ...r, key }` costs V8 (Node 20) microseconds a row.)
+  if (groupBy === 'week') return rows.map((r) => Object.assign(r, { key: isoDay((Number(r.key) * 7 - 3) * DAY_MS) }));
+  if (groupBy !== 'month') return rows.map((r) => Object.assign(r, { key: String(r.key) }));
   const out = new Map<string, Raw>();
   for (const r of rows) {
     const key = isoDay(Number(r.key) * DAY_MS).slice(0, 7);

@@ -338,7 +338,7 @@ async function finishedAfter(db: AnyDb, dialect: Dialect, cursorName: string, si
     FROM transfer t ${dialect === 'sqlite' ? sql.raw('INDEXED BY transfer_updated') : sql``} ${join}
     WHERE t.state IN ('done', 'cancelled') AND ${after}
     ORDER BY t.updated_at, t.id LIMIT ${limit}`.execute(db);
-  return r.rows.map((row) => ({ ...row, updated_at: new Date(row.updated_at).toISOString() }));
+  return r.rows.map((row) => Object.assign(row, { updated_at: new Date(row.updated_at).toISOString() }));
 }
 
 /** Re-derives the orders of the next `limit` finished customer shipments after the cursor, and moves it. */
@@ -415,7 +415,7 @@ async function deriveOrder(db: AnyDb, rootId: string): Promise<void> {
   const byId = new Map(chain.map((t) => [t.id, t]));
   const lines = (
     await sql<LineRow>`SELECT id, transfer_id, product_id, quantity, quantity_done, state, sales_line_id FROM transfer_line WHERE transfer_id IN (${sql.join(chain.map((t) => t.id))})`.execute(db)
-  ).rows.map((l) => ({ ...l, quantity: Number(l.quantity), quantity_done: Number(l.quantity_done) }));
+  ).rows.map((l) => Object.assign(l, { quantity: Number(l.quantity), quantity_done: Number(l.quantity_done) }));
   const cogsRows = await sql<{ transfer_line_id: string; value: number }>`
     SELECT m.transfer_line_id, SUM(m.value_minor) AS value FROM stock_move m JOIN location t ON t.id = m.to_location_id AND t.usage = 'customer'
     WHERE m.transfer_id IN (${sql.join(chain.map((t) => t.id))}) GROUP BY m.transfer_line_id`.execute(db);

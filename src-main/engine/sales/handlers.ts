@@ -273,7 +273,7 @@ export const salesHandlers = defineHandlers({
         .execute(),
       q.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ]);
-    return { rows: rows.map((r) => ({ ...toOrderHeader(r), lineCount: Number(r.line_count ?? 0) })), total: Number(total.n), offset: input.offset };
+    return { rows: rows.map((r) => Object.assign(toOrderHeader(r), { lineCount: Number(r.line_count ?? 0) })), total: Number(total.n), offset: input.offset };
   },
 
   'sales.approval.list': async (ctx, input) => {
