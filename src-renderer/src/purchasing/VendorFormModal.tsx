@@ -108,24 +108,38 @@ function inputOf(v: Values): { input?: InputOf<'purchasing.vendor.create'>; erro
 /** A basis-point rate as a percentage ("9,250" → "92.5 %"); "—" without history. */
 const rate = (bp: number | null) => (bp === null ? '—' : `${(bp / 100).toFixed(1)} %`);
 
+/** On-time rate, fill rate and observed lead time; the on-time rate turns red where replenishment counts the vendor as poor. */
 function Performance({ vendor }: { vendor: Vendor }) {
   const p = vendor.performance;
-  const stat = (label: string, value: string, testId: string) => (
+  const [settings, setSettings] = useState<OutputOf<'purchasing.settings.get'> | null>(null);
+  useEffect(() => {
+    client
+      .call('purchasing.settings.get', {})
+      .then(setSettings)
+      .catch(() => setSettings(null));
+  }, []);
+  const poor = settings !== null && p.onTimeRateBp !== null && p.receiptLines >= settings.poorOnTimeMinLines && p.onTimeRateBp < settings.poorOnTimeBp;
+  const stat = (label: string, value: string, testId: string, color?: string) => (
     <Stack gap={0}>
       <Text size="xs" c="dimmed">
         {label}
       </Text>
-      <Text fw={600} data-testid={testId}>
+      <Text fw={600} c={color} data-testid={testId}>
         {value}
       </Text>
     </Stack>
   );
   return (
     <Group gap="xl" aria-label="Performance" role="group">
-      {stat('On time', rate(p.onTimeRateBp), 'vendor-on-time')}
+      {stat('On time', rate(p.onTimeRateBp), 'vendor-on-time', poor ? 'red' : undefined)}
       {stat('Fill rate', rate(p.fillRateBp), 'vendor-fill-rate')}
       {stat('Observed lead time', p.observedLeadDays === null ? '—' : `${p.observedLeadDays} d (agreed ${vendor.leadTimeDays} d)`, 'vendor-observed-lead')}
       {stat('Receipt lines', p.receiptLines.toLocaleString('en-US'), 'vendor-receipt-lines')}
+      {poor && (
+        <Text size="sm" c="red">
+          Below the {rate(settings.poorOnTimeBp)} on-time target: replenishment sends its orders for review.
+        </Text>
+      )}
     </Group>
   );
 }
