@@ -134,6 +134,10 @@ test('buyer: finds a vendor, creates one with a contact (a bad EDI setup is refu
   const priceRow = edit.getByTestId(`price-${product.sku}-20`);
   await expect(priceRow).toContainText('EUR 1,234.50');
   await shot(page, '92-vendor-price-added');
+  // Replenishment at WH1 buys this product from the new vendor from now on.
+  await edit.getByRole('button', { name: `Make preferred for ${product.sku}` }).click();
+  await page.getByRole('menuitem', { name: /^WH1/ }).click();
+  await expect(page.getByText('Preferred vendor set')).toBeVisible();
 
   await edit.getByLabel('Lead time (days)').fill('14');
   await edit.getByLabel('Lead time (days)').press('Control+s');

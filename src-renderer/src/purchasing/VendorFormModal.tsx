@@ -1,8 +1,8 @@
-import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Menu, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconChevronDown, IconPlus, IconTrash } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { InputOf, OutputOf } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
@@ -11,6 +11,7 @@ import { parseMoney } from '../lib/money';
 import { client, messageOf } from '../rpc';
 import { money } from '../sales/format';
 import { FormActions } from '../ui/FormActions';
+import { useEngineQuery } from '../ui/useEngineQuery';
 import { type PickedProduct, ProductPicker } from '../warehouse/ProductPicker';
 
 interface ContactForm {
@@ -146,6 +147,9 @@ function Performance({ vendor }: { vendor: Vendor }) {
 
 /** The vendor's price list with an "add price" row: product by SKU, quantity break, price in the vendor's currency. */
 function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) {
+  const { can } = useSession();
+  const canPrefer = writable && can('inventory.read');
+  const warehouses = useEngineQuery(() => (canPrefer ? client.call('inventory.warehouse.list', {}).then((r) => r.rows) : Promise.resolve([])), [canPrefer], []);
   const [rows, setRows] = useState<VendorPrice[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
@@ -173,6 +177,15 @@ function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) 
       .catch((e) => setListError(messageOf(e)));
   }, [vendor.id]);
   useEffect(load, [load]);
+
+  const prefer = async (row: VendorPrice, warehouse: { id: string; code: string }) => {
+    try {
+      await client.call('purchasing.preferredVendor.set', { productId: row.productId, warehouseId: warehouse.id, vendorId: vendor.id });
+      notifications.show({ color: 'teal', title: 'Preferred vendor set', message: `${row.sku} at ${warehouse.code} is bought from ${vendor.name}` });
+    } catch (e) {
+      notifications.show({ color: 'red', title: 'Preferred vendor not set', message: messageOf(e) });
+    }
+  };
 
   const add = form.onSubmit(async (v) => {
     const parsed = parseMoney(v.price);
@@ -209,6 +222,7 @@ function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) 
               <Table.Th style={{ textAlign: 'right' }}>From qty</Table.Th>
               <Table.Th style={{ textAlign: 'right' }}>Price</Table.Th>
               <Table.Th>Valid</Table.Th>
+              {canPrefer && <Table.Th />}
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -219,6 +233,26 @@ function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) 
                 <Table.Td style={{ textAlign: 'right' }}>{r.minQuantity.toLocaleString('en-US')}</Table.Td>
                 <Table.Td style={{ textAlign: 'right' }}>{money(r.priceMinor, vendor.currency)}</Table.Td>
                 <Table.Td>{r.validFrom || r.validTo ? `${r.validFrom ?? '…'} – ${r.validTo ?? '…'}` : 'always'}</Table.Td>
+                {canPrefer && (
+                  <Table.Td style={{ textAlign: 'right' }}>
+                    {/* Replenishment buys the product from the preferred vendor of each warehouse. */}
+                    <Menu position="bottom-end" withinPortal>
+                      <Menu.Target>
+                        <Button size="compact-xs" variant="subtle" rightSection={<IconChevronDown size={12} />} aria-label={`Make preferred for ${r.sku}`}>
+                          Make preferred
+                        </Button>
+                      </Menu.Target>
+                      <Menu.Dropdown>
+                        <Menu.Label>Buy {r.sku} from this vendor at</Menu.Label>
+                        {warehouses.data.map((w) => (
+                          <Menu.Item key={w.id} onClick={() => void prefer(r, w)}>
+                            {w.code} — {w.name}
+                          </Menu.Item>
+                        ))}
+                      </Menu.Dropdown>
+                    </Menu>
+                  </Table.Td>
+                )}
               </Table.Tr>
             ))}
           </Table.Tbody>
