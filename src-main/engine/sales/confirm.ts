@@ -9,7 +9,7 @@ import type { Db, Tx } from '../platform/db';
 import type { CustomerRow } from '../partners/customers';
 import { DomainError } from '../platform/errors';
 import { preparedQuery } from '../platform/prepared';
-import { deferredRow, deferredRowsOf, writeDeferredOf } from '../platform/batch';
+import { deferredRow, deferredRowsOf, preparedSelectIn, writeDeferredOf } from '../platform/batch';
 import type { InvoiceTable, SalesOrderTable } from './schema';
 import { formatMinor } from '../pricing/money';
 import { openActivity } from './activities';
@@ -151,15 +151,29 @@ const warehouseByRegion = preparedQuery<{ region: string }, { id: string }>(['re
   db.selectFrom('warehouse').select('id').where('region', '=', p.region).where('active', '=', 1).orderBy('code').limit(1),
 );
 const activeWarehouses = preparedQuery<{ none: 0 }, { id: string; code: string }>([], (db) => db.selectFrom('warehouse').select(['id', 'code']).where('active', '=', 1).orderBy('code'));
-const freeInWarehouse = preparedQuery<{ productId: string; warehouseId: string }, { free: number | null }>(['productId', 'warehouseId'], (db, p) =>
-  db
-    .selectFrom('stock_level as s')
-    .innerJoin('location as l', 'l.id', 's.location_id')
-    .select(sql<number>`sum(s.on_hand - s.reserved)`.as('free'))
-    .where('s.product_id', '=', p.productId)
-    .where('s.warehouse_id', '=', p.warehouseId)
-    .where('l.usage', '=', 'internal'),
+const freeInWarehouse = preparedSelectIn<{ product_id: string; free: number | null }, { warehouseId: string }>(
+  (db, ids, p) =>
+    db
+      .selectFrom('stock_level as s')
+      .innerJoin('location as l', 'l.id', 's.location_id')
+      .select(['s.product_id', sql<number>`sum(s.on_hand - s.reserved)`.as('free')])
+      .where('s.product_id', 'in', ids as string[])
+      .where('s.warehouse_id', '=', p.warehouseId)
+      .where('l.usage', '=', 'internal')
+      .groupBy('s.product_id'),
+  ['warehouseId'],
 );
+
+/** Free stock of an order's products per warehouse, read once per warehouse for all of them (not once per line). */
+function freeStockOf(db: Db | Tx, order: SalesOrder): (productId: string, warehouseId: string) => Promise<number> {
+  const productIds = [...new Set(order.lines.map((l) => l.productId))];
+  const byWarehouse = new Map<string, Promise<Map<string, number>>>();
+  return async (productId, warehouseId) => {
+    let free = byWarehouse.get(warehouseId);
+    if (!free) byWarehouse.set(warehouseId, (free = freeInWarehouse(db, productIds, { warehouseId }).then((rows) => new Map(rows.map((r) => [r.product_id, Number(r.free ?? 0)])))));
+    return (await free).get(productId) ?? 0;
+  };
+}
 
 /**
  * Where an order ships from: the warehouse chosen on the order; else the channel's default
@@ -177,9 +191,10 @@ export async function routeWarehouse(db: Db | Tx, order: SalesOrder, channel: Ch
   if (all.length === 0) throw new DomainError('BUSINESS_RULE', 'There is no active warehouse to ship this order from');
   let best = all[0]!.id;
   let bestLines = -1;
+  const freeAt = freeStockOf(db, order);
   for (const wh of all) {
     let covered = 0;
-    for (const l of order.lines) if (Number((await freeInWarehouse.first(db, { productId: l.productId, warehouseId: wh.id }))?.free ?? 0) >= l.quantity) covered++;
+    for (const l of order.lines) if ((await freeAt(l.productId, wh.id)) >= l.quantity) covered++;
     if (covered > bestLines) {
       best = wh.id;
       bestLines = covered;
@@ -376,7 +391,8 @@ export async function splitByAvailability(db: Db | Tx, order: SalesOrder, channe
   };
   // Free stock already promised to earlier lines of this order (same product on two lines).
   const taken = new Map<string, number>();
-  const freeAt = async (productId: string, wh: string) => Math.max(0, Number((await freeInWarehouse.first(db, { productId, warehouseId: wh }))?.free ?? 0) - (taken.get(`${wh}:${productId}`) ?? 0));
+  const free = freeStockOf(db, order);
+  const freeAt = async (productId: string, wh: string) => Math.max(0, (await free(productId, wh)) - (taken.get(`${wh}:${productId}`) ?? 0));
   for (const l of order.lines) {
     let left = l.quantity;
     for (const wh of [routedId, ...others.map((w) => w.id)]) {
