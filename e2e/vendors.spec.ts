@@ -22,8 +22,7 @@ test.beforeAll(async ({ playwright }, testInfo) => {
   api = await playwright.request.newContext({ baseURL: hostFor(testInfo.file).url });
   await ensureDemo(api);
   await rpc(api, 'auth.login', { username: 'admin', password: 'demo-admin' });
-  // The demo's own vendors have no purchasing profile (see the fixme below), so the vendor to find
-  // is one a buyer set up earlier through the engine, with a contact and a price.
+  // The vendor to find is one a buyer set up earlier through the engine, with a contact and a price.
   product = (await rpc<{ rows: { id: string; sku: string }[] }>(api, 'catalog.product.list', { limit: 1 })).rows[0]!;
   const existing = (await rpc<{ rows: VendorRow[] }>(api, 'purchasing.vendor.list', { query: ACME })).rows[0];
   if (existing) acme = existing;
@@ -153,12 +152,13 @@ test('buyer: finds a vendor, creates one with a contact (a bad EDI setup is refu
   expect(prices.rows.map((p) => [p.sku, p.minQuantity, p.priceMinor])).toEqual([[product.sku, 20, 123_450]]);
 });
 
-// The demo company's 50 vendors are partners without a vendor_profile row, and purchasing.vendor.list /
-// vendor.get join that table, so none of them is listed or opens. An engine fix (the demo seed, or
-// the queries defaulting the terms), not a screen one.
-test.fixme('the demo company\'s own vendors are listed', async () => {
-  const all = await rpc<{ total: number }>(api, 'purchasing.vendor.list', {});
+// The demo company's 50 vendors come with their purchasing terms, so they are listed and open.
+test("the demo company's own vendors are listed with their terms", async () => {
+  const all = await rpc<{ total: number; rows: { id: string; code: string; currency: string }[] }>(api, 'purchasing.vendor.list', { limit: 100 });
   expect(all.total).toBeGreaterThanOrEqual(50);
+  const v501 = all.rows.find((v) => v.code === 'V501')!;
+  expect(v501.currency).toBe('USD');
+  expect((await rpc<{ code: string }>(api, 'purchasing.vendor.get', { id: v501.id })).code).toBe('V501');
 });
 
 test('warehouse (purchasing read only): sees a vendor without being able to change it', async ({ page }) => {

@@ -44,7 +44,7 @@ export function demoBarcode(index: number): string {
   return body + String((10 - (sum % 10)) % 10);
 }
 
-async function insertInBatches<T extends Record<string, unknown>>(trx: Tx, table: 'product' | 'partner' | 'category', rows: T[], batch = 500): Promise<void> {
+async function insertInBatches<T extends Record<string, unknown>>(trx: Tx, table: 'product' | 'partner' | 'category' | 'vendor_profile', rows: T[], batch = 500): Promise<void> {
   for (let i = 0; i < rows.length; i += batch) {
     await trx.insertInto(table).values(rows.slice(i, i + batch) as never).execute();
   }
@@ -196,6 +196,12 @@ export async function seedDemoCompany(ctx: CommandContext, options: { seed: numb
     });
   }
   await insertInBatches(ctx.db, 'partner', partners);
+  // Each vendor's terms: purchasing lists, opens and buys from vendors through their profile.
+  const profiles = partners
+    .filter((p) => p.kind === 'vendor')
+    // (Terms by position, not from the seeded faker: drawing here would change all the demo data after it.)
+    .map((p, i) => ({ ...meta(), partner_id: p.id, currency: 'USD', min_order_qty: [1, 1, 10, 24][i % 4]!, order_multiple: [1, 6, 1, 12][i % 4]!, edi_enabled: 0, edi_id: null }));
+  await insertInBatches(ctx.db, 'vendor_profile', profiles);
   await seedStockHistory(ctx, { seed: options.seed, size, onProgress: options.onProgress });
   await seedSalesDemo(ctx);
   await seedServiceDemo(ctx, { count: 1000, seed: options.seed });
