@@ -1,16 +1,16 @@
 import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { CUSTOMER_CLASSES, type Customer, type InputOf } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
 import { applyServerError } from '../lib/forms';
 import { parseMoney } from '../lib/money';
-import { client, messageOf } from '../rpc';
+import { client } from '../rpc';
 import { money } from '../sales/format';
 import { FormActions } from '../ui/FormActions';
+import { useRecordForm } from '../ui/useRecordForm';
 
 interface AddressForm {
   id?: string;
@@ -145,48 +145,30 @@ function inputOf(v: Values): { input?: InputOf<'partners.customer.create'>; erro
 /** Create or edit a customer with its addresses (bill-to, ship-to) and contacts. Ctrl+S saves, Esc closes. */
 export function CustomerFormModal({ customerId, onClose, onSaved }: { customerId: string | null; onClose(): void; onSaved(c: Customer): void }) {
   const { can } = useSession();
-  const [current, setCurrent] = useState<Customer | null>(null);
-  // Another branch's customer is read-only here: only its branch changes it (the engine refuses too).
-  const writable = can('partners.write') && !current?.ownedElsewhere;
-  const [loading, setLoading] = useState(!!customerId);
-  const [saving, setSaving] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
   const [pricelists, setPricelists] = useState<{ value: string; label: string }[]>([]);
   const form = useForm<Values>({ initialValues: toValues(null), validate: (v) => inputOf(v).errors });
+  // Another branch's customer is read-only here: only its branch changes it (the engine refuses too).
+  const canSave = (c: Customer | null) => can('partners.write') && !c?.ownedElsewhere;
+  const { current, loading, saving, formError, save } = useRecordForm<Values, Customer, InputOf<'partners.customer.create'>>({
+    id: customerId,
+    form,
+    writable: canSave,
+    noun: 'Customer',
+    toValues,
+    inputOf,
+    load: (id) => client.call('partners.customer.get', { id }),
+    save: (input, _values, c) => (c ? client.call('partners.customer.update', { ...input, id: c.id, version: c.version }) : client.call('partners.customer.create', input)),
+    onSaved,
+    onError: (e) => applyServerError(form, e, FIELDS, PATHS),
+  });
+  const writable = canSave(current);
 
   useEffect(() => {
     client
       .call('pricing.pricelist.list', {})
       .then((r) => setPricelists(r.rows.map((p) => ({ value: p.id, label: `${p.code} — ${p.name}` }))))
       .catch(() => setPricelists([]));
-    if (!customerId) return;
-    client
-      .call('partners.customer.get', { id: customerId })
-      .then((c) => {
-        setCurrent(c);
-        form.setValues(toValues(c));
-        form.resetDirty(toValues(c));
-      })
-      .catch((e) => setFormError(messageOf(e)))
-      .finally(() => setLoading(false));
-    // Load once per customer.
-  }, [customerId]);
-
-  const save = form.onSubmit(async (values) => {
-    if (!writable || saving) return;
-    const { input } = inputOf(values);
-    if (!input) return;
-    setSaving(true);
-    setFormError(null);
-    try {
-      const saved = current ? await client.call('partners.customer.update', { ...input, id: current.id, version: current.version }) : await client.call('partners.customer.create', input);
-      notifications.show({ color: 'teal', title: current ? 'Customer saved' : 'Customer created', message: `${saved.code} · ${saved.name}` });
-      onSaved(saved);
-    } catch (e) {
-      setFormError(applyServerError(form, e, [...FIELDS, ...Object.keys(form.values).flatMap(() => [])], PATHS));
-      setSaving(false);
-    }
-  });
+  }, []);
 
   return (
     <Modal opened onClose={onClose} size={980} title={<Title order={3}>{current ? `Customer ${current.code}` : 'New customer'}</Title>} aria-label={current ? `Customer ${current.code}` : 'New customer'}>

@@ -11,6 +11,7 @@ import { parseMoney } from '../lib/money';
 import { client, messageOf } from '../rpc';
 import { money } from '../sales/format';
 import { FormActions } from '../ui/FormActions';
+import { useRecordForm } from '../ui/useRecordForm';
 import { useEngineQuery } from '../ui/useEngineQuery';
 import { type PickedProduct, ProductPicker } from '../warehouse/ProductPicker';
 
@@ -295,45 +296,27 @@ function PriceList({ vendor, writable }: { vendor: Vendor; writable: boolean }) 
 export function VendorFormModal({ vendorId, onClose, onSaved }: { vendorId: string | null; onClose(): void; onSaved(v: Vendor): void }) {
   const { can } = useSession();
   const writable = can('purchasing.write');
-  const [current, setCurrent] = useState<Vendor | null>(null);
-  const [loading, setLoading] = useState(!!vendorId);
-  const [saving, setSaving] = useState(false);
-  const [formError, setFormError] = useState<string | null>(null);
   const form = useForm<Values>({ initialValues: toValues(null), validate: (v) => inputOf(v).errors });
-
-  useEffect(() => {
-    if (!vendorId) return;
-    client
-      .call('purchasing.vendor.get', { id: vendorId })
-      .then((v) => {
-        setCurrent(v);
-        form.setValues(toValues(v));
-        form.resetDirty(toValues(v));
-      })
-      .catch((e) => setFormError(messageOf(e)))
-      .finally(() => setLoading(false));
-    // Load once per vendor.
-  }, [vendorId]);
-
-  const save = form.onSubmit(async (values) => {
-    if (!writable || saving) return;
-    const { input } = inputOf(values);
-    if (!input) return;
-    setSaving(true);
-    setFormError(null);
-    try {
+  const { current, loading, saving, formError, save } = useRecordForm<Values, Vendor, InputOf<'purchasing.vendor.create'>>({
+    id: vendorId,
+    form,
+    writable: () => writable,
+    noun: 'Vendor',
+    toValues,
+    inputOf,
+    load: (id) => client.call('purchasing.vendor.get', { id }),
+    save: (input, values, v) => {
       // The code is fixed once assigned (the engine's update takes none).
       const { code: _code, ...changes } = input;
-      const saved = current ? await client.call('purchasing.vendor.update', { ...changes, id: current.id, active: values.active }) : await client.call('purchasing.vendor.create', input);
-      notifications.show({ color: 'teal', title: current ? 'Vendor saved' : 'Vendor created', message: `${saved.code} · ${saved.name}` });
-      onSaved(saved);
-    } catch (e) {
+      return v ? client.call('purchasing.vendor.update', { ...changes, id: v.id, active: values.active }) : client.call('purchasing.vendor.create', input);
+    },
+    onSaved,
+    onError: (e, values) => {
       const contactPaths = values.contacts.flatMap((_, i) => [`contacts.${i}.name`, `contacts.${i}.email`, `contacts.${i}.phone`, `contacts.${i}.role`]);
       // The engine's own sentence stays above the form even when the field shows its short form ("Required for EDI").
       applyServerError(form, e, [...FIELDS, ...contactPaths]);
-      setFormError(messageOf(e));
-      setSaving(false);
-    }
+      return messageOf(e);
+    },
   });
 
   const title = current ? `Vendor ${current.code}` : 'New vendor';
