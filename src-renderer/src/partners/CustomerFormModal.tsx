@@ -1,4 +1,4 @@
-import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Modal, NumberInput, Select, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Modal, NumberInput, Select, SimpleGrid, Stack, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
@@ -11,6 +11,7 @@ import { client } from '../rpc';
 import { money } from '../sales/format';
 import { FormActions } from '../ui/FormActions';
 import { useRecordForm } from '../ui/useRecordForm';
+import { checkContacts, type ContactForm, contactForms, contactInputs, ContactsEditor } from './ContactsEditor';
 
 interface AddressForm {
   id?: string;
@@ -24,13 +25,6 @@ interface AddressForm {
   country: string;
   gln: string;
   isDefault: boolean;
-}
-interface ContactForm {
-  id?: string;
-  name: string;
-  email: string;
-  phone: string;
-  role: string;
 }
 interface Values {
   code: string;
@@ -77,7 +71,7 @@ function toValues(c: Customer | null): Values {
     addresses: c
       ? c.addresses.map((a) => ({ id: a.id, kind: a.kind, label: a.label ?? '', line1: a.line1, line2: a.line2 ?? '', city: a.city, postalCode: a.postalCode ?? '', region: a.region ?? '', country: a.country, gln: a.gln ?? '', isDefault: a.isDefault }))
       : [emptyAddress('bill_to', true)],
-    contacts: c ? c.contacts.map((k) => ({ id: k.id, name: k.name, email: k.email ?? '', phone: k.phone ?? '', role: k.role ?? '' })) : [],
+    contacts: c ? contactForms(c.contacts, true) : [],
   };
 }
 
@@ -102,9 +96,7 @@ function inputOf(v: Values): { input?: InputOf<'partners.customer.create'>; erro
     if (!a.line1.trim()) errors[`addresses.${i}.line1`] = 'Street is required';
     if (!a.city.trim()) errors[`addresses.${i}.city`] = 'City is required';
   });
-  v.contacts.forEach((c, i) => {
-    if (!c.name.trim()) errors[`contacts.${i}.name`] = 'Contact name is required';
-  });
+  checkContacts(v.contacts, errors);
   if (Object.keys(errors).length) return { errors };
   return {
     errors,
@@ -137,7 +129,7 @@ function inputOf(v: Values): { input?: InputOf<'partners.customer.create'>; erro
         gln: blank(a.gln),
         isDefault: a.isDefault,
       })),
-      contacts: v.contacts.map((c) => ({ ...(c.id ? { id: c.id } : {}), name: c.name.trim(), email: blank(c.email), phone: blank(c.phone), role: blank(c.role) })),
+      contacts: contactInputs(v.contacts),
     },
   };
 }
@@ -224,28 +216,7 @@ export function CustomerFormModal({ customerId, onClose, onSaved }: { customerId
                 Add bill-to address
               </Button>
             </Group>
-            <Divider label="Contacts" labelPosition="left" />
-            {form.values.contacts.length === 0 && (
-              <Text size="sm" c="dimmed">
-                No contacts.
-              </Text>
-            )}
-            {form.values.contacts.map((c, i) => (
-              <Group key={c.id ?? `new-${i}`} gap="xs" align="flex-end" wrap="nowrap">
-                <TextInput label="Contact name" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.name`)} />
-                <TextInput label="E-mail" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.email`)} />
-                <TextInput label="Phone" w={150} {...form.getInputProps(`contacts.${i}.phone`)} />
-                <TextInput label="Role" w={150} {...form.getInputProps(`contacts.${i}.role`)} />
-                <ActionIcon mb={4} variant="subtle" color="red" aria-label={`Remove contact ${i + 1}`} onClick={() => form.removeListItem('contacts', i)}>
-                  <IconTrash size={14} />
-                </ActionIcon>
-              </Group>
-            ))}
-            <Group>
-              <Button variant="light" size="xs" leftSection={<IconPlus size={12} />} onClick={() => form.insertListItem('contacts', { name: '', email: '', phone: '', role: '' })}>
-                Add contact
-              </Button>
-            </Group>
+            <ContactsEditor form={form} writable={writable} />
             <FormActions submitLabel={writable ? (current ? 'Save' : 'Create customer') : undefined} saving={saving} saveKey onCancel={onClose} mt="sm" />
           </Stack>
         </form>

@@ -1,8 +1,8 @@
-import { ActionIcon, Alert, Button, Checkbox, Divider, Group, Loader, Menu, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Checkbox, Divider, Group, Loader, Menu, Modal, NumberInput, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { getHotkeyHandler } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconPlus, IconTrash } from '@tabler/icons-react';
+import { IconChevronDown, IconPlus } from '@tabler/icons-react';
 import { useCallback, useEffect, useState } from 'react';
 import type { InputOf, OutputOf } from '../../../src-shared/contract/index';
 import { useSession } from '../app/session';
@@ -10,17 +10,12 @@ import { applyServerError } from '../lib/forms';
 import { parseMoney } from '../lib/money';
 import { client, messageOf } from '../rpc';
 import { money } from '../sales/format';
+import { checkContacts, type ContactForm, contactForms, contactInputs, contactPaths, ContactsEditor } from '../partners/ContactsEditor';
 import { FormActions } from '../ui/FormActions';
 import { useRecordForm } from '../ui/useRecordForm';
 import { useEngineQuery } from '../ui/useEngineQuery';
 import { type PickedProduct, ProductPicker } from '../warehouse/ProductPicker';
 
-interface ContactForm {
-  name: string;
-  email: string;
-  phone: string;
-  role: string;
-}
 /** NumberInput gives '' when cleared: the form says so instead of sending nothing. */
 type WholeNumber = number | string;
 interface Values {
@@ -51,7 +46,6 @@ const FIELDS = ['code', 'name', 'email', 'phone', 'paymentTermsDays', 'leadTimeD
 const PRICE_FIELDS = ['product', 'minQuantity', 'price', 'vendorSku'];
 const PRICE_PATHS = { productId: 'product', priceMinor: 'price' };
 const blank = (s: string) => (s.trim() === '' ? null : s.trim());
-const emptyContact = (): ContactForm => ({ name: '', email: '', phone: '', role: '' });
 
 function toValues(v: Vendor | null): Values {
   return {
@@ -67,7 +61,7 @@ function toValues(v: Vendor | null): Values {
     ediEnabled: v?.ediEnabled ?? false,
     ediId: v?.ediId ?? '',
     active: v?.active ?? true,
-    contacts: v ? v.contacts.map((c) => ({ name: c.name, email: c.email ?? '', phone: c.phone ?? '', role: c.role ?? '' })) : [],
+    contacts: v ? contactForms(v.contacts, false) : [],
   };
 }
 
@@ -84,9 +78,7 @@ function inputOf(v: Values): { input?: InputOf<'purchasing.vendor.create'>; erro
   const leadTimeDays = whole('leadTimeDays', 'Lead time');
   const minOrderQty = whole('minOrderQty', 'Minimum order quantity');
   const orderMultiple = whole('orderMultiple', 'Order multiple');
-  v.contacts.forEach((c, i) => {
-    if (!c.name.trim()) errors[`contacts.${i}.name`] = 'Contact name is required';
-  });
+  checkContacts(v.contacts, errors);
   if (Object.keys(errors).length) return { errors };
   return {
     errors,
@@ -102,7 +94,7 @@ function inputOf(v: Values): { input?: InputOf<'purchasing.vendor.create'>; erro
       orderMultiple,
       ediEnabled: v.ediEnabled,
       ediId: blank(v.ediId),
-      contacts: v.contacts.map((c) => ({ name: c.name.trim(), email: blank(c.email), phone: blank(c.phone), role: blank(c.role) })),
+      contacts: contactInputs(v.contacts),
     },
   };
 }
@@ -312,9 +304,8 @@ export function VendorFormModal({ vendorId, onClose, onSaved }: { vendorId: stri
     },
     onSaved,
     onError: (e, values) => {
-      const contactPaths = values.contacts.flatMap((_, i) => [`contacts.${i}.name`, `contacts.${i}.email`, `contacts.${i}.phone`, `contacts.${i}.role`]);
       // The engine's own sentence stays above the form even when the field shows its short form ("Required for EDI").
-      applyServerError(form, e, [...FIELDS, ...contactPaths]);
+      applyServerError(form, e, [...FIELDS, ...contactPaths(values.contacts)]);
       return messageOf(e);
     },
   });
@@ -354,30 +345,7 @@ export function VendorFormModal({ vendorId, onClose, onSaved }: { vendorId: stri
                     {current && <Checkbox label="Active" {...form.getInputProps('active', { type: 'checkbox' })} />}
                   </Group>
                 </SimpleGrid>
-                <Divider label="Contacts" labelPosition="left" />
-                {form.values.contacts.length === 0 && (
-                  <Text size="sm" c="dimmed">
-                    No contacts.
-                  </Text>
-                )}
-                {form.values.contacts.map((_, i) => (
-                  <Group key={i} gap="xs" align="flex-start" wrap="nowrap" role="group" aria-label={`Contact ${i + 1}`}>
-                    <TextInput label="Contact name" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.name`)} />
-                    <TextInput label="E-mail" style={{ flex: 1 }} {...form.getInputProps(`contacts.${i}.email`)} />
-                    <TextInput label="Phone" w={150} {...form.getInputProps(`contacts.${i}.phone`)} />
-                    <TextInput label="Role" w={150} {...form.getInputProps(`contacts.${i}.role`)} />
-                    <ActionIcon mt={28} variant="subtle" color="red" aria-label={`Remove contact ${i + 1}`} onClick={() => form.removeListItem('contacts', i)}>
-                      <IconTrash size={14} />
-                    </ActionIcon>
-                  </Group>
-                ))}
-                {writable && (
-                  <Group>
-                    <Button variant="light" size="xs" leftSection={<IconPlus size={12} />} onClick={() => form.insertListItem('contacts', emptyContact())}>
-                      Add contact
-                    </Button>
-                  </Group>
-                )}
+                <ContactsEditor form={form} writable={writable} />
               </Stack>
             </fieldset>
           </form>
