@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import { type Db, dialectOf } from './db';
+import type { Db } from './db';
 import { DomainError } from './errors';
+import { boundToCentre } from './series';
 
 /**
  * The clerk's side of the owner guards (migration 0029): on an install bound to a centre, a
@@ -50,9 +51,7 @@ const MASTER_LABEL: Record<string, string> = {
  * another branch's row on an install bound to a centre, else null (forms show it read-only).
  */
 export async function ownedElsewhere(db: Db, here: string | null, rowBranchId: string): Promise<string | null> {
-  if (rowBranchId === here || dialectOf(db) !== 'sqlite') return null;
-  const bound = await sql<{ capture: number }>`SELECT capture FROM client_state WHERE singleton = 1`.execute(db);
-  if (bound.rows[0]?.capture !== 1) return null;
+  if (rowBranchId === here || !(await boundToCentre(db))) return null;
   const owner = (await sql<{ code: string; name: string }>`SELECT code, name FROM branch WHERE id = ${rowBranchId}`.execute(db)).rows[0];
   return owner ? `${owner.code} "${owner.name}"` : 'another branch';
 }

@@ -1,5 +1,5 @@
 import { newRowMeta, type CommandContext } from './context';
-import { dialectOf } from './db';
+import { type Db, dialectOf, type Tx } from './db';
 import { preparedQuery } from './prepared';
 
 // Compiled once: nearly every command numbers a document (Kysely rebuilt these on every call).
@@ -119,7 +119,7 @@ export async function branchCode(ctx: CommandContext): Promise<string> {
 const captureState = preparedQuery<{ none: 0 }, { capture: number }>([], (db) => db.selectFrom('client_state').select('capture').where('singleton', '=', 1));
 
 /** Whether this install is a branch bound to a centre (its writes are captured for push). */
-export async function boundToCentre(db: CommandContext['db']): Promise<boolean> {
+export async function boundToCentre(db: Db | Tx): Promise<boolean> {
   if (dialectOf(db) !== 'sqlite') return false;
   return (await captureState.first(db, { none: 0 }))?.capture === 1;
 }
